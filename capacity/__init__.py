@@ -1,0 +1,1 @@
+"""The capacity domain: profiles, limits, the planner and the simulator. Pure Python."""

@@ -1,0 +1,224 @@
+"""Every service limit, behaviour and price the planner, simulator and policies rely on.
+
+One named constant each, with its source (see ../shared/LIMITS.md for the table they come
+from). A limit that changes is changed here, once; a rule and the planner that agree on a
+limit both read it from this module.
+"""
+
+from __future__ import annotations
+
+# --- Amazon SQS ------------------------------------------------------------------------
+
+# SQS quotas-messages; AWS What's New 2025-08 (raised from 256 KiB). pulumi-aws still
+# defaults `max_message_size` to 262,144, so components set it explicitly.
+SQS_MAX_MESSAGE_BYTES = 1_048_576
+PULUMI_AWS_DEFAULT_MAX_MESSAGE_BYTES = 262_144
+# SQS API reference, ReceiveMessage: MaxNumberOfMessages 1-10, WaitTimeSeconds 0-20.
+SQS_MAX_RECEIVE_BATCH = 10
+SQS_MAX_RECEIVE_WAIT_SECONDS = 20
+# SQS API reference, SendMessageBatch / DeleteMessageBatch: 10 entries, 1 MiB in all.
+SQS_MAX_BATCH_ENTRIES = 10
+# SQS API reference, SetQueueAttributes MessageRetentionPeriod: 60 s to 14 days, 4 days default.
+SQS_MIN_RETENTION_SECONDS = 60
+SQS_DEFAULT_RETENTION_SECONDS = 345_600
+SQS_MAX_RETENTION_SECONDS = 1_209_600
+# SQS API reference, VisibilityTimeout: 0 to 43,200 s (12 h), default 30.
+SQS_MAX_VISIBILITY_TIMEOUT_SECONDS = 43_200
+SQS_DEFAULT_VISIBILITY_TIMEOUT_SECONDS = 30
+# SQS API reference, DelaySeconds: 0-900.
+SQS_MAX_DELAY_SECONDS = 900
+# SQS quotas-queues: about 120,000 in-flight messages per standard queue (FIFO: same order).
+SQS_MAX_IN_FLIGHT_MESSAGES = 120_000
+# SQS quotas-fifo: 300 API calls/s per action; 3,000 msg/s with batches of 10;
+# high-throughput mode up to 70,000 transactions/s in the largest regions.
+SQS_FIFO_API_CALLS_PER_SECOND = 300
+SQS_FIFO_MESSAGES_PER_SECOND_BATCHED = 3_000
+SQS_FIFO_HIGH_THROUGHPUT_MESSAGES_PER_SECOND = 70_000
+# SQS RedrivePolicy maxReceiveCount: 1-1,000 (SQS dead-letter queue docs).
+SQS_MIN_MAX_RECEIVE_COUNT = 1
+SQS_MAX_MAX_RECEIVE_COUNT = 1_000
+# SQS monitoring with CloudWatch: metrics every 1 min while the queue is active.
+SQS_METRIC_PERIOD_SECONDS = 60
+# SQS pricing (third-party copy): $0.40 per million requests standard, $0.50 FIFO;
+# every 64 KB chunk of a payload is billed as one request.
+SQS_STANDARD_USD_PER_MILLION_REQUESTS = 0.40
+SQS_FIFO_USD_PER_MILLION_REQUESTS = 0.50
+SQS_BILLING_CHUNK_BYTES = 65_536
+
+# --- Application Auto Scaling (ECS) and Fargate ----------------------------------------
+
+# Target tracking alarms (reported: aws-cdk #34472, copilot-cli #4233): scale out after 3
+# of 3 one-minute datapoints above target, scale in after 15 of 15 below about 90% of it.
+TARGET_TRACKING_SCALE_OUT_DATAPOINTS = 3
+TARGET_TRACKING_SCALE_IN_DATAPOINTS = 15
+TARGET_TRACKING_SCALE_IN_FRACTION = 0.9
+TARGET_TRACKING_DATAPOINT_SECONDS = 60
+# Application Auto Scaling API: default cooldowns for ECS, 300 s out and in.
+ECS_DEFAULT_SCALE_OUT_COOLDOWN_SECONDS = 300
+ECS_DEFAULT_SCALE_IN_COOLDOWN_SECONDS = 300
+# ECS service quotas: tasks per service.
+ECS_MAX_TASKS_PER_SERVICE = 5_000
+# ECS throttling: 500 Fargate task launches per service per minute.
+FARGATE_MAX_LAUNCHES_PER_SERVICE_PER_MINUTE = 500
+# ECS container definition stopTimeout: at most 120 s on Fargate.
+FARGATE_MAX_STOP_TIMEOUT_SECONDS = 120
+# Reported: no official figure; 30-90 s is typical for small images. We plan with 60 s.
+TASK_START_SECONDS = 60
+# Reported: CloudWatch publishes a minute's SQS datapoint about a minute after it ends.
+CLOUDWATCH_METRIC_DELAY_SECONDS = 60
+
+# ECS RegisterTaskDefinition: Fargate CPU units -> allowed memory (MiB).
+FARGATE_MEMORY_MIB_BY_CPU: dict[int, tuple[int, ...]] = {
+    256: (512, 1024, 2048),
+    512: tuple(range(1024, 4096 + 1, 1024)),
+    1024: tuple(range(2048, 8192 + 1, 1024)),
+    2048: tuple(range(4096, 16384 + 1, 1024)),
+    4096: tuple(range(8192, 30720 + 1, 1024)),
+    8192: tuple(range(16384, 61440 + 1, 4096)),
+    16384: tuple(range(32768, 122880 + 1, 8192)),
+}
+FARGATE_CPU_UNITS_PER_VCPU = 1024
+
+# Fargate price, us-east-1 (third-party copies of the price page), per hour.
+FARGATE_X86_USD_PER_VCPU_HOUR = 0.04048
+FARGATE_X86_USD_PER_GB_HOUR = 0.004445
+FARGATE_ARM_USD_PER_VCPU_HOUR = 0.03238
+FARGATE_ARM_USD_PER_GB_HOUR = 0.00356
+
+# --- CloudWatch alarms -----------------------------------------------------------------
+
+# PutMetricAlarm: period 10/20/30 s or a multiple of 60; period x evaluations <= 1 day
+# when the period is under an hour.
+CLOUDWATCH_ALARM_PERIOD_SECONDS = 60
+CLOUDWATCH_MAX_ALARM_WINDOW_SECONDS = 86_400
+# PutMetricAlarm TreatMissingData values.
+CLOUDWATCH_TREAT_MISSING_DATA = ("breaching", "notBreaching", "ignore", "missing")
+# CloudWatch alarm limits: metric math with <= 10 metrics, exactly one ReturnData.
+CLOUDWATCH_MAX_METRICS_PER_ALARM = 10
+# Third-party copy of CloudWatch pricing: $0.10 per standard alarm-month.
+CLOUDWATCH_USD_PER_ALARM_MONTH = 0.10
+
+# --- ElastiCache (Redis OSS / Valkey) --------------------------------------------------
+
+# ElastiCache best practices, connections: up to 65,000 per node.
+ELASTICACHE_MAX_CONNECTIONS_PER_NODE = 65_000
+# ElastiCache memory management: reserved-memory-percent 25% by default.
+ELASTICACHE_RESERVED_MEMORY_FRACTION = 0.25
+# CreateReplicationGroup: AUTH token 16-128 printable characters, needs transit encryption.
+ELASTICACHE_AUTH_TOKEN_MIN_CHARS = 16
+ELASTICACHE_AUTH_TOKEN_MAX_CHARS = 128
+# CreateReplicationGroup: automatic failover needs >= 2 cache clusters; at most 6.
+ELASTICACHE_MIN_NODES_FOR_FAILOVER = 2
+ELASTICACHE_MAX_NODES_PER_SHARD = 6
+# Node memory in GiB (third-party table; about 75% usable after the reserve).
+ELASTICACHE_NODE_MEMORY_GIB: dict[str, float] = {
+    "cache.t4g.micro": 0.5,
+    "cache.t4g.small": 1.37,
+    "cache.t4g.medium": 3.09,
+    "cache.m7g.large": 6.38,
+    "cache.r7g.large": 13.07,
+}
+# On-demand node price, Redis OSS, us-east-1 (AWS ElastiCache pricing page as read in
+# 2026; not in LIMITS.md: check the page for your region before trusting a cost).
+ELASTICACHE_NODE_USD_PER_HOUR: dict[str, float] = {
+    "cache.t4g.micro": 0.016,
+    "cache.t4g.small": 0.032,
+    "cache.t4g.medium": 0.065,
+    "cache.m7g.large": 0.158,
+    "cache.r7g.large": 0.219,
+}
+# redis-benchmark reference (LIMITS.md): LPUSH ~79k ops/s without pipelining. The
+# planner warns when a workload needs more than this from one primary.
+REDIS_OPS_PER_SECOND_NO_PIPELINE = 74_000
+# Operations one queued item costs a sorted-set queue: add, pop, ack/remove.
+REDIS_OPS_PER_MESSAGE = 3
+
+# --- Cloudflare Queues -----------------------------------------------------------------
+
+# Cloudflare Queues limits.
+CLOUDFLARE_MAX_QUEUES_PER_ACCOUNT = 10_000
+CLOUDFLARE_MAX_MESSAGE_BYTES = 128_000
+CLOUDFLARE_MAX_MESSAGES_PER_SECOND_PER_QUEUE = 5_000
+CLOUDFLARE_MAX_BATCH_SIZE = 100
+CLOUDFLARE_MAX_WAIT_TIME_MS = 60_000
+CLOUDFLARE_MAX_SEND_BATCH_MESSAGES = 100
+CLOUDFLARE_MAX_SEND_BATCH_BYTES = 256_000
+CLOUDFLARE_MAX_CONSUMER_CONCURRENCY = 250
+CLOUDFLARE_MAX_CONSUMER_WALL_SECONDS = 900
+CLOUDFLARE_MIN_RETENTION_SECONDS = 60
+CLOUDFLARE_DEFAULT_RETENTION_SECONDS = 345_600
+CLOUDFLARE_MAX_RETENTION_SECONDS = 1_209_600
+CLOUDFLARE_MAX_BACKLOG_BYTES = 25_000_000_000
+CLOUDFLARE_MAX_RETRIES = 100
+CLOUDFLARE_MAX_DELIVERY_DELAY_SECONDS = 86_400
+# Queues pricing: one operation per 64 KB written, read or deleted (about 3 per
+# message); $0.40 per million operations after 1 million a month.
+CLOUDFLARE_OPERATIONS_PER_MESSAGE = 3
+CLOUDFLARE_BILLING_CHUNK_BYTES = 64_000
+CLOUDFLARE_USD_PER_MILLION_OPERATIONS = 0.40
+CLOUDFLARE_FREE_OPERATIONS_PER_MONTH = 1_000_000
+
+# --- Downstream sinks seen in the seeds (LIMITS.md, "Downstream sinks") ----------------
+
+TINYBIRD_EVENTS_REQUESTS_PER_SECOND = 100
+TINYBIRD_EVENTS_BYTES_PER_SECOND = 20_000_000
+TINYBIRD_EVENTS_MAX_REQUEST_BYTES = 10_000_000
+WHATSAPP_CLOUD_API_MESSAGES_PER_SECOND = 1_000
+SUPABASE_FREE_MAX_CONNECTIONS = 60
+
+# --- Planning policy (our choices, not vendor limits; each says why) ------------------
+
+# Plan the fleet for 80% utilisation at peak so a burst has room before the age objective slips.
+TARGET_UTILIZATION = 0.8
+# Share of the age objective the backlog-per-task target may use; the rest covers the
+# scale-out reaction (3 datapoints, metric delay, task start).
+BACKLOG_TARGET_HEADROOM = 0.5
+# Cloudflare: shard so each queue runs at 80% of its ingest cap at peak.
+CLOUDFLARE_SHARD_UTILIZATION = 0.8
+# Visibility timeout is at least twice the worst receive-to-delete time, never under 30 s.
+VISIBILITY_TIMEOUT_SAFETY_FACTOR = 2.0
+MIN_VISIBILITY_TIMEOUT_SECONDS = 30
+# Retention covers the longest wait (drain time plus the age objective) with 20% margin,
+# and never less than SQS's 4-day default so an outage over a weekend loses nothing.
+RETENTION_MARGIN = 1.2
+MIN_PLANNED_RETENTION_SECONDS = SQS_DEFAULT_RETENTION_SECONDS
+# Dead-letter queues keep messages as long as the service allows.
+DLQ_RETENTION_SECONDS = SQS_MAX_RETENTION_SECONDS
+# Retry budget when the profile gives none.
+DEFAULT_MAX_RECEIVES = 5
+# Scale to zero only when the objective is at least this many times the cold start.
+SCALE_TO_ZERO_OBJECTIVE_MARGIN = 2.0
+# Alarm windows (DESIGN.md, Alarms).
+AGE_ALARM_EVALUATION_MINUTES = 3
+SATURATION_ALARM_MINUTES = 15
+MAX_TASKS_ALARM_MINUTES = 30
+STALLED_ALARM_MINUTES = 15
+# Scheduled consumer: a run should use at most half its interval (seed 002's rule of thumb
+# is under a fifth); at p99 it must still end before the next run starts.
+SCHEDULED_MAX_RUN_FRACTION_OF_INTERVAL = 0.5
+# Hours in a billing month (365 x 24 / 12).
+HOURS_PER_MONTH = 730
+SECONDS_PER_DAY = 86_400
+SECONDS_PER_HOUR = 3_600
+# Redis cache alarms: CPU and memory warning levels (ElastiCache monitoring best practices).
+REDIS_CPU_ALARM_PERCENT = 80
+REDIS_MEMORY_ALARM_PERCENT = 80
+REDIS_CONNECTIONS_ALARM_FRACTION = 0.8
+# Log retention for consumer logs, days (CloudWatch Logs allowed values include 30).
+LOG_RETENTION_DAYS = 30
+# Scale-out cooldown: one minute lets a second step follow while the backlog still grows;
+# target tracking's 3-datapoint alarm already debounces. Scale-in keeps ECS's 300 s.
+PLANNED_SCALE_OUT_COOLDOWN_SECONDS = 60
+PLANNED_SCALE_IN_COOLDOWN_SECONDS = ECS_DEFAULT_SCALE_IN_COOLDOWN_SECONDS
+# Source queues keep at most 13 days so the 14-day dead-letter queue always outlives them
+# (a standard queue keeps the original enqueue time when it dead-letters a message).
+MAX_SOURCE_RETENTION_SECONDS = SQS_MAX_RETENTION_SECONDS - SECONDS_PER_DAY
+# Cloudflare consumers: wait this long before retrying a failed batch, so a sink answering
+# 429 with Retry-After (Tinybird does) gets room to recover. Our choice.
+CLOUDFLARE_RETRY_DELAY_SECONDS = 10
+# Alarms qcap creates per SQS queue: age of oldest, DLQ depth, saturation, tasks at max,
+# stalled consumers; and per Redis cache: CPU, memory, evictions, connections.
+ALARMS_PER_QUEUE = 5
+ALARMS_PER_CACHE = 4
+# Long polling: a receive waits up to 20 s, so an idle task makes 3 receive calls a minute.
+IDLE_RECEIVES_PER_TASK_PER_MINUTE = 60 // SQS_MAX_RECEIVE_WAIT_SECONDS

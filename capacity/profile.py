@@ -1,0 +1,478 @@
+"""Typed capacity profiles (`stacks/<stack>.yaml`) and loading them with readable errors.
+
+A profile says what a workload receives and what it may tolerate; the planner derives
+everything else. Models are frozen and reject unknown keys so a typo is an error, not a
+silently ignored setting.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from capacity import limits
+
+_STRICT = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+PositiveSeconds = Annotated[float, Field(gt=0)]
+NAME_PATTERN = r"^[a-z][a-z0-9-]{0,39}$"
+
+
+class Environment(str, Enum):
+    dev = "dev"
+    staging = "staging"
+    prod = "prod"
+
+
+class Broker(str, Enum):
+    sqs = "sqs"
+    sqs_fifo = "sqs-fifo"
+    cloudflare = "cloudflare"
+    redis = "redis"
+
+
+class ConsumerMode(str, Enum):
+    service = "service"
+    scheduled = "scheduled"
+
+
+MAX_MESSAGE_BYTES_BY_BROKER = {
+    Broker.sqs: limits.SQS_MAX_MESSAGE_BYTES,
+    Broker.sqs_fifo: limits.SQS_MAX_MESSAGE_BYTES,
+    Broker.cloudflare: limits.CLOUDFLARE_MAX_MESSAGE_BYTES,
+    # Redis strings can hold 512 MB; we cap queue items at SQS's size to stay sane.
+    Broker.redis: limits.SQS_MAX_MESSAGE_BYTES,
+}
+
+
+class Traffic(BaseModel):
+    model_config = _STRICT
+
+    messages_per_day: float = Field(ge=0)
+    """Messages arriving per day on average."""
+    peak_messages_per_second: float | None = Field(default=None, gt=0)
+    """Highest sustained arrival rate (a few minutes or more). Give this or peak_to_average."""
+    peak_to_average: float | None = Field(default=None, ge=1)
+    """Peak rate as a multiple of the daily average. Give this or peak_messages_per_second."""
+    trough_to_average: float = Field(default=1.0, ge=0, le=1)
+    """Quietest rate as a fraction of the average (0 = nights with no traffic). Default: 1."""
+    message_bytes: int = Field(gt=0)
+    """Typical message size in bytes, body plus attributes."""
+    backlog_messages: int = Field(default=0, ge=0)
+    """Messages already waiting that the fleet must drain. Default: 0."""
+
+    @model_validator(mode="after")
+    def check_one_peak(self) -> Traffic:
+        if self.peak_messages_per_second is None and self.peak_to_average is None:
+            raise ValueError(
+                "give the peak: set peak_messages_per_second (messages/s) "
+                "or peak_to_average (a multiple of the daily average, >= 1)"
+            )
+        if self.peak_messages_per_second is not None and self.peak_to_average is not None:
+            raise ValueError(
+                f"give one peak, not both: peak_messages_per_second ({self.peak_messages_per_second!r}) "
+                f"and peak_to_average ({self.peak_to_average!r})"
+            )
+        average = self.messages_per_day / limits.SECONDS_PER_DAY
+        if self.peak_messages_per_second is not None and self.peak_messages_per_second < average:
+            raise ValueError(
+                f"peak_messages_per_second ({self.peak_messages_per_second!r}) is below the daily "
+                f"average ({average:.3f} msg/s from messages_per_day {self.messages_per_day!r})"
+            )
+        return self
+
+
+class Consumer(BaseModel):
+    model_config = _STRICT
+
+    mode: ConsumerMode = ConsumerMode.service
+    """`service`: long-running tasks that autoscale; `scheduled`: a task started every interval. Default: service."""
+    processing_seconds: PositiveSeconds
+    """Mean seconds to process one message (for `broker: cloudflare`, one batch: a consumer invocation)."""
+    processing_p99_seconds: PositiveSeconds | None = None
+    """99th percentile of the same. Default: 2 x processing_seconds."""
+    concurrency_per_task: int = Field(default=1, ge=1, le=10_000)
+    """Messages one task processes at the same time. Default: 1."""
+    receive_batch: int = Field(default=limits.SQS_MAX_RECEIVE_BATCH, ge=1, le=limits.CLOUDFLARE_MAX_BATCH_SIZE)
+    """Messages per receive call (SQS: 1-10; Cloudflare: the largest batch to allow, 1-100). Default: 10."""
+    task_cpu: int = 256
+    """Fargate CPU units per task: 256, 512, 1024, 2048, 4096, 8192 or 16384. Default: 256."""
+    task_memory_mib: int = 512
+    """Fargate memory per task in MiB; must be a valid pair with task_cpu. Default: 512."""
+    architecture: Literal["x86_64", "arm64"] = "x86_64"
+    """CPU architecture of the task (ARM is about 20% cheaper). Default: x86_64."""
+    image: str | None = None
+    """Container image of the consumer (AWS brokers). Required there."""
+    script_name: str | None = None
+    """Name of the consumer Worker script (`broker: cloudflare`). Required there."""
+    interval_seconds: int | None = Field(default=None, ge=60, le=86_400)
+    """Scheduled mode: seconds between runs (EventBridge Scheduler's finest rate is 1 minute)."""
+    batch_limit: int | None = Field(default=None, ge=1, le=100_000)
+    """Scheduled mode: most messages one run takes."""
+    current_tasks: int | None = Field(default=None, ge=0, le=limits.ECS_MAX_TASKS_PER_SERVICE)
+    """Tasks running today, if any: the plan says whether they keep up and drain the backlog."""
+
+    @model_validator(mode="after")
+    def check_fargate_size(self) -> Consumer:
+        allowed = limits.FARGATE_MEMORY_MIB_BY_CPU.get(self.task_cpu)
+        if allowed is None:
+            raise ValueError(
+                f"task_cpu {self.task_cpu!r} is not a Fargate size; allowed: "
+                f"{', '.join(str(c) for c in limits.FARGATE_MEMORY_MIB_BY_CPU)}"
+            )
+        if self.task_memory_mib not in allowed:
+            raise ValueError(
+                f"task_memory_mib {self.task_memory_mib!r} does not exist with task_cpu {self.task_cpu}; "
+                f"allowed: {_describe_memory(allowed)}"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def check_p99_not_below_mean(self) -> Consumer:
+        if self.processing_p99_seconds is not None and self.processing_p99_seconds < self.processing_seconds:
+            raise ValueError(
+                f"processing_p99_seconds ({self.processing_p99_seconds!r}) must be >= "
+                f"processing_seconds ({self.processing_seconds!r})"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def check_scheduled_fields(self) -> Consumer:
+        if self.mode is ConsumerMode.scheduled:
+            missing = [f for f in ("interval_seconds", "batch_limit") if getattr(self, f) is None]
+            if missing:
+                raise ValueError(f"mode scheduled needs {' and '.join(missing)}")
+        else:
+            extra = [f for f in ("interval_seconds", "batch_limit") if getattr(self, f) is not None]
+            if extra:
+                raise ValueError(f"{' and '.join(extra)} only apply to mode scheduled (mode is service)")
+        return self
+
+    @property
+    def p99_seconds(self) -> float:
+        """The p99 processing time, defaulting to twice the mean."""
+        return self.processing_p99_seconds or 2 * self.processing_seconds
+
+
+def _describe_memory(allowed: tuple[int, ...]) -> str:
+    if len(allowed) <= 4:
+        return ", ".join(str(m) for m in allowed) + " MiB"
+    step = allowed[1] - allowed[0]
+    return f"{allowed[0]}-{allowed[-1]} MiB in steps of {step}"
+
+
+class Objective(BaseModel):
+    model_config = _STRICT
+
+    max_age_seconds: PositiveSeconds
+    """The latency objective: the oldest waiting message should never be older than this."""
+    drain_backlog_within_hours: float = Field(default=24.0, gt=0, le=24 * 14)
+    """Hours allowed to drain backlog_messages while new traffic keeps arriving. Default: 24."""
+
+
+class Sink(BaseModel):
+    model_config = _STRICT
+
+    name: str = Field(min_length=1)
+    """What the consumers write to (for messages: "Tinybird Events API")."""
+    requests_per_second: float | None = Field(default=None, gt=0)
+    """Request rate the sink accepts (its quota)."""
+    messages_per_request: int = Field(default=1, ge=1)
+    """Messages the consumer packs into one sink request. Default: 1."""
+    bytes_per_second: float | None = Field(default=None, gt=0)
+    """Bytes per second the sink accepts."""
+    max_request_bytes: int | None = Field(default=None, gt=0)
+    """Largest request the sink accepts, in bytes."""
+    max_connections: int | None = Field(default=None, ge=1)
+    """Connections the sink allows in all (a database's max_connections)."""
+    connections_per_slot: float = Field(default=1.0, gt=0)
+    """Connections one in-flight message holds. Default: 1."""
+
+
+class Retries(BaseModel):
+    model_config = _STRICT
+
+    max_receives: int = Field(
+        default=limits.DEFAULT_MAX_RECEIVES,
+        ge=limits.SQS_MIN_MAX_RECEIVE_COUNT,
+        le=limits.SQS_MAX_MAX_RECEIVE_COUNT,
+    )
+    """Deliveries before a message moves to the dead-letter queue (1-1000). Default: 5."""
+
+
+class Cache(BaseModel):
+    model_config = _STRICT
+
+    pool_size_per_task: int = Field(default=10, ge=1, le=10_000)
+    """Redis connections each consumer task opens (its pool size). Default: 10."""
+    producer_connections: int = Field(default=0, ge=0)
+    """Connections the producers hold in all. Default: 0."""
+    max_clients: int = Field(
+        default=limits.ELASTICACHE_MAX_CONNECTIONS_PER_NODE,
+        ge=1,
+        le=limits.ELASTICACHE_MAX_CONNECTIONS_PER_NODE,
+    )
+    """Connection budget of the server (ElastiCache: up to 65,000). Default: 65000."""
+    item_overhead_bytes: int = Field(default=100, ge=0)
+    """Memory Redis spends per queued item beyond the message (sorted-set entry). Default: 100."""
+
+
+class Priority(BaseModel):
+    model_config = _STRICT
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9]{0,9}$")
+    """Level name, used in resource names (lowercase, up to 10 characters)."""
+    share: float = Field(gt=0, le=1)
+    """Fraction of the workload's traffic at this level."""
+    max_age_seconds: PositiveSeconds
+    """This level's own latency objective."""
+
+
+class Overrides(BaseModel):
+    """Derived values set by hand. The plan uses them and reports any objective they break."""
+
+    model_config = _STRICT
+
+    min_capacity: int | None = Field(default=None, ge=0, le=limits.ECS_MAX_TASKS_PER_SERVICE)
+    max_capacity: int | None = Field(default=None, ge=1, le=limits.ECS_MAX_TASKS_PER_SERVICE)
+    target_backlog_per_task: float | None = Field(default=None, gt=0)
+    scale_out_cooldown_seconds: int | None = Field(default=None, ge=0, le=3_600)
+    scale_in_cooldown_seconds: int | None = Field(default=None, ge=0, le=3_600)
+    visibility_timeout_seconds: int | None = Field(default=None, ge=0, le=limits.SQS_MAX_VISIBILITY_TIMEOUT_SECONDS)
+    retention_seconds: int | None = Field(
+        default=None, ge=limits.SQS_MIN_RETENTION_SECONDS, le=limits.SQS_MAX_RETENTION_SECONDS
+    )
+    dlq_retention_seconds: int | None = Field(
+        default=None, ge=limits.SQS_MIN_RETENTION_SECONDS, le=limits.SQS_MAX_RETENTION_SECONDS
+    )
+    max_receive_count: int | None = Field(
+        default=None, ge=limits.SQS_MIN_MAX_RECEIVE_COUNT, le=limits.SQS_MAX_MAX_RECEIVE_COUNT
+    )
+    alarm_age_seconds: int | None = Field(default=None, gt=0)
+    alarm_saturation_messages: int | None = Field(default=None, gt=0)
+    shards: int | None = Field(default=None, ge=1, le=limits.CLOUDFLARE_MAX_QUEUES_PER_ACCOUNT)
+    batch_size: int | None = Field(default=None, ge=1, le=limits.CLOUDFLARE_MAX_BATCH_SIZE)
+    max_wait_time_ms: int | None = Field(default=None, ge=0, le=limits.CLOUDFLARE_MAX_WAIT_TIME_MS)
+    max_concurrency: int | None = Field(default=None, ge=1)
+    cache_node_type: str | None = None
+    batch_limit: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def check_capacity_order(self) -> Overrides:
+        if self.min_capacity is not None and self.max_capacity is not None and self.max_capacity < self.min_capacity:
+            raise ValueError(
+                f"max_capacity ({self.max_capacity}) must be >= min_capacity ({self.min_capacity})"
+            )
+        if self.cache_node_type is not None and self.cache_node_type not in limits.ELASTICACHE_NODE_MEMORY_GIB:
+            raise ValueError(
+                f"cache_node_type {self.cache_node_type!r} is not one qcap knows; allowed: "
+                f"{', '.join(limits.ELASTICACHE_NODE_MEMORY_GIB)}"
+            )
+        return self
+
+
+class Workload(BaseModel):
+    model_config = _STRICT
+
+    name: str = Field(pattern=NAME_PATTERN)
+    """Workload name: lowercase letters, digits and hyphens, starting with a letter, up to 40."""
+    broker: Broker
+    """sqs, sqs-fifo, cloudflare or redis."""
+    traffic: Traffic
+    consumer: Consumer
+    objective: Objective
+    sink: Sink | None = None
+    retries: Retries = Retries()
+    cache: Cache | None = None
+    """Redis connection and memory settings; only for `broker: redis`."""
+    partitions: int = Field(default=1, ge=1, le=100)
+    """Queues sharing the traffic by a hash of a key (each with its own consumers). Default: 1."""
+    priorities: tuple[Priority, ...] = ()
+    """Named levels, each a queue with its own share of traffic and objective."""
+    overrides: Overrides = Overrides()
+
+    @model_validator(mode="after")
+    def check_message_fits_broker(self) -> Workload:
+        allowed = MAX_MESSAGE_BYTES_BY_BROKER[self.broker]
+        if self.traffic.message_bytes > allowed:
+            raise ValueError(
+                f"traffic.message_bytes ({self.traffic.message_bytes}) is larger than {self.broker.value} "
+                f"allows ({allowed} bytes)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def check_broker_fields(self) -> Workload:
+        c = self.consumer
+        if self.broker in (Broker.sqs, Broker.sqs_fifo) and c.receive_batch > limits.SQS_MAX_RECEIVE_BATCH:
+            raise ValueError(
+                f"consumer.receive_batch ({c.receive_batch}) is over SQS's {limits.SQS_MAX_RECEIVE_BATCH} "
+                "messages per receive; allowed: 1-10"
+            )
+        if self.broker is Broker.cloudflare:
+            if c.mode is ConsumerMode.scheduled:
+                raise ValueError("broker cloudflare runs push consumers (Workers); consumer.mode must be service")
+            if not c.script_name:
+                raise ValueError("broker cloudflare needs consumer.script_name (the consumer Worker script)")
+            if self.partitions > 1:
+                raise ValueError("broker cloudflare shards automatically; leave partitions at 1 (use overrides.shards)")
+        elif not c.image:
+            raise ValueError(f"broker {self.broker.value} needs consumer.image (the consumer container image)")
+        if self.cache is not None and self.broker is not Broker.redis:
+            raise ValueError("cache only applies to broker redis")
+        return self
+
+    @model_validator(mode="after")
+    def check_priorities(self) -> Workload:
+        if not self.priorities:
+            return self
+        if self.partitions > 1:
+            raise ValueError("use partitions or priorities, not both")
+        total = sum(p.share for p in self.priorities)
+        if abs(total - 1.0) > 1e-6:
+            shares = ", ".join(f"{p.name}={p.share}" for p in self.priorities)
+            raise ValueError(f"priorities' shares must add up to 1 (they add up to {total:.3f}: {shares})")
+        names = [p.name for p in self.priorities]
+        if len(set(names)) != len(names):
+            raise ValueError(f"priority names must be unique: {names}")
+        return self
+
+    @property
+    def sqs_like(self) -> bool:
+        return self.broker in (Broker.sqs, Broker.sqs_fifo)
+
+
+class Alerts(BaseModel):
+    model_config = _STRICT
+
+    emails: tuple[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")], ...] = ()
+    """Addresses subscribed to the stack's alarm topic."""
+
+
+class Profile(BaseModel):
+    model_config = _STRICT
+
+    environment: Environment
+    """dev, staging or prod: prod protects queues, enables cache failover, forbids single retries."""
+    alerts: Alerts = Alerts()
+    workloads: tuple[Workload, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def check_unique_names(self) -> Profile:
+        names = [w.name for w in self.workloads]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"workload names must be unique; repeated: {', '.join(duplicates)}")
+        return self
+
+
+class ProfileError(Exception):
+    """A profile that cannot be used, with one message per problem naming file and field."""
+
+    def __init__(self, path: Path | str, problems: list[str]):
+        self.path = str(path)
+        self.problems = problems
+        super().__init__("\n".join(f"{self.path}: {p}" for p in problems))
+
+
+def _field_path(loc: tuple) -> str:
+    """Render a pydantic location as `workloads[0].consumer.processing_seconds`."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif str(part).startswith(("function-after", "function-before", "function-wrap")):
+            continue
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(top level)"
+
+
+def _describe(error: dict) -> str:
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    given = error.get("input")
+    if kind == "extra_forbidden":
+        return "unknown key (check the spelling; see the README's profile format)"
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "value_error":
+        return str(ctx.get("error", error["msg"]))
+    bounds = {
+        "greater_than": "> {gt}",
+        "greater_than_equal": ">= {ge}",
+        "less_than": "< {lt}",
+        "less_than_equal": "<= {le}",
+    }
+    if kind in bounds:
+        return f"{given!r} is out of range; allowed: {bounds[kind].format(**ctx)}"
+    if kind == "enum":
+        return f"{given!r} is not allowed; allowed: {ctx.get('expected')}"
+    if kind == "literal_error":
+        return f"{given!r} is not allowed; allowed: {ctx.get('expected')}"
+    if kind == "string_pattern_mismatch":
+        return f"{given!r} does not match {ctx.get('pattern')}"
+    return f"{error['msg']} (got {given!r})"
+
+
+def _field_location(error: dict) -> str:
+    loc = tuple(error["loc"])
+    if error["type"] == "value_error" and loc and isinstance(loc[-1], str) and "." in loc[-1]:
+        loc = loc[:-1]
+    return _field_path(loc)
+
+
+def parse_profile(data: object, path: Path | str = "<profile>") -> Profile:
+    """Validate already-parsed YAML data; raise ProfileError with every problem at once."""
+    if not isinstance(data, dict):
+        raise ProfileError(path, [f"(top level): expected a mapping with environment and workloads, got {type(data).__name__}"])
+    try:
+        return Profile.model_validate(data)
+    except ValidationError as exc:
+        problems = [f"{_field_location(e)}: {_describe(e)}" for e in exc.errors(include_url=False)]
+        raise ProfileError(path, problems) from None
+
+
+def load_profile(path: Path | str) -> Profile:
+    """Read and validate a stack profile file."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise ProfileError(path, ["file not found"]) from None
+    except OSError as exc:
+        raise ProfileError(path, [f"cannot read: {exc.strerror}"]) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ProfileError(path, [f"{where}not valid YAML: {problem}"]) from None
+    return parse_profile(data, path)
+
+
+STACKS_DIR = Path(__file__).resolve().parent.parent / "stacks"
+
+
+def resolve_stack(stack: str, stacks_dir: Path = STACKS_DIR) -> Path:
+    """A stack name under stacks/ or a path to a profile file."""
+    candidate = Path(stack)
+    if candidate.suffix in (".yaml", ".yml") or candidate.exists():
+        return candidate
+    return stacks_dir / f"{stack}.yaml"
+
+
+def stack_names(stacks_dir: Path = STACKS_DIR) -> list[str]:
+    """The stacks shipped under stacks/."""
+    return sorted(p.stem for p in stacks_dir.glob("*.yaml"))
+
+
+def safe_name(text: str) -> str:
+    """Lowercase, hyphenated form of a name for resources."""
+    return re.sub(r"[^a-z0-9-]+", "-", text.lower()).strip("-")

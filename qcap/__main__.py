@@ -1,0 +1,5 @@
+"""`python -m qcap` runs the command line."""
+
+from qcap.cli import app
+
+app()

@@ -1,0 +1,38 @@
+"""The `qcap` command line: plan, preview, simulate, doctor, load, redrive.
+
+Each command lives in its own module with a `register(app)` function; this module only
+assembles them, so a command can be read (and tested) on its own.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+app = typer.Typer(
+    name="qcap",
+    help="Capacity-planned queue infrastructure: plan it, provision it with Pulumi, gate it, simulate it, check it.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+
+@app.callback()
+def _root() -> None:
+    """Capacity-planned queue infrastructure: plan it, provision it with Pulumi, gate it, simulate it, check it."""
+
+
+# One module per command, each exposing register(app). Add a line to wire a new command.
+COMMAND_MODULES = [
+    "qcap.plan_cmd",
+]
+
+for _module in COMMAND_MODULES:
+    importlib.import_module(_module).register(app)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()

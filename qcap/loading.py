@@ -1,0 +1,44 @@
+"""Loading a stack for a command: a bad profile prints its problems and exits 2, never a traceback."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from capacity.plan import Plan, plan
+from capacity.profile import Profile, ProfileError, load_profile, resolve_stack
+
+EXIT_BAD_INPUT = 2
+
+err_console = Console(stderr=True, highlight=False)
+
+
+@dataclass(frozen=True)
+class LoadedStack:
+    """A stack's profile file, the validated profile and its plan."""
+
+    name: str
+    path: Path
+    profile: Profile
+    plan: Plan
+
+
+def load_stack(stack: str) -> LoadedStack:
+    """Load and plan STACK (a name under stacks/ or a path); exit 2 with readable messages if it is bad."""
+    path = resolve_stack(stack)
+    try:
+        profile = load_profile(path)
+    except ProfileError as exc:
+        report_profile_error(exc)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    return LoadedStack(name=path.stem, path=path, profile=profile, plan=plan(profile))
+
+
+def report_profile_error(exc: ProfileError) -> None:
+    count = len(exc.problems)
+    err_console.print(f"[bold red]{exc.path}[/]: {count} problem{'s' if count != 1 else ''}", markup=True)
+    for problem in exc.problems:
+        err_console.print(f"{exc.path}: {problem}", markup=False)

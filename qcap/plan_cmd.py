@@ -1,0 +1,127 @@
+"""`qcap plan STACK`: every derived number with its reason, the binding limit and the cost."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from capacity.plan import Plan, WorkloadPlan, duration, num
+from qcap.loading import load_stack
+
+EXIT_INFEASIBLE = 1
+
+# The rows `qcap plan` prints, in order, with their units; a row is shown when the plan has it.
+ROWS: list[tuple[str, str]] = [
+    ("arrival_average_per_second", "msg/s"),
+    ("arrival_peak_per_second", "msg/s"),
+    ("arrival_trough_per_second", "msg/s"),
+    ("per_task_messages_per_second", "msg/s"),
+    ("max_capacity", "tasks"),
+    ("min_capacity", "tasks"),
+    ("target_backlog_per_task", "msgs/task"),
+    ("scale_out_cooldown_seconds", "s"),
+    ("scale_in_cooldown_seconds", "s"),
+    ("shards", "queues"),
+    ("batch_size", "msgs"),
+    ("max_wait_time_ms", "ms"),
+    ("max_concurrency", ""),
+    ("max_retries", ""),
+    ("retry_delay_seconds", "s"),
+    ("sink_requests_per_second", "req/s"),
+    ("batch_limit", "msgs"),
+    ("run_seconds", "s"),
+    ("interval_seconds", "s"),
+    ("visibility_timeout_seconds", "s"),
+    ("stop_timeout_seconds", "s"),
+    ("drain_seconds", "s"),
+    ("retention_seconds", "s"),
+    ("dlq_retention_seconds", "s"),
+    ("max_receive_count", ""),
+    ("fifo_high_throughput", ""),
+    ("alarm_age_seconds", "s"),
+    ("alarm_dlq_messages", "msgs"),
+    ("alarm_saturation_messages", "msgs"),
+    ("alarm_max_tasks", "tasks"),
+    ("alarm_stalled_minutes", "min"),
+    ("cache_node_type", ""),
+    ("cache_nodes", ""),
+    ("cache_memory_bytes", "B"),
+    ("cache_connections", ""),
+    ("cache_connections_budget", ""),
+    ("current_tasks", "tasks"),
+    ("current_drain_seconds", "s"),
+    ("monthly_cost_usd", "USD"),
+]
+
+
+def _value(w: WorkloadPlan, field: str, unit: str) -> str:
+    value = getattr(w, field)
+    if field == "current_drain_seconds" and value is None:
+        return "never"
+    if isinstance(value, float) and unit == "msg/s":
+        value = round(value, 3)
+    text = num(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
+    if field.endswith("_usd"):
+        return f"${value:,.2f}"
+    if unit == "s" and isinstance(value, (int, float)) and value >= 120:
+        return f"{text} s ({duration(value)})"
+    return f"{text} {unit}".strip()
+
+
+def render_plan(console: Console, stack: str, plan: Plan) -> None:
+    """Print a table per workload: value and reason for every derived number."""
+    console.print(f"[bold]qcap plan[/] {stack} ({plan.environment}): {len(plan.workloads)} queue(s)")
+    for w in plan.workloads:
+        verdict = "[green]feasible[/]" if w.feasible else "[bold red]INFEASIBLE[/]"
+        title = f"{w.name} ({w.broker}, {w.mode}) {verdict}; binding: {escape(w.binding_limit)}"
+        table = Table(title=title, title_justify="left", show_lines=False, expand=True)
+        table.add_column("field", style="cyan", no_wrap=True)
+        table.add_column("value", justify="right", no_wrap=True)
+        table.add_column("reason", overflow="fold")
+        for field, unit in ROWS:
+            if field not in w.reasons:
+                continue
+            shown = "n/a" if getattr(w, field) is None and field != "current_drain_seconds" else _value(w, field, unit)
+            table.add_row(field, shown, escape(w.reasons[field]))
+        console.print(table)
+        for f in w.findings:
+            style = "bold red" if f.severity == "error" else "yellow"
+            console.print(f"  [{style}]{f.severity}[/] {escape(f'[{f.limit}]')} {escape(f.message)}", highlight=False)
+            if f.fix:
+                console.print(f"    fix: {escape(f.fix)}", highlight=False)
+    for group, rule in plan.routing.items():
+        console.print(f"routing {escape(rule)}", highlight=False)
+    console.print(f"[bold]monthly cost[/]: ${plan.monthly_cost_usd:,.2f}; "
+                  + ("every workload is feasible" if plan.feasible else "[bold red]some workloads are infeasible[/]"))
+
+
+def plan_command(
+    stack: Annotated[str, typer.Argument(help="A stack name under stacks/ (e.g. event-backlog) or a path to a profile.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON (a stable contract).")] = False,
+    verify: Annotated[
+        bool, typer.Option("--verify", help="Simulate the standard scenarios and report whether each objective holds.")
+    ] = False,
+) -> None:
+    """Derive and explain every provisioned number. Exit 0 feasible, 1 infeasible, 2 bad profile."""
+    loaded = load_stack(stack)
+    console = Console(width=160 if not as_json else None)
+    if as_json:
+        typer.echo(json.dumps({"stack": loaded.name, **loaded.plan.as_json()}, indent=2))
+    else:
+        render_plan(console, loaded.name, loaded.plan)
+    holds = True
+    if verify:
+        from qcap.simulate_cmd import render_verification
+
+        holds = render_verification(console, loaded.profile, loaded.plan)
+    if not loaded.plan.feasible or not holds:
+        raise typer.Exit(EXIT_INFEASIBLE)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("plan")(plan_command)
