@@ -293,6 +293,27 @@ def _retention(d: _Derivation, rates: _Rates, drain_seconds: float, age_seconds:
             "add consumers (raise the caps that bind) so the backlog drains sooner, or shed the backlog deliberately",
         )
     retention = min(wanted, maximum)
+    chosen = d.set("retention_seconds", retention, _retention_reason(rates, retention, wanted, maximum, drain_seconds, age_seconds))
+    if wanted > maximum and wait <= maximum:
+        d.warn(
+            "retention margin",
+            f"retention {duration(maximum)} leaves less than the {limits.RETENTION_MARGIN}x margin over the "
+            f"{duration(wait)} longest wait",
+            "drain the backlog faster (more tasks) to get the margin back",
+        )
+    if d.overridden("retention_seconds") and chosen < wait:
+        d.error(
+            "retention (data loss)",
+            f"retention_seconds {num(chosen)} ({duration(chosen)}) is shorter than the longest wait, "
+            f"{duration(wait)}: messages expire before they are processed",
+            f"set retention_seconds to at least {num(math.ceil(wait))}",
+        )
+    return chosen
+
+
+def _retention_reason(
+    rates: _Rates, retention: int, wanted: int, maximum: int, drain_seconds: float, age_seconds: float
+) -> str:
     if rates.backlog:
         why = (
             f"{duration(retention)}: covers the longest wait, {duration(drain_seconds)} to drain the backlog "
@@ -303,14 +324,7 @@ def _retention(d: _Derivation, rates: _Rates, drain_seconds: float, age_seconds:
     why += f"; at least {duration(limits.MIN_PLANNED_RETENTION_SECONDS)} so a long outage loses nothing"
     if wanted > maximum:
         why += f"; capped at {duration(maximum)}, one day under the dead-letter queue's 14 days"
-        if wait <= maximum:
-            d.warn(
-                "retention margin",
-                f"retention {duration(maximum)} leaves less than the {limits.RETENTION_MARGIN}x margin over the "
-                f"{duration(wait)} longest wait",
-                "drain the backlog faster (more tasks) to get the margin back",
-            )
-    return d.set("retention_seconds", retention, why)
+    return why
 
 
 def _dlq_retention(d: _Derivation, retention: int) -> int:
@@ -1087,7 +1101,8 @@ def _plan_cloudflare(profile: Profile, w: Workload, lane: _Lane, d: _Derivation)
         )
     budget_ms = (age - t_batch99) * 1000
     fill_ms = batch_size / (rates.average / shards) * 1000 if rates.average > 0 else math.inf
-    wait_value = int(max(0, min(limits.CLOUDFLARE_MAX_WAIT_TIME_MS, budget_ms, math.ceil(fill_ms))))
+    fill_ms = math.inf if math.isinf(fill_ms) else math.ceil(round(fill_ms, 6))
+    wait_value = int(max(0, min(limits.CLOUDFLARE_MAX_WAIT_TIME_MS, budget_ms, fill_ms)))
     wait = d.set(
         "max_wait_time_ms",
         wait_value,

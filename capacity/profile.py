@@ -360,10 +360,13 @@ class Profile(BaseModel):
     environment: Environment
     """dev, staging or prod: prod protects queues, enables cache failover, forbids single retries."""
     alerts: Alerts = Alerts()
-    workloads: tuple[Workload, ...] = Field(min_length=1)
+    workloads: tuple[Workload, ...]
+    """The queues of this stack, each planned and provisioned on its own."""
 
     @model_validator(mode="after")
     def check_unique_names(self) -> Profile:
+        if not self.workloads:
+            raise ValueError("workloads is empty; give at least one workload")
         names = [w.name for w in self.workloads]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
@@ -410,7 +413,8 @@ def _describe(error: dict) -> str:
         "less_than_equal": "<= {le}",
     }
     if kind in bounds:
-        return f"{given!r} is out of range; allowed: {bounds[kind].format(**ctx)}"
+        plain = {k: format(v, "g") if isinstance(v, float) else v for k, v in ctx.items()}
+        return f"{given!r} is out of range; allowed: {bounds[kind].format(**plain)}"
     if kind == "enum":
         return f"{given!r} is not allowed; allowed: {ctx.get('expected')}"
     if kind == "literal_error":

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from capacity.plan import Plan, plan
 from capacity.profile import Profile, ProfileError, load_profile, resolve_stack
@@ -39,6 +40,6 @@ def load_stack(stack: str) -> LoadedStack:
 
 def report_profile_error(exc: ProfileError) -> None:
     count = len(exc.problems)
-    err_console.print(f"[bold red]{exc.path}[/]: {count} problem{'s' if count != 1 else ''}", markup=True)
+    err_console.print(f"[bold red]{escape(exc.path)}[/]: {count} problem{'s' if count != 1 else ''}", soft_wrap=True)
     for problem in exc.problems:
-        err_console.print(f"{exc.path}: {problem}", markup=False)
+        err_console.print(f"{exc.path}: {problem}", markup=False, soft_wrap=True)

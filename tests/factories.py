@@ -1,0 +1,68 @@
+"""Builders for profiles in tests: a valid base workload per broker, changed by nested keys."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from capacity.plan import Plan, WorkloadPlan, plan
+from capacity.profile import Profile, parse_profile
+
+SQS_WORKLOAD: dict[str, Any] = {
+    "name": "events",
+    "broker": "sqs",
+    "traffic": {"messages_per_day": 864_000, "peak_to_average": 2.0, "trough_to_average": 0.5, "message_bytes": 1024},
+    "consumer": {
+        "processing_seconds": 1.0,
+        "processing_p99_seconds": 3.0,
+        "concurrency_per_task": 2,
+        "receive_batch": 10,
+        "image": "example/worker:1",
+    },
+    "objective": {"max_age_seconds": 300},
+}
+
+CLOUDFLARE_WORKLOAD: dict[str, Any] = {
+    "name": "sessions",
+    "broker": "cloudflare",
+    "traffic": {"messages_per_day": 43_200_000, "peak_messages_per_second": 2000, "message_bytes": 800},
+    "consumer": {"script_name": "session-consumer", "processing_seconds": 0.5, "processing_p99_seconds": 2.0,
+                 "receive_batch": 100},
+    "objective": {"max_age_seconds": 120},
+    "sink": {"name": "Tinybird", "requests_per_second": 100, "messages_per_request": 100,
+             "bytes_per_second": 20_000_000, "max_request_bytes": 10_000_000},
+}
+
+
+def set_path(data: dict[str, Any], dotted: str, value: Any) -> None:
+    """Set `a.b.c` in nested dicts, creating levels; a value of DELETE removes the key."""
+    *parents, last = dotted.split(".")
+    node = data
+    for key in parents:
+        node = node.setdefault(key, {})
+    if value is DELETE:
+        node.pop(last, None)
+    else:
+        node[last] = value
+
+
+DELETE = object()
+
+
+def profile_data(workload: dict[str, Any] | None = None, environment: str = "dev", **changes: Any) -> dict[str, Any]:
+    """A profile dict with one workload; keyword `traffic__peak_to_average=3` sets nested keys."""
+    w = copy.deepcopy(workload or SQS_WORKLOAD)
+    for key, value in changes.items():
+        set_path(w, key.replace("__", "."), value)
+    return {"environment": environment, "alerts": {"emails": ["ops@example.com"]}, "workloads": [w]}
+
+
+def make_profile(workload: dict[str, Any] | None = None, environment: str = "dev", **changes: Any) -> Profile:
+    return parse_profile(profile_data(workload, environment, **changes), "test.yaml")
+
+
+def plan_one(workload: dict[str, Any] | None = None, environment: str = "dev", **changes: Any) -> WorkloadPlan:
+    """Plan a one-workload profile and return its only queue's plan."""
+    result: Plan = plan(make_profile(workload, environment, **changes))
+    assert len(result.workloads) == 1
+    return result.workloads[0]

@@ -1,0 +1,455 @@
+"""The planner: every formula against hand-computed figures, infeasible cases, and properties.
+
+The base workload (tests/factories.py): 864,000 messages/day = 10 msg/s on average, peak x2
+= 20 msg/s, trough x0.5 = 5 msg/s; 2 in flight per task at 1 s each = 2 msg/s per task,
+p99 3 s; objective 300 s.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from capacity import limits
+from capacity.plan import duration, num, plan
+from capacity.profile import load_profile, resolve_stack
+from tests.factories import CLOUDFLARE_WORKLOAD, DELETE, SQS_WORKLOAD, make_profile, plan_one
+
+SEED_004 = dict(
+    traffic__messages_per_day=600_000,
+    traffic__peak_to_average=1.0,
+    traffic__backlog_messages=2_800_000,
+    consumer__processing_seconds=2.0,
+    consumer__processing_p99_seconds=4.0,
+    consumer__concurrency_per_task=1,
+)
+
+
+def seed(name: str):
+    return plan(load_profile(resolve_stack(name)))
+
+
+# --- the fleet --------------------------------------------------------------------------
+
+
+def test_peak_sets_max_capacity_at_eighty_percent_utilisation():
+    w = plan_one()
+    assert w.per_task_messages_per_second == 2.0
+    assert w.max_capacity == 13  # ceil(20 / (2 x 0.8)) = ceil(12.5)
+    assert w.binding_limit == "peak arrivals"
+    assert w.feasible
+    assert "ceil(peak 20 / (2 x 0.8)) = 13" in w.reasons["max_capacity"]
+
+
+def test_backlog_drain_binds_max_capacity_when_it_needs_more_tasks_than_the_peak():
+    w = plan_one(**SEED_004, objective__drain_backlog_within_hours=168)
+    # ceil((6.944 + 2,800,000 / 604,800) / 0.5) = ceil(23.15) = 24; the peak needs ceil(6.944 / 0.4) = 18
+    assert w.max_capacity == 24
+    assert w.binding_limit == "backlog drain within 168 h"
+    assert w.drain_seconds == pytest.approx(2_800_000 / (24 * 0.5 - 600_000 / 86_400), abs=0.1)
+
+
+def test_min_capacity_covers_the_trough_when_the_objective_is_shorter_than_two_cold_starts():
+    w = plan_one()
+    assert w.min_capacity == 3  # max(1, ceil(5 / 2)); 300 s < 2 x 180 s
+    assert "never scales to zero" in w.reasons["min_capacity"]
+
+
+def test_min_capacity_is_zero_when_the_objective_outlasts_two_cold_starts():
+    w = plan_one(objective__max_age_seconds=360)
+    assert w.min_capacity == 0
+    assert "step policy on queue depth" in w.reasons["min_capacity"]
+
+
+def test_target_is_backlog_per_task_with_in_flight_messages_and_headroom():
+    w = plan_one()
+    assert w.target_backlog_per_task == 302.0  # 2 in flight + 300 s x 2 msg/s x 0.5
+    assert "(visible + in flight) / running tasks" in w.reasons["target_backlog_per_task"]
+
+
+def test_cooldowns_scale_out_fast_and_in_slowly():
+    w = plan_one()
+    assert (w.scale_out_cooldown_seconds, w.scale_in_cooldown_seconds) == (60, 300)
+
+
+# --- the queue --------------------------------------------------------------------------
+
+
+def test_visibility_timeout_is_twice_the_worst_batch_and_at_least_thirty_seconds():
+    assert plan_one().visibility_timeout_seconds == 30  # 2 x ceil(10 / 2) x 3 s = 30
+    w = plan_one(consumer__processing_p99_seconds=7.5)
+    assert w.visibility_timeout_seconds == 75  # 2 x 5 x 7.5
+    assert plan_one(consumer__processing_p99_seconds=1.0).visibility_timeout_seconds == 30  # floor
+
+
+def test_visibility_beyond_twelve_hours_is_infeasible():
+    w = plan_one(consumer__processing_seconds=5_000, consumer__processing_p99_seconds=10_000,
+                 consumer__concurrency_per_task=1, objective__max_age_seconds=100_000)
+    assert not w.feasible
+    (finding,) = [f for f in w.errors if f.limit == "visibility timeout (12 h)"]
+    assert "over SQS's 12 h maximum" in finding.message
+    assert "ChangeMessageVisibility" in finding.fix
+
+
+def test_stop_timeout_covers_a_batch_in_progress_up_to_fargates_limit():
+    assert plan_one().stop_timeout_seconds == 15  # ceil(10 / 2) x 3 s
+    w = plan_one(consumer__processing_p99_seconds=60)
+    assert w.stop_timeout_seconds == 120
+    assert any(f.limit == "scale-in interrupts work" for f in w.warnings)
+
+
+def test_retention_is_four_days_without_a_backlog():
+    w = plan_one()
+    assert w.retention_seconds == 345_600
+    assert w.dlq_retention_seconds == 1_209_600
+
+
+def test_retention_covers_drain_plus_objective_with_margin():
+    w = plan_one(**SEED_004, objective__drain_backlog_within_hours=168)
+    drain = 2_800_000 / (24 * 0.5 - 600_000 / 86_400)
+    assert w.retention_seconds == math.ceil((drain + 300) * 1.2 / 3600) * 3600  # 185 h
+    assert w.retention_seconds == 666_000
+    assert w.dlq_retention_seconds > w.retention_seconds
+
+
+def test_retention_shorter_than_the_drain_is_reported_as_data_loss():
+    w = plan_one(**SEED_004, objective__drain_backlog_within_hours=168, overrides__retention_seconds=345_600)
+    assert not w.feasible
+    (finding,) = w.errors
+    assert finding.limit == "retention (data loss)"
+    assert "messages expire before they are processed" in finding.message
+
+
+def test_a_backlog_that_cannot_drain_within_retention_is_infeasible():
+    w = plan_one(**SEED_004, objective__drain_backlog_within_hours=336,
+                 sink={"name": "Redshift", "max_connections": 15})
+    assert w.max_capacity == 15
+    limits_hit = [f.limit for f in w.errors]
+    assert limits_hit[0] == "sink connections (Redshift 15)"
+    assert "retention (data loss)" in limits_hit
+
+
+def test_max_receive_count_comes_from_the_retry_budget_and_warns_at_one_in_prod():
+    assert plan_one().max_receive_count == 5
+    w = plan_one(environment="prod", retries__max_receives=1)
+    assert w.max_receive_count == 1
+    assert [f.limit for f in w.warnings] == ["retry budget"]
+
+
+def test_fifo_high_throughput_turns_on_above_three_thousand_per_second():
+    low = plan_one(broker="sqs-fifo", traffic__peak_to_average=DELETE, traffic__peak_messages_per_second=2_000,
+                   traffic__messages_per_day=86_400_000, consumer__concurrency_per_task=100)
+    high = plan_one(broker="sqs-fifo", traffic__peak_to_average=DELETE, traffic__peak_messages_per_second=5_000,
+                    traffic__messages_per_day=86_400_000, consumer__concurrency_per_task=100)
+    assert (low.fifo_high_throughput, high.fifo_high_throughput) == (False, True)
+
+
+# --- caps ---------------------------------------------------------------------------------
+
+
+def test_sink_request_rate_below_the_peak_makes_the_plan_infeasible_with_a_fix():
+    w = plan_one(sink={"name": "db", "requests_per_second": 10})
+    assert not w.feasible
+    assert w.max_capacity == 5  # floor(10 / 2)
+    assert w.binding_limit == "sink request rate (db 10 req/s)"
+    assert "short by 10 msg/s" in w.shortfall
+    assert "messages_per_request" in w.fix
+
+
+def test_sink_cap_between_need_and_peak_is_feasible_with_a_headroom_warning():
+    w = plan_one(sink={"name": "db", "requests_per_second": 25})
+    assert w.feasible
+    assert w.max_capacity == 12  # floor(25 / 2), below the 13 for 80% utilisation
+    assert w.binding_limit == "sink request rate (db 25 req/s)"
+    assert [f.limit for f in w.warnings] == ["peak headroom"]
+
+
+def test_sink_messages_per_request_multiplies_the_request_cap():
+    w = plan_one(sink={"name": "db", "requests_per_second": 10, "messages_per_request": 5})
+    assert w.feasible
+    assert w.max_capacity == 13  # cap floor(50 / 2) = 25 does not bind
+
+
+def test_sink_bandwidth_caps_tasks():
+    w = plan_one(sink={"name": "api", "bytes_per_second": 20_480})  # 20 msg/s of 1 KiB
+    assert w.max_capacity == 10
+    assert w.feasible
+    assert w.binding_limit.startswith("sink bandwidth")
+
+
+def test_sink_connections_cap_tasks_by_concurrency_and_connections_per_slot():
+    w = plan_one(sink={"name": "pg", "max_connections": 20, "connections_per_slot": 1})
+    assert w.max_capacity == 10  # 20 / (2 x 1)
+    assert w.binding_limit == "sink connections (pg 20)"
+
+
+def test_max_capacity_override_below_the_need_is_reported_not_obeyed_silently():
+    w = plan_one(overrides__max_capacity=5)
+    assert w.max_capacity == 5
+    assert not w.feasible
+    assert w.binding_limit == "max_capacity override"
+    assert "allow at least 10 tasks" == w.fix
+    assert w.reasons["max_capacity"].startswith("5 set in overrides (the planner would choose 13")
+
+
+def test_target_override_that_breaks_the_objective_is_an_error():
+    w = plan_one(overrides__target_backlog_per_task=2_000)
+    assert not w.feasible
+    assert w.errors[0].limit == "age objective"
+
+
+# --- seeds ----------------------------------------------------------------------------------
+
+
+def test_seed_004_needs_nineteen_tasks_and_fifteen_never_drain():
+    (w,) = seed("event-backlog").workloads
+    assert w.max_capacity == 19
+    assert w.feasible
+    assert w.current_tasks == 15
+    assert w.current_drain_seconds is None
+    assert w.reasons["current_drain_seconds"].startswith("never: 15 tasks x 0.5 = 7.5 msg/s")
+    assert "58.33 days" in w.reasons["current_drain_seconds"]
+
+
+def test_seed_000_names_tinybird_request_rate_as_the_binding_stage():
+    (w,) = seed("session-events").workloads
+    assert w.binding_limit == "sink request rate (Tinybird Events API 100 req/s)"
+    assert "queues and consumers grow with shards" in w.reasons["binding_limit"]
+
+
+def test_seed_002_reproduces_the_fifteen_second_run():
+    (w,) = seed("scheduled-questions").workloads
+    assert w.run_seconds == 15.0  # ceil(30 / 5) x 2.5
+    assert (w.batch_limit, w.max_concurrency, w.interval_seconds) == (30, 5, 300)
+    assert w.feasible
+
+
+def test_seed_001_caps_workers_at_the_database_and_budgets_connections():
+    (w,) = seed("track-points").workloads
+    assert w.max_capacity == 5  # 1,000 inserts/s / 200 per worker
+    assert w.binding_limit == "sink request rate (Postgres (track points) 1,000 req/s)"
+    assert w.cache_connections == 5 * 50 + 50
+    assert w.cache_node_type == "cache.t4g.micro"
+    assert w.cache_memory_bytes == math.ceil((50_000 + math.ceil(5 * 6001.0)) * 300 / 0.75)
+    assert w.cache_nodes == 2
+
+
+def test_seed_003_splits_partitions_and_priorities_into_lanes():
+    p = seed("job-queues")
+    names = [w.name for w in p.workloads]
+    assert names == ["jobs-0", "jobs-1", "jobs-2", "jobs-3", "notify-high", "notify-normal", "notify-low"]
+    jobs = p.workload("jobs-2")
+    assert jobs.arrival_average_per_second == pytest.approx(2_000_000 / 86_400 / 4)
+    assert (jobs.min_capacity, jobs.max_capacity, jobs.target_backlog_per_task) == (1, 10, 100)
+    assert p.workload("notify-high").max_age_seconds == 30
+    assert "fnv1a_32" in p.routing["jobs"]
+
+
+def test_every_seed_stack_is_feasible():
+    for name in ("event-backlog", "session-events", "track-points", "scheduled-questions", "job-queues", "dev"):
+        assert seed(name).feasible, name
+
+
+# --- Cloudflare ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "peak, shards, concurrency, wait_ms, requests, feasible",
+    [
+        # shards = ceil(peak / 4,000); concurrency = ceil(peak/shards x 0.5 s / (100 x 0.8));
+        # wait = time to fill 100 at the 500 msg/s average per shard; requests = peak / 100
+        (2_000, 1, 13, 200, 20.0, True),
+        (10_000, 3, 21, 600, 100.0, True),
+        (20_000, 5, 25, 1_000, 200.0, False),
+    ],
+)
+def test_cloudflare_plan_at_seed_000_rates(peak, shards, concurrency, wait_ms, requests, feasible):
+    w = plan_one(CLOUDFLARE_WORKLOAD, traffic__peak_messages_per_second=peak)
+    assert (w.shards, w.batch_size, w.max_concurrency, w.max_wait_time_ms) == (shards, 100, concurrency, wait_ms)
+    assert w.sink_requests_per_second == requests
+    assert w.feasible is feasible
+    assert w.binding_limit == "sink request rate (Tinybird 100 req/s)"
+
+
+def test_cloudflare_sink_over_its_quota_is_named_plainly_with_the_fix():
+    w = plan_one(CLOUDFLARE_WORKLOAD, traffic__peak_messages_per_second=20_000)
+    assert "the sink, not the queue, is the limit" in w.shortfall
+    assert "short by 10,000 msg/s" in w.shortfall
+    assert "split the traffic across 3 sink targets" in w.fix
+    assert "250 req/s" in w.fix
+
+
+def test_cloudflare_sink_at_its_quota_warns_there_is_no_headroom():
+    w = plan_one(CLOUDFLARE_WORKLOAD, traffic__peak_messages_per_second=10_000)
+    assert [f.limit for f in w.warnings] == ["sink request rate (Tinybird 100 req/s)"]
+
+
+def test_cloudflare_over_250_concurrency_is_infeasible():
+    w = plan_one(CLOUDFLARE_WORKLOAD, traffic__peak_messages_per_second=4_000,
+                 consumer__processing_seconds=6.0, consumer__processing_p99_seconds=10.0,
+                 overrides__shards=1)
+    assert w.max_concurrency == 300  # ceil(4,000 x 6 / 80)
+    assert not w.feasible
+    assert any(f.limit == "Cloudflare consumer concurrency (250)" for f in w.errors)
+
+
+def test_cloudflare_adds_shards_when_one_queue_cannot_consume_the_peak():
+    w = plan_one(CLOUDFLARE_WORKLOAD, traffic__peak_messages_per_second=4_000,
+                 consumer__processing_seconds=6.0, consumer__processing_p99_seconds=10.0,
+                 sink=DELETE)
+    assert w.shards == 2  # ceil(4,000 / (250 x 100 / 6 x 0.8)) = ceil(1.2)
+    assert w.max_concurrency == 150
+    assert w.feasible
+
+
+def test_cloudflare_batch_shrinks_to_fit_the_sink_request_size():
+    w = plan_one(CLOUDFLARE_WORKLOAD, sink__max_request_bytes=40_000)
+    assert w.batch_size == 50
+
+
+def test_cloudflare_retries_and_retention():
+    w = plan_one(CLOUDFLARE_WORKLOAD, retries__max_receives=4)
+    assert (w.max_retries, w.retry_delay_seconds) == (3, 10)
+    assert w.retention_seconds == 345_600
+    assert w.visibility_timeout_seconds is None
+
+
+# --- scheduled consumers ------------------------------------------------------------------
+
+SCHEDULED = dict(consumer__mode="scheduled", consumer__interval_seconds=300, consumer__batch_limit=30,
+                 consumer__concurrency_per_task=5, consumer__processing_seconds=2.5,
+                 consumer__processing_p99_seconds=5.0, traffic__messages_per_day=1000,
+                 objective__max_age_seconds=900)
+
+
+def test_scheduled_run_longer_than_half_the_interval_is_infeasible():
+    w = plan_one(**{**SCHEDULED, "consumer__batch_limit": 400})
+    assert w.run_seconds == 200.0
+    assert not w.feasible
+    assert w.fix == "lower batch_limit to 300 or raise concurrency_per_task"
+
+
+def test_scheduled_batch_below_arrivals_never_catches_up():
+    w = plan_one(**{**SCHEDULED, "traffic__messages_per_day": 20_000})
+    assert not w.feasible
+    assert w.binding_limit == "batch limit vs arrivals"
+    assert w.fix == "raise batch_limit above 70"  # ceil(20,000 / 86,400 x 300)
+
+
+def test_scheduled_wait_of_interval_plus_run_must_fit_the_objective():
+    w = plan_one(**{**SCHEDULED, "objective__max_age_seconds": 300})
+    assert not w.feasible
+    assert w.binding_limit == "age objective"
+
+
+def test_scheduled_concurrency_over_the_connection_budget_is_infeasible():
+    w = plan_one(**{**SCHEDULED, "consumer__batch_limit": 70, "consumer__concurrency_per_task": 70},
+                 sink={"name": "Supabase", "max_connections": 60})
+    assert not w.feasible
+    assert w.fix == "lower concurrency_per_task to 60"
+
+
+# --- formatting and the whole plan --------------------------------------------------------
+
+
+def test_numbers_and_durations_read_as_a_person_writes_them():
+    assert num(2_800_000) == "2,800,000"
+    assert num(6.944444) == "6.94"
+    assert num(0.0116) == "0.0116"
+    assert duration(45) == "45 s"
+    assert duration(1_095_652) == "12.68 days"
+    assert duration(float("inf")) == "never"
+
+
+def test_plan_json_carries_the_contract_fields_with_reasons():
+    data = plan(make_profile()).as_json()
+    (w,) = data["workloads"]
+    for key in ("name", "broker", "feasible", "binding_limit", "min_capacity", "max_capacity",
+                "target_backlog_per_task", "visibility_timeout_seconds", "retention_seconds",
+                "dlq_retention_seconds", "max_receive_count", "monthly_cost_usd"):
+        assert key in w
+        if key not in ("name", "broker", "feasible"):
+            assert w["reasons"][key], key
+
+
+def test_monthly_cost_adds_tasks_requests_and_alarms():
+    w = plan_one()
+    task_usd = 0.25 * limits.FARGATE_X86_USD_PER_VCPU_HOUR + 0.5 * limits.FARGATE_X86_USD_PER_GB_HOUR
+    tasks = math.ceil(10 / (2 * 0.8)) * 730 * task_usd  # 7 average tasks
+    requests = 10 * 86_400 * 365 / 12 * (1 + 2 / 10) + 7 * 3 * 60 * 730
+    expected = tasks + requests / 1e6 * 0.40 + 5 * 0.10
+    assert w.monthly_cost_usd == pytest.approx(expected, abs=0.01)
+
+
+# --- properties -------------------------------------------------------------------------------
+
+
+@st.composite
+def sqs_profiles(draw):
+    workload = {
+        "name": "w",
+        "broker": draw(st.sampled_from(["sqs", "sqs-fifo", "redis"])),
+        "traffic": {
+            "messages_per_day": draw(st.floats(min_value=0, max_value=5e8)),
+            "peak_to_average": draw(st.floats(min_value=1, max_value=20)),
+            "trough_to_average": draw(st.floats(min_value=0, max_value=1)),
+            "message_bytes": draw(st.integers(min_value=1, max_value=limits.SQS_MAX_MESSAGE_BYTES)),
+            "backlog_messages": draw(st.integers(min_value=0, max_value=10**8)),
+        },
+        "consumer": {
+            "processing_seconds": draw(st.floats(min_value=0.001, max_value=3_600)),
+            "concurrency_per_task": draw(st.integers(min_value=1, max_value=256)),
+            "receive_batch": draw(st.integers(min_value=1, max_value=10)),
+            "image": "w:1",
+        },
+        "objective": {
+            "max_age_seconds": draw(st.floats(min_value=1, max_value=86_400 * 3)),
+            "drain_backlog_within_hours": draw(st.floats(min_value=0.5, max_value=336)),
+        },
+    }
+    if draw(st.booleans()):
+        workload["sink"] = {
+            "name": "s",
+            "requests_per_second": draw(st.floats(min_value=0.1, max_value=1e5)),
+            "messages_per_request": draw(st.integers(min_value=1, max_value=500)),
+            "max_connections": draw(st.integers(min_value=1, max_value=10_000)),
+        }
+    return make_profile(workload, environment=draw(st.sampled_from(["dev", "staging", "prod"])))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sqs_profiles())
+def test_any_valid_profile_plans_without_raising_and_feasible_plans_cover_the_peak(profile):
+    (w,) = plan(profile).workloads
+    assert w.min_capacity <= w.max_capacity or not w.feasible
+    if w.feasible:
+        assert w.max_capacity * w.per_task_messages_per_second >= w.arrival_peak_per_second * (1 - 1e-9)
+        assert w.retention_seconds < w.dlq_retention_seconds
+        assert limits.MIN_VISIBILITY_TIMEOUT_SECONDS <= w.visibility_timeout_seconds <= 43_200
+        assert 1 <= w.max_capacity <= limits.ECS_MAX_TASKS_PER_SERVICE
+    else:
+        assert w.errors and w.shortfall and w.binding_limit
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    peak=st.floats(min_value=0.01, max_value=2e5),
+    per_day=st.floats(min_value=0, max_value=1),
+    batch_seconds=st.floats(min_value=0.01, max_value=600),
+    bytes_=st.integers(min_value=1, max_value=limits.CLOUDFLARE_MAX_MESSAGE_BYTES),
+    age=st.floats(min_value=1, max_value=86_400),
+)
+def test_any_cloudflare_profile_plans_and_feasible_plans_keep_settings_within_limits(peak, per_day, batch_seconds,
+                                                                                     bytes_, age):
+    w = plan_one(CLOUDFLARE_WORKLOAD, traffic__peak_messages_per_second=peak,
+                 traffic__messages_per_day=peak * 86_400 * per_day, consumer__processing_seconds=batch_seconds,
+                 consumer__processing_p99_seconds=batch_seconds, traffic__message_bytes=bytes_,
+                 objective__max_age_seconds=age)
+    if w.feasible:
+        assert 1 <= w.batch_size <= 100
+        assert 0 <= w.max_wait_time_ms <= 60_000
+        assert 1 <= w.max_concurrency <= 250
+        assert w.shards * w.max_concurrency * w.batch_size / batch_seconds >= peak * (1 - 1e-9)

@@ -1,0 +1,64 @@
+"""`qcap plan`: readable tables, a JSON contract, and exit codes 0 / 1 / 2."""
+
+from __future__ import annotations
+
+import json
+
+import yaml
+from typer.testing import CliRunner
+
+from qcap.cli import app
+from tests.factories import profile_data
+
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, ["plan", *args])
+
+
+def test_plan_prints_values_with_reasons_and_exits_zero_for_a_feasible_stack():
+    result = run("event-backlog")
+    assert result.exit_code == 0, result.output
+    assert "events (sqs, service) feasible" in result.output
+    assert "19 = the larger of" in result.output
+    assert "never: 15 tasks x 0.5 = 7.5 msg/s" in result.output
+    assert "monthly cost" in result.output
+
+
+def test_plan_json_is_a_contract_with_reasons_per_field():
+    result = run("session-events", "--json")
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    (w,) = data["workloads"]
+    assert data["stack"] == "session-events"
+    assert (w["shards"], w["batch_size"], w["max_wait_time_ms"], w["max_concurrency"]) == (1, 100, 200, 13)
+    assert w["binding_limit"].startswith("sink request rate (Tinybird")
+    assert set(w["reasons"]) >= {"shards", "batch_size", "max_wait_time_ms", "max_concurrency", "retention_seconds"}
+
+
+def test_plan_exits_one_and_names_the_fix_when_a_workload_is_infeasible(tmp_path):
+    path = tmp_path / "tight.yaml"
+    path.write_text(yaml.safe_dump(profile_data(sink={"name": "db", "requests_per_second": 10})))
+    result = run(str(path))
+    assert result.exit_code == 1
+    assert "INFEASIBLE" in result.output
+    assert "fix: pack more messages per sink request" in result.output
+
+
+def test_plan_exits_two_with_one_line_per_problem_and_no_traceback(tmp_path):
+    path = tmp_path / "bad.yaml"
+    data = profile_data(consumer__processing_seconds="fast")
+    data["workloads"][0]["consumer"]["task_memory_mb"] = 512
+    path.write_text(yaml.safe_dump(data))
+    result = runner.invoke(app, ["plan", str(path)])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert f"{path}: workloads[0].consumer.processing_seconds: " in result.output
+    assert f"{path}: workloads[0].consumer.task_memory_mb: unknown key" in result.output
+
+
+def test_plan_of_an_unknown_stack_says_file_not_found():
+    result = run("no-such-stack")
+    assert result.exit_code == 2
+    assert "no-such-stack.yaml: file not found" in result.output
