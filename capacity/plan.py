@@ -1072,7 +1072,7 @@ def _plan_cloudflare(profile: Profile, w: Workload, lane: _Lane, d: _Derivation)
     if shards_consumer > shards_ingest:
         shard_value = shards_consumer
         shard_why = (
-            f"{shards_consumer} = ceil(peak {num(rates.peak)} / (250 consumers x {batch_size} per batch / "
+            f"{shards_consumer} = ceil(peak {num(rates.peak)} / ({limits.CLOUDFLARE_MAX_CONSUMER_CONCURRENCY} consumers x {batch_size} per batch / "
             f"{num(t_batch)} s x {util})): one queue's consumers cannot keep up"
         )
     else:

@@ -95,7 +95,7 @@ class Consumer(BaseModel):
     processing_seconds: PositiveSeconds
     """Mean seconds to process one message (for `broker: cloudflare`, one batch: a consumer invocation)."""
     processing_p99_seconds: PositiveSeconds | None = None
-    """99th percentile of the same. Default: 2 x processing_seconds."""
+    """99th percentile of the same; when left out, 2 x processing_seconds."""
     concurrency_per_task: int = Field(default=1, ge=1, le=10_000)
     """Messages one task processes at the same time. Default: 1."""
     receive_batch: int = Field(default=limits.SQS_MAX_RECEIVE_BATCH, ge=1, le=limits.CLOUDFLARE_MAX_BATCH_SIZE)
@@ -284,10 +284,15 @@ class Workload(BaseModel):
     broker: Broker
     """sqs, sqs-fifo, cloudflare or redis."""
     traffic: Traffic
+    """What arrives: rates, peak, trough, message size, backlog."""
     consumer: Consumer
+    """Who processes it: per-message time, concurrency, task size, mode."""
     objective: Objective
+    """What it must achieve: the age of the oldest message, the backlog drain time."""
     sink: Sink | None = None
+    """The downstream system's limits (rate, bandwidth, request size, connections), if any."""
     retries: Retries = Retries()
+    """The retry budget before the dead-letter queue."""
     cache: Cache | None = None
     """Redis connection and memory settings; only for `broker: redis`."""
     partitions: int = Field(default=1, ge=1, le=100)
@@ -295,6 +300,7 @@ class Workload(BaseModel):
     priorities: tuple[Priority, ...] = ()
     """Named levels, each a queue with its own share of traffic and objective."""
     overrides: Overrides = Overrides()
+    """Derived values set by hand (seed 003's min/max workers, target, cooldowns); applied to every lane."""
 
     @model_validator(mode="after")
     def check_message_fits_broker(self) -> Workload:
@@ -360,6 +366,7 @@ class Profile(BaseModel):
     environment: Environment
     """dev, staging or prod: prod protects queues, enables cache failover, forbids single retries."""
     alerts: Alerts = Alerts()
+    """Where alarms go."""
     workloads: tuple[Workload, ...]
     """The queues of this stack, each planned and provisioned on its own."""
 
