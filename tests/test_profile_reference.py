@@ -1,0 +1,19 @@
+"""The README's profile table is the one generated from the models."""
+
+from pathlib import Path
+
+from capacity.profile import Consumer, Traffic
+from qcap.profile_reference import markdown, rows
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def test_every_profile_field_is_listed_with_its_default():
+    table = dict((path, default) for path, default, _ in rows())
+    assert table["workloads[].consumer.receive_batch"] == "`10`"
+    assert table["workloads[].traffic.messages_per_day"] == "required"
+    assert len(table) >= len(Traffic.model_fields) + len(Consumer.model_fields)
+
+
+def test_readme_carries_the_generated_profile_table():
+    assert markdown() in README.read_text(), "regenerate with: python -m qcap.profile_reference"
