@@ -471,11 +471,14 @@ def load_profile(path: Path | str) -> Profile:
 STACKS_DIR = Path(__file__).resolve().parent.parent / "stacks"
 
 
-def resolve_stack(stack: str, stacks_dir: Path = STACKS_DIR) -> Path:
-    """A stack name under stacks/ or a path to a profile file."""
+def resolve_stack(stack: str, stacks_dir: Path | None = None) -> Path:
+    """A path to a profile file, or a stack name under ./stacks/ (else this project's stacks/)."""
     candidate = Path(stack)
     if candidate.suffix in (".yaml", ".yml") or candidate.exists():
         return candidate
+    if stacks_dir is None:
+        local = Path.cwd() / "stacks" / f"{stack}.yaml"
+        return local if local.exists() else STACKS_DIR / f"{stack}.yaml"
     return stacks_dir / f"{stack}.yaml"
 
 
