@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from capacity import limits
+from capacity.pricing import task_usd_per_hour
 from capacity.profile import Broker, Cache, ConsumerMode, Profile, Workload
 from capacity.routing import routing_rule
 
@@ -389,11 +390,7 @@ def _visibility(d: _Derivation, w: Workload, cap: int | None) -> int:
 
 def _fargate_task_usd_per_hour(w: Workload) -> float:
     c = w.consumer
-    vcpu = c.task_cpu / limits.FARGATE_CPU_UNITS_PER_VCPU
-    gb = c.task_memory_mib / 1024
-    if c.architecture == "arm64":
-        return vcpu * limits.FARGATE_ARM_USD_PER_VCPU_HOUR + gb * limits.FARGATE_ARM_USD_PER_GB_HOUR
-    return vcpu * limits.FARGATE_X86_USD_PER_VCPU_HOUR + gb * limits.FARGATE_X86_USD_PER_GB_HOUR
+    return task_usd_per_hour(c.task_cpu, c.task_memory_mib, c.architecture)
 
 
 def _sqs_requests_per_month(w: Workload, average: float, idle_tasks: float) -> float:

@@ -79,7 +79,7 @@ class Traffic(BaseModel):
                 f"and peak_to_average ({self.peak_to_average!r})"
             )
         average = self.messages_per_day / limits.SECONDS_PER_DAY
-        if self.peak_messages_per_second is not None and self.peak_messages_per_second < average:
+        if self.peak_messages_per_second is not None and self.peak_messages_per_second < average * (1 - 1e-9):
             raise ValueError(
                 f"peak_messages_per_second ({self.peak_messages_per_second!r}) is below the daily "
                 f"average ({average:.3f} msg/s from messages_per_day {self.messages_per_day!r})"
