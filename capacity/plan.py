@@ -94,6 +94,12 @@ class WorkloadPlan(BaseModel):
     cache_memory_bytes: int | None
     cache_connections: int | None
     cache_connections_budget: int | None
+    alarm_cache_connections: int | None
+    cache_pool_size_per_task: int | None
+    cache_producer_connections: int | None
+    sink_name: str | None
+    sink_max_connections: int | None
+    sink_connections_per_slot: float | None
     batch_limit: int | None
     run_seconds: float | None
     interval_seconds: int | None
@@ -791,6 +797,11 @@ def _plan_cache(
         f"producers {cache.producer_connections}, within maxclients {num(cache.max_clients)}"
     )
     d.reasons["cache_connections_budget"] = f"{num(cache.max_clients)} = cache.max_clients"
+    alarm_connections = round(cache.max_clients * limits.REDIS_CONNECTIONS_ALARM_FRACTION)
+    d.reasons["alarm_cache_connections"] = (
+        f"{num(alarm_connections)} = maxclients {num(cache.max_clients)} x {limits.REDIS_CONNECTIONS_ALARM_FRACTION}: "
+        "alarm before new connections are refused"
+    )
     if connections > cache.max_clients:
         d.error(
             "Redis connections",
@@ -840,6 +851,7 @@ def _plan_cache(
         cache_memory_bytes=memory,
         cache_connections=connections,
         cache_connections_budget=cache.max_clients,
+        alarm_cache_connections=alarm_connections,
     )
 
 
@@ -1284,6 +1296,7 @@ _DEFAULTS: dict[str, Any] = dict(
     cache_memory_bytes=None,
     cache_connections=None,
     cache_connections_budget=None,
+    alarm_cache_connections=None,
     batch_limit=None,
     run_seconds=None,
     interval_seconds=None,
@@ -1304,6 +1317,7 @@ def _plan_lane(profile: Profile, w: Workload, lane: _Lane) -> WorkloadPlan:
     errors = [f for f in d.findings if f.severity == "error"]
     first = errors[0] if errors else None
     c = w.consumer
+    cache = (w.cache or Cache()) if w.broker is Broker.redis else None
     message_cap = limits.CLOUDFLARE_MAX_MESSAGE_BYTES if w.broker is Broker.cloudflare else limits.SQS_MAX_MESSAGE_BYTES
     d.reasons.setdefault(
         "max_message_bytes",
@@ -1335,6 +1349,11 @@ def _plan_lane(profile: Profile, w: Workload, lane: _Lane) -> WorkloadPlan:
         script_name=c.script_name,
         max_message_bytes=message_cap,
         alarm_dlq_messages=1,
+        cache_pool_size_per_task=cache.pool_size_per_task if cache else None,
+        cache_producer_connections=cache.producer_connections if cache else None,
+        sink_name=w.sink.name if w.sink else None,
+        sink_max_connections=w.sink.max_connections if w.sink else None,
+        sink_connections_per_slot=w.sink.connections_per_slot if w.sink and w.sink.max_connections else None,
         reasons=d.reasons,
         findings=tuple(d.findings),
         **values,

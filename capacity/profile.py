@@ -143,6 +143,12 @@ class Consumer(BaseModel):
 
     @model_validator(mode="after")
     def check_scheduled_fields(self) -> Consumer:
+        if self.interval_seconds is not None and self.interval_seconds % 60:
+            raise ValueError(
+                f"interval_seconds {self.interval_seconds!r} is not a whole number of minutes; EventBridge "
+                f"Scheduler runs rate(N minutes): use {self.interval_seconds // 60 * 60 or 60} or "
+                f"{(self.interval_seconds // 60 + 1) * 60}"
+            )
         if self.mode is ConsumerMode.scheduled:
             missing = [f for f in ("interval_seconds", "batch_limit") if getattr(self, f) is None]
             if missing:

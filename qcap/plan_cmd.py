@@ -53,6 +53,7 @@ ROWS: list[tuple[str, str]] = [
     ("cache_memory_bytes", "B"),
     ("cache_connections", ""),
     ("cache_connections_budget", ""),
+    ("alarm_cache_connections", ""),
     ("current_tasks", "tasks"),
     ("current_drain_seconds", "s"),
     ("monthly_cost_usd", "USD"),

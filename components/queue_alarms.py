@@ -1,0 +1,279 @@
+"""CloudWatch alarms on one queue, from the plan's thresholds, notifying an SNS topic by email.
+
+Alarms (DESIGN.md, "Alarms"): age of the oldest message over the objective for 3 of 3
+minutes; any message in the DLQ; depth above what the whole fleet is meant to hold
+(saturation); tasks pinned at max capacity; messages waiting but none received (stalled
+consumers). Each alarm notifies on ALARM and on OK. A threshold the plan leaves out
+(a scheduled consumer has no fleet to saturate) means no alarm.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from capacity import limits
+from capacity.plan import WorkloadPlan
+from components.tags import workload_tags
+
+SQS_NAMESPACE = "AWS/SQS"
+CONTAINER_INSIGHTS_NAMESPACE = "ECS/ContainerInsights"
+# The metrics Redis queue workers publish (docs/aws-components.md, "Redis worker metrics").
+REDIS_NAMESPACE = "qcap/Redis"
+REDIS_DEPTH_METRIC = "QueueDepth"
+REDIS_OLDEST_AGE_METRIC = "OldestMessageAgeSeconds"
+REDIS_DEAD_LETTER_METRIC = "DeadLetterDepth"
+SQS_BROKERS = ("sqs", "sqs-fifo")
+ALARM_KINDS = ("age", "dlq", "saturation", "max-tasks", "stalled")
+
+
+def redis_dimensions(stack: str, plan: WorkloadPlan) -> dict[str, str]:
+    """Dimensions of the metrics Redis workers publish: Stack and Workload."""
+    return {"Stack": stack, "Workload": plan.name}
+
+
+@dataclass(frozen=True)
+class QueueAlarmsArgs:
+    """What QueueAlarms watches and whom it tells.
+
+    `plan` gives the thresholds and the broker. For SQS brokers `queue_name` and `dlq_name`
+    name the queues; for `redis` the workers' metrics are used instead. `cluster_name` and
+    `service_name` (both or neither) enable the tasks-at-max alarm. `alert_emails` subscribe
+    to a new SNS topic, unless `topic_arn` gives an existing one. Default: no emails.
+    """
+
+    plan: WorkloadPlan
+    stack: str
+    queue_name: pulumi.Input[str] | None = None
+    dlq_name: pulumi.Input[str] | None = None
+    cluster_name: pulumi.Input[str] | None = None
+    service_name: pulumi.Input[str] | None = None
+    alert_emails: tuple[str, ...] = field(default_factory=tuple)
+    topic_arn: pulumi.Input[str] | None = None
+
+    def __post_init__(self) -> None:
+        plan = self.plan
+        if plan.broker in SQS_BROKERS and (self.queue_name is None or self.dlq_name is None):
+            raise ValueError(
+                f"QueueAlarms: workload {plan.name!r} uses {plan.broker}; set `queue_name` and `dlq_name`"
+            )
+        if plan.broker not in (*SQS_BROKERS, "redis"):
+            raise ValueError(f"QueueAlarms: broker {plan.broker!r} has no CloudWatch metrics; allowed: sqs, sqs-fifo, redis")
+        if (self.cluster_name is None) != (self.service_name is None):
+            raise ValueError("QueueAlarms: set both `cluster_name` and `service_name`, or neither")
+
+    @property
+    def redis(self) -> bool:
+        return self.plan.broker == "redis"
+
+
+class QueueAlarms(pulumi.ComponentResource):
+    """An SNS topic with email subscriptions and the queue's alarms, each acting on ALARM and OK."""
+
+    topic_arn: pulumi.Output[str]
+    alarms: dict[str, aws.cloudwatch.MetricAlarm]
+    alarm_arns: dict[str, pulumi.Output[str]]
+
+    def __init__(self, name: str, args: QueueAlarmsArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("qcap:aws:QueueAlarms", name, None, opts)
+        self._name = name
+        self._args = args
+        self._child = pulumi.ResourceOptions(parent=self)
+        plan = args.plan
+        self.topic_arn = pulumi.Output.from_input(args.topic_arn) if args.topic_arn is not None else self._create_topic()
+        self.alarms = {}
+        self._create_age_alarm()
+        self._create_dlq_alarm()
+        if plan.alarm_saturation_messages is not None:
+            self._create_saturation_alarm()
+        if plan.alarm_max_tasks is not None and args.cluster_name is not None:
+            self._create_max_tasks_alarm()
+        if plan.alarm_stalled_minutes is not None and not args.redis:
+            self._create_stalled_alarm()
+        self.alarm_arns = {kind: alarm.arn for kind, alarm in self.alarms.items()}
+        self.register_outputs({"topic_arn": self.topic_arn, "alarm_arns": self.alarm_arns})
+
+    # --- topic -----------------------------------------------------------------------
+
+    def _create_topic(self) -> pulumi.Output[str]:
+        args = self._args
+        topic = aws.sns.Topic(
+            f"{self._name}-topic",
+            name=f"qcap-{args.stack}-{args.plan.name}-alarms",
+            tags=workload_tags(args.plan, args.stack, "topic"),
+            opts=self._child,
+        )
+        for index, email in enumerate(args.alert_emails):
+            aws.sns.TopicSubscription(
+                f"{self._name}-email-{index}",
+                topic=topic.arn,
+                protocol="email",
+                endpoint=email,
+                opts=self._child,
+            )
+        return topic.arn
+
+    # --- alarms ----------------------------------------------------------------------
+
+    def _alarm(self, kind: str, description: str, **settings: Any) -> aws.cloudwatch.MetricAlarm:
+        args = self._args
+        alarm = aws.cloudwatch.MetricAlarm(
+            f"{self._name}-alarm-{kind}",
+            name=f"qcap-{args.stack}-{args.plan.name}-{kind}",
+            alarm_description=description,
+            alarm_actions=[self.topic_arn],
+            ok_actions=[self.topic_arn],
+            tags=workload_tags(args.plan, args.stack, "alarm"),
+            opts=self._child,
+            **settings,
+        )
+        self.alarms[kind] = alarm
+        return alarm
+
+    def _single_metric(self, namespace: str, metric: str, dimensions: dict[str, Any], statistic: str) -> dict[str, Any]:
+        return {
+            "namespace": namespace,
+            "metric_name": metric,
+            "dimensions": dimensions,
+            "statistic": statistic,
+            "period": limits.CLOUDWATCH_ALARM_PERIOD_SECONDS,
+        }
+
+    def _create_age_alarm(self) -> None:
+        args, plan = self._args, self._args.plan
+        minutes = limits.AGE_ALARM_EVALUATION_MINUTES
+        if args.redis:
+            metric = self._single_metric(
+                REDIS_NAMESPACE, REDIS_OLDEST_AGE_METRIC, redis_dimensions(args.stack, plan), "Maximum"
+            )
+            # Workers that should always run but publish nothing are down: that is the alarm.
+            missing = "breaching" if plan.min_capacity > 0 else "notBreaching"
+        else:
+            metric = self._single_metric(
+                SQS_NAMESPACE, "ApproximateAgeOfOldestMessage", {"QueueName": args.queue_name}, "Maximum"
+            )
+            missing = "notBreaching"  # an idle queue stops publishing: nothing is old
+        self._alarm(
+            "age",
+            f"{plan.name}: oldest message older than the {plan.alarm_age_seconds} s objective "
+            f"for {minutes} of {minutes} minutes",
+            comparison_operator="GreaterThanThreshold",
+            threshold=plan.alarm_age_seconds,
+            evaluation_periods=minutes,
+            datapoints_to_alarm=minutes,
+            treat_missing_data=missing,
+            **metric,
+        )
+
+    def _create_dlq_alarm(self) -> None:
+        args, plan = self._args, self._args.plan
+        if args.redis:
+            metric = self._single_metric(
+                REDIS_NAMESPACE, REDIS_DEAD_LETTER_METRIC, redis_dimensions(args.stack, plan), "Maximum"
+            )
+        else:
+            metric = self._single_metric(
+                SQS_NAMESPACE, "ApproximateNumberOfMessagesVisible", {"QueueName": args.dlq_name}, "Maximum"
+            )
+        self._alarm(
+            "dlq",
+            f"{plan.name}: {plan.alarm_dlq_messages} or more messages in the dead-letter queue need a person",
+            comparison_operator="GreaterThanOrEqualToThreshold",
+            threshold=plan.alarm_dlq_messages,
+            evaluation_periods=1,
+            datapoints_to_alarm=1,
+            treat_missing_data="notBreaching",  # a DLQ with messages is active and publishes
+            **metric,
+        )
+
+    def _create_saturation_alarm(self) -> None:
+        args, plan = self._args, self._args.plan
+        minutes = limits.SATURATION_ALARM_MINUTES
+        description = (
+            f"{plan.name}: more than {plan.alarm_saturation_messages} messages waiting or in flight "
+            f"(max_capacity x target) for {minutes} minutes: the fleet is saturated"
+        )
+        common = dict(
+            comparison_operator="GreaterThanThreshold",
+            threshold=plan.alarm_saturation_messages,
+            evaluation_periods=minutes,
+            datapoints_to_alarm=minutes,
+            treat_missing_data="notBreaching",
+        )
+        if args.redis:
+            metric = self._single_metric(REDIS_NAMESPACE, REDIS_DEPTH_METRIC, redis_dimensions(args.stack, plan), "Maximum")
+            self._alarm("saturation", description, **common, **metric)
+            return
+        self._alarm(
+            "saturation",
+            description,
+            metric_queries=[
+                self._query("visible", SQS_NAMESPACE, "ApproximateNumberOfMessagesVisible",
+                            {"QueueName": args.queue_name}, "Maximum"),
+                self._query("inflight", SQS_NAMESPACE, "ApproximateNumberOfMessagesNotVisible",
+                            {"QueueName": args.queue_name}, "Maximum"),
+                {"id": "depth", "expression": "visible + inflight", "label": "visible + in flight", "return_data": True},
+            ],
+            **common,
+        )
+
+    def _create_max_tasks_alarm(self) -> None:
+        args, plan = self._args, self._args.plan
+        minutes = limits.MAX_TASKS_ALARM_MINUTES
+        self._alarm(
+            "max-tasks",
+            f"{plan.name}: running tasks at max_capacity {plan.alarm_max_tasks} for {minutes} minutes",
+            comparison_operator="GreaterThanOrEqualToThreshold",
+            threshold=plan.alarm_max_tasks,
+            evaluation_periods=minutes,
+            datapoints_to_alarm=minutes,
+            treat_missing_data="notBreaching",  # no tasks, no datapoints: not at max
+            **self._single_metric(
+                CONTAINER_INSIGHTS_NAMESPACE,
+                "RunningTaskCount",
+                {"ClusterName": args.cluster_name, "ServiceName": args.service_name},
+                "Minimum",
+            ),
+        )
+
+    def _create_stalled_alarm(self) -> None:
+        args, plan = self._args, self._args.plan
+        minutes = plan.alarm_stalled_minutes
+        self._alarm(
+            "stalled",
+            f"{plan.name}: messages visible but none received for {minutes} minutes: consumers are stalled",
+            comparison_operator="GreaterThanOrEqualToThreshold",
+            threshold=1,
+            evaluation_periods=minutes,
+            datapoints_to_alarm=minutes,
+            treat_missing_data="notBreaching",  # a queue with visible messages publishes; missing means idle
+            metric_queries=[
+                self._query("visible", SQS_NAMESPACE, "ApproximateNumberOfMessagesVisible",
+                            {"QueueName": args.queue_name}, "Minimum"),
+                self._query("received", SQS_NAMESPACE, "NumberOfMessagesReceived",
+                            {"QueueName": args.queue_name}, "Sum"),
+                {
+                    "id": "stalled",
+                    "expression": "IF(visible > 0 AND received == 0, 1, 0)",
+                    "label": "visible but nothing received",
+                    "return_data": True,
+                },
+            ],
+        )
+
+    @staticmethod
+    def _query(query_id: str, namespace: str, metric: str, dimensions: dict[str, Any], stat: str) -> dict[str, Any]:
+        return {
+            "id": query_id,
+            "return_data": False,
+            "metric": {
+                "namespace": namespace,
+                "metric_name": metric,
+                "dimensions": dimensions,
+                "stat": stat,
+                "period": limits.CLOUDWATCH_ALARM_PERIOD_SECONDS,
+            },
+        }

@@ -1,0 +1,201 @@
+"""A consumer task that EventBridge Scheduler starts on the plan's interval (seed 002).
+
+Each run takes at most the plan's batch limit with the plan's concurrency (both in the
+container's environment as BATCH_LIMIT and CONCURRENCY), so a run finishes well inside its
+interval and stays under the sink's rate and connection limits, as the planner checked.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+
+import pulumi
+import pulumi_aws as aws
+
+from capacity.plan import WorkloadPlan
+from components.fargate_consumer import (
+    ClusterRef,
+    TaskSpec,
+    check_fargate_size,
+    create_cluster,
+    create_consumer_task,
+    sqs_consumer_statement,
+)
+from components.tags import workload_tags
+
+SCHEDULER_PRINCIPAL = "scheduler.amazonaws.com"
+SECONDS_PER_MINUTE = 60
+# Tasks one scheduled run starts.
+TASKS_PER_RUN = 1
+# A failed RunTask (capacity, throttling) is retried twice; a run is dropped once the next
+# one is due (maximum event age = the interval), so runs never pile up. Our choice.
+SCHEDULE_RETRY_ATTEMPTS = 2
+SQS_BROKERS = ("sqs", "sqs-fifo")
+
+
+def rate_expression(interval_seconds: int) -> str:
+    """EventBridge Scheduler's rate expression for an interval: rate(1 minute), rate(5 minutes)."""
+    if interval_seconds % SECONDS_PER_MINUTE:
+        raise ValueError(
+            f"interval_seconds {interval_seconds} is not a whole number of minutes; EventBridge Scheduler rates "
+            "count whole minutes (use 60, 120, 300, ...)"
+        )
+    minutes = interval_seconds // SECONDS_PER_MINUTE
+    return f"rate({minutes} minute{'s' if minutes != 1 else ''})"
+
+
+@dataclass(frozen=True)
+class ScheduledConsumerArgs:
+    """What a ScheduledConsumer needs.
+
+    `plan` (mode `scheduled`, broker sqs or sqs-fifo) gives the interval, batch limit,
+    concurrency, image and task size. `queue_url` and `queue_arn` name the queue a run drains.
+    `region`, `subnet_ids` and `security_group_ids` come from stack config (no public IP).
+    `cluster`: an existing cluster; default: a new cluster `qcap-<stack>`.
+    """
+
+    plan: WorkloadPlan
+    stack: str
+    region: str
+    subnet_ids: Sequence[pulumi.Input[str]]
+    security_group_ids: Sequence[pulumi.Input[str]]
+    queue_url: pulumi.Input[str]
+    queue_arn: pulumi.Input[str]
+    cluster: ClusterRef | None = None
+    environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        plan = self.plan
+        where = f"ScheduledConsumer {plan.name!r}"
+        if plan.mode != "scheduled":
+            raise ValueError(f"{where}: consumer mode is {plan.mode!r}; use FargateConsumer for mode service")
+        if plan.broker not in SQS_BROKERS:
+            raise ValueError(f"{where}: broker {plan.broker!r}; allowed: {', '.join(SQS_BROKERS)}")
+        missing = [f for f in ("interval_seconds", "batch_limit", "max_concurrency") if getattr(plan, f) is None]
+        if missing:
+            raise ValueError(f"{where}: the plan has no {', '.join(missing)}")
+        if not plan.image:
+            raise ValueError(f"{where}: the plan has no consumer image (consumer.image in the profile)")
+        if not self.subnet_ids or not self.security_group_ids:
+            raise ValueError(f"{where}: set qcap:subnetIds and qcap:securityGroupIds in the stack config")
+        rate_expression(plan.interval_seconds)
+        check_fargate_size(plan)
+
+
+class ScheduledConsumer(pulumi.ComponentResource):
+    """The consumer task, a scheduler role allowed to run only it, and the schedule."""
+
+    schedule_arn: pulumi.Output[str]
+    schedule_name: pulumi.Output[str]
+    task_definition_arn: pulumi.Output[str]
+    cluster_arn: pulumi.Output[str]
+    cluster_name: pulumi.Output[str]
+
+    def __init__(self, name: str, args: ScheduledConsumerArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("qcap:aws:ScheduledConsumer", name, None, opts)
+        plan = args.plan
+        child = pulumi.ResourceOptions(parent=self)
+        cluster = args.cluster or create_cluster(f"{name}-cluster", args.stack, plan.environment, child)
+        self.cluster_arn = pulumi.Output.from_input(cluster.arn)
+        self.cluster_name = pulumi.Output.from_input(cluster.name)
+        environment: dict[str, pulumi.Input[str]] = {
+            "QCAP_STACK": args.stack,
+            "QCAP_WORKLOAD": plan.name,
+            "AWS_REGION": args.region,
+            "QUEUE_URL": args.queue_url,
+            "BATCH_LIMIT": str(plan.batch_limit),
+            "CONCURRENCY": str(plan.max_concurrency),
+            "RECEIVE_BATCH": str(plan.receive_batch),
+            "RECEIVE_WAIT_SECONDS": str(plan.receive_wait_seconds),
+            "VISIBILITY_TIMEOUT_SECONDS": str(plan.visibility_timeout_seconds),
+            **args.environment,
+        }
+        spec = TaskSpec(plan, args.stack, args.region, environment, dict(args.secrets),
+                        [sqs_consumer_statement(args.queue_arn)])
+        task = create_consumer_task(self, name, spec)
+
+        role = aws.iam.Role(
+            f"{name}-schedule-role",
+            assume_role_policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {"Effect": "Allow", "Principal": {"Service": SCHEDULER_PRINCIPAL}, "Action": "sts:AssumeRole"}
+                    ],
+                }
+            ),
+            description=f"qcap {args.stack}/{plan.name}: lets EventBridge Scheduler start the consumer task",
+            tags=workload_tags(plan, args.stack, "role"),
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-schedule-policy",
+            role=role.id,
+            policy=pulumi.Output.json_dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "RunConsumerTask",
+                            "Effect": "Allow",
+                            "Action": ["ecs:RunTask"],
+                            "Resource": [task.task_definition.arn],
+                            "Condition": {"ArnEquals": {"ecs:cluster": self.cluster_arn}},
+                        },
+                        {
+                            "Sid": "PassConsumerRoles",
+                            "Effect": "Allow",
+                            "Action": ["iam:PassRole"],
+                            "Resource": [task.execution_role.arn, task.task_role.arn],
+                            "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+                        },
+                    ],
+                }
+            ),
+            opts=child,
+        )
+        schedule = aws.scheduler.Schedule(
+            f"{name}-schedule",
+            name=f"qcap-{args.stack}-{plan.name}",
+            description=(
+                f"{plan.name}: a run every {plan.interval_seconds} s takes up to {plan.batch_limit} messages "
+                f"with concurrency {plan.max_concurrency}"
+            ),
+            schedule_expression=rate_expression(plan.interval_seconds),
+            flexible_time_window={"mode": "OFF"},
+            state="ENABLED",
+            target={
+                "arn": self.cluster_arn,
+                "role_arn": role.arn,
+                "ecs_parameters": {
+                    "task_definition_arn": task.task_definition.arn,
+                    "launch_type": "FARGATE",
+                    "task_count": TASKS_PER_RUN,
+                    "network_configuration": {
+                        "subnets": list(args.subnet_ids),
+                        "security_groups": list(args.security_group_ids),
+                        "assign_public_ip": False,
+                    },
+                },
+                "retry_policy": {
+                    "maximum_event_age_in_seconds": plan.interval_seconds,
+                    "maximum_retry_attempts": SCHEDULE_RETRY_ATTEMPTS,
+                },
+            },
+            opts=child,
+        )
+        self.schedule_arn = schedule.arn
+        self.schedule_name = schedule.name
+        self.task_definition_arn = task.task_definition.arn
+        self.register_outputs(
+            {
+                "schedule_arn": self.schedule_arn,
+                "schedule_name": self.schedule_name,
+                "task_definition_arn": self.task_definition_arn,
+                "cluster_arn": self.cluster_arn,
+                "cluster_name": self.cluster_name,
+            }
+        )

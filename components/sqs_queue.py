@@ -1,0 +1,185 @@
+"""An SQS queue with its dead-letter queue, every setting taken from a WorkloadPlan.
+
+Retention, DLQ retention, visibility timeout, max receive count and max message size are the
+plan's numbers (max message size is set explicitly: pulumi-aws still defaults it to 256 KiB).
+Both queues use SSE, deny non-TLS access, and are protected in prod stacks.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from capacity.plan import WorkloadPlan
+from components.tags import workload_tags
+
+SQS_BROKERS = ("sqs", "sqs-fifo")
+FIFO_BROKER = "sqs-fifo"
+FIFO_SUFFIX = ".fifo"
+# SQS CreateQueue: a queue name has at most 80 characters (including ".fifo").
+SQS_MAX_QUEUE_NAME_CHARS = 80
+SQS_ACTIONS_ALL = "sqs:*"
+
+
+def queue_name(stack: str, plan: WorkloadPlan, dlq: bool = False) -> str:
+    """The physical queue name from the shared contract: qcap-<stack>-<workload>[-dlq][.fifo]."""
+    base = f"qcap-{stack}-{plan.name}" + ("-dlq" if dlq else "")
+    return base + (FIFO_SUFFIX if plan.broker == FIFO_BROKER else "")
+
+
+def deny_insecure_transport_policy(queue_arn: str) -> str:
+    """A queue policy that denies every SQS action over plain HTTP (aws:SecureTransport false)."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "DenyInsecureTransport",
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": SQS_ACTIONS_ALL,
+                    "Resource": queue_arn,
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                }
+            ],
+        }
+    )
+
+
+def redrive_policy(dlq_arn: str, max_receive_count: int) -> str:
+    """The source queue's redrive policy: after max_receive_count deliveries, move to the DLQ."""
+    return json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receive_count})
+
+
+def redrive_allow_policy(source_arn: str) -> str:
+    """The DLQ's redrive-allow policy: only this source queue may use it as its dead-letter queue."""
+    return json.dumps({"redrivePermission": "byQueue", "sourceQueueArns": [source_arn]})
+
+
+@dataclass(frozen=True)
+class QueueWithDlqArgs:
+    """What a QueueWithDlq needs: the plan of its workload and the stack it belongs to.
+
+    `plan` gives every number (broker `sqs` or `sqs-fifo`); `stack` goes into the physical
+    names (`qcap-<stack>-<workload>`) and the tags.
+    """
+
+    plan: WorkloadPlan
+    stack: str
+
+    def __post_init__(self) -> None:
+        plan = self.plan
+        if plan.broker not in SQS_BROKERS:
+            raise ValueError(
+                f"QueueWithDlq: workload {plan.name!r} has broker {plan.broker!r}; allowed: {', '.join(SQS_BROKERS)}"
+            )
+        if plan.visibility_timeout_seconds is None:
+            raise ValueError(f"QueueWithDlq: workload {plan.name!r} has no visibility_timeout_seconds in its plan")
+        longest = queue_name(self.stack, plan, dlq=True)
+        if len(longest) > SQS_MAX_QUEUE_NAME_CHARS:
+            raise ValueError(
+                f"QueueWithDlq: queue name {longest!r} has {len(longest)} characters, SQS allows "
+                f"{SQS_MAX_QUEUE_NAME_CHARS}; use a shorter stack or workload name"
+            )
+
+    @property
+    def fifo(self) -> bool:
+        return self.plan.broker == FIFO_BROKER
+
+    @property
+    def protect(self) -> bool:
+        """Queues in prod stacks are protected from deletion."""
+        return self.plan.environment == "prod"
+
+
+class QueueWithDlq(pulumi.ComponentResource):
+    """A source queue and its dead-letter queue with redrive, redrive-allow, SSE and TLS-only policies."""
+
+    queue: aws.sqs.Queue
+    dlq: aws.sqs.Queue
+    queue_url: pulumi.Output[str]
+    queue_arn: pulumi.Output[str]
+    queue_name: pulumi.Output[str]
+    dlq_url: pulumi.Output[str]
+    dlq_arn: pulumi.Output[str]
+    dlq_name: pulumi.Output[str]
+
+    def __init__(self, name: str, args: QueueWithDlqArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("qcap:aws:QueueWithDlq", name, None, opts)
+        plan = args.plan
+        child = pulumi.ResourceOptions(parent=self)
+        protected = pulumi.ResourceOptions(parent=self, protect=args.protect)
+        fifo_settings = self._fifo_settings(args)
+
+        self.dlq = aws.sqs.Queue(
+            f"{name}-dlq",
+            name=queue_name(args.stack, plan, dlq=True),
+            message_retention_seconds=plan.dlq_retention_seconds,
+            visibility_timeout_seconds=plan.visibility_timeout_seconds,
+            max_message_size=plan.max_message_bytes,
+            receive_wait_time_seconds=plan.receive_wait_seconds,
+            sqs_managed_sse_enabled=True,
+            tags=workload_tags(plan, args.stack, "dlq"),
+            **fifo_settings,
+            opts=protected,
+        )
+        self.queue = aws.sqs.Queue(
+            f"{name}-queue",
+            name=queue_name(args.stack, plan),
+            message_retention_seconds=plan.retention_seconds,
+            visibility_timeout_seconds=plan.visibility_timeout_seconds,
+            max_message_size=plan.max_message_bytes,
+            receive_wait_time_seconds=plan.receive_wait_seconds,
+            sqs_managed_sse_enabled=True,
+            redrive_policy=self.dlq.arn.apply(lambda arn: redrive_policy(arn, plan.max_receive_count)),
+            tags=workload_tags(plan, args.stack, "queue"),
+            **fifo_settings,
+            opts=protected,
+        )
+        aws.sqs.RedriveAllowPolicy(
+            f"{name}-dlq-redrive-allow",
+            queue_url=self.dlq.url,
+            redrive_allow_policy=self.queue.arn.apply(redrive_allow_policy),
+            opts=child,
+        )
+        aws.sqs.QueuePolicy(
+            f"{name}-queue-policy",
+            queue_url=self.queue.url,
+            policy=self.queue.arn.apply(deny_insecure_transport_policy),
+            opts=child,
+        )
+        aws.sqs.QueuePolicy(
+            f"{name}-dlq-policy",
+            queue_url=self.dlq.url,
+            policy=self.dlq.arn.apply(deny_insecure_transport_policy),
+            opts=child,
+        )
+
+        self.queue_url = self.queue.url
+        self.queue_arn = self.queue.arn
+        self.queue_name = self.queue.name
+        self.dlq_url = self.dlq.url
+        self.dlq_arn = self.dlq.arn
+        self.dlq_name = self.dlq.name
+        self.register_outputs(
+            {
+                "queue_url": self.queue_url,
+                "queue_arn": self.queue_arn,
+                "queue_name": self.queue_name,
+                "dlq_url": self.dlq_url,
+                "dlq_arn": self.dlq_arn,
+                "dlq_name": self.dlq_name,
+            }
+        )
+
+    @staticmethod
+    def _fifo_settings(args: QueueWithDlqArgs) -> dict[str, object]:
+        if not args.fifo:
+            return {}
+        settings: dict[str, object] = {"fifo_queue": True, "content_based_deduplication": True}
+        if args.plan.fifo_high_throughput:
+            settings.update(deduplication_scope="messageGroup", fifo_throughput_limit="perMessageGroupId")
+        return settings

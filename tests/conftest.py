@@ -1,0 +1,68 @@
+"""Shared fixtures: plans to build components from, and a runner for the offline engine."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Callable
+
+import pytest
+
+from capacity.plan import Plan, WorkloadPlan, plan
+from capacity.profile import load_profile, parse_profile, resolve_stack
+from qcap.mock_engine import ProgramRun, run_function
+
+from factories import SQS_WORKLOAD  # noqa: F401 - re-exported for the component tests
+
+TEST_REGION = "eu-west-1"
+TEST_STACK = "unit"
+
+REDIS_WORKLOAD: dict[str, Any] = {
+    "name": "points",
+    "broker": "redis",
+    "traffic": {"messages_per_day": 8_640_000, "peak_messages_per_second": 300, "message_bytes": 200},
+    "consumer": {"processing_seconds": 0.01, "processing_p99_seconds": 0.05, "receive_batch": 100,
+                 "image": "example/redis-worker:1"},
+    "objective": {"max_age_seconds": 60},
+    "cache": {"pool_size_per_task": 10},
+}
+
+SCHEDULED_WORKLOAD: dict[str, Any] = {
+    "name": "questions",
+    "broker": "sqs",
+    "traffic": {"messages_per_day": 1000, "peak_messages_per_second": 0.1, "message_bytes": 1024},
+    "consumer": {"mode": "scheduled", "interval_seconds": 300, "batch_limit": 30, "concurrency_per_task": 5,
+                 "processing_seconds": 2.5, "image": "example/scheduler:1"},
+    "objective": {"max_age_seconds": 900},
+}
+
+
+def plan_workload(workload: dict[str, Any], environment: str = "dev", **changes: Any) -> WorkloadPlan:
+    """Plan a one-workload profile (keyword `objective__max_age_seconds=60` sets nested keys)."""
+    data = copy.deepcopy(workload)
+    for dotted, value in changes.items():
+        *parents, last = dotted.split("__")
+        node = data
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[last] = value
+    profile = parse_profile({"environment": environment, "alerts": {"emails": ["ops@example.com"]},
+                             "workloads": [data]}, "test.yaml")
+    return plan(profile).workloads[0]
+
+
+def plan_stack(stack: str) -> Plan:
+    """The plan of a stack shipped in stacks/."""
+    return plan(load_profile(resolve_stack(stack)))
+
+
+@pytest.fixture
+def run_components() -> Callable[..., ProgramRun]:
+    """Run a function that creates components under the mocks; returns the recorded run (errors re-raised)."""
+
+    def run(program: Callable[[], Any], config: dict[str, Any] | None = None, allow_error: bool = False) -> ProgramRun:
+        result = run_function(program, stack=TEST_STACK, config={"aws:region": TEST_REGION, **(config or {})})
+        if result.error and not allow_error:
+            raise AssertionError(f"the program failed: {result.error}")
+        return result
+
+    return run

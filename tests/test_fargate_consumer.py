@@ -1,0 +1,192 @@
+"""FargateConsumer under the mocks: least privilege, no public IP, backlog-per-task scaling from the plan."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import REDIS_WORKLOAD, SCHEDULED_WORKLOAD, SQS_WORKLOAD, TEST_REGION, TEST_STACK, plan_workload
+
+from components.fargate_consumer import ClusterRef, FargateConsumer, FargateConsumerArgs
+
+QUEUE_ARN = "arn:aws:sqs:eu-west-1:123456789012:qcap-unit-events"
+QUEUE_URL = "https://sqs.eu-west-1.amazonaws.com/123456789012/qcap-unit-events"
+POLICY = "aws:appautoscaling/policy:Policy"
+EXISTING_CLUSTER = "arn:aws:ecs:eu-west-1:123456789012:cluster/shared"
+
+
+def sqs_args(plan, **overrides):
+    settings = dict(plan=plan, stack=TEST_STACK, region=TEST_REGION, subnet_ids=["subnet-a", "subnet-b"],
+                    security_group_ids=["sg-consumer"], queue_url=QUEUE_URL, queue_arn=QUEUE_ARN,
+                    queue_name="qcap-unit-events")
+    settings.update(overrides)
+    return FargateConsumerArgs(**settings)
+
+
+def build(run_components, args):
+    def program():
+        consumer = FargateConsumer(args.plan.name, args)
+        return {"service": consumer.service_name, "cluster": consumer.cluster_name,
+                "policies": consumer.scaling_policy_arns}
+
+    return run_components(program)
+
+
+def container(run, name="events"):
+    return json.loads(run.named(f"{name}-task").inputs["containerDefinitions"])[0]
+
+
+def test_service_has_no_public_ip_and_uses_the_configured_network(run_components):
+    run = build(run_components, sqs_args(plan_workload(SQS_WORKLOAD)))
+    network = run.named("events-service").inputs["networkConfiguration"]
+    assert network == {"assignPublicIp": False, "subnets": ["subnet-a", "subnet-b"], "securityGroups": ["sg-consumer"]}
+
+
+def test_task_role_allows_only_the_four_consumer_actions_on_its_own_queue(run_components):
+    run = build(run_components, sqs_args(plan_workload(SQS_WORKLOAD)))
+    policy = json.loads(run.named("events-task-policy").inputs["policy"])
+    assert policy["Statement"] == [
+        {
+            "Sid": "ConsumeOwnQueue",
+            "Effect": "Allow",
+            "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
+                       "sqs:GetQueueAttributes"],
+            "Resource": [QUEUE_ARN],
+        }
+    ]
+    task_role = run.named("events-task-role")
+    assert run.named("events-task-policy").inputs["role"] == task_role.id
+
+
+def test_target_tracking_uses_backlog_per_task_metric_math_with_the_plans_target(run_components):
+    plan = plan_workload(SQS_WORKLOAD)
+    run = build(run_components, sqs_args(plan))
+    config = run.named("events-scaling-backlog").inputs["targetTrackingScalingPolicyConfiguration"]
+    assert config["targetValue"] == plan.target_backlog_per_task
+    assert (config["scaleOutCooldown"], config["scaleInCooldown"]) == (
+        plan.scale_out_cooldown_seconds, plan.scale_in_cooldown_seconds)
+    metrics = {m["id"]: m for m in config["customizedMetricSpecification"]["metrics"]}
+    assert metrics["backlogpertask"]["expression"] == "(visible + inflight) / tasks"
+    assert [m["id"] for m in metrics.values() if m["returnData"]] == ["backlogpertask"]
+    visible = metrics["visible"]["metricStat"]["metric"]
+    inflight = metrics["inflight"]["metricStat"]["metric"]
+    tasks = metrics["tasks"]["metricStat"]["metric"]
+    assert (visible["namespace"], visible["metricName"]) == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")
+    assert inflight["metricName"] == "ApproximateNumberOfMessagesNotVisible"
+    assert visible["dimensions"] == [{"name": "QueueName", "value": "qcap-unit-events"}]
+    assert (tasks["namespace"], tasks["metricName"]) == ("ECS/ContainerInsights", "RunningTaskCount")
+    assert {d["name"]: d["value"] for d in tasks["dimensions"]} == {"ClusterName": f"qcap-{TEST_STACK}",
+                                                                   "ServiceName": "events"}
+
+
+def test_scalable_target_has_the_plans_min_and_max_capacity(run_components):
+    plan = plan_workload(SQS_WORKLOAD, objective__max_age_seconds=60)
+    target = build(run_components, sqs_args(plan)).named("events-scaling-target").inputs
+    assert (target["minCapacity"], target["maxCapacity"]) == (plan.min_capacity, plan.max_capacity) == (3, 13)
+    assert target["resourceId"] == f"service/qcap-{TEST_STACK}/events"
+    assert target["scalableDimension"] == "ecs:service:DesiredCount"
+
+
+@pytest.mark.parametrize("max_age_seconds", [60, 900])
+def test_step_policy_from_zero_exists_exactly_when_min_capacity_is_zero(run_components, max_age_seconds):
+    plan = plan_workload(SQS_WORKLOAD, objective__max_age_seconds=max_age_seconds)
+    run = build(run_components, sqs_args(plan))
+    steps = [p for p in run.of_type(POLICY) if p.inputs["policyType"] == "StepScaling"]
+    alarms = run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+    assert len(steps) == len(alarms) == (1 if plan.min_capacity == 0 else 0)
+    assert len(run.outputs["policies"]) == 1 + len(steps)
+
+
+def test_step_policy_starts_one_task_when_messages_wait_and_no_task_runs(run_components):
+    plan = plan_workload(SQS_WORKLOAD, objective__max_age_seconds=900)
+    assert plan.min_capacity == 0
+    run = build(run_components, sqs_args(plan))
+    step = run.named("events-scaling-from-zero")
+    config = step.inputs["stepScalingPolicyConfiguration"]
+    assert config["adjustmentType"] == "ChangeInCapacity"
+    assert config["stepAdjustments"] == [{"metricIntervalLowerBound": "0", "scalingAdjustment": 1}]
+    alarm = run.named("events-alarm-from-zero").inputs
+    assert alarm["alarmActions"] == [step.outputs["arn"]]
+    assert (alarm["threshold"], alarm["comparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
+    returned = [q["expression"] for q in alarm["metricQueries"] if q["returnData"]]
+    assert returned == ["IF(FILL(tasks, 0) == 0, visible, 0)"]
+
+
+def test_service_ignores_desired_count_and_rolls_back_failed_deployments(run_components):
+    plan = plan_workload(SQS_WORKLOAD, objective__max_age_seconds=60)
+    service = build(run_components, sqs_args(plan)).named("events-service")
+    assert service.ignore_changes == ("desiredCount",)
+    assert service.inputs["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
+    assert service.inputs["desiredCount"] == plan.min_capacity
+    assert (service.inputs["name"], service.inputs["launchType"]) == ("events", "FARGATE")
+
+
+def test_container_gets_the_plans_stop_timeout_size_and_environment(run_components):
+    plan = plan_workload(SQS_WORKLOAD, consumer__task_cpu=512, consumer__task_memory_mib=2048)
+    run = build(run_components, sqs_args(plan))
+    task = run.named("events-task").inputs
+    assert (task["cpu"], task["memory"], task["family"]) == ("512", "2048", f"qcap-{TEST_STACK}-events")
+    assert task["requiresCompatibilities"] == ["FARGATE"] and task["networkMode"] == "awsvpc"
+    definition = container(run)
+    assert definition["stopTimeout"] == plan.stop_timeout_seconds
+    env = {e["name"]: e["value"] for e in definition["environment"]}
+    assert env["QUEUE_URL"] == QUEUE_URL
+    assert env["RECEIVE_BATCH"] == str(plan.receive_batch)
+    assert env["RECEIVE_WAIT_SECONDS"] == "20"
+    assert env["CONCURRENCY"] == str(plan.concurrency_per_task)
+    assert definition["logConfiguration"]["options"]["awslogs-group"] == f"/qcap/{TEST_STACK}/events"
+    log = run.named("events-log").inputs
+    assert (log["name"], log["retentionInDays"]) == (f"/qcap/{TEST_STACK}/events", 30)
+
+
+def test_consumer_creates_a_container_insights_cluster_when_none_is_given(run_components):
+    run = build(run_components, sqs_args(plan_workload(SQS_WORKLOAD)))
+    cluster = run.named("events-cluster").inputs
+    assert cluster["name"] == f"qcap-{TEST_STACK}"
+    assert cluster["settings"] == [{"name": "containerInsights", "value": "enabled"}]
+
+
+def test_consumer_runs_in_the_existing_cluster_when_one_is_given(run_components):
+    args = sqs_args(plan_workload(SQS_WORKLOAD), cluster=ClusterRef.from_arn(EXISTING_CLUSTER))
+    run = build(run_components, args)
+    assert run.of_type("aws:ecs/cluster:Cluster") == []
+    assert run.named("events-service").inputs["cluster"] == EXISTING_CLUSTER
+    assert run.outputs["cluster"] == "shared"
+
+
+def test_redis_consumer_scales_on_the_workers_queue_depth_metric(run_components):
+    plan = plan_workload(REDIS_WORKLOAD)
+    args = FargateConsumerArgs(plan=plan, stack=TEST_STACK, region=TEST_REGION, subnet_ids=["subnet-a"],
+                               security_group_ids=["sg-consumer"],
+                               secrets={"REDIS_AUTH_TOKEN": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:t"})
+    run = build(run_components, args)
+    metrics = {m["id"]: m for m in run.named("points-scaling-backlog").inputs[
+        "targetTrackingScalingPolicyConfiguration"]["customizedMetricSpecification"]["metrics"]}
+    assert metrics["backlogpertask"]["expression"] == "depth / tasks"
+    depth = metrics["depth"]["metricStat"]["metric"]
+    assert (depth["namespace"], depth["metricName"]) == ("qcap/Redis", "QueueDepth")
+    assert depth["dimensions"] == [{"name": "Stack", "value": TEST_STACK}, {"name": "Workload", "value": "points"}]
+    statements = json.loads(run.named("points-task-policy").inputs["policy"])["Statement"]
+    assert [s["Action"] for s in statements] == [["cloudwatch:PutMetricData"]]
+    assert statements[0]["Condition"] == {"StringEquals": {"cloudwatch:namespace": "qcap/Redis"}}
+    assert container(run, "points")["secrets"] == [
+        {"name": "REDIS_AUTH_TOKEN", "valueFrom": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:t"}
+    ]
+    secrets_policy = json.loads(run.named("points-execution-secrets").inputs["policy"])
+    assert secrets_policy["Statement"][0]["Resource"] == ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:t"]
+
+
+def test_consumer_args_reject_a_size_when_fargate_has_no_such_combination():
+    plan = plan_workload(SQS_WORKLOAD).model_copy(update={"task_memory_mib": 3000})
+    with pytest.raises(ValueError, match=r"task_memory_mib 3000 does not exist with task_cpu 256; allowed: 512-2048"):
+        sqs_args(plan)
+
+
+def test_consumer_args_reject_a_plan_when_its_mode_is_scheduled():
+    with pytest.raises(ValueError, match="use ScheduledConsumer for mode scheduled"):
+        sqs_args(plan_workload(SCHEDULED_WORKLOAD))
+
+
+def test_consumer_args_reject_an_sqs_plan_when_the_queue_is_not_named():
+    with pytest.raises(ValueError, match="set `queue_url`, `queue_arn` and `queue_name`"):
+        sqs_args(plan_workload(SQS_WORKLOAD), queue_arn=None)

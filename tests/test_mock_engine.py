@@ -1,0 +1,104 @@
+"""The offline engine: realistic mock outputs, full registration records, repeatable runs."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+
+from qcap.mock_engine import (
+    MOCK_ACCOUNT_ID,
+    OFFLINE_SECRET_VALUE,
+    QcapMocks,
+    run_function,
+    run_program,
+    stack_config,
+)
+from pulumi.runtime.mocks import MockResourceArgs
+
+
+class Box(pulumi.ComponentResource):
+    def __init__(self, name: str, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("test:index:Box", name, None, opts)
+        self.queue = aws.sqs.Queue(f"{name}-queue", name=f"{name}-q",
+                                   opts=pulumi.ResourceOptions(parent=self, protect=True))
+        self.service = aws.ecs.Service(
+            f"{name}-service", name="svc",
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desired_count"], depends_on=[self.queue]),
+        )
+        self.register_outputs({})
+
+
+def test_mocks_answer_a_queue_with_its_region_account_arn_and_url():
+    resource_id, state = QcapMocks(region="ap-south-1").new_resource(
+        MockResourceArgs(typ="aws:sqs/queue:Queue", name="q", inputs={"name": "qcap-s-events"})
+    )
+    assert resource_id == state["url"] == f"https://sqs.ap-south-1.amazonaws.com/{MOCK_ACCOUNT_ID}/qcap-s-events"
+    assert state["arn"] == f"arn:aws:sqs:ap-south-1:{MOCK_ACCOUNT_ID}:qcap-s-events"
+
+
+def test_mocks_give_an_auto_named_resource_a_stable_name_from_its_logical_name():
+    mocks = QcapMocks()
+    first = mocks.new_resource(MockResourceArgs(typ="aws:iam/role:Role", name="events-task-role", inputs={}))
+    again = mocks.new_resource(MockResourceArgs(typ="aws:iam/role:Role", name="events-task-role", inputs={}))
+    assert first == again
+    assert first[1]["arn"] == f"arn:aws:iam::{MOCK_ACCOUNT_ID}:role/{first[1]['name']}"
+    assert first[1]["name"].startswith("events-task-role-")
+
+
+def test_run_records_parent_options_and_dependencies_of_each_registration():
+    run = run_function(lambda: Box("box"), stack="s1")
+    assert run.ok, run.error
+    box = run.named("box")
+    queue, service = run.named("box-queue"), run.named("box-service")
+    assert queue.parent == service.parent == box.urn
+    assert queue.protect is True and service.protect is False
+    assert service.ignore_changes == ("desiredCount",)
+    assert queue.urn in service.dependencies
+    assert box.urn == "urn:pulumi:s1::qcap::test:index:Box::box"
+    assert queue.urn == "urn:pulumi:s1::qcap::test:index:Box$aws:sqs/queue:Queue::box-queue"
+
+
+def test_runs_are_independent_when_made_one_after_another_in_one_process():
+    first = run_function(lambda: {"url": Box("one").queue.url}, stack="first", config={"aws:region": "eu-west-1"})
+    second = run_function(lambda: {"url": Box("two").queue.url}, stack="second", config={"aws:region": "us-west-2"})
+    assert sorted(r.name for r in second.resources) == ["two", "two-queue", "two-service"]
+    assert second.outputs == {"url": f"https://sqs.us-west-2.amazonaws.com/{MOCK_ACCOUNT_ID}/two-q"}
+    assert first.outputs == {"url": f"https://sqs.eu-west-1.amazonaws.com/{MOCK_ACCOUNT_ID}/one-q"}
+    assert all(":second::" in r.urn for r in second.registrations)
+
+
+def test_run_reports_the_programs_error_and_the_next_run_still_works():
+    def failing():
+        raise pulumi.RunError("the plan is infeasible")
+
+    failed = run_function(failing)
+    assert failed.error == "the plan is infeasible" and not failed.ok
+    assert run_function(lambda: Box("again")).ok
+
+
+def test_run_reports_an_error_raised_inside_an_apply():
+    def failing():
+        aws.sqs.Queue("q", name=pulumi.Output.from_input("x").apply(lambda _: 1 / 0))
+
+    assert run_function(failing).error == "ZeroDivisionError: division by zero"
+
+
+def test_run_program_reads_the_stack_config_file_and_overlays_given_config():
+    values, secure = stack_config("event-backlog")
+    assert values["aws:region"] == "ap-south-1" and secure == []
+    run = run_program("event-backlog")
+    assert run.ok, run.error
+    assert run.outputs["workloads"]["events"]["queueUrl"].startswith("https://sqs.ap-south-1.amazonaws.com/")
+    moved = run_program("event-backlog", {"aws:region": "eu-central-1"})
+    assert moved.outputs["workloads"]["events"]["queueUrl"].startswith("https://sqs.eu-central-1.amazonaws.com/")
+
+
+def test_run_program_supplies_an_offline_secret_only_when_asked_to():
+    stand_in = run_program("track-points")
+    assert stand_in.ok, stand_in.error
+    assert stand_in.named("track-points-cache-group").inputs["authToken"] == OFFLINE_SECRET_VALUE
+    missing = run_program("track-points", offline_secrets=False)
+    assert "pulumi config set --secret qcap:redisAuthToken" in missing.error
+    given = run_program("track-points", {"qcap:redisAuthToken": "a-real-token-with-32-characters!"},
+                        offline_secrets=False)
+    assert given.named("track-points-cache-group").inputs["authToken"] == "a-real-token-with-32-characters!"
