@@ -222,3 +222,95 @@ ALARMS_PER_QUEUE = 5
 ALARMS_PER_CACHE = 4
 # Long polling: a receive waits up to 20 s, so an idle task makes 3 receive calls a minute.
 IDLE_RECEIVES_PER_TASK_PER_MINUTE = 60 // SQS_MAX_RECEIVE_WAIT_SECONDS
+
+# --- Live checks, load generator and redrive (qcap doctor / load / redrive) -----------
+
+# SQS API reference, SendMessageBatch / DeleteMessageBatch: the whole batch at most 1 MiB.
+SQS_MAX_BATCH_BYTES = 1_048_576
+# SQS API reference, StartMessageMoveTask: MaxNumberOfMessagesPerSecond at most 500;
+# one active move task per queue.
+SQS_MAX_MOVE_TASK_MESSAGES_PER_SECOND = 500
+# CloudWatch metric retention: one-minute datapoints are kept 15 days.
+CLOUDWATCH_ONE_MINUTE_RETENTION_SECONDS = 15 * SECONDS_PER_DAY
+# CloudWatch GetMetricData: at most 100,800 datapoints per call (the API pages past that).
+CLOUDWATCH_MAX_DATAPOINTS_PER_GET_METRIC_DATA = 100_800
+# Our choices for `qcap doctor` verdicts:
+# a rate whose second half of the window differs from the first by more than 10% is a trend;
+DOCTOR_TREND_TOLERANCE = 0.10
+# warn when the oldest message's wait reaches 80% of the age objective or of retention;
+DOCTOR_WARN_FRACTION = 0.8
+# warn when tasks deliver less than half the rate the plan expects of them while busy.
+DOCTOR_MIN_DELIVERY_FRACTION = 0.5
+# Attempts per AWS call (first try included) in botocore's adaptive retry mode.
+AWS_MAX_ATTEMPTS = 5
+
+# --- Policies (issue 5) ----------------------------------------------------------------
+
+# Retention must cover (drain + age objective) x this; the planner adds its own margin
+# (RETENTION_MARGIN) on top, so the policy only insists on the bare requirement. Our choice.
+POLICY_RETENTION_MARGIN = 1.0
+# Smallest maxReceiveCount allowed in prod: one transient failure must not dead-letter a
+# message (capacity/profile.py, Profile.environment: prod "forbids single retries"). Our choice.
+POLICY_MIN_PROD_MAX_RECEIVE_COUNT = 2
+# ElastiCache snapshots kept in prod, days: at least one day's snapshot so a lost primary
+# does not lose the queued items (CreateReplicationGroup SnapshotRetentionLimit, 0 = off).
+POLICY_MIN_PROD_SNAPSHOT_RETENTION_DAYS = 1
+# How long `qcap preview` waits for the policy pack to print its port, and for each
+# Analyzer call (seconds). A healthy pack starts in about a second.
+POLICY_PACK_START_TIMEOUT_SECONDS = 30
+POLICY_PACK_CALL_TIMEOUT_SECONDS = 30
+
+# --- Simulator (issue 6) ---------------------------------------------------------------
+# The simulator reuses TASK_START_SECONDS, CLOUDWATCH_METRIC_DELAY_SECONDS and the
+# TARGET_TRACKING_* constants above; what follows is what only it needs.
+
+# CloudWatch alarm actions docs (and re:Post "autoscaling-policy-cloudwatch-alarm"): an alarm
+# re-invokes an Auto Scaling action once a minute for as long as it stays in ALARM.
+AUTOSCALING_ACTION_REPEAT_SECONDS = 60
+# Our zero-to-one step policy (DESIGN.md "Components"): one one-minute datapoint of at
+# least one visible message sets the service to one task.
+ZERO_TO_ONE_VISIBLE_MESSAGES = 1
+ZERO_TO_ONE_DATAPOINTS = 1
+ZERO_TO_ONE_TASKS = 1
+# aws-cdk aws-ecs-patterns QueueProcessingServiceBase: defaultScalingSteps
+# [{upper: 0, change: -1}, {lower: 100, change: +1}, {lower: 500, change: +5}] on
+# ApproximateNumberOfMessagesVisible, as (lower bound inclusive, upper bound exclusive, change).
+CDK_QUEUE_SCALING_STEPS: tuple[tuple[float | None, float | None, int], ...] = (
+    (None, 0, -1),
+    (100, 500, 1),
+    (500, None, 5),
+)
+# aws-cdk QueueProcessingServiceBase.configureAutoscalingForService: scaleOnCpuUtilization
+# with targetUtilizationPercent 50.
+CDK_QUEUE_CPU_TARGET_PERCENT = 50
+# aws-cdk aws-sqs metricApproximateNumberOfMessagesVisible: "Maximum over 5 minutes"; the
+# step alarms of StepScalingPolicy default to evaluationPeriods 1.
+CDK_QUEUE_METRIC_PERIOD_SECONDS = 300
+CDK_STEP_ALARM_EVALUATION_PERIODS = 1
+# aws-cdk StepScalingPolicy sets no cooldown; Application Auto Scaling then applies its ECS
+# default (StepScalingPolicyConfiguration Cooldown: 300 s for ECS services).
+CDK_STEP_COOLDOWN_SECONDS = ECS_DEFAULT_SCALE_OUT_COOLDOWN_SECONDS
+# Our assumption for CDK's CPU policy: a task's CPU is busy in proportion to its busy
+# message slots (a CPU-bound worker; an I/O-bound one would read lower and scale less).
+SIM_CPU_PERCENT_WHEN_ALL_SLOTS_BUSY = 100
+# Scenarios (our choices, documented in docs/simulate.md): the diurnal peak falls at 16:00
+# and the trough twelve hours earlier; `qcap simulate --scenario spike` multiplies the
+# average by 2 for 30 minutes, starting after a 2-hour warm-up.
+DIURNAL_PEAK_HOUR = 16
+SPIKE_DEFAULT_MULTIPLIER = 2.0
+SPIKE_DEFAULT_MINUTES = 30
+SPIKE_WARMUP_SECONDS = 2 * SECONDS_PER_HOUR
+# Verification's spike: from the trough straight to the planned peak for an hour.
+VERIFY_SPIKE_MINUTES = 60
+# Verification's drain when the profile has no backlog: the messages of a one-hour consumer
+# outage at the peak rate.
+DRAIN_OUTAGE_SECONDS = SECONDS_PER_HOUR
+# A queue counts as drained when fewer than one message waits.
+EMPTY_QUEUE_MESSAGES = 1.0
+# The percentile of the age of the oldest message reported next to its maximum.
+AGE_REPORT_PERCENTILE = 99
+# Verification tunes the backlog-per-task target over these shares of the age objective
+# (the planner uses BACKLOG_TARGET_HEADROOM); more than about 0.9 leaves no time to react.
+VERIFY_TARGET_HEADROOMS = (0.25, 0.5, 0.75, 0.9)
+# Verification reports a tuned setting only when it saves at least 1% of the task-hours.
+VERIFY_MIN_SAVING_FRACTION = 0.01

@@ -1,0 +1,214 @@
+"""The shared vocabulary of the rule modules: a resource as a rule sees it, a rule, a violation.
+
+Rules are pure functions so one rule can be unit tested, run by the Pulumi CLI through
+`pack.py`, and run by `qcap preview` through the same pack. Nothing here imports pulumi.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Level = Literal["mandatory", "advisory"]
+MANDATORY: Level = "mandatory"
+ADVISORY: Level = "advisory"
+
+# Type tokens the rules guard on (pulumi-aws 7, pulumi-cloudflare 6).
+SQS_QUEUE = "aws:sqs/queue:Queue"
+SQS_QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy"
+SQS_REDRIVE_POLICY = "aws:sqs/redrivePolicy:RedrivePolicy"
+ECS_SERVICE = "aws:ecs/service:Service"
+ECS_TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
+SCALABLE_TARGET = "aws:appautoscaling/target:Target"
+SCALING_POLICY = "aws:appautoscaling/policy:Policy"
+METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
+IAM_ROLE = "aws:iam/role:Role"
+IAM_ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+IAM_POLICY = "aws:iam/policy:Policy"
+CLOUDFLARE_QUEUE = "cloudflare:index/queue:Queue"
+CLOUDFLARE_CONSUMER = "cloudflare:index/queueConsumer:QueueConsumer"
+
+# Tag keys of the shared contract (see docs/policies.md).
+TAG_STACK = "qcap:stack"
+TAG_WORKLOAD = "qcap:workload"
+TAG_ROLE = "qcap:role"
+TAG_ENVIRONMENT = "qcap:environment"
+TAG_MAX_AGE_SECONDS = "qcap:max-age-seconds"
+TAG_PROCESSING_P99_SECONDS = "qcap:processing-p99-seconds"
+TAG_PER_TASK_RATE = "qcap:per-task-messages-per-second"
+TAG_CONCURRENCY_PER_TASK = "qcap:concurrency-per-task"
+TAG_DRAIN_SECONDS = "qcap:drain-seconds"
+TAG_PEAK_PER_SECOND = "qcap:peak-messages-per-second"
+TAG_SINK_MAX_CONNECTIONS = "qcap:sink-max-connections"
+TAG_SINK_CONNECTIONS_PER_SLOT = "qcap:sink-connections-per-slot"
+TAG_CACHE_CONNECTIONS_BUDGET = "qcap:cache-connections-budget"
+TAG_CACHE_POOL_SIZE = "qcap:cache-pool-size-per-task"
+TAG_CACHE_PRODUCER_CONNECTIONS = "qcap:cache-producer-connections"
+
+
+@dataclass(frozen=True)
+class ResourceView:
+    """One resource as the Analyzer hands it over: type token, name, properties (camelCase) and options."""
+
+    type: str
+    name: str
+    props: Mapping[str, Any]
+    urn: str = ""
+    protect: bool = False
+    ignore_changes: tuple[str, ...] = ()
+    parent: str | None = None
+    dependencies: tuple[str, ...] = ()
+
+    @property
+    def tags(self) -> Mapping[str, Any]:
+        value = self.props.get("tags")
+        return value if isinstance(value, Mapping) else {}
+
+    def tag(self, key: str) -> str | None:
+        value = self.tags.get(key)
+        return None if value is None else str(value)
+
+    def tag_number(self, key: str) -> float | None:
+        return as_number(self.tags.get(key))
+
+    @property
+    def role(self) -> str | None:
+        return self.tag(TAG_ROLE)
+
+    @property
+    def workload(self) -> str | None:
+        return self.tag(TAG_WORKLOAD)
+
+    @property
+    def environment(self) -> str | None:
+        return self.tag(TAG_ENVIRONMENT)
+
+    @property
+    def label(self) -> str:
+        """How a message names this resource: its logical name and type."""
+        return f"{self.name} ({self.type})"
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One finding of one rule; `urn` names the resource at fault when a stack rule reports it."""
+
+    rule_id: str
+    message: str
+    urn: str = ""
+
+
+ResourceCheck = Callable[[ResourceView, Mapping[str, Any]], list[str]]
+StackCheck = Callable[[Sequence[ResourceView], Mapping[str, Any]], list[tuple[str, str]]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule: what it checks, how bad a breach is, how to fix it, and the tunable thresholds.
+
+    A resource rule's `check(view, config)` returns messages for one resource of
+    `resource_types`; a stack rule's `check(views, config)` returns (urn, message) pairs.
+    `config_schema` holds JSON-schema properties, each with a `default`.
+    """
+
+    id: str
+    description: str
+    level: Level
+    remediation: str
+    check: ResourceCheck | StackCheck
+    resource_types: tuple[str, ...] = ()
+    stack: bool = False
+    config_schema: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    anchor: str = ""
+    why: str = ""
+
+    def defaults(self) -> dict[str, Any]:
+        return {key: spec["default"] for key, spec in self.config_schema.items() if "default" in spec}
+
+    def config(self, given: Mapping[str, Any] | None) -> dict[str, Any]:
+        """The rule's settings: schema defaults overlaid with what the pack was configured with."""
+        merged = self.defaults()
+        for key, value in (given or {}).items():
+            if key != "enforcementLevel":
+                merged[key] = value
+        return merged
+
+    def run(self, view: ResourceView, given: Mapping[str, Any] | None = None) -> list[Violation]:
+        """Check one resource (resource rules only); other types give no violations."""
+        if self.stack or view.type not in self.resource_types:
+            return []
+        return [Violation(self.id, message, view.urn) for message in self.check(view, self.config(given))]
+
+    def run_stack(self, views: Sequence[ResourceView], given: Mapping[str, Any] | None = None) -> list[Violation]:
+        """Check the whole stack (stack rules only)."""
+        if not self.stack:
+            return []
+        return [Violation(self.id, message, urn) for urn, message in self.check(views, self.config(given))]
+
+
+# --- reading property values as the Analyzer delivers them ------------------------------
+
+
+def as_number(value: Any) -> float | None:
+    """A number from a property or a tag (tags are strings, inputs arrive as floats)."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    try:
+        return float(str(value).strip())
+    except ValueError:
+        return None
+
+
+def as_mapping(value: Any) -> Mapping[str, Any] | None:
+    """A JSON object from a property that pulumi-aws takes as a JSON string (or already a mapping)."""
+    if isinstance(value, Mapping):
+        return value
+    if isinstance(value, str) and value.strip():
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return None
+        return parsed if isinstance(parsed, dict) else None
+    return None
+
+
+def as_list(value: Any) -> list[Any]:
+    """A list from a property (a JSON string or a sequence); a single item becomes a list of one."""
+    if isinstance(value, str):
+        if not value.strip():
+            return []
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return [value]
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return list(value)
+    if value is None:
+        return []
+    return [value]
+
+
+def is_true(value: Any) -> bool:
+    return value is True or (isinstance(value, str) and value.lower() == "true")
+
+
+def fmt(x: float | None) -> str:
+    """A number in a message: 80, 0.8, 1209600."""
+    if x is None:
+        return "unset"
+    return format(x, "g") if not float(x).is_integer() else str(int(x))
+
+
+def of_type(views: Sequence[ResourceView], *types: str) -> list[ResourceView]:
+    return [v for v in views if v.type in types]
+
+
+def depends_on(view: ResourceView, other: ResourceView) -> bool:
+    """True when `view` depends on `other` (an input of view came from other, or depends_on)."""
+    return bool(other.urn) and other.urn in view.dependencies

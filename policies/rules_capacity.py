@@ -1,0 +1,581 @@
+"""Capacity rules: the limits a queue deployment must respect so messages are neither lost nor late.
+
+No public policy pack has these. Each reads the plan inputs the components tag on every
+resource (`qcap:max-age-seconds`, `qcap:processing-p99-seconds`, ...) and the limits in
+`capacity/limits.py`, so a rule and the planner never disagree on a number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from capacity import limits
+from policies.rules_base import (
+    ADVISORY,
+    CLOUDFLARE_CONSUMER,
+    CLOUDFLARE_QUEUE,
+    ECS_SERVICE,
+    MANDATORY,
+    SCALABLE_TARGET,
+    SCALING_POLICY,
+    SQS_QUEUE,
+    SQS_REDRIVE_POLICY,
+    TAG_CACHE_CONNECTIONS_BUDGET,
+    TAG_CACHE_POOL_SIZE,
+    TAG_CACHE_PRODUCER_CONNECTIONS,
+    TAG_CONCURRENCY_PER_TASK,
+    TAG_DRAIN_SECONDS,
+    TAG_MAX_AGE_SECONDS,
+    TAG_PEAK_PER_SECOND,
+    TAG_PROCESSING_P99_SECONDS,
+    TAG_SINK_CONNECTIONS_PER_SLOT,
+    TAG_SINK_MAX_CONNECTIONS,
+    ResourceView,
+    Rule,
+    as_list,
+    as_mapping,
+    as_number,
+    depends_on,
+    fmt,
+    is_true,
+    of_type,
+)
+
+PROD = "prod"
+DLQ_ROLE = "dlq"
+SQS_NAMESPACE = "AWS/SQS"
+# SQS metrics that count messages in the queue: tracking one of them raw scales on depth.
+SQS_DEPTH_METRICS = (
+    "ApproximateNumberOfMessagesVisible",
+    "ApproximateNumberOfMessagesNotVisible",
+    "ApproximateNumberOfMessages",
+)
+SQS_VISIBLE_METRIC = "ApproximateNumberOfMessagesVisible"
+SQS_IN_FLIGHT_METRIC = "ApproximateNumberOfMessagesNotVisible"
+# Metrics that count running consumer tasks (the divisor of backlog per task).
+TASK_COUNT_METRICS = ("RunningTaskCount", "DesiredTaskCount", "RunningTasks")
+TARGET_TRACKING = "TargetTrackingScaling"
+STEP_SCALING = "StepScaling"
+FIFO_HIGH_THROUGHPUT_SCOPE = "messageGroup"
+FIFO_HIGH_THROUGHPUT_LIMIT = "perMessageGroupId"
+
+
+# --- SQS: which queue is which, and how they link -----------------------------------
+
+
+def is_dlq(queue: ResourceView) -> bool:
+    return queue.role == DLQ_ROLE
+
+
+def source_queues(views: Sequence[ResourceView]) -> list[ResourceView]:
+    """SQS queues that consumers read (everything but dead-letter queues)."""
+    return [q for q in of_type(views, SQS_QUEUE) if not is_dlq(q)]
+
+
+def dead_letter_queues(views: Sequence[ResourceView]) -> list[ResourceView]:
+    return [q for q in of_type(views, SQS_QUEUE) if is_dlq(q)]
+
+
+def retention_seconds(queue: ResourceView) -> float:
+    value = as_number(queue.props.get("messageRetentionSeconds"))
+    return limits.SQS_DEFAULT_RETENTION_SECONDS if value is None else value
+
+
+def _same_workload(a: ResourceView, b: ResourceView) -> bool:
+    return a.workload is not None and a.workload == b.workload
+
+
+def redrive_of(queue: ResourceView, views: Sequence[ResourceView]) -> Mapping[str, Any] | None:
+    """The queue's redrive policy: inline on the queue, or from a separate RedrivePolicy resource."""
+    inline = as_mapping(queue.props.get("redrivePolicy"))
+    if inline:
+        return inline
+    url = queue.props.get("url")
+    for rp in of_type(views, SQS_REDRIVE_POLICY):
+        if (url and rp.props.get("queueUrl") == url) or depends_on(rp, queue):
+            found = as_mapping(rp.props.get("redrivePolicy"))
+            if found:
+                return found
+    return None
+
+
+def dlq_of(queue: ResourceView, views: Sequence[ResourceView]) -> ResourceView | None:
+    """The dead-letter queue the source's redrive points at (by ARN, then dependency, then workload tag)."""
+    redrive = redrive_of(queue, views)
+    if redrive is None:
+        return None
+    target = redrive.get("deadLetterTargetArn")
+    candidates = [q for q in of_type(views, SQS_QUEUE) if q is not queue]
+    for q in candidates:
+        if target and q.props.get("arn") == target:
+            return q
+    for q in candidates:
+        if is_dlq(q) and depends_on(queue, q):
+            return q
+    for q in candidates:
+        if is_dlq(q) and _same_workload(q, queue):
+            return q
+    return None
+
+
+def _is_prod(view: ResourceView) -> bool:
+    return view.environment == PROD
+
+
+# --- SQS rules ----------------------------------------------------------------------
+
+
+def check_queue_has_dlq(views: Sequence[ResourceView], config: Mapping[str, Any]) -> list[tuple[str, str]]:
+    out = []
+    for queue in source_queues(views):
+        if redrive_of(queue, views) is None:
+            out.append((queue.urn, f"SQS queue `{queue.name}` has no redrive policy: a message that keeps failing "
+                                   "is retried until retention deletes it."))
+        elif dlq_of(queue, views) is None:
+            out.append((queue.urn, f"SQS queue `{queue.name}` has a redrive policy whose dead-letter queue is not "
+                                   "in this stack (no queue tagged qcap:role=dlq matches its deadLetterTargetArn)."))
+    return out
+
+
+def check_dlq_referenced(views: Sequence[ResourceView], config: Mapping[str, Any]) -> list[tuple[str, str]]:
+    used = {id(dlq_of(q, views)) for q in source_queues(views)}
+    return [
+        (dlq.urn, f"dead-letter queue `{dlq.name}` is not the redrive target of any queue in this stack.")
+        for dlq in dead_letter_queues(views)
+        if id(dlq) not in used
+    ]
+
+
+def check_dlq_outlives_source(views: Sequence[ResourceView], config: Mapping[str, Any]) -> list[tuple[str, str]]:
+    out = []
+    for queue in source_queues(views):
+        dlq = dlq_of(queue, views)
+        if dlq is None:
+            continue
+        src, dead = retention_seconds(queue), retention_seconds(dlq)
+        if dead <= src:
+            out.append((dlq.urn, f"dead-letter queue `{dlq.name}` keeps messages {fmt(dead)} s, not longer than its "
+                                 f"source `{queue.name}` ({fmt(src)} s): a standard queue keeps the original enqueue "
+                                 "time, so dead letters expire as soon as they arrive."))
+    return out
+
+
+def check_max_receive_count(views: Sequence[ResourceView], config: Mapping[str, Any]) -> list[tuple[str, str]]:
+    out = []
+    minimum_prod = int(config["minProdMaxReceiveCount"])
+    for queue in source_queues(views):
+        redrive = redrive_of(queue, views)
+        if redrive is None:
+            continue
+        count = as_number(redrive.get("maxReceiveCount"))
+        if count is None or not limits.SQS_MIN_MAX_RECEIVE_COUNT <= count <= limits.SQS_MAX_MAX_RECEIVE_COUNT:
+            out.append((queue.urn, f"SQS queue `{queue.name}` has maxReceiveCount {fmt(count)}; allowed: "
+                                   f"{limits.SQS_MIN_MAX_RECEIVE_COUNT}-{limits.SQS_MAX_MAX_RECEIVE_COUNT}."))
+        elif _is_prod(queue) and count < minimum_prod:
+            out.append((queue.urn, f"SQS queue `{queue.name}` is prod and has maxReceiveCount {fmt(count)}: one "
+                                   f"transient failure dead-letters a message; use at least {minimum_prod}."))
+    return out
+
+
+def check_retention_covers_objective(view: ResourceView, config: Mapping[str, Any]) -> list[str]:
+    if is_dlq(view):
+        return []
+    age = view.tag_number(TAG_MAX_AGE_SECONDS)
+    drain = view.tag_number(TAG_DRAIN_SECONDS)
+    if age is None:
+        return []
+    needed = (age + (drain or 0.0)) * float(config["retentionMargin"])
+    have = retention_seconds(view)
+    if have < needed:
+        return [f"SQS queue `{view.name}` keeps messages {fmt(have)} s but the oldest may wait {fmt(needed)} s "
+                f"(drain {fmt(drain or 0)} s + objective {fmt(age)} s): it expires messages before they are processed."]
+    return []
+
+
+def check_visibility_covers_processing(view: ResourceView, config: Mapping[str, Any]) -> list[str]:
+    if is_dlq(view):
+        return []
+    visibility = as_number(view.props.get("visibilityTimeoutSeconds"))
+    if visibility is None:
+        visibility = float(limits.SQS_DEFAULT_VISIBILITY_TIMEOUT_SECONDS)
+    out = []
+    if visibility > limits.SQS_MAX_VISIBILITY_TIMEOUT_SECONDS:
+        out.append(f"SQS queue `{view.name}` has visibilityTimeoutSeconds {fmt(visibility)}; SQS allows at most "
+                   f"{limits.SQS_MAX_VISIBILITY_TIMEOUT_SECONDS} (12 h).")
+    p99 = view.tag_number(TAG_PROCESSING_P99_SECONDS)
+    if p99 is not None:
+        factor = float(config["processingFactor"])
+        needed = factor * p99
+        if visibility < needed:
+            out.append(f"SQS queue `{view.name}` has visibilityTimeoutSeconds {fmt(visibility)}, under {fmt(factor)} x "
+                       f"processing p99 {fmt(p99)} s = {fmt(needed)} s: slow messages reappear while still being "
+                       "processed, are handled twice and burn their receive count.")
+    return out
+
+
+def check_max_message_size_set(view: ResourceView, config: Mapping[str, Any]) -> list[str]:
+    if view.props.get("maxMessageSize") is None:
+        return [f"SQS queue `{view.name}` leaves maxMessageSize unset: pulumi-aws defaults it to "
+                f"{limits.PULUMI_AWS_DEFAULT_MAX_MESSAGE_BYTES} bytes, not SQS's {limits.SQS_MAX_MESSAGE_BYTES}."]
+    return []
+
+
+def check_fifo_throughput(view: ResourceView, config: Mapping[str, Any]) -> list[str]:
+    if not is_true(view.props.get("fifoQueue")) or is_dlq(view):
+        return []
+    peak = view.tag_number(TAG_PEAK_PER_SECOND)
+    if peak is None:
+        return []
+    high = (view.props.get("deduplicationScope") == FIFO_HIGH_THROUGHPUT_SCOPE
+            and view.props.get("fifoThroughputLimit") == FIFO_HIGH_THROUGHPUT_LIMIT)
+    allowed = (limits.SQS_FIFO_HIGH_THROUGHPUT_MESSAGES_PER_SECOND if high
+               else limits.SQS_FIFO_MESSAGES_PER_SECOND_BATCHED)
+    if peak > allowed:
+        mode = "high-throughput mode" if high else "standard FIFO mode (300 calls/s x batches of 10)"
+        return [f"FIFO queue `{view.name}` must take a peak of {fmt(peak)} msg/s but {mode} allows {fmt(allowed)} msg/s."]
+    return []
+
+
+# --- autoscaling -------------------------------------------------------------------------
+
+
+def _metric_stats(spec: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """Every metric a customized spec reads: the single metric, or each metricStat of a metric-math list."""
+    found = []
+    if spec.get("metricName"):
+        found.append({"metricName": spec.get("metricName"), "namespace": spec.get("namespace")})
+    for item in as_list(spec.get("metrics")):
+        stat = as_mapping(item.get("metricStat")) if isinstance(item, Mapping) else None
+        metric = as_mapping(stat.get("metric")) if stat else None
+        if metric:
+            found.append({"metricName": metric.get("metricName"), "namespace": metric.get("namespace"),
+                          "id": item.get("id"), "returnData": item.get("returnData")})
+    return found
+
+
+def _returned_expression(spec: Mapping[str, Any]) -> str | None:
+    for item in as_list(spec.get("metrics")):
+        if isinstance(item, Mapping) and is_true(item.get("returnData")) and item.get("expression"):
+            return str(item.get("expression"))
+    return None
+
+
+def check_tracks_backlog_per_task(view: ResourceView, config: Mapping[str, Any]) -> list[str]:
+    if view.props.get("policyType", TARGET_TRACKING) != TARGET_TRACKING:
+        return []
+    tracking = as_mapping(view.props.get("targetTrackingScalingPolicyConfiguration")) or {}
+    spec = as_mapping(tracking.get("customizedMetricSpecification"))
+    if not spec:
+        return []
+    metrics = _metric_stats(spec)
+    depth = [m for m in metrics if m.get("namespace") == SQS_NAMESPACE and m.get("metricName") in SQS_DEPTH_METRICS]
+    if not depth:
+        return []
+    target = fmt(as_number(tracking.get("targetValue")))
+    tasks = [m for m in metrics if m.get("metricName") in TASK_COUNT_METRICS]
+    expression = _returned_expression(spec)
+    divides = bool(tasks) and expression is not None and "/" in expression
+    if not divides:
+        names = ", ".join(sorted({str(m["metricName"]) for m in depth}))
+        return [f"scaling policy `{view.name}` tracks raw queue depth ({names}) at a fixed target of {target} "
+                "messages: the fleet needed for the age objective depends on the tasks running, so raw depth "
+                "under-scales a backlog and over-scales a trickle. Track backlog per task instead."]
+    if config["requireInFlight"] and SQS_IN_FLIGHT_METRIC not in {m.get("metricName") for m in depth}:
+        return [f"scaling policy `{view.name}` divides only visible messages by running tasks: busy tasks whose "
+                f"messages are all in flight look idle and are scaled in mid-message; add {SQS_IN_FLIGHT_METRIC}."]
+    return []
+
+
+def _policies_for(target: ResourceView, views: Sequence[ResourceView]) -> list[ResourceView]:
+    resource_id = target.props.get("resourceId")
+    return [p for p in of_type(views, SCALING_POLICY)
+            if (resource_id and p.props.get("resourceId") == resource_id) or depends_on(p, target)]
+
+
+def check_zero_to_one_path(views: Sequence[ResourceView], config: Mapping[str, Any]) -> list[tuple[str, str]]:
+    out = []
+    for target in of_type(views, SCALABLE_TARGET):
+        if as_number(target.props.get("minCapacity")) != 0:
+            continue
+        policies = _policies_for(target, views)
+        if any(p.props.get("policyType") == STEP_SCALING for p in policies):
+            continue
+        out.append((target.urn, f"scalable target `{target.name}` may scale to 0 tasks but has no step-scaling "
+                                "policy on queue depth: backlog per task is undefined at 0 tasks, so target "
+                                "tracking never starts the first one and messages wait until they expire."))
+    return out
+
+
+def check_within_sink_connections(view: ResourceView, config: Mapping[str, Any]) -> list[str]:
+    budget = view.tag_number(TAG_SINK_MAX_CONNECTIONS)
+    max_tasks = as_number(view.props.get("maxCapacity"))
+    if budget is None or max_tasks is None:
+        return []
+    concurrency = view.tag_number(TAG_CONCURRENCY_PER_TASK) or 1.0
+    per_slot = view.tag_number(TAG_SINK_CONNECTIONS_PER_SLOT) or 1.0
+    needed = max_tasks * concurrency * per_slot
+    if needed > budget:
+        return [f"scalable target `{view.name}` allows {fmt(max_tasks)} tasks x {fmt(concurrency)} in flight x "
+                f"{fmt(per_slot)} connections = {fmt(needed)} sink connections, over the sink's {fmt(budget)}: at "
+                "full scale the sink refuses connections and messages fail into the DLQ."]
+    return []
+
+
+def check_redis_connection_budget(view: ResourceView, config: Mapping[str, Any]) -> list[str]:
+    budget = view.tag_number(TAG_CACHE_CONNECTIONS_BUDGET)
+    max_tasks = as_number(view.props.get("maxCapacity"))
+    if budget is None or max_tasks is None:
+        return []
+    out = []
+    if budget > limits.ELASTICACHE_MAX_CONNECTIONS_PER_NODE:
+        out.append(f"`{view.name}` counts on {fmt(budget)} Redis connections; an ElastiCache node takes at most "
+                   f"{limits.ELASTICACHE_MAX_CONNECTIONS_PER_NODE}.")
+    per_task = view.tag_number(TAG_CACHE_POOL_SIZE) or view.tag_number(TAG_CONCURRENCY_PER_TASK) or 1.0
+    producers = view.tag_number(TAG_CACHE_PRODUCER_CONNECTIONS) or 0.0
+    needed = max_tasks * per_task + producers
+    if needed > budget:
+        out.append(f"scalable target `{view.name}` allows {fmt(max_tasks)} tasks x {fmt(per_task)} connections + "
+                   f"{fmt(producers)} producer connections = {fmt(needed)}, over the Redis budget of {fmt(budget)}.")
+    return out
+
+
+def _autoscaled_services(views: Sequence[ResourceView]) -> list[tuple[ResourceView, ResourceView]]:
+    pairs = []
+    for service in of_type(views, ECS_SERVICE):
+        name = service.props.get("name")
+        for target in of_type(views, SCALABLE_TARGET):
+            resource_id = str(target.props.get("resourceId") or "")
+            if (name and resource_id.endswith(f"/{name}")) or depends_on(target, service):
+                pairs.append((service, target))
+                break
+    return pairs
+
+
+def check_desired_count_ignored(views: Sequence[ResourceView], config: Mapping[str, Any]) -> list[tuple[str, str]]:
+    out = []
+    for service, target in _autoscaled_services(views):
+        if not {"desiredCount", "desired_count"} & set(service.ignore_changes):
+            out.append((service.urn, f"ECS service `{service.name}` is autoscaled by `{target.name}` but does not "
+                                     "ignore changes to desiredCount: every `pulumi up` resets the task count "
+                                     "the autoscaler chose, mid-backlog."))
+    return out
+
+
+# --- Cloudflare Queues ----------------------------------------------------------------
+
+_CLOUDFLARE_LIMITS = (
+    ("batchSize", limits.CLOUDFLARE_MAX_BATCH_SIZE, "messages per batch"),
+    ("maxWaitTimeMs", limits.CLOUDFLARE_MAX_WAIT_TIME_MS, "ms of batch wait"),
+    ("maxConcurrency", limits.CLOUDFLARE_MAX_CONSUMER_CONCURRENCY, "concurrent consumer invocations"),
+    ("maxRetries", limits.CLOUDFLARE_MAX_RETRIES, "retries"),
+)
+
+
+def check_cloudflare_consumer_limits(view: ResourceView, config: Mapping[str, Any]) -> list[str]:
+    settings = as_mapping(view.props.get("settings")) or {}
+    out = []
+    for key, allowed, what in _CLOUDFLARE_LIMITS:
+        value = as_number(settings.get(key))
+        if value is not None and value > allowed:
+            out.append(f"Cloudflare consumer `{view.name}` sets settings.{key} {fmt(value)}; Cloudflare allows at "
+                       f"most {allowed} {what}.")
+    return out
+
+
+def _cloudflare_dlq_names(views: Sequence[ResourceView]) -> set[str]:
+    named = {str(c.props.get("deadLetterQueue")) for c in of_type(views, CLOUDFLARE_CONSUMER)
+             if c.props.get("deadLetterQueue")}
+    return named | {str(q.props.get("queueName")) for q in of_type(views, CLOUDFLARE_QUEUE)
+                    if str(q.props.get("queueName") or "").endswith("-dlq")}
+
+
+def _consumers_of(queue: ResourceView, views: Sequence[ResourceView]) -> list[ResourceView]:
+    queue_id = queue.props.get("queueId") or queue.props.get("id")
+    return [c for c in of_type(views, CLOUDFLARE_CONSUMER)
+            if (queue_id and c.props.get("queueId") == queue_id) or depends_on(c, queue)]
+
+
+def check_cloudflare_queue_has_dlq(views: Sequence[ResourceView], config: Mapping[str, Any]) -> list[tuple[str, str]]:
+    out = []
+    dlq_names = _cloudflare_dlq_names(views)
+    for queue in of_type(views, CLOUDFLARE_QUEUE):
+        if str(queue.props.get("queueName")) in dlq_names:
+            continue
+        consumers = _consumers_of(queue, views)
+        if not any(c.props.get("deadLetterQueue") for c in consumers):
+            out.append((queue.urn, f"Cloudflare queue `{queue.props.get('queueName') or queue.name}` has no consumer "
+                                   "with a deadLetterQueue: after the last retry a failing message is deleted."))
+    for consumer in of_type(views, CLOUDFLARE_CONSUMER):
+        if not consumer.props.get("deadLetterQueue") and not any(
+            c is consumer for q in of_type(views, CLOUDFLARE_QUEUE) for c in _consumers_of(q, views)
+        ):
+            out.append((consumer.urn, f"Cloudflare consumer `{consumer.name}` has no deadLetterQueue."))
+    return out
+
+
+def check_objective_tagged(view: ResourceView, config: Mapping[str, Any]) -> list[str]:
+    if is_dlq(view):
+        return []
+    missing = [k for k in (TAG_MAX_AGE_SECONDS, TAG_PROCESSING_P99_SECONDS, TAG_DRAIN_SECONDS) if view.tag(k) is None]
+    if missing:
+        return [f"SQS queue `{view.name}` lacks the tags {', '.join(missing)}: the retention and visibility rules "
+                "cannot check it against its objective."]
+    return []
+
+
+_NUMBER = {"type": "number"}
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        id="sqs-queue-has-dlq",
+        description="Every SQS queue consumers read has a redrive policy to a dead-letter queue in the stack.",
+        level=MANDATORY,
+        why="Without a DLQ a poison message is retried until retention deletes it, silently.",
+        remediation="Create the queue with qcap's SqsQueue component (it adds `<name>-dlq` and the redrive policy), "
+                    "or set `redrivePolicy` with `deadLetterTargetArn` = the DLQ's ARN.",
+        check=check_queue_has_dlq, stack=True, anchor="cdk-nag SQS3",
+    ),
+    Rule(
+        id="sqs-dlq-referenced",
+        description="Every dead-letter queue is the redrive target of some queue.",
+        level=ADVISORY,
+        why="An orphaned DLQ costs alarms and suggests the redrive points somewhere else.",
+        remediation="Point the source queue's `redrivePolicy.deadLetterTargetArn` at it, or delete it.",
+        check=check_dlq_referenced, stack=True,
+    ),
+    Rule(
+        id="sqs-dlq-outlives-source",
+        description="A dead-letter queue keeps messages longer than its source queue.",
+        level=MANDATORY,
+        why="Standard queues keep the original enqueue time when dead-lettering, so a DLQ with the same or shorter "
+            "retention deletes dead letters on arrival.",
+        remediation=f"Set the DLQ's `messageRetentionSeconds` to {limits.DLQ_RETENTION_SECONDS} (14 days) and keep the "
+                    f"source at most {limits.MAX_SOURCE_RETENTION_SECONDS}.",
+        check=check_dlq_outlives_source, stack=True,
+    ),
+    Rule(
+        id="sqs-retention-covers-objective",
+        description="A queue's retention covers the backlog drain time plus the age objective it is tagged with.",
+        level=MANDATORY,
+        why="A message that waits longer than retention is deleted unprocessed.",
+        remediation="Raise `messageRetentionSeconds` (overrides.retention_seconds) or drain faster "
+                    "(more max_capacity); `qcap plan` shows the longest wait.",
+        check=check_retention_covers_objective, resource_types=(SQS_QUEUE,),
+        config_schema={"retentionMargin": {**_NUMBER, "minimum": 1, "default": limits.POLICY_RETENTION_MARGIN,
+                                           "description": "Multiple of (drain + objective) retention must cover."}},
+    ),
+    Rule(
+        id="sqs-visibility-covers-processing",
+        description="Visibility timeout is at least twice the tagged processing p99 and at most 12 hours.",
+        level=MANDATORY,
+        why="A message that becomes visible while still being processed is delivered again, processed twice, and "
+            "its receive count runs out into the DLQ.",
+        remediation="Set `visibilityTimeoutSeconds` to the plan's value (overrides.visibility_timeout_seconds), or "
+                    "heartbeat ChangeMessageVisibility for work longer than 6 hours.",
+        check=check_visibility_covers_processing, resource_types=(SQS_QUEUE,),
+        config_schema={"processingFactor": {**_NUMBER, "minimum": 1,
+                                            "default": limits.VISIBILITY_TIMEOUT_SAFETY_FACTOR,
+                                            "description": "Required multiple of the processing p99."}},
+    ),
+    Rule(
+        id="sqs-max-receive-count",
+        description="maxReceiveCount is within 1-1000, and not 1 in prod.",
+        level=MANDATORY,
+        why="Out of range the redrive is rejected; 1 dead-letters a message on its first transient failure.",
+        remediation="Set `retries.max_receives` in the profile (default 5).",
+        check=check_max_receive_count, stack=True,
+        config_schema={"minProdMaxReceiveCount": {"type": "integer", "minimum": 1,
+                                                  "default": limits.POLICY_MIN_PROD_MAX_RECEIVE_COUNT,
+                                                  "description": "Smallest maxReceiveCount allowed in prod."}},
+    ),
+    Rule(
+        id="sqs-max-message-size-set",
+        description="maxMessageSize is set explicitly.",
+        level=ADVISORY,
+        why="pulumi-aws defaults it to 256 KiB although SQS accepts 1 MiB; large messages are refused.",
+        remediation=f"Set `maxMessageSize` (qcap sets {limits.SQS_MAX_MESSAGE_BYTES}).",
+        check=check_max_message_size_set, resource_types=(SQS_QUEUE,),
+    ),
+    Rule(
+        id="sqs-fifo-throughput",
+        description="A FIFO queue can take the tagged peak rate.",
+        level=MANDATORY,
+        why="Past FIFO's quota SendMessage is throttled and producers drop or stall messages.",
+        remediation="Enable high-throughput FIFO (`deduplicationScope: messageGroup`, "
+                    "`fifoThroughputLimit: perMessageGroupId`), or partition the workload.",
+        check=check_fifo_throughput, resource_types=(SQS_QUEUE,),
+    ),
+    Rule(
+        id="sqs-objective-tagged",
+        description="Source queues carry the qcap objective tags the capacity rules read.",
+        level=ADVISORY,
+        why="Without them the retention and visibility rules cannot check the queue.",
+        remediation="Create queues with qcap's components, or add the qcap:* tags from docs/policies.md.",
+        check=check_objective_tagged, resource_types=(SQS_QUEUE,),
+    ),
+    Rule(
+        id="scaling-tracks-backlog-per-task",
+        description="Target tracking on an SQS queue uses (visible + in flight) / running tasks, not raw depth.",
+        level=MANDATORY,
+        why="Raw depth with a fixed target (seed 004: 50,000 visible) scales the same whatever a task can do, so "
+            "the age objective is missed; visible-only backlog scales in busy tasks mid-message (keda #1663).",
+        remediation="Use metric math: (ApproximateNumberOfMessagesVisible + ApproximateNumberOfMessagesNotVisible) / "
+                    "RunningTaskCount with the plan's target_backlog_per_task.",
+        check=check_tracks_backlog_per_task, resource_types=(SCALING_POLICY,),
+        config_schema={"requireInFlight": {"type": "boolean", "default": True,
+                                           "description": "Require in-flight messages in the backlog."}},
+    ),
+    Rule(
+        id="scaling-zero-to-one-path",
+        description="A scalable target with min capacity 0 has a step-scaling policy to start the first task.",
+        level=MANDATORY,
+        why="Backlog per task divides by zero at 0 tasks; target tracking alone never scales out from zero.",
+        remediation="Add a step-scaling policy on ApproximateNumberOfMessagesVisible >= 1 -> 1 task, or set "
+                    "overrides.min_capacity to 1.",
+        check=check_zero_to_one_path, stack=True,
+    ),
+    Rule(
+        id="scaling-within-sink-connections",
+        description="max capacity x concurrency x connections per slot fits the tagged sink connection budget.",
+        level=MANDATORY,
+        why="At full scale the sink refuses connections; messages fail, retry and dead-letter.",
+        remediation="Lower overrides.max_capacity or consumer.concurrency_per_task, or raise the sink's "
+                    "max_connections (a pooler).",
+        check=check_within_sink_connections, resource_types=(SCALABLE_TARGET,),
+    ),
+    Rule(
+        id="redis-connection-budget",
+        description="Redis workers at max capacity, with producers, fit the cache's connection budget.",
+        level=MANDATORY,
+        why="Past maxclients Redis refuses new connections and workers crash-loop.",
+        remediation="Lower cache.pool_size_per_task or max_capacity, or raise cache.max_clients (at most 65,000).",
+        check=check_redis_connection_budget, resource_types=(SCALABLE_TARGET,),
+    ),
+    Rule(
+        id="ecs-desired-count-ignored",
+        description="An autoscaled ECS service ignores changes to desiredCount.",
+        level=ADVISORY,
+        why="Otherwise each deployment resets the task count the autoscaler chose.",
+        remediation="Add `ignore_changes=[\"desiredCount\"]` to the service's resource options.",
+        check=check_desired_count_ignored, stack=True,
+    ),
+    Rule(
+        id="cloudflare-consumer-within-limits",
+        description="Cloudflare consumer settings are within the service's limits.",
+        level=MANDATORY,
+        why=f"Cloudflare rejects batch > {limits.CLOUDFLARE_MAX_BATCH_SIZE}, wait > 60 s, concurrency > "
+            f"{limits.CLOUDFLARE_MAX_CONSUMER_CONCURRENCY}, retries > {limits.CLOUDFLARE_MAX_RETRIES}; a plan that "
+            "needs more is not feasible as configured.",
+        remediation="Shard the queue (overrides.shards) so each consumer needs less, or shorten processing.",
+        check=check_cloudflare_consumer_limits, resource_types=(CLOUDFLARE_CONSUMER,),
+    ),
+    Rule(
+        id="cloudflare-queue-has-dlq",
+        description="Every Cloudflare queue's consumer has a dead-letter queue.",
+        level=MANDATORY,
+        why="Cloudflare deletes a message after its last retry unless a DLQ is set.",
+        remediation="Set the consumer's `deadLetterQueue` to `<name>-dlq`.",
+        check=check_cloudflare_queue_has_dlq, stack=True,
+    ),
+)

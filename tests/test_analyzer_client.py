@@ -1,0 +1,162 @@
+"""The Analyzer driver against a real policy pack process on 127.0.0.1, started as the CLI starts it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from qcap.analyzer_client import (
+    AnalyzerResource,
+    PolicyConfigError,
+    PolicyInfo,
+    PolicyPackError,
+    PolicyPackProcess,
+    analyze,
+    read_policy_config,
+    resolve_policy_config,
+    run_analysis,
+)
+
+pytestmark = pytest.mark.slow
+
+STACK = "urn:pulumi:dev::qcap::"
+BAD_QUEUE_TAGS = {"qcap:role": "queue", "qcap:workload": "orders", "qcap:environment": "prod",
+                  "qcap:max-age-seconds": "900", "qcap:processing-p99-seconds": "60", "qcap:drain-seconds": "86400"}
+
+
+def resource(type_: str, name: str, inputs: dict, **extra) -> AnalyzerResource:
+    return AnalyzerResource(urn=f"{STACK}{type_}::{name}", type=type_, name=name, inputs=inputs, **extra)
+
+
+def known_bad() -> list[AnalyzerResource]:
+    """A queue with no DLQ, short retention and visibility, unencrypted, unprotected in prod; a public service."""
+    return [
+        resource("pulumi:pulumi:Stack", "qcap-dev", {}),
+        resource("aws:sqs/queue:Queue", "orders-queue", {"name": "qcap-dev-orders", "messageRetentionSeconds": 3600,
+                                                         "visibilityTimeoutSeconds": 30, "maxMessageSize": 1048576,
+                                                         "tags": BAD_QUEUE_TAGS}),
+        resource("aws:ecs/service:Service", "orders-service", {"name": "orders",
+                                                               "networkConfiguration": {"assignPublicIp": True}},
+                 ignore_changes=("desiredCount",)),
+    ]
+
+
+@pytest.fixture(scope="module")
+def bad_analysis():
+    return analyze(known_bad(), stack="dev")
+
+
+def test_known_bad_resources_give_the_expected_mandatory_violations(bad_analysis):
+    mandatory = {(d.policy, d.urn.rsplit("::", 1)[-1]) for d in bad_analysis.mandatory}
+    assert mandatory == {
+        ("sqs-retention-covers-objective", "orders-queue"),
+        ("sqs-visibility-covers-processing", "orders-queue"),
+        ("sqs-encrypted", "orders-queue"),
+        ("prod-queue-protected", "orders-queue"),
+        ("ecs-no-public-ip", "orders-service"),
+        ("sqs-queue-has-dlq", "orders-queue"),
+        ("sqs-tls-only", "orders-queue"),
+        ("queue-has-age-alarm", "orders-queue"),
+    }
+
+
+def test_diagnostics_carry_the_rule_message_and_remediation(bad_analysis):
+    public = next(d for d in bad_analysis.diagnostics if d.policy == "ecs-no-public-ip")
+    assert public.message == ("ECS service `orders-service` assigns public IPs to its tasks "
+                              "(networkConfiguration.assignPublicIp).")
+    assert public.remediation.startswith("Set `networkConfiguration.assignPublicIp: false`")
+    assert public.description == "ECS services do not give their tasks public IP addresses."
+
+
+def test_analyzer_info_describes_every_policy(bad_analysis):
+    assert bad_analysis.pack_name == "qcap"
+    names = {p.name: p for p in bad_analysis.policies}
+    assert names["sqs-queue-has-dlq"].stack is True
+    assert names["sqs-queue-has-dlq"].level == "mandatory"
+    assert names["sqs-visibility-covers-processing"].defaults() == {"processingFactor": 2.0}
+
+
+def test_policy_config_can_disable_a_policy_and_tune_a_threshold(tmp_path: Path):
+    config = tmp_path / "policy-config.json"
+    config.write_text(json.dumps({"ecs-no-public-ip": "disabled",
+                                  "sqs-visibility-covers-processing": {"processingFactor": 3}}))
+    analysis = analyze(known_bad(), read_policy_config(config), stack="dev")
+    fired = {d.policy: d.message for d in analysis.diagnostics}
+    assert "ecs-no-public-ip" not in fired
+    assert "under 3 x processing p99 60 s = 180 s" in fired["sqs-visibility-covers-processing"]
+    assert "sqs-encrypted" in fired
+
+
+def test_policy_config_can_downgrade_a_policy_to_advisory():
+    analysis = analyze(known_bad(), {"sqs-encrypted": {"enforcementLevel": "advisory"}}, stack="dev")
+    levels = {d.policy: d.level for d in analysis.diagnostics}
+    assert levels["sqs-encrypted"] == "advisory"
+    assert levels["ecs-no-public-ip"] == "mandatory"
+
+
+INFO = [PolicyInfo("sqs-visibility-covers-processing", "d", "mandatory", "r",
+                   {"processingFactor": {"type": "number", "minimum": 1, "default": 2.0}}, False, ())]
+
+
+def test_resolve_policy_config_rejects_an_unknown_policy_naming_the_known_ones():
+    with pytest.raises(PolicyConfigError) as error:
+        resolve_policy_config(INFO, {"no-such-rule": "advisory"}, source="cfg.json")
+    assert str(error.value) == "cfg.json: unknown policy no-such-rule; known: sqs-visibility-covers-processing"
+
+
+def test_resolve_policy_config_rejects_bad_levels_properties_and_values():
+    with pytest.raises(PolicyConfigError, match=r"enforcementLevel 'loud' is not allowed; allowed: advisory"):
+        resolve_policy_config(INFO, {"sqs-visibility-covers-processing": "loud"})
+    with pytest.raises(PolicyConfigError, match=r"unknown property 'factor'; allowed: processingFactor"):
+        resolve_policy_config(INFO, {"sqs-visibility-covers-processing": {"factor": 3}})
+    with pytest.raises(PolicyConfigError, match=r"processingFactor must be a number, got 'x'"):
+        resolve_policy_config(INFO, {"sqs-visibility-covers-processing": {"processingFactor": "x"}})
+    with pytest.raises(PolicyConfigError, match=r"processingFactor is 0.5; allowed: >= 1"):
+        resolve_policy_config(INFO, {"sqs-visibility-covers-processing": {"processingFactor": 0.5}})
+
+
+def test_resolve_policy_config_merges_defaults_and_the_all_key():
+    assert resolve_policy_config(INFO, None) == {"sqs-visibility-covers-processing": ("mandatory", {"processingFactor": 2.0})}
+    assert resolve_policy_config(INFO, {"all": "advisory"}) == {
+        "sqs-visibility-covers-processing": ("advisory", {"processingFactor": 2.0})}
+
+
+def test_read_policy_config_reports_invalid_json_with_its_position(tmp_path: Path):
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"a": ')
+    with pytest.raises(PolicyConfigError, match=r"broken.json: line 1, column 7: not valid JSON"):
+        read_policy_config(broken)
+    with pytest.raises(PolicyConfigError, match=r"missing.json: file not found"):
+        read_policy_config(tmp_path / "missing.json")
+
+
+def write_pack(directory: Path, main: str) -> Path:
+    directory.mkdir()
+    (directory / "PulumiPolicy.yaml").write_text("name: broken\nruntime: python\n")
+    (directory / "__main__.py").write_text(main)
+    return directory
+
+
+def test_a_pack_that_crashes_raises_with_its_stderr_and_is_stopped(tmp_path: Path):
+    pack_dir = write_pack(tmp_path / "crashing", "raise RuntimeError('rule module failed to import')\n")
+    pack = PolicyPackProcess(pack_dir, start_timeout_seconds=20)
+    with pytest.raises(PolicyPackError) as error, pack:
+        run_analysis(pack, known_bad())
+    assert "did not start" in str(error.value)
+    assert "rule module failed to import" in str(error.value)
+    assert not pack.running
+
+
+def test_a_pack_that_never_prints_its_port_times_out_and_is_killed(tmp_path: Path):
+    pack_dir = write_pack(tmp_path / "silent", "import time\ntime.sleep(60)\n")
+    pack = PolicyPackProcess(pack_dir, start_timeout_seconds=1)
+    with pytest.raises(PolicyPackError, match=r"printed no port within 1 s"), pack:
+        run_analysis(pack, known_bad())
+    assert not pack.running
+
+
+def test_a_directory_without_pulumi_policy_yaml_is_refused(tmp_path: Path):
+    with pytest.raises(PolicyPackError, match=r"no PulumiPolicy.yaml, not a policy pack"):
+        analyze(known_bad(), pack_dir=tmp_path)

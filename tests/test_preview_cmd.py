@@ -1,0 +1,180 @@
+"""`qcap preview`: every shipped stack passes; deliberately unsafe stacks are blocked with the rule named.
+
+Each run executes the real program under the mock engine and the real policy pack as its own
+process over gRPC (about a second each).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from capacity.profile import stack_names
+from qcap.cli import app
+
+pytestmark = pytest.mark.slow
+
+runner = CliRunner()
+
+
+def preview(*args: str):
+    return runner.invoke(app, ["preview", *args])
+
+
+@pytest.mark.parametrize("stack", stack_names())
+def test_preview_passes_every_shipped_stack_without_a_mandatory_violation(stack):
+    result = preview(stack, "--json")
+    report = json.loads(result.stdout)
+    mandatory = [(v["policy"], v["resource"], v["message"]) for v in report["violations"] if v["level"] == "mandatory"]
+    assert mandatory == []
+    assert result.exit_code == 0
+    assert report["policy_pack"]["policies"] >= 30
+    assert len(report["resources"]) > 1
+
+
+def test_preview_prints_plan_tree_and_verdict_for_a_seed_stack():
+    result = preview("dev")
+    assert result.exit_code == 0
+    assert "qcap preview dev (dev): plan" in result.stdout
+    assert "orders-queue aws:sqs/queue:Queue" in result.stdout
+    assert "orders-alarm-age aws:cloudwatch/metricAlarm:MetricAlarm" in result.stdout
+    assert "passed: no mandatory violation" in result.stdout
+
+
+PROGRAM_HEADER = """
+import json
+import pulumi
+import pulumi_aws as aws
+
+TAGS = {"qcap:role": "queue", "qcap:workload": "orders", "qcap:environment": "dev",
+        "qcap:max-age-seconds": "900", "qcap:processing-p99-seconds": "5", "qcap:drain-seconds": "86400"}
+"""
+
+# Deliberately unsafe Pulumi programs, each with the rule that must block it.
+UNSAFE_PROGRAMS = {
+    "no-dlq": ("sqs-queue-has-dlq", """
+aws.sqs.Queue("orders-queue", name="qcap-dev-orders", message_retention_seconds=1123200,
+              visibility_timeout_seconds=60, max_message_size=1048576, sqs_managed_sse_enabled=True, tags=TAGS)
+"""),
+    "retention-shorter-than-drain": ("sqs-retention-covers-objective", """
+aws.sqs.Queue("orders-queue", name="qcap-dev-orders", message_retention_seconds=3600,
+              visibility_timeout_seconds=60, max_message_size=1048576, sqs_managed_sse_enabled=True, tags=TAGS)
+"""),
+    "raw-depth-autoscaling": ("scaling-tracks-backlog-per-task", """
+target = aws.appautoscaling.Target("orders-scaling-target", service_namespace="ecs",
+    scalable_dimension="ecs:service:DesiredCount", resource_id="service/qcap-dev/orders",
+    min_capacity=1, max_capacity=40)
+aws.appautoscaling.Policy("orders-scaling-depth", policy_type="TargetTrackingScaling",
+    service_namespace="ecs", scalable_dimension="ecs:service:DesiredCount", resource_id=target.resource_id,
+    target_tracking_scaling_policy_configuration={"target_value": 50000, "customized_metric_specification": {
+        "metric_name": "ApproximateNumberOfMessagesVisible", "namespace": "AWS/SQS", "statistic": "Average",
+        "dimensions": [{"name": "QueueName", "value": "qcap-dev-orders"}]}})
+"""),
+    "public-ip": ("ecs-no-public-ip", """
+aws.ecs.Service("orders-service", name="orders", cluster="qcap-dev", task_definition="qcap-dev-orders:1",
+    desired_count=1, launch_type="FARGATE",
+    network_configuration={"subnets": ["subnet-1"], "assign_public_ip": True})
+"""),
+    "plaintext-secret": ("ecs-no-plaintext-secrets", """
+aws.ecs.TaskDefinition("orders-task", family="qcap-dev-orders", cpu="256", memory="512",
+    network_mode="awsvpc", requires_compatibilities=["FARGATE"],
+    container_definitions=json.dumps([{"name": "consumer", "image": "python:3.12", "essential": True,
+        "environment": [{"name": "DATABASE_PASSWORD", "value": "correct-horse-battery"}],
+        "logConfiguration": {"logDriver": "awslogs", "options": {}}}]))
+"""),
+    "cloudflare-concurrency-400": ("cloudflare-consumer-within-limits", """
+import pulumi_cloudflare as cloudflare
+queue = cloudflare.Queue("sessions-queue-0", account_id="0" * 32, queue_name="sessions-0")
+cloudflare.Queue("sessions-dlq", account_id="0" * 32, queue_name="sessions-dlq")
+cloudflare.QueueConsumer("sessions-consumer-0", account_id="0" * 32, queue_id=queue.id,
+    script_name="session-consumer", type="worker", dead_letter_queue="sessions-dlq",
+    settings=cloudflare.QueueConsumerSettingsArgs(batch_size=100, max_concurrency=400, max_wait_time_ms=5000,
+                                                  max_retries=3))
+"""),
+    "redis-without-encryption": ("cache-encrypted", """
+aws.elasticache.ReplicationGroup("tracks-cache", replication_group_id="qcap-dev-tracks",
+    description="tracks", node_type="cache.t4g.small", num_cache_clusters=1,
+    at_rest_encryption_enabled=False, transit_encryption_enabled=False,
+    tags={"qcap:role": "cache", "qcap:environment": "dev"})
+"""),
+}
+
+
+def write_program(tmp_path: Path, name: str) -> Path:
+    path = tmp_path / f"{name}.py"
+    path.write_text(PROGRAM_HEADER + UNSAFE_PROGRAMS[name][1])
+    return path
+
+
+@pytest.mark.parametrize("name", sorted(UNSAFE_PROGRAMS))
+def test_preview_blocks_an_unsafe_stack_naming_the_rule(tmp_path, name):
+    rule = UNSAFE_PROGRAMS[name][0]
+    result = preview("dev", "--program", str(write_program(tmp_path, name)))
+    assert result.exit_code == 1, result.stdout
+    assert rule in result.stdout
+    assert "BLOCKED" in result.stdout
+
+
+def test_preview_json_lists_the_blocking_violation_with_resource_and_remediation(tmp_path):
+    result = preview("dev", "--json", "--program", str(write_program(tmp_path, "public-ip")))
+    report = json.loads(result.stdout)
+    assert report["exit_code"] == result.exit_code == 1
+    blocking = [v for v in report["violations"] if v["policy"] == "ecs-no-public-ip"]
+    assert blocking == [{
+        "policy": "ecs-no-public-ip", "level": "mandatory", "urn": blocking[0]["urn"],
+        "resource": "orders-service", "type": "aws:ecs/service:Service",
+        "message": "ECS service `orders-service` assigns public IPs to its tasks (networkConfiguration.assignPublicIp).",
+        "remediation": blocking[0]["remediation"],
+    }]
+    assert blocking[0]["remediation"].startswith("Set `networkConfiguration.assignPublicIp: false`")
+
+
+def test_preview_policy_config_can_downgrade_the_blocking_rule(tmp_path):
+    config = tmp_path / "policy-config.json"
+    config.write_text(json.dumps({"ecs-no-public-ip": "advisory"}))
+    result = preview("dev", "--policy-config", str(config), "--program", str(write_program(tmp_path, "public-ip")))
+    assert result.exit_code == 0, result.stdout
+    assert "advisory violation" in result.stdout
+
+
+def test_preview_exits_2_on_a_policy_config_naming_an_unknown_rule(tmp_path):
+    config = tmp_path / "policy-config.json"
+    config.write_text(json.dumps({"no-such-rule": "disabled"}))
+    result = preview("dev", "--policy-config", str(config))
+    assert result.exit_code == 2
+    assert "unknown policy no-such-rule" in result.stderr
+
+
+def test_preview_exits_2_on_a_bad_profile(tmp_path):
+    profile = tmp_path / "broken.yaml"
+    profile.write_text("environment: dev\nworkloads: []\n")
+    result = preview(str(profile))
+    assert result.exit_code == 2
+    assert "workloads" in result.stderr
+
+
+def test_preview_blocks_an_infeasible_profile_before_the_program_runs(tmp_path):
+    profile = tmp_path / "short-retention.yaml"
+    profile.write_text("""
+environment: dev
+workloads:
+  - name: orders
+    broker: sqs
+    traffic: {messages_per_day: 50000, peak_to_average: 3, message_bytes: 1024, backlog_messages: 2000000}
+    consumer: {processing_seconds: 0.2, processing_p99_seconds: 2, concurrency_per_task: 4, image: python:3.12}
+    objective: {max_age_seconds: 900, drain_backlog_within_hours: 48}
+    overrides: {retention_seconds: 86400}
+""")
+    result = preview(str(profile))
+    assert result.exit_code == 1
+    assert "BLOCKED by the planner" in result.stdout
+    assert "retention_seconds 86,400 (24 h) is shorter than the longest wait" in result.stdout
+
+
+def test_preview_exits_2_when_the_program_file_is_missing(tmp_path):
+    result = preview("dev", "--program", str(tmp_path / "nowhere.py"))
+    assert result.exit_code == 2
+    assert "program file not found" in result.stderr
