@@ -28,6 +28,8 @@ def _root() -> None:
 # One module per command, each exposing register(app). Add a line to wire a new command.
 COMMAND_MODULES = [
     "qcap.plan_cmd",
+    "qcap.simulate_cmd",
+    "qcap.preview_cmd",
 ]
 
 for _module in COMMAND_MODULES:

@@ -1,0 +1,233 @@
+"""Plan verification: simulate each queue's standard scenarios and say whether the objective holds.
+
+The standard scenarios are a diurnal day, a spike from the trough straight to the planned
+peak, and a backlog drain (the profile's backlog, or a one-hour outage at the peak rate).
+For autoscaled services the verifier also searches the backlog-per-task target and the
+min capacity for the cheapest setting (fewest task-hours over the diurnal day and the
+spike) that holds, and reports it as a result with its reason; the plan is not changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from capacity import limits
+from capacity import scenarios as sc
+from capacity.plan import Plan, WorkloadPlan, duration, num
+from capacity.profile import Profile, Workload
+from capacity.simulate import (
+    Settings,
+    SimulationResult,
+    TargetTrackingFleet,
+    model_from_plan,
+    plan_fleet,
+    simulate,
+)
+
+
+@dataclass(frozen=True)
+class ScenarioCheck:
+    """One standard scenario run against one setting, with whether it holds and why."""
+
+    scenario: str
+    description: str
+    holds: bool
+    reason: str
+    result: SimulationResult
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """The cheapest min capacity and target that hold, found by simulation."""
+
+    min_capacity: int
+    target_backlog_per_task: float
+    task_hours: float
+    checks: tuple[ScenarioCheck, ...]
+    reason: str
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The verdict on one queue of the plan: the plan as provisioned, and a tuned setting if any."""
+
+    workload: str
+    holds: bool
+    checks: tuple[ScenarioCheck, ...]
+    tuning: Tuning | None
+    note: str
+
+    @property
+    def task_hours(self) -> float:
+        """Task-hours of the diurnal day and the spike as planned."""
+        return sum(c.result.task_hours for c in self.checks if c.scenario != "drain")
+
+
+def standard_scenarios(plan: WorkloadPlan, drain_allowed_seconds: float) -> list[sc.Scenario]:
+    """The diurnal day, the trough-to-peak spike and the backlog drain for one queue."""
+    average, peak, trough = plan.arrival_average_per_second, plan.arrival_peak_per_second, plan.arrival_trough_per_second
+    backlog = plan.backlog_messages or peak * limits.DRAIN_OUTAGE_SECONDS
+    drain_days = min(
+        limits.MAX_SOURCE_RETENTION_SECONDS,
+        drain_allowed_seconds * limits.RETENTION_MARGIN + limits.SECONDS_PER_HOUR,
+    ) / limits.SECONDS_PER_DAY
+    return [
+        sc.diurnal(average, peak, trough, days=1),
+        sc.spike(trough, peak, limits.VERIFY_SPIKE_MINUTES, days=1, after_per_second=average),
+        sc.drain(backlog, average, days=drain_days),
+    ]
+
+
+def drain_allowed_seconds(workload: Workload, plan: WorkloadPlan) -> float:
+    """The time the profile allows for a drain, bounded as the planner bounds it (retention minus the objective)."""
+    allowed = workload.objective.drain_backlog_within_hours * limits.SECONDS_PER_HOUR
+    return min(allowed, limits.MAX_SOURCE_RETENTION_SECONDS - plan.max_age_seconds)
+
+
+def _check(scenario: sc.Scenario, result: SimulationResult, allowed: float) -> ScenarioCheck:
+    if scenario.name == "drain":
+        if result.drain_seconds is None:
+            holds, reason = False, f"the backlog does not drain within the {duration(result.duration_seconds)} simulated"
+        elif result.drain_seconds > allowed:
+            holds = False
+            reason = f"drains in {duration(result.drain_seconds)}, over the {duration(allowed)} allowed"
+        else:
+            holds = True
+            reason = f"drains in {duration(result.drain_seconds)}, within the {duration(allowed)} allowed"
+    elif result.objective_met:
+        holds = True
+        reason = f"oldest message at most {duration(result.max_age_seconds)}, objective {duration(result.objective_seconds)}"
+    else:
+        holds = False
+        reason = (
+            f"oldest message reaches {duration(result.max_age_seconds)}, over the {duration(result.objective_seconds)} "
+            f"objective for {result.minutes_over_objective} min"
+        )
+    return ScenarioCheck(scenario.name, scenario.description, holds, reason, result)
+
+
+def _share(plan: Plan, lane: WorkloadPlan) -> float:
+    """This queue's part of its group's traffic (a sink the group shares is split the same way)."""
+    group = [w for w in plan.workloads if w.group == lane.group]
+    total = sum(w.arrival_average_per_second for w in group)
+    return lane.arrival_average_per_second / total if total > 0 else 1 / len(group)
+
+
+def _verify_lane(profile: Profile, plan: Plan, lane: WorkloadPlan, settings: Settings) -> Verification:
+    workload = next(w for w in profile.workloads if w.name == lane.group)
+    model = model_from_plan(lane, workload.sink, _share(plan, lane))
+    allowed = drain_allowed_seconds(workload, lane)
+    scenarios = standard_scenarios(lane, allowed)
+
+    def run(fleet) -> tuple[ScenarioCheck, ...]:
+        return tuple(_check(s, simulate(model, fleet, s, settings), allowed) for s in scenarios)
+
+    fleet = plan_fleet(lane)
+    checks = run(fleet)
+    holds = all(c.holds for c in checks)
+    if not isinstance(fleet, TargetTrackingFleet):
+        kind = "Cloudflare consumers scale themselves" if lane.broker == "cloudflare" else "scheduled runs"
+        return Verification(lane.name, holds, checks, None, f"not tuned: {kind}, with no target or min capacity to tune")
+    tuning = _tune(lane, model, scenarios[:2], allowed, settings, scenarios[2], fleet, checks)
+    return Verification(lane.name, holds, checks, tuning, "")
+
+
+def _tune(lane, model, day_scenarios, allowed, settings, drain_scenario, planned, planned_checks) -> Tuning | None:
+    """The cheapest (min capacity, target) whose diurnal day and spike hold; binary search on min per target."""
+    mu = lane.per_task_messages_per_second
+    c = lane.concurrency_per_task
+    # The plan's own target first, so a tie keeps the plan's setting.
+    others = {round(c + lane.max_age_seconds * mu * h, 2) for h in limits.VERIFY_TARGET_HEADROOMS}
+    targets = [planned.target_backlog_per_task] + sorted(others - {planned.target_backlog_per_task})
+    lowest = 0 if lane.min_capacity == 0 else 1
+    cache: dict[tuple[int, float], tuple[ScenarioCheck, ...] | None] = {}
+
+    def attempt(minimum: int, target: float) -> tuple[ScenarioCheck, ...] | None:
+        key = (minimum, target)
+        if key not in cache:
+            fleet = plan_fleet(lane, min_capacity=minimum, target_backlog_per_task=target)
+            done: list[ScenarioCheck] = []
+            for scenario in sorted(day_scenarios, key=lambda s: s.name != "spike"):  # the spike fails first
+                check = _check(scenario, simulate(model, fleet, scenario, settings), allowed)
+                if not check.holds:
+                    cache[key] = None
+                    return None
+                done.append(check)
+            cache[key] = tuple(done)
+        return cache[key]
+
+    best: tuple[float, int, float, tuple[ScenarioCheck, ...]] | None = None
+    for target in targets:
+        low, high = lowest, lane.max_capacity
+        if attempt(high, target) is None:
+            continue
+        while low < high:
+            middle = (low + high) // 2
+            if attempt(middle, target) is None:
+                low = middle + 1
+            else:
+                high = middle
+        checks = attempt(low, target)
+        hours = sum(ch.result.task_hours for ch in checks)
+        if best is None or hours < best[0] * (1 - limits.VERIFY_MIN_SAVING_FRACTION):
+            best = (hours, low, target, checks)
+    planned_hours = sum(ch.result.task_hours for ch in planned_checks if ch.scenario != "drain")
+    planned_holds = all(ch.holds for ch in planned_checks if ch.scenario != "drain")
+    if best is None:
+        return None
+    hours, minimum, target, checks = best
+    if (minimum, target) == (lane.min_capacity, planned.target_backlog_per_task):
+        return None
+    if planned_holds and hours > planned_hours * (1 - limits.VERIFY_MIN_SAVING_FRACTION):
+        return None
+    tuned_fleet = plan_fleet(lane, min_capacity=minimum, target_backlog_per_task=target)
+    drain_check = _check(drain_scenario, simulate(model, tuned_fleet, drain_scenario, settings), allowed)
+    changes = []
+    if minimum != lane.min_capacity:
+        changes.append(f"min_capacity {lane.min_capacity} -> {minimum}")
+    if target != planned.target_backlog_per_task:
+        changes.append(f"target_backlog_per_task {num(planned.target_backlog_per_task)} -> {num(target)}")
+    change = ", ".join(changes)
+    if planned_holds:
+        reason = f"{change}: also holds, at {num(round(hours, 1))} task-hours instead of {num(round(planned_hours, 1))}"
+    else:
+        reason = (
+            f"{change}: the cheapest setting that holds the diurnal day and the spike "
+            f"({num(round(hours, 1))} task-hours; the plan's setting misses the objective)"
+        )
+    return Tuning(minimum, target, hours, checks + (drain_check,), reason)
+
+
+def verify(profile: Profile, plan: Plan, settings: Settings = Settings()) -> list[Verification]:
+    """Simulate every queue of the plan in its standard scenarios; one Verification per queue."""
+    results: list[Verification] = []
+    seen: dict[tuple, Verification] = {}
+    for lane in plan.workloads:
+        # Partitions of one workload are the same queue several times: simulate one.
+        signature = tuple(v for k, v in lane.model_dump().items() if k not in ("name", "lane", "reasons", "findings"))
+        if signature in seen:
+            first = seen[signature]
+            results.append(Verification(lane.name, first.holds, first.checks, first.tuning, first.note))
+            continue
+        verdict = _verify_lane(profile, plan, lane, settings)
+        seen[signature] = verdict
+        results.append(verdict)
+    return results
+
+
+def cheapest_task_hours(verification: Verification) -> float:
+    """Task-hours of the setting to use: the tuned one when there is one, else the plan's."""
+    if verification.tuning is not None:
+        return verification.tuning.task_hours
+    return verification.task_hours
+
+
+__all__ = [
+    "ScenarioCheck",
+    "Tuning",
+    "Verification",
+    "cheapest_task_hours",
+    "drain_allowed_seconds",
+    "standard_scenarios",
+    "verify",
+]

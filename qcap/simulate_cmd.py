@@ -1,0 +1,272 @@
+"""`qcap simulate`: run a stack's queues against a scenario and compare the plan's fleet with a
+static fleet and CDK's default scaling; and `render_verification`, which `qcap plan --verify` prints.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+import time
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from capacity import limits
+from capacity import scenarios as sc
+from capacity.plan import Plan, WorkloadPlan, duration, num
+from capacity.profile import Profile
+from capacity.simulate import SimulationResult, comparison_fleets, model_from_plan, simulate
+from capacity.verify import Verification, verify
+from qcap.loading import EXIT_BAD_INPUT, load_stack
+
+# Show a progress bar only for runs that take longer than this (a short run should not flicker).
+PROGRESS_AFTER_SECONDS = 1.0
+FIGURE_SIZE_INCHES = (13, 10)
+FIGURE_TITLE_CHARS = 110
+FIGURE_DPI = 110
+
+
+class ScenarioName(str, Enum):
+    constant = "constant"
+    diurnal = "diurnal"
+    spike = "spike"
+    drain = "drain"
+    trace = "trace"
+
+
+def _lanes(plan: Plan, workload: str | None) -> list[WorkloadPlan]:
+    if workload is None:
+        return list(plan.workloads)
+    chosen = [w for w in plan.workloads if workload in (w.name, w.group)]
+    if not chosen:
+        names = sorted({w.name for w in plan.workloads} | {w.group for w in plan.workloads})
+        Console(stderr=True, highlight=False).print(
+            f"no workload {workload!r} in this stack; have: {', '.join(names)}", markup=False
+        )
+        raise typer.Exit(EXIT_BAD_INPUT)
+    return chosen
+
+
+def _share(plan: Plan, lane: WorkloadPlan) -> float:
+    group = [w for w in plan.workloads if w.group == lane.group]
+    total = sum(w.arrival_average_per_second for w in group)
+    return lane.arrival_average_per_second / total if total > 0 else 1 / len(group)
+
+
+def build_scenario(
+    plan: Plan,
+    lane: WorkloadPlan,
+    name: ScenarioName,
+    days: float | None,
+    trace: Path | None,
+    spike_multiplier: float,
+    spike_minutes: float,
+) -> sc.Scenario:
+    """The chosen scenario for one queue, from its planned rates (a trace is split by the queue's share)."""
+    run_days = 1.0 if days is None else days
+    average = lane.arrival_average_per_second
+    if name is ScenarioName.constant:
+        return sc.constant(average, run_days)
+    if name is ScenarioName.diurnal:
+        return sc.diurnal(average, lane.arrival_peak_per_second, lane.arrival_trough_per_second, run_days)
+    if name is ScenarioName.spike:
+        return sc.spike(average, average * spike_multiplier, spike_minutes, run_days)
+    if name is ScenarioName.drain:
+        backlog = lane.backlog_messages or lane.arrival_peak_per_second * limits.DRAIN_OUTAGE_SECONDS
+        return sc.drain(backlog, average, run_days)
+    if trace is None:
+        raise sc.ScenarioError("--scenario trace needs --trace FILE (a CSV of per-minute NumberOfMessagesSent)")
+    whole = sc.trace(trace, days)
+    share = _share(plan, lane)
+    return whole if share == 1 else whole.scaled(share)
+
+
+class _LazyProgress:
+    """A rich progress bar that appears only once a run has taken PROGRESS_AFTER_SECONDS."""
+
+    def __init__(self, console: Console, label: str):
+        self.console = console
+        self.label = label
+        self.started_at = time.perf_counter()
+        self.bar: Progress | None = None
+        self.task = None
+
+    def __call__(self, fraction: float) -> None:
+        if self.bar is None:
+            if time.perf_counter() - self.started_at < PROGRESS_AFTER_SECONDS:
+                return
+            self.bar = Progress(
+                TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                TimeElapsedColumn(), console=self.console, transient=True,
+            )
+            self.bar.start()
+            self.task = self.bar.add_task(self.label, total=1.0)
+        self.bar.update(self.task, completed=fraction)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _ratio(result: SimulationResult) -> str:
+    ratio = result.task_hours_ratio
+    return "n/a" if ratio is None else f"{ratio:.2f}x"
+
+
+def _results_table(lane: WorkloadPlan, scenario: sc.Scenario, results: list[SimulationResult]) -> Table:
+    table = Table(title=f"{lane.name}: {scenario.description}", title_justify="left")
+    table.add_column("")
+    for r in results:
+        table.add_column(r.fleet, justify="right")
+    rows = [
+        ("objective met", lambda r: "yes" if r.objective_met else "[red]no[/]"),
+        ("max age of oldest", lambda r: duration(r.max_age_seconds)),
+        (f"p{limits.AGE_REPORT_PERCENTILE} age of oldest", lambda r: duration(r.p99_age_seconds)),
+        (f"minutes over {duration(lane.max_age_seconds)}", lambda r: num(r.minutes_over_objective)),
+        ("peak backlog (messages)", lambda r: num(round(r.peak_backlog_messages))),
+        ("drain time", lambda r: duration(r.drain_seconds)),
+        ("task-hours", lambda r: num(round(r.task_hours, 1))),
+        ("cost (USD)", lambda r: f"${r.cost_usd:,.2f}"),
+        ("task-hours / lower bound", _ratio),
+        ("messages left at the end", lambda r: num(round(r.messages_left))),
+    ]
+    for label, cell in rows:
+        table.add_row(label, *[cell(r) for r in results])
+    return table
+
+
+def _figure_path(png: Path, lane: WorkloadPlan, many: bool) -> Path:
+    return png if not many else png.with_name(f"{png.stem}-{lane.name}{png.suffix or '.png'}")
+
+
+def write_figure(path: Path, lane: WorkloadPlan, scenario: sc.Scenario, results: list[SimulationResult]) -> None:
+    """Arrivals vs throughput, backlog, age of oldest against the objective, and running tasks, over time."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(4, 1, figsize=FIGURE_SIZE_INCHES, sharex=True)
+    hours_of = lambda r: r.timeline.minutes / 60  # noqa: E731 - a one-line unit conversion
+    first = results[0]
+    for r in results:
+        hours = hours_of(r)
+        axes[0].plot(hours, r.timeline.throughput_per_second, lw=1, label=f"throughput: {r.fleet}")
+        axes[1].plot(hours, r.timeline.backlog_messages, lw=1, label=r.fleet)
+        axes[2].plot(hours, r.timeline.max_age_seconds, lw=1, label=r.fleet)
+        axes[3].step(hours, r.timeline.tasks, lw=1, where="post", label=r.fleet)
+    axes[0].plot(hours_of(first), first.timeline.arrivals_per_second, color="black", ls="--", lw=1.2,
+                 label="arrivals", zorder=5)
+    axes[2].axhline(lane.max_age_seconds, color="red", ls="--", lw=1.2, label=f"objective {duration(lane.max_age_seconds)}")
+    axes[0].set_ylabel("messages / s")
+    axes[0].set_title("Arrivals and throughput")
+    axes[1].set_ylabel("messages waiting")
+    axes[1].set_title("Backlog (visible messages)")
+    axes[2].set_ylabel("seconds")
+    axes[2].set_title("Age of the oldest message against the objective")
+    axes[3].set_ylabel("tasks")
+    axes[3].set_title("Running tasks (Cloudflare: busy consumers)")
+    axes[3].set_xlabel("time since start (hours)")
+    for ax in axes:
+        ax.grid(True, alpha=0.3)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, borderaxespad=0)
+    title = textwrap.fill(f"qcap simulate: {lane.name}, {scenario.description}", FIGURE_TITLE_CHARS)
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    fig.savefig(path, dpi=FIGURE_DPI)
+    plt.close(fig)
+
+
+def run_simulations(
+    profile: Profile, plan: Plan, lane: WorkloadPlan, scenario: sc.Scenario, console: Console
+) -> list[SimulationResult]:
+    """The plan's fleet and its comparisons against one scenario, with a progress bar for long runs."""
+    workload = next(w for w in profile.workloads if w.name == lane.group)
+    model = model_from_plan(lane, workload.sink, _share(plan, lane))
+    results = []
+    for fleet in comparison_fleets(lane):
+        progress = _LazyProgress(console, f"{lane.name}: {fleet.label}")
+        try:
+            results.append(simulate(model, fleet, scenario, progress=progress))
+        finally:
+            progress.close()
+    return results
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("simulate")
+    def simulate_command(
+        stack: str = typer.Argument(..., help="Stack name under stacks/ or a path to a profile file."),
+        workload: Optional[str] = typer.Option(None, "--workload", help="Simulate only this workload (or queue)."),
+        scenario: ScenarioName = typer.Option(ScenarioName.diurnal, "--scenario", help="Arrival scenario."),
+        trace: Optional[Path] = typer.Option(None, "--trace", help="CSV of per-minute NumberOfMessagesSent (with --scenario trace)."),
+        spike_multiplier: float = typer.Option(limits.SPIKE_DEFAULT_MULTIPLIER, "--spike-multiplier", help="Spike rate as a multiple of the average."),
+        spike_minutes: float = typer.Option(limits.SPIKE_DEFAULT_MINUTES, "--spike-minutes", help="Minutes the spike lasts."),
+        days: Optional[float] = typer.Option(None, "--days", help="Days to simulate (default 1; a trace: all of it)."),
+        png: Optional[Path] = typer.Option(None, "--png", help="Write a figure of the run to this PNG file."),
+        json_output: bool = typer.Option(False, "--json", help="Print the results as JSON."),
+    ) -> None:
+        """Simulate the plan's fleets against traffic: age of oldest, backlog, drain, task-hours and cost."""
+        loaded = load_stack(stack)
+        console = Console(highlight=False)
+        err = Console(stderr=True, highlight=False)
+        lanes = _lanes(loaded.plan, workload)
+        if days is not None and not days > 0:
+            err.print(f"--days must be > 0 (got {days!r})", markup=False)
+            raise typer.Exit(EXIT_BAD_INPUT)
+        report: list[dict] = []
+        for lane in lanes:
+            try:
+                chosen = build_scenario(loaded.plan, lane, scenario, days, trace, spike_multiplier, spike_minutes)
+                results = run_simulations(loaded.profile, loaded.plan, lane, chosen, err)
+            except (sc.ScenarioError, ValueError) as exc:
+                err.print(f"{stack}: {exc}", markup=False)
+                raise typer.Exit(EXIT_BAD_INPUT) from None
+            figure = None
+            if png is not None:
+                figure = _figure_path(png, lane, len(lanes) > 1)
+                write_figure(figure, lane, chosen, results)
+            report.append(
+                {
+                    "workload": lane.name,
+                    "scenario": chosen.name,
+                    "description": chosen.description,
+                    "figure": None if figure is None else str(figure),
+                    "results": [r.as_json() for r in results],
+                }
+            )
+            if not json_output:
+                console.print(_results_table(lane, chosen, results))
+                if figure is not None:
+                    console.print(f"figure written to {figure}", markup=False)
+        if json_output:
+            console.print_json(json.dumps({"stack": loaded.name, "workloads": report}))
+
+
+def render_verification(console: Console, profile: Profile, plan: Plan) -> bool:
+    """Print, per queue, whether the objective holds in the standard scenarios; True when all hold."""
+    verdicts: list[Verification] = verify(profile, plan)
+    for v in verdicts:
+        mark = "[green]holds[/]" if v.holds else "[red]misses[/]"
+        table = Table(title=f"{v.workload}: objective {mark}", title_justify="left")
+        for column in ("scenario", "verdict", "why", "task-hours", "vs lower bound"):
+            table.add_column(column, justify="right" if column.startswith(("task", "vs")) else "left")
+        for check in v.checks:
+            table.add_row(
+                check.description,
+                "holds" if check.holds else "[red]misses[/]",
+                check.reason,
+                num(round(check.result.task_hours, 1)),
+                _ratio(check.result),
+            )
+        console.print(table)
+        if v.tuning is not None:
+            console.print(f"  tuned: {v.tuning.reason}", markup=False)
+        if v.note:
+            console.print(f"  {v.note}", markup=False)
+    return all(v.holds for v in verdicts)

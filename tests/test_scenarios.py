@@ -1,0 +1,132 @@
+"""Arrival scenarios: shapes, totals, and CSV traces with errors that name file, line and column."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from capacity import limits
+from capacity import scenarios as sc
+
+
+def test_constant_arrives_at_the_rate_every_second_for_the_days_asked():
+    scenario = sc.constant(2.5, days=0.5)
+    assert scenario.duration_seconds == 43_200
+    assert scenario.total_messages == pytest.approx(2.5 * 43_200)
+
+
+def test_diurnal_has_the_average_mean_and_reaches_peak_and_trough_when_peak_is_above_average():
+    scenario = sc.diurnal(10.0, 30.0, 2.0, days=1)
+    rates = scenario.arrivals_per_second
+    assert rates.mean() == pytest.approx(10.0, rel=1e-3)
+    assert rates.max() == pytest.approx(30.0, rel=1e-4)
+    assert rates.min() == pytest.approx(2.0, abs=1e-3)
+    assert int(np.argmax(rates)) == limits.DIURNAL_PEAK_HOUR * 3600
+
+
+def test_diurnal_is_flat_at_the_average_and_says_so_when_peak_equals_average():
+    scenario = sc.diurnal(6.94, 6.94, 3.47, days=1)
+    assert np.all(scenario.arrivals_per_second == 6.94)
+    assert "no room for a trough" in scenario.description
+
+
+def test_diurnal_refuses_a_trough_above_the_average():
+    with pytest.raises(sc.ScenarioError, match="trough <= average <= peak"):
+        sc.diurnal(1.0, 2.0, 1.5)
+
+
+def test_spike_multiplies_the_base_for_its_minutes_after_the_warm_up():
+    scenario = sc.spike(1.0, 4.0, minutes=30, days=1, after_per_second=2.0)
+    rates = scenario.arrivals_per_second
+    start = limits.SPIKE_WARMUP_SECONDS
+    assert rates[start - 1] == 1.0
+    assert np.all(rates[start : start + 1800] == 4.0)
+    assert rates[start + 1800] == 2.0
+
+
+def test_spike_refuses_a_spike_that_outlasts_the_run():
+    with pytest.raises(sc.ScenarioError, match="after the"):
+        sc.spike(1.0, 2.0, minutes=600, days=0.1)
+
+
+def test_drain_starts_with_the_backlog_waiting():
+    scenario = sc.drain(2_800_000, 6.94, days=2)
+    assert scenario.initial_backlog_messages == 2_800_000
+    assert scenario.total_messages == pytest.approx(2_800_000 + 6.94 * 172_800)
+
+
+def test_scaled_divides_rates_and_backlog_when_split_across_shards():
+    part = sc.drain(1000, 10.0, days=0.01).scaled(0.25)
+    assert part.initial_backlog_messages == 250
+    assert part.arrivals_per_second[0] == 2.5
+
+
+def test_trace_spreads_each_minute_evenly_and_fills_missing_minutes_with_zero(tmp_path):
+    path = tmp_path / "sent.csv"
+    path.write_text(
+        "Timestamp,NumberOfMessagesSent\n"
+        "2025-03-01T12:02:00Z,120\n"
+        "2025-03-01T12:00:00Z,60\n"
+        "2025-03-01T12:03:00Z,30\n"
+    )
+    scenario = sc.trace(path)
+    assert scenario.duration_seconds == 4 * 60
+    per_minute = scenario.arrivals_per_second.reshape(4, 60).sum(axis=1)
+    assert per_minute.tolist() == [60, 0, 120, 30]
+    assert scenario.arrivals_per_second[0] == 1.0
+
+
+def test_trace_accepts_five_minute_sums_and_a_header_naming_the_metric(tmp_path):
+    path = tmp_path / "sent.csv"
+    path.write_text("time,NumberOfMessagesSent (Sum)\n2025-03-01 00:00:00,300\n2025-03-01 00:05:00,600\n")
+    scenario = sc.trace(path)
+    assert scenario.duration_seconds == 600
+    assert scenario.arrivals_per_second[0] == 1.0
+    assert scenario.arrivals_per_second[-1] == 2.0
+
+
+def test_trace_reads_a_single_column_as_consecutive_minutes(tmp_path):
+    path = tmp_path / "sent.csv"
+    path.write_text("Messages\n60\n120\n")
+    assert sc.trace(path).total_messages == 180
+
+
+def test_trace_error_names_file_line_and_column_when_a_value_is_not_a_number(tmp_path):
+    path = tmp_path / "sent.csv"
+    path.write_text("Timestamp,Sum\n2025-03-01T00:00:00Z,10\n2025-03-01T00:01:00Z,ten\n")
+    with pytest.raises(sc.ScenarioError) as error:
+        sc.trace(path)
+    assert str(error.value) == f"{path}, line 3, column 2 (Sum): 'ten' is not a number"
+
+
+def test_trace_error_names_line_and_column_when_a_time_is_not_iso_8601(tmp_path):
+    path = tmp_path / "sent.csv"
+    path.write_text("Timestamp,Sum\nyesterday,10\n")
+    with pytest.raises(sc.ScenarioError, match=r"line 2, column 1 \(Timestamp\): 'yesterday' is not an ISO 8601"):
+        sc.trace(path)
+
+
+def test_trace_error_lists_the_accepted_columns_when_no_value_column_is_found(tmp_path):
+    path = tmp_path / "sent.csv"
+    path.write_text("Timestamp,Region,Queue\n2025-03-01T00:00:00Z,eu,q\n")
+    with pytest.raises(sc.ScenarioError, match=r"line 1: no value column .*NumberOfMessagesSent"):
+        sc.trace(path)
+
+
+def test_trace_error_names_a_time_that_appears_twice(tmp_path):
+    path = tmp_path / "sent.csv"
+    path.write_text("Timestamp,Sum\n2025-03-01T00:00:00Z,1\n2025-03-01T00:00:00Z,2\n")
+    with pytest.raises(sc.ScenarioError, match="appears twice"):
+        sc.trace(path)
+
+
+def test_trace_error_says_the_trace_is_shorter_than_the_days_asked(tmp_path):
+    path = tmp_path / "sent.csv"
+    path.write_text("Messages\n60\n")
+    with pytest.raises(sc.ScenarioError, match="fewer than the 1 asked for"):
+        sc.trace(path, days=1)
+
+
+def test_trace_error_names_a_missing_file(tmp_path):
+    with pytest.raises(sc.ScenarioError, match="trace file not found"):
+        sc.trace(tmp_path / "absent.csv")

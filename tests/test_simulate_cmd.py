@@ -1,0 +1,96 @@
+"""`qcap simulate` through the CLI: the table, --json, --png, bad input; and render_verification."""
+
+from __future__ import annotations
+
+import json
+
+from rich.console import Console
+from typer.testing import CliRunner
+
+from capacity.plan import plan
+from capacity.profile import load_profile, resolve_stack
+from qcap.cli import app
+from qcap.simulate_cmd import render_verification
+
+runner = CliRunner()
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def test_simulate_prints_each_fleet_side_by_side_with_its_figures():
+    result = runner.invoke(app, ["simulate", "event-backlog"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    for heading in ("plan autoscaling", "static 19 tasks", "CDK default scaling", "task-hours / lower bound",
+                    "max age of oldest", "p99 age of oldest", "minutes over 5 min", "peak backlog", "drain time",
+                    "cost (USD)"):
+        assert heading in result.output
+    assert "1.13x" in result.output  # plan autoscaling against the lower bound, seed 004's diurnal day
+    assert "456" in result.output  # the static fleet: 19 tasks x 24 h
+
+
+def test_simulate_json_has_one_result_per_fleet_with_every_figure():
+    result = runner.invoke(app, ["simulate", "event-backlog", "--scenario", "spike", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    (workload,) = data["workloads"]
+    assert workload["scenario"] == "spike"
+    assert [r["fleet"] for r in workload["results"]] == ["plan autoscaling", "static 19 tasks", "CDK default scaling"]
+    keys = {"max_age_seconds", "p99_age_seconds", "minutes_over_objective", "peak_backlog_messages", "drain_seconds",
+            "task_hours", "cost_usd", "lower_bound_task_hours", "task_hours_ratio", "objective_met"}
+    assert keys <= set(workload["results"][0])
+    static = workload["results"][1]
+    assert static["task_hours"] == 19 * 24
+
+
+def test_simulate_png_writes_a_png_figure(tmp_path):
+    path = tmp_path / "run.png"
+    result = runner.invoke(app, ["simulate", "dev", "--scenario", "drain", "--png", str(path)])
+    assert result.exit_code == 0, result.output
+    assert path.read_bytes()[:8] == PNG_MAGIC
+
+
+def test_simulate_exits_2_and_lists_the_workloads_when_the_workload_is_unknown():
+    result = runner.invoke(app, ["simulate", "job-queues", "--workload", "nope"])
+    assert result.exit_code == 2
+    assert "no workload 'nope' in this stack; have: jobs, jobs-0" in result.output
+    assert "notify-high" in result.output
+
+
+def test_simulate_exits_2_naming_the_line_when_the_trace_is_bad(tmp_path):
+    path = tmp_path / "sent.csv"
+    path.write_text("Timestamp,Sum\n2025-03-01T00:00:00Z,x\n")
+    result = runner.invoke(app, ["simulate", "dev", "--scenario", "trace", "--trace", str(path)])
+    assert result.exit_code == 2
+    assert "line 2, column 2 (Sum): 'x' is not a number" in result.output
+
+
+def test_simulate_exits_2_when_a_trace_scenario_has_no_file():
+    result = runner.invoke(app, ["simulate", "dev", "--scenario", "trace"])
+    assert result.exit_code == 2
+    assert "--scenario trace needs --trace FILE" in result.output
+
+
+def test_simulate_runs_a_trace_split_across_partitions_by_share(tmp_path):
+    path = tmp_path / "sent.csv"
+    path.write_text("Messages\n" + "\n".join(["600"] * 120) + "\n")
+    result = runner.invoke(app, ["simulate", "job-queues", "--workload", "jobs", "--scenario", "trace",
+                                 "--trace", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert len(data["workloads"]) == 4
+    assert data["workloads"][0]["results"][0]["messages_arrived"] == 600 * 120 / 4
+
+
+def test_render_verification_prints_each_scenario_and_returns_whether_all_hold():
+    profile = load_profile(resolve_stack("session-events"))
+    console = Console(record=True, width=200)
+    assert render_verification(console, profile, plan(profile)) is True
+    text = console.export_text()
+    assert "sessions: objective holds" in text
+    assert "drain" in text and "not tuned" in text
+
+
+def test_render_verification_returns_false_when_an_objective_misses():
+    profile = load_profile(resolve_stack("scheduled-questions"))
+    console = Console(record=True, width=200)
+    assert render_verification(console, profile, plan(profile)) is False
+    assert "misses" in console.export_text()

@@ -1,0 +1,88 @@
+"""Plan verification on the shipped stacks: verdicts, task-hours against the lower bound and static fleet, tuning."""
+
+from __future__ import annotations
+
+import pytest
+
+from capacity.plan import plan
+from capacity.profile import load_profile, resolve_stack
+from capacity.simulate import StaticFleet, model_from_plan, simulate
+from capacity.verify import standard_scenarios, verify
+
+
+def _stack(name: str):
+    profile = load_profile(resolve_stack(name))
+    return profile, plan(profile)
+
+
+@pytest.fixture(scope="module")
+def seed_004():
+    profile, stack_plan = _stack("event-backlog")
+    return profile, stack_plan, verify(profile, stack_plan)
+
+
+def test_verify_holds_for_seed_004_in_the_diurnal_day_and_the_spike(seed_004):
+    _, _, (verdict,) = seed_004
+    checks = {c.scenario: c for c in verdict.checks}
+    assert checks["diurnal"].holds and checks["spike"].holds
+    assert checks["diurnal"].result.max_age_seconds <= 300
+
+
+def test_verify_keeps_seed_004_task_hours_within_1_3_of_the_lower_bound(seed_004):
+    _, _, (verdict,) = seed_004
+    for check in verdict.checks:
+        if check.scenario != "drain":
+            assert check.result.task_hours_ratio < 1.3
+
+
+def test_verify_uses_fewer_task_hours_than_a_static_fleet_at_max_for_seed_004(seed_004):
+    profile, stack_plan, (verdict,) = seed_004
+    lane = stack_plan.workloads[0]
+    model = model_from_plan(lane, profile.workloads[0].sink)
+    for check, scenario in zip(verdict.checks, standard_scenarios(lane, 1e9)):
+        if check.scenario == "drain":
+            continue
+        static = simulate(model, StaticFleet(tasks=lane.max_capacity), scenario)
+        assert check.result.task_hours < static.task_hours
+
+
+def test_verify_drains_the_seed_004_backlog_within_the_allowed_time(seed_004):
+    _, _, (verdict,) = seed_004
+    drain = next(c for c in verdict.checks if c.scenario == "drain")
+    assert drain.holds
+    assert drain.result.drain_seconds < 336 * 3600
+
+
+def test_verify_reports_a_tuned_setting_without_changing_the_plan_when_a_cheaper_one_holds(seed_004):
+    _, stack_plan, (verdict,) = seed_004
+    assert verdict.tuning is not None
+    assert verdict.tuning.task_hours < verdict.task_hours
+    assert all(c.holds for c in verdict.tuning.checks)
+    assert "also holds" in verdict.tuning.reason
+    assert stack_plan.workloads[0].min_capacity == 7  # the plan itself is untouched
+
+
+def test_verify_says_the_objective_misses_and_finds_a_setting_that_holds_when_min_capacity_is_too_low():
+    profile, stack_plan = _stack("track-points")
+    (verdict,) = verify(profile, stack_plan)
+    assert not verdict.holds
+    spike = next(c for c in verdict.checks if c.scenario == "spike")
+    assert not spike.holds and "over the 60 s objective" in spike.reason
+    assert verdict.tuning is not None
+    assert verdict.tuning.min_capacity > stack_plan.workloads[0].min_capacity
+    assert all(c.holds for c in verdict.tuning.checks)
+    assert "cheapest setting that holds" in verdict.tuning.reason
+
+
+def test_verify_does_not_tune_a_scheduled_consumer_and_says_why():
+    profile, stack_plan = _stack("scheduled-questions")
+    (verdict,) = verify(profile, stack_plan)
+    assert verdict.tuning is None
+    assert "scheduled runs" in verdict.note
+
+
+def test_verify_holds_for_the_cloudflare_stack_within_its_objective():
+    profile, stack_plan = _stack("session-events")
+    (verdict,) = verify(profile, stack_plan)
+    assert verdict.holds
+    assert all(c.result.max_age_seconds <= 120 for c in verdict.checks if c.scenario != "drain")
