@@ -288,6 +288,17 @@ def _rates(w: Workload, lane: _Lane, d: _Derivation) -> _Rates:
     return _Rates(average, peak, trough, backlog, allowed)
 
 
+def _rate_fields(rates: _Rates, per_task_per_second: float) -> dict[str, Any]:
+    """The traffic a lane plans for, as plan fields."""
+    return dict(
+        arrival_average_per_second=rates.average,
+        arrival_peak_per_second=rates.peak,
+        arrival_trough_per_second=rates.trough,
+        per_task_messages_per_second=per_task_per_second,
+        backlog_messages=rates.backlog,
+    )
+
+
 def _retention(d: _Derivation, rates: _Rates, drain_seconds: float, age_seconds: float, maximum: int) -> int:
     """Retention that covers the longest wait (drain plus the age objective) with margin."""
     wait = drain_seconds + age_seconds
@@ -731,11 +742,7 @@ def _plan_service(profile: Profile, w: Workload, lane: _Lane, d: _Derivation) ->
     )
 
     return dict(
-        arrival_average_per_second=rates.average,
-        arrival_peak_per_second=rates.peak,
-        arrival_trough_per_second=rates.trough,
-        per_task_messages_per_second=mu,
-        backlog_messages=rates.backlog,
+        **_rate_fields(rates, mu),
         min_capacity=min_capacity,
         max_capacity=max_capacity,
         target_backlog_per_task=target,
@@ -1019,11 +1026,7 @@ def _plan_scheduled(profile: Profile, w: Workload, lane: _Lane, d: _Derivation) 
         f"${sqs_usd:,.2f} + 2 alarms = ${alarms_usd:.2f}"
     )
     return dict(
-        arrival_average_per_second=rates.average,
-        arrival_peak_per_second=rates.peak,
-        arrival_trough_per_second=rates.trough,
-        per_task_messages_per_second=mu,
-        backlog_messages=rates.backlog,
+        **_rate_fields(rates, mu),
         min_capacity=0,
         max_capacity=1,
         max_concurrency=concurrency,
@@ -1249,11 +1252,7 @@ def _plan_cloudflare(profile: Profile, w: Workload, lane: _Lane, d: _Derivation)
         f"per message) - 1M free) x ${limits.CLOUDFLARE_USD_PER_MILLION_OPERATIONS}/M; Worker invocations not included"
     )
     return dict(
-        arrival_average_per_second=rates.average,
-        arrival_peak_per_second=rates.peak,
-        arrival_trough_per_second=rates.trough,
-        per_task_messages_per_second=per_invocation,
-        backlog_messages=rates.backlog,
+        **_rate_fields(rates, per_invocation),
         min_capacity=0,
         max_capacity=shards * concurrency,
         shards=shards,
