@@ -586,12 +586,24 @@ def _plan_service(profile: Profile, w: Workload, lane: _Lane, d: _Derivation) ->
 
     # Scale to zero only when the objective outlasts a cold start with margin.
     cold_start = limits.CLOUDWATCH_METRIC_DELAY_SECONDS + limits.TARGET_TRACKING_DATAPOINT_SECONDS + limits.TASK_START_SECONDS
+    reaction = (
+        limits.TARGET_TRACKING_SCALE_OUT_DATAPOINTS * limits.TARGET_TRACKING_DATAPOINT_SECONDS
+        + limits.CLOUDWATCH_METRIC_DELAY_SECONDS
+        + limits.TASK_START_SECONDS
+    )
     if age >= limits.SCALE_TO_ZERO_OBJECTIVE_MARGIN * cold_start:
         min_value = 0
         min_why = (
             f"0: the {duration(age)} objective is at least {limits.SCALE_TO_ZERO_OBJECTIVE_MARGIN:g} x the "
             f"{duration(cold_start)} it takes to come back from zero (metric delay + one datapoint + task start); "
             "a step policy on queue depth takes it from 0 to 1"
+        )
+    elif age < reaction:
+        min_value = min(max(1, math.ceil(rates.peak / mu)), max_capacity)
+        min_why = (
+            f"{min_value} = ceil(peak {num(rates.peak)} / {num(mu)}): the {duration(age)} objective is shorter than the "
+            f"autoscaler's {duration(reaction)} reaction ({limits.TARGET_TRACKING_SCALE_OUT_DATAPOINTS} datapoints + "
+            "metric delay + task start), so the running tasks must absorb a surge to the peak on their own"
         )
     else:
         trough_tasks = math.ceil(rates.trough / mu)
@@ -734,12 +746,10 @@ def _plan_service(profile: Profile, w: Workload, lane: _Lane, d: _Derivation) ->
     alarms_usd = alarm_count * limits.CLOUDWATCH_USD_PER_ALARM_MONTH
     total += alarms_usd
     cost_parts.append(f"{alarm_count} alarms = ${alarms_usd:.2f}")
+    d.reasons["monthly_cost_usd"] = f"${total:,.2f} = " + " + ".join(cost_parts)
     if rates.backlog:
         once = rates.backlog / mu / 3600 * task_usd
-        cost_parts.append(f"draining the backlog costs about ${once:,.2f} once, on top")
-    d.reasons["monthly_cost_usd"] = f"${total:,.2f} = " + " + ".join(cost_parts[:-1] if rates.backlog else cost_parts) + (
-        f"; {cost_parts[-1]}" if rates.backlog else ""
-    )
+        d.reasons["monthly_cost_usd"] += f"; draining the backlog costs about ${max(once, 0.01):,.2f} once, on top"
 
     return dict(
         **_rate_fields(rates, mu),

@@ -58,6 +58,12 @@ def test_min_capacity_covers_the_trough_when_the_objective_is_shorter_than_two_c
     assert "never scales to zero" in w.reasons["min_capacity"]
 
 
+def test_min_capacity_covers_the_peak_when_the_objective_is_shorter_than_the_scale_out_reaction():
+    w = plan_one(objective__max_age_seconds=120)
+    assert w.min_capacity == 10  # ceil(20 / 2): 120 s < 3 datapoints + 60 s delay + 60 s start = 300 s
+    assert "shorter than the autoscaler's 5 min reaction" in w.reasons["min_capacity"]
+
+
 def test_min_capacity_is_zero_when_the_objective_outlasts_two_cold_starts():
     w = plan_one(objective__max_age_seconds=360)
     assert w.min_capacity == 0

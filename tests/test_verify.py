@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from capacity.plan import plan
-from capacity.profile import load_profile, resolve_stack
+from capacity.profile import load_profile, parse_profile, resolve_stack
 from capacity.simulate import StaticFleet, model_from_plan, simulate
 from capacity.verify import standard_scenarios, verify
 
@@ -62,8 +63,17 @@ def test_verify_reports_a_tuned_setting_without_changing_the_plan_when_a_cheaper
     assert stack_plan.workloads[0].min_capacity == 7  # the plan itself is untouched
 
 
-def test_verify_says_the_objective_misses_and_finds_a_setting_that_holds_when_min_capacity_is_too_low():
+def test_verify_holds_for_seed_001_whose_min_capacity_covers_the_peak():
     profile, stack_plan = _stack("track-points")
+    (verdict,) = verify(profile, stack_plan)
+    assert verdict.holds
+
+
+def test_verify_says_the_objective_misses_and_finds_a_setting_that_holds_when_min_capacity_is_too_low():
+    data = yaml.safe_load(resolve_stack("track-points").read_text())
+    data["workloads"][0]["overrides"] = {"min_capacity": 1}
+    profile = parse_profile(data, "track-points-min-1.yaml")
+    stack_plan = plan(profile)
     (verdict,) = verify(profile, stack_plan)
     assert not verdict.holds
     spike = next(c for c in verdict.checks if c.scenario == "spike")
