@@ -139,7 +139,8 @@ def render_tree(console: Console, run: ProgramRun, diagnostics: Sequence[Diagnos
         return f"{escape(r.name)} [dim]{escape(r.type)}[/]{marks}"
 
     def grow(node: Tree, r: Registration) -> None:
-        for child in children[r.urn]:
+        # Sorted by name, so a workload's queue, alarms and consumer sit together.
+        for child in sorted(children[r.urn], key=lambda c: (c.name, c.type)):
             grow(node.add(label(child)), child)
 
     for root in roots:
