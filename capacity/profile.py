@@ -119,17 +119,9 @@ class Consumer(BaseModel):
 
     @model_validator(mode="after")
     def check_fargate_size(self) -> Consumer:
-        allowed = limits.FARGATE_MEMORY_MIB_BY_CPU.get(self.task_cpu)
-        if allowed is None:
-            raise ValueError(
-                f"task_cpu {self.task_cpu!r} is not a Fargate size; allowed: "
-                f"{', '.join(str(c) for c in limits.FARGATE_MEMORY_MIB_BY_CPU)}"
-            )
-        if self.task_memory_mib not in allowed:
-            raise ValueError(
-                f"task_memory_mib {self.task_memory_mib!r} does not exist with task_cpu {self.task_cpu}; "
-                f"allowed: {_describe_memory(allowed)}"
-            )
+        problem = fargate_size_problem(self.task_cpu, self.task_memory_mib)
+        if problem:
+            raise ValueError(problem)
         return self
 
     @model_validator(mode="after")
@@ -163,6 +155,22 @@ class Consumer(BaseModel):
     def p99_seconds(self) -> float:
         """The p99 processing time, defaulting to twice the mean."""
         return self.processing_p99_seconds or 2 * self.processing_seconds
+
+
+def fargate_size_problem(task_cpu: int, task_memory_mib: int) -> str | None:
+    """What is wrong with a Fargate CPU/memory pair (ECS RegisterTaskDefinition), or None."""
+    allowed = limits.FARGATE_MEMORY_MIB_BY_CPU.get(task_cpu)
+    if allowed is None:
+        return (
+            f"task_cpu {task_cpu!r} is not a Fargate size; allowed: "
+            f"{', '.join(str(c) for c in limits.FARGATE_MEMORY_MIB_BY_CPU)}"
+        )
+    if task_memory_mib not in allowed:
+        return (
+            f"task_memory_mib {task_memory_mib!r} does not exist with task_cpu {task_cpu}; "
+            f"allowed: {_describe_memory(allowed)}"
+        )
+    return None
 
 
 def _describe_memory(allowed: tuple[int, ...]) -> str:

@@ -18,6 +18,7 @@ import pulumi_aws as aws
 
 from capacity import limits
 from capacity.plan import WorkloadPlan
+from capacity.profile import fargate_size_problem
 from components.queue_alarms import (
     CONTAINER_INSIGHTS_NAMESPACE,
     REDIS_DEPTH_METRIC,
@@ -98,17 +99,9 @@ def create_cluster(
 
 def check_fargate_size(plan: WorkloadPlan) -> None:
     """Fail before creating anything when task_cpu / task_memory_mib is not a Fargate combination."""
-    allowed = limits.FARGATE_MEMORY_MIB_BY_CPU.get(plan.task_cpu)
-    if allowed is None:
-        raise ValueError(
-            f"workload {plan.name!r}: task_cpu {plan.task_cpu} is not a Fargate size; allowed: "
-            f"{', '.join(str(c) for c in limits.FARGATE_MEMORY_MIB_BY_CPU)}"
-        )
-    if plan.task_memory_mib not in allowed:
-        raise ValueError(
-            f"workload {plan.name!r}: task_memory_mib {plan.task_memory_mib} does not exist with task_cpu "
-            f"{plan.task_cpu}; allowed: {allowed[0]}-{allowed[-1]} MiB ({', '.join(map(str, allowed[:4]))}, ...)"
-        )
+    problem = fargate_size_problem(plan.task_cpu, plan.task_memory_mib)
+    if problem:
+        raise ValueError(f"workload {plan.name!r}: {problem}")
 
 
 # --- the task: log group, roles, task definition (shared with ScheduledConsumer) -------

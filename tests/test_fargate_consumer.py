@@ -178,7 +178,7 @@ def test_redis_consumer_scales_on_the_workers_queue_depth_metric(run_components)
 
 def test_consumer_args_reject_a_size_when_fargate_has_no_such_combination():
     plan = plan_workload(SQS_WORKLOAD).model_copy(update={"task_memory_mib": 3000})
-    with pytest.raises(ValueError, match=r"task_memory_mib 3000 does not exist with task_cpu 256; allowed: 512-2048"):
+    with pytest.raises(ValueError, match=r"task_memory_mib 3000 does not exist with task_cpu 256; allowed: 512, 1024, 2048 MiB"):
         sqs_args(plan)
 
 
