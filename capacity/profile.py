@@ -7,7 +7,6 @@ silently ignored setting.
 
 from __future__ import annotations
 
-import re
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Literal
@@ -500,7 +499,3 @@ def stack_names(stacks_dir: Path = STACKS_DIR) -> list[str]:
     """The stacks shipped under stacks/."""
     return sorted(p.stem for p in stacks_dir.glob("*.yaml"))
 
-
-def safe_name(text: str) -> str:
-    """Lowercase, hyphenated form of a name for resources."""
-    return re.sub(r"[^a-z0-9-]+", "-", text.lower()).strip("-")
