@@ -30,6 +30,9 @@ COMMAND_MODULES = [
     "qcap.plan_cmd",
     "qcap.simulate_cmd",
     "qcap.preview_cmd",
+    "qcap.doctor_cmd",
+    "qcap.load_cmd",
+    "qcap.redrive_cmd",
 ]
 
 for _module in COMMAND_MODULES:

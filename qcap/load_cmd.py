@@ -1,0 +1,179 @@
+"""`qcap load --queue-url URL --messages N`: a bounded load test of one SQS queue.
+
+Exit 0 when every message was sent (and, with --drain, came back), 1 when some failed or were
+lost, 2 on bad input or an AWS problem (no credentials, no permission, no such queue).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from capacity import limits
+from capacity.plan import num
+from qcap import load
+from qcap.aws import AwsError, RegionChoice, aws_errors, connect, region_from_queue_url, resolve_region
+from qcap.loading import EXIT_BAD_INPUT
+
+EXIT_OK = 0
+EXIT_LOSS_OR_ERRORS = 1
+MAX_CONCURRENCY = 256
+
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def fail(message: str) -> typer.Exit:
+    err_console.print(f"qcap load: {message}", markup=False)
+    return typer.Exit(EXIT_BAD_INPUT)
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console, transient=False,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("load")
+    def load_command(
+        queue_url: str = typer.Option(..., "--queue-url", help="The SQS queue to load (its full URL)."),
+        messages: Optional[int] = typer.Option(
+            None, "--messages", help="How many messages to send. Required: the generator never runs unbounded."
+        ),
+        rate: Optional[float] = typer.Option(
+            None, "--rate", help="At most this many messages per second in all. Default: as fast as the threads go."
+        ),
+        message_bytes: int = typer.Option(
+            load.DEFAULT_MESSAGE_BYTES, "--bytes", help="Body size of each message in bytes. Default: 256."
+        ),
+        concurrency: int = typer.Option(
+            load.DEFAULT_CONCURRENCY, "--concurrency", help="Threads sending (and draining) at once. Default: 8."
+        ),
+        drain: bool = typer.Option(
+            False, "--drain",
+            help="Also receive and delete this run's messages (alongside the sends, then until all are back) "
+            "and check by id that none was lost."
+        ),
+        drain_concurrency: Optional[int] = typer.Option(
+            None, "--drain-concurrency", help="Threads receiving and deleting. Default: --concurrency."
+        ),
+        max_outstanding: Optional[int] = typer.Option(
+            None, "--max-outstanding",
+            help="With --drain: senders wait while this many sent messages are not yet received (a closed loop).",
+        ),
+        drain_timeout_seconds: float = typer.Option(
+            load.DEFAULT_DRAIN_TIMEOUT_SECONDS, "--drain-timeout",
+            help="After the last send, give up draining after this many seconds. Default: 300."
+        ),
+        region: Optional[str] = typer.Option(
+            None, "--region", help="AWS region. Default: the one in the queue URL, else boto3's chain."
+        ),
+        as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    ) -> None:
+        """Send N numbered messages to a queue with a thread pool and report rate, latency and errors."""
+        if messages is None:
+            raise fail("refusing to run without an explicit --messages N (the number of messages to send)")
+        if messages < 1:
+            raise fail(f"--messages {messages} is out of range; allowed: >= 1")
+        if rate is not None and rate <= 0:
+            raise fail(f"--rate {rate:g} is out of range; allowed: > 0 messages per second")
+        if not 1 <= concurrency <= MAX_CONCURRENCY:
+            raise fail(f"--concurrency {concurrency} is out of range; allowed: 1-{MAX_CONCURRENCY}")
+        if drain_concurrency is not None and not 1 <= drain_concurrency <= MAX_CONCURRENCY:
+            raise fail(f"--drain-concurrency {drain_concurrency} is out of range; allowed: 1-{MAX_CONCURRENCY}")
+        if max_outstanding is not None and (not drain or max_outstanding < limits.SQS_MAX_BATCH_ENTRIES):
+            raise fail(
+                f"--max-outstanding {max_outstanding} needs --drain and at least {limits.SQS_MAX_BATCH_ENTRIES} "
+                "(one batch)"
+            )
+        if drain_timeout_seconds <= 0:
+            raise fail(f"--drain-timeout {drain_timeout_seconds:g} is out of range; allowed: > 0 seconds")
+        run_id = load.new_run_id()
+        smallest = load.min_message_bytes(run_id)
+        if not smallest <= message_bytes <= limits.SQS_MAX_MESSAGE_BYTES:
+            raise fail(
+                f"--bytes {message_bytes} is out of range; allowed: {smallest}-{limits.SQS_MAX_MESSAGE_BYTES} "
+                "(each body carries its id)"
+            )
+        url_region = region_from_queue_url(queue_url)
+        choice = (
+            RegionChoice(url_region, "the queue URL") if url_region and not region else resolve_region(region)
+        )
+        try:
+            aws = connect(choice)
+            aws.require_credentials()
+            with aws_errors(f"reading {queue_url}"):
+                attributes = aws.sqs.get_queue_attributes(
+                    QueueUrl=queue_url, AttributeNames=["MaximumMessageSize", "FifoQueue", "QueueArn"]
+                )["Attributes"]
+        except AwsError as exc:
+            raise fail(str(exc)) from None
+        largest = int(attributes.get("MaximumMessageSize", limits.SQS_MAX_MESSAGE_BYTES))
+        if message_bytes > largest:
+            raise fail(f"--bytes {message_bytes} is larger than the queue's MaximumMessageSize {largest}")
+        fifo = attributes.get("FifoQueue") == "true"
+
+        console = Console(stderr=True, highlight=False)
+        console.print(
+            f"qcap load: {num(messages)} messages of {num(message_bytes)} B to {queue_url} "
+            f"({aws.region}, {aws.endpoint}), {concurrency} threads, "
+            + (f"at most {num(rate)} msg/s" if rate else "no rate limit")
+            + f"; run id {run_id}",
+            markup=False,
+        )
+        with _progress(console) as progress:
+            send_task = progress.add_task("send", total=messages)
+            drain_task = progress.add_task("drain", total=messages) if drain else None
+            sent, drained = load.run(
+                aws.sqs, queue_url, run_id, messages, message_bytes,
+                rate_per_second=rate, concurrency=concurrency, fifo=fifo,
+                drain=drain, drain_timeout_seconds=drain_timeout_seconds, drain_concurrency=drain_concurrency,
+                max_outstanding=max_outstanding,
+                on_sent=lambda n: progress.advance(send_task, n),
+                on_drained=lambda n: progress.advance(drain_task, n) if drain_task is not None else None,
+            )
+        ok = sent.failed == 0 and (drained is None or drained.lost == 0)
+        if as_json:
+            report = {"queue_url": queue_url, "run_id": run_id, "message_bytes": message_bytes,
+                      "concurrency": concurrency, "rate_limit_per_second": rate, "max_outstanding": max_outstanding,
+                      "send": sent.as_json(),
+                      "drain": drained.as_json() if drained else None, "ok": ok}
+            typer.echo(json.dumps(report, indent=2))
+        else:
+            print_report(Console(highlight=False), sent, drained)
+        raise typer.Exit(EXIT_OK if ok else EXIT_LOSS_OR_ERRORS)
+
+
+def print_report(console: Console, sent: load.SendReport, drained: load.DrainReport | None) -> None:
+    console.print(
+        f"sent {num(sent.sent)} of {num(sent.requested)} in {sent.elapsed_seconds:.2f} s: "
+        f"{sent.messages_per_second:,.0f} msg/s over {num(sent.calls)} SendMessageBatch calls; call latency "
+        f"p50 {sent.latency_ms(50):.1f} ms, p95 {sent.latency_ms(95):.1f} ms, p99 {sent.latency_ms(99):.1f} ms",
+        markup=False,
+    )
+    if sent.errors:
+        console.print(f"send errors: {dict(sent.errors)}", markup=False)
+    if drained is None:
+        return
+    console.print(
+        f"drained {num(len(drained.received_ids))} of {num(drained.expected)} in {drained.elapsed_seconds:.2f} s "
+        f"({drained.messages_per_second:,.0f} msg/s); deleted {num(drained.deleted)}, duplicates "
+        f"{num(drained.duplicates)}, other messages released {num(drained.foreign)}",
+        markup=False,
+    )
+    if drained.lost:
+        console.print(
+            f"LOST {num(drained.lost)} messages (sent, never received"
+            + (", drain timed out" if drained.timed_out else "")
+            + f"), for example {', '.join(sorted(drained.missing_ids)[:3])}",
+            markup=False,
+        )
+    else:
+        console.print("none lost: every message sent came back", markup=False)
+    if drained.errors:
+        console.print(f"drain errors: {dict(drained.errors)}", markup=False)

@@ -1,0 +1,135 @@
+"""`qcap load`: its refusals and errors, and 20,000 messages through a local moto server, none lost."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import boto3
+import pytest
+import typer
+from moto import mock_aws
+from moto.server import ThreadedMotoServer
+from typer.testing import CliRunner
+
+from qcap import load_cmd
+
+# The load command alone, as a CLI, for a subprocess (its own interpreter, so the moto server in
+# this process and the load generator do not share one GIL).
+LOAD_CLI = (
+    "import typer; from qcap import load_cmd; app = typer.Typer(); app.callback()(lambda: None); "
+    "load_cmd.register(app); app()"
+)
+
+
+def cli() -> typer.Typer:
+    app = typer.Typer()
+
+    @app.callback()
+    def main() -> None:
+        """qcap (test app with the load command only)."""
+
+    load_cmd.register(app)
+    return app
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli(), ["load", *args])
+
+
+@pytest.fixture
+def moto_env(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        yield boto3.client("sqs", region_name="eu-west-1")
+
+
+def test_load_refuses_to_run_without_an_explicit_message_count():
+    result = invoke("--queue-url", "https://sqs.eu-west-1.amazonaws.com/123456789012/q")
+    assert result.exit_code == 2
+    assert "refusing to run without an explicit --messages N" in result.stderr
+
+
+def test_load_rejects_a_message_size_that_cannot_carry_its_id():
+    result = invoke("--queue-url", "https://sqs.eu-west-1.amazonaws.com/123456789012/q", "--messages", "10",
+                    "--bytes", "5")
+    assert result.exit_code == 2
+    assert "--bytes 5 is out of range; allowed: 34-1048576" in result.stderr
+
+
+def test_load_exits_2_with_the_reason_when_the_queue_does_not_exist(moto_env):
+    result = invoke("--queue-url", "https://sqs.eu-west-1.amazonaws.com/123456789012/nope", "--messages", "10")
+    assert result.exit_code == 2
+    assert "QueueDoesNotExist" in result.stderr or "NonExistentQueue" in result.stderr
+
+
+def test_load_reports_rate_latency_and_none_lost_when_draining(moto_env):
+    url = moto_env.create_queue(QueueName="orders")["QueueUrl"]
+    result = invoke("--queue-url", url, "--messages", "120", "--concurrency", "3", "--drain", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["send"]["sent"] == 120 and report["send"]["calls"] == 12
+    assert report["send"]["latency_ms"]["p50"] > 0
+    assert (report["drain"]["received"], report["drain"]["lost"]) == (120, 0)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def moto_server():
+    """A moto server on 127.0.0.1 on a free port, stopped when the test ends."""
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.mark.slow
+def test_load_sends_and_drains_20000_messages_through_a_moto_server_losing_none(moto_server):
+    env = {
+        **os.environ,
+        "AWS_ENDPOINT_URL": moto_server,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    env.pop("AWS_PROFILE", None)
+    sqs = boto3.client("sqs", endpoint_url=moto_server, region_name="us-east-1",
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    url = sqs.create_queue(QueueName="load-test")["QueueUrl"]
+    # moto's SendMessage recomputes every queue attribute (an O(depth) scan) per message, so a
+    # deep queue slows it quadratically; a closed loop (at most 20 messages outstanding, drained
+    # alongside) keeps it shallow whatever the machine's speed.
+    command = [sys.executable, "-c", LOAD_CLI, "load", "--queue-url", url, "--messages", "20000",
+               "--concurrency", "2", "--max-outstanding", "20", "--drain", "--drain-timeout", "60", "--json"]
+    started = time.monotonic()
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=240)
+    elapsed = time.monotonic() - started
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout)
+    send, drain = report["send"], report["drain"]
+    assert (send["sent"], send["failed"], send["calls"]) == (20_000, 0, 2_000)
+    assert (drain["received"], drain["lost"], drain["timed_out"]) == (20_000, 0, False)
+    left = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert (left["ApproximateNumberOfMessages"], left["ApproximateNumberOfMessagesNotVisible"]) == ("0", "0")
+    print(
+        f"\nmoto server load: {send['messages_per_second']} msg/s sent, {drain['messages_per_second']} msg/s drained, "
+        f"send latency p50 {send['latency_ms']['p50']} ms p95 {send['latency_ms']['p95']} ms "
+        f"p99 {send['latency_ms']['p99']} ms, duplicates {drain['duplicates']}, wall {elapsed:.1f} s"
+    )
