@@ -37,7 +37,3 @@ COMMAND_MODULES = [
 
 for _module in COMMAND_MODULES:
     importlib.import_module(_module).register(app)
-
-
-def main() -> None:  # pragma: no cover - console entry point
-    app()
