@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import gc
 from typing import Any, Callable
 
 import pytest
@@ -66,3 +67,8 @@ def run_components() -> Callable[..., ProgramRun]:
         return result
 
     return run
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Collect leftover Pulumi tasks now, so a late log line from one lands before pytest's summary."""
+    gc.collect()
