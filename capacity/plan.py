@@ -536,17 +536,16 @@ def _plan_service(profile: Profile, w: Workload, lane: _Lane, d: _Derivation) ->
     drain_allowed = min(rates.drain_seconds_allowed, limits.MAX_SOURCE_RETENTION_SECONDS - age)
     drain_rate = rates.average + rates.backlog / drain_allowed if rates.backlog else 0.0
     tasks_drain = math.ceil(drain_rate / mu) if rates.backlog else 0
-    hours = drain_allowed / limits.SECONDS_PER_HOUR
     drain_why = (
         f"ceil((average {num(rates.average)} + backlog {num(rates.backlog)} / {num(round(drain_allowed))} s) / {num(mu)}) "
-        f"= {tasks_drain} to drain the backlog within {num(round(hours, 2))} h"
+        f"= {tasks_drain} to drain the backlog within {duration(drain_allowed)}"
     )
     if rates.backlog and drain_allowed < rates.drain_seconds_allowed:
         drain_why += f" (the {duration(limits.MAX_SOURCE_RETENTION_SECONDS)} retention bound minus the objective is tighter than drain_backlog_within_hours)"
 
     needed = max(tasks_peak, tasks_drain, 1)
     if tasks_drain > tasks_peak:
-        binding = f"backlog drain within {num(round(hours, 2))} h"
+        binding = f"backlog drain within {duration(drain_allowed)}"
     else:
         binding = "peak arrivals"
     required_rate = max(rates.peak, drain_rate)

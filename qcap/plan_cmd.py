@@ -71,6 +71,8 @@ def _value(w: WorkloadPlan, field: str, unit: str) -> str:
         return f"${value:,.2f}"
     if unit == "s" and isinstance(value, (int, float)) and value >= 120:
         return f"{text} s ({duration(value)})"
+    if unit == "tasks" and value == 1:
+        unit = "task"
     return f"{text} {unit}".strip()
 
 

@@ -48,7 +48,7 @@ def test_backlog_drain_binds_max_capacity_when_it_needs_more_tasks_than_the_peak
     w = plan_one(**SEED_004, objective__drain_backlog_within_hours=168)
     # ceil((6.944 + 2,800,000 / 604,800) / 0.5) = ceil(23.15) = 24; the peak needs ceil(6.944 / 0.4) = 18
     assert w.max_capacity == 24
-    assert w.binding_limit == "backlog drain within 168 h"
+    assert w.binding_limit == "backlog drain within 7 days"
     assert w.drain_seconds == pytest.approx(2_800_000 / (24 * 0.5 - 600_000 / 86_400), abs=0.1)
 
 
