@@ -14,6 +14,10 @@ from capacity.plan import Plan, WorkloadPlan, duration, num
 from qcap.loading import load_stack
 
 EXIT_INFEASIBLE = 1
+# Seconds from which a value also reads as minutes, hours or days (as `duration` switches units).
+SHOW_DURATION_FROM_SECONDS = 120
+# The table is wide (value and reason columns); pin it so piped output does not wrap at 80.
+TABLE_WIDTH_COLUMNS = 160
 
 # The rows `qcap plan` prints, in order, with their units; a row is shown when the plan has it.
 ROWS: list[tuple[str, str]] = [
@@ -69,7 +73,7 @@ def _value(w: WorkloadPlan, field: str, unit: str) -> str:
     text = num(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
     if field.endswith("_usd"):
         return f"${value:,.2f}"
-    if unit == "s" and isinstance(value, (int, float)) and value >= 120:
+    if unit == "s" and isinstance(value, (int, float)) and value >= SHOW_DURATION_FROM_SECONDS:
         return f"{text} s ({duration(value)})"
     if unit == "tasks" and value == 1:
         unit = "task"
@@ -112,7 +116,7 @@ def plan_command(
 ) -> None:
     """Derive and explain every provisioned number. Exit 0 feasible, 1 infeasible, 2 bad profile."""
     loaded = load_stack(stack)
-    console = Console(width=160 if not as_json else None)
+    console = Console(width=TABLE_WIDTH_COLUMNS if not as_json else None)
     if as_json:
         typer.echo(json.dumps({"stack": loaded.name, **loaded.plan.as_json()}, indent=2))
     else:
