@@ -1,0 +1,41 @@
+"""Alarm thresholds of a service queue: age against the objective, saturation, pinned fleet, stalls."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from capacity import limits
+from capacity.plan.derivation import Derivation
+from capacity.plan.formatting import num
+
+
+def plan_service_alarms(d: Derivation, age: float, max_capacity: int, target: float) -> dict[str, Any]:
+    age_alarm = d.set(
+        "alarm_age_seconds",
+        math.ceil(age),
+        f"{math.ceil(age)} s = the objective: alarm when the oldest message is older for "
+        f"{limits.AGE_ALARM_EVALUATION_MINUTES} of {limits.AGE_ALARM_EVALUATION_MINUTES} minutes",
+    )
+    saturation = d.set(
+        "alarm_saturation_messages",
+        math.ceil(max_capacity * target),
+        f"{num(math.ceil(max_capacity * target))} = max_capacity {max_capacity} x target {num(target)}: more waiting "
+        f"than the whole fleet is meant to hold, for {limits.SATURATION_ALARM_MINUTES} minutes",
+    )
+    d.reasons["alarm_max_tasks"] = (
+        f"{max_capacity} = max_capacity: the fleet pinned at its ceiling for {limits.MAX_TASKS_ALARM_MINUTES} minutes"
+    )
+    d.reasons["alarm_stalled_minutes"] = (
+        f"{limits.STALLED_ALARM_MINUTES}: messages visible but none received for {limits.STALLED_ALARM_MINUTES} minutes"
+    )
+    d.reasons["alarm_dlq_messages"] = "1: any message in the dead-letter queue needs a person"
+    if age_alarm > age:
+        d.warn("age alarm", f"alarm_age_seconds {age_alarm} is later than the {num(age)} s objective",
+               f"set it to {math.ceil(age)} or less")
+    return dict(
+        alarm_age_seconds=age_alarm,
+        alarm_saturation_messages=saturation,
+        alarm_max_tasks=max_capacity,
+        alarm_stalled_minutes=limits.STALLED_ALARM_MINUTES,
+    )

@@ -1,0 +1,152 @@
+"""Scheduled batch consumers (seed 002): a run's size and length against its interval and limits."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from capacity import limits
+from capacity.plan.costs import scheduled_monthly_cost
+from capacity.plan.delivery import plan_max_receive_count, plan_visibility_timeout
+from capacity.plan.derivation import Derivation
+from capacity.plan.formatting import duration, num
+from capacity.plan.lanes import Lane, rate_fields, rates_of
+from capacity.plan.retention import plan_dlq_retention, plan_retention
+from capacity.profile import Profile, Workload
+
+
+def plan_scheduled(profile: Profile, w: Workload, lane: Lane, d: Derivation) -> dict[str, Any]:
+    c = w.consumer
+    env = profile.environment.value
+    rates = rates_of(w, lane, d)
+    age = lane.max_age_seconds
+    interval = c.interval_seconds
+    concurrency = c.concurrency_per_task
+    mu = concurrency / c.processing_seconds
+    d.reasons["per_task_messages_per_second"] = (
+        f"{num(mu)} = concurrency_per_task {concurrency} / processing_seconds {num(c.processing_seconds)} while a run lasts"
+    )
+    batch_limit = d.set(
+        "batch_limit", c.batch_limit, f"{c.batch_limit} = consumer.batch_limit: most messages one run takes"
+    )
+    rounds = math.ceil(batch_limit / concurrency)
+    run = rounds * c.processing_seconds
+    run_p99 = rounds * c.p99_seconds
+    d.reasons["run_seconds"] = (
+        f"{num(run)} s = ceil(batch_limit {batch_limit} / concurrency {concurrency}) = {rounds} rounds x "
+        f"{num(c.processing_seconds)} s, {num(round(run / interval * 100, 1))}% of the {interval} s interval"
+    )
+    d.reasons["interval_seconds"] = f"{interval} s = consumer.interval_seconds"
+    d.binding = "interval and batch limit"
+    fits = math.floor(limits.SCHEDULED_MAX_RUN_FRACTION_OF_INTERVAL * interval / c.processing_seconds) * concurrency
+    if run > limits.SCHEDULED_MAX_RUN_FRACTION_OF_INTERVAL * interval:
+        d.error(
+            "run time vs interval",
+            f"a full run takes {num(run)} s, over {int(limits.SCHEDULED_MAX_RUN_FRACTION_OF_INTERVAL * 100)}% of the "
+            f"{interval} s interval",
+            f"lower batch_limit to {fits} or raise concurrency_per_task",
+        )
+    elif run_p99 >= interval:
+        d.error(
+            "run time vs interval",
+            f"at p99 a full run takes {num(run_p99)} s, as long as the {interval} s interval: runs overlap",
+            f"lower batch_limit to {fits}",
+        )
+    throughput = batch_limit / interval
+    d.reasons["max_concurrency"] = f"{concurrency} = consumer.concurrency_per_task: messages in flight during a run"
+    keep_up = math.ceil(rates.average * interval)
+    if throughput <= rates.average and rates.average > 0:
+        d.error(
+            "batch limit vs arrivals",
+            f"{batch_limit} per {interval} s = {num(round(throughput, 4))} msg/s is no more than the "
+            f"{num(round(rates.average, 4))} msg/s arriving: the backlog only grows",
+            f"raise batch_limit above {keep_up}",
+        )
+    elif throughput < rates.peak:
+        spike = (rates.peak - throughput) * interval
+        d.warn(
+            "peak vs batch limit",
+            f"at the peak ({num(round(rates.peak, 4))} msg/s) about {num(math.ceil(spike))} more messages arrive per "
+            f"interval than a run takes ({batch_limit}); they wait for later runs",
+            f"raise batch_limit to {math.ceil(rates.peak * interval)} to keep up with the peak",
+        )
+    worst_wait = interval + run
+    if worst_wait > age:
+        d.error(
+            "age objective",
+            f"a message arriving just after a run starts waits up to {duration(worst_wait)} (interval + run), "
+            f"over the {duration(age)} objective",
+            f"shorten the interval to at most {max(60, math.floor(age - run))} s",
+        )
+    sink = w.sink
+    if sink is not None and sink.requests_per_second is not None:
+        request_rate = mu / sink.messages_per_request
+        d.reasons["sink_requests_per_second"] = (
+            f"{num(round(request_rate, 3))} = {num(mu)} msg/s during a run / {sink.messages_per_request} per request, "
+            f"against {sink.name}'s {num(sink.requests_per_second)}"
+        )
+        if request_rate > sink.requests_per_second:
+            d.error(
+                f"sink request rate ({sink.name})",
+                f"a run sends {num(round(request_rate, 2))} req/s, over {sink.name}'s {num(sink.requests_per_second)}",
+                f"lower concurrency_per_task to {math.floor(sink.requests_per_second * sink.messages_per_request * c.processing_seconds)}",
+            )
+    if sink is not None and sink.max_connections is not None:
+        used = concurrency * sink.connections_per_slot
+        if used > sink.max_connections:
+            d.error(
+                f"sink connections ({sink.name})",
+                f"concurrency {concurrency} x {num(sink.connections_per_slot)} = {num(used)} connections, over "
+                f"{sink.name}'s {sink.max_connections}",
+                f"lower concurrency_per_task to {math.floor(sink.max_connections / sink.connections_per_slot)}",
+            )
+    d.reasons["max_capacity"] = "1: the schedule starts one task per run"
+    d.reasons["min_capacity"] = "0: no task runs between runs"
+    net = throughput - rates.average
+    if rates.backlog:
+        drain = rates.backlog / net if net > 0 else math.inf
+        d.reasons["drain_seconds"] = (
+            f"{duration(drain)} = backlog {num(rates.backlog)} / ({batch_limit} per {interval} s - average "
+            f"{num(round(rates.average, 4))}) msg/s"
+        )
+        if drain > rates.drain_seconds_allowed:
+            d.error(
+                "backlog drain",
+                f"the backlog takes {duration(drain)} to drain, over the {duration(rates.drain_seconds_allowed)} allowed",
+                f"raise batch_limit to {math.ceil((rates.average + rates.backlog / rates.drain_seconds_allowed) * interval)}",
+            )
+    else:
+        drain = 0.0
+        d.reasons["drain_seconds"] = "0: no backlog"
+    retention = plan_retention(d, rates, 0 if math.isinf(drain) else drain, max(age, worst_wait),
+                           limits.MAX_SOURCE_RETENTION_SECONDS)
+    dlq_retention = plan_dlq_retention(d, retention)
+    max_receive = plan_max_receive_count(d, w, env)
+    visibility = plan_visibility_timeout(d, w, limits.SQS_MAX_VISIBILITY_TIMEOUT_SECONDS)
+    age_alarm = d.set(
+        "alarm_age_seconds",
+        math.ceil(age),
+        f"{math.ceil(age)} s = the objective, for {limits.AGE_ALARM_EVALUATION_MINUTES} of "
+        f"{limits.AGE_ALARM_EVALUATION_MINUTES} minutes",
+    )
+    d.reasons["alarm_dlq_messages"] = "1: any message in the dead-letter queue needs a person"
+
+    total = scheduled_monthly_cost(d, w, rates, interval, run)
+    return dict(
+        **rate_fields(rates, mu),
+        min_capacity=0,
+        max_capacity=1,
+        max_concurrency=concurrency,
+        batch_limit=batch_limit,
+        run_seconds=run,
+        interval_seconds=interval,
+        visibility_timeout_seconds=visibility,
+        retention_seconds=retention,
+        dlq_retention_seconds=dlq_retention,
+        max_receive_count=max_receive,
+        drain_seconds=None if math.isinf(drain) else round(drain, 1),
+        alarm_age_seconds=age_alarm,
+        sink_requests_per_second=(mu / sink.messages_per_request) if sink and sink.requests_per_second else None,
+        monthly_cost_usd=total,
+    )
+
