@@ -27,12 +27,12 @@ def _root() -> None:
 
 # One module per command, each exposing register(app). Add a line to wire a new command.
 COMMAND_MODULES = [
-    "qcap.plan_cmd",
-    "qcap.simulate_cmd",
-    "qcap.preview_cmd",
-    "qcap.doctor_cmd",
-    "qcap.load_cmd",
-    "qcap.redrive_cmd",
+    "qcap.commands.plan",
+    "qcap.commands.simulate",
+    "qcap.commands.preview",
+    "qcap.commands.doctor",
+    "qcap.commands.load",
+    "qcap.commands.redrive",
 ]
 
 for _module in COMMAND_MODULES:

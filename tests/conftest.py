@@ -10,7 +10,7 @@ import pytest
 
 from capacity.plan import Plan, WorkloadPlan, plan
 from capacity.profile import load_profile, parse_profile, resolve_stack
-from qcap.mock_engine import ProgramRun, run_function
+from qcap.offline.mock_engine import ProgramRun, run_function
 
 from factories import SQS_WORKLOAD  # noqa: F401 - re-exported for the component tests
 

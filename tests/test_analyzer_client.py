@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from qcap.analyzer_client import (
+from qcap.offline.analyzer_client import (
     AnalyzerResource,
     PolicyConfigError,
     PolicyInfo,

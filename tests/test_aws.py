@@ -11,7 +11,7 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from moto import mock_aws
 
-from qcap import aws
+from qcap.live import aws
 
 
 @pytest.fixture

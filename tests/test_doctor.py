@@ -11,8 +11,8 @@ from moto import mock_aws
 
 from capacity.plan import plan
 from capacity.profile import parse_profile
-from qcap import doctor
-from qcap.aws import Aws
+from qcap.live import doctor
+from qcap.live.aws import Aws
 
 START, END = 0.0, 3600.0
 

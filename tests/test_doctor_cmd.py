@@ -24,8 +24,9 @@ from typer.testing import CliRunner
 
 from capacity.plan import WorkloadPlan, plan
 from capacity.profile import load_profile
-from qcap import aws as qcap_aws
-from qcap import doctor, doctor_cmd
+from qcap.live import aws as qcap_aws
+from qcap.commands import doctor as doctor_cmd
+from qcap.live import doctor
 
 REGION = "ap-south-1"
 FIXED_NOW = datetime.now(timezone.utc).replace(second=30, microsecond=0)

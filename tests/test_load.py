@@ -9,7 +9,7 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from moto import mock_aws
 
-from qcap import load
+from qcap.live import load
 
 RUN = "qcap-load-0123456789ab"
 

@@ -17,12 +17,12 @@ from moto import mock_aws
 from moto.server import ThreadedMotoServer
 from typer.testing import CliRunner
 
-from qcap import load_cmd
+from qcap.commands import load as load_cmd
 
 # The load command alone, as a CLI, for a subprocess (its own interpreter, so the moto server in
 # this process and the load generator do not share one GIL).
 LOAD_CLI = (
-    "import typer; from qcap import load_cmd; app = typer.Typer(); app.callback()(lambda: None); "
+    "import typer; from qcap.commands import load as load_cmd; app = typer.Typer(); app.callback()(lambda: None); "
     "load_cmd.register(app); app()"
 )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from qcap.mock_engine import (
+from qcap.offline.mock_engine import (
     MOCK_ACCOUNT_ID,
     OFFLINE_SECRET_VALUE,
     QcapMocks,

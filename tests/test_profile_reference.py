@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from capacity.profile import Consumer, Traffic
-from qcap.profile_reference import markdown, rows
+from capacity.profile_reference import markdown, rows
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -16,4 +16,4 @@ def test_every_profile_field_is_listed_with_its_default():
 
 
 def test_readme_carries_the_generated_profile_table():
-    assert markdown() in README.read_text(), "regenerate with: python -m qcap.profile_reference"
+    assert markdown() in README.read_text(), "regenerate with: python -m capacity.profile_reference"

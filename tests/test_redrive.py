@@ -18,8 +18,9 @@ from typer.testing import CliRunner
 
 from capacity.plan import plan
 from capacity.profile import load_profile
-from qcap import aws as qcap_aws
-from qcap import redrive, redrive_cmd
+from qcap.live import aws as qcap_aws
+from qcap.commands import redrive as redrive_cmd
+from qcap.live import redrive
 
 REGION = "eu-west-1"
 PROFILE = """\

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from capacity.plan import plan
 from capacity.profile import load_profile, resolve_stack
 from qcap.cli import app
-from qcap.simulate_cmd import render_verification
+from qcap.commands.simulate import render_verification
 
 runner = CliRunner()
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -13,9 +13,9 @@ import typer
 from rich.console import Console
 
 from capacity.plan import duration, num
-from qcap import redrive
-from qcap.aws import AwsError, aws_errors, connect, resolve_region
-from qcap.loading import EXIT_BAD_INPUT, err_console, load_stack
+from qcap.live import redrive
+from qcap.live.aws import AwsError, aws_errors, connect, resolve_region
+from qcap.commands.stack_loading import EXIT_BAD_INPUT, err_console, load_stack
 
 EXIT_DECLINED = 1
 

@@ -25,7 +25,7 @@ from rich.tree import Tree
 
 from capacity.plan import Plan, num
 from capacity.profile import STACKS_DIR
-from qcap.analyzer_client import (
+from qcap.offline.analyzer_client import (
     Analysis,
     AnalyzerResource,
     Diagnostic,
@@ -35,8 +35,8 @@ from qcap.analyzer_client import (
     read_policy_config,
     run_analysis,
 )
-from qcap.loading import EXIT_BAD_INPUT, LoadedStack, load_stack
-from qcap.mock_engine import (
+from qcap.commands.stack_loading import EXIT_BAD_INPUT, LoadedStack, load_stack
+from qcap.offline.mock_engine import (
     STACK_TYPE,
     ProgramRun,
     Registration,

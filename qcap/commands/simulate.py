@@ -22,7 +22,7 @@ from capacity.plan import Plan, WorkloadPlan, duration, num
 from capacity.profile import Profile
 from capacity.simulate import SimulationResult, comparison_fleets, model_from_plan, simulate
 from capacity.verify import Verification, verify
-from qcap.loading import EXIT_BAD_INPUT, load_stack
+from qcap.commands.stack_loading import EXIT_BAD_INPUT, err_console, load_stack
 
 # Show a progress bar only for runs that take longer than this (a short run should not flicker).
 PROGRESS_AFTER_SECONDS = 1.0
@@ -45,7 +45,7 @@ def _lanes(plan: Plan, workload: str | None) -> list[WorkloadPlan]:
     chosen = [w for w in plan.workloads if workload in (w.name, w.group)]
     if not chosen:
         names = sorted({w.name for w in plan.workloads} | {w.group for w in plan.workloads})
-        Console(stderr=True, highlight=False).print(
+        err_console.print(
             f"no workload {workload!r} in this stack; have: {', '.join(names)}", markup=False
         )
         raise typer.Exit(EXIT_BAD_INPUT)
@@ -214,7 +214,7 @@ def register(app: typer.Typer) -> None:
         """Simulate the plan's fleets against traffic: age of oldest, backlog, drain, task-hours and cost."""
         loaded = load_stack(stack)
         console = Console(highlight=False)
-        err = Console(stderr=True, highlight=False)
+        err = err_console
         lanes = _lanes(loaded.plan, workload)
         if days is not None and not days > 0:
             err.print(f"--days must be > 0 (got {days!r})", markup=False)

@@ -15,9 +15,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from capacity import limits
 from capacity.plan import num
-from qcap import load
-from qcap.aws import AwsError, RegionChoice, aws_errors, connect, region_from_queue_url, resolve_region
-from qcap.loading import EXIT_BAD_INPUT
+from qcap.live import load
+from qcap.live.aws import AwsError, RegionChoice, aws_errors, connect, region_from_queue_url, resolve_region
+from qcap.commands.stack_loading import EXIT_BAD_INPUT
 
 EXIT_OK = 0
 EXIT_LOSS_OR_ERRORS = 1

@@ -15,8 +15,8 @@ from botocore.exceptions import ClientError
 
 from capacity import limits
 from capacity.plan import WorkloadPlan, num
-from qcap.aws import AwsError, error_code
-from qcap.doctor import QUEUE_MISSING_CODES, queue_name
+from qcap.live.aws import AwsError, error_code
+from qcap.live.doctor import QUEUE_MISSING_CODES, queue_name
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError
 
 from capacity import limits
 from capacity.plan import WorkloadPlan, duration, num
-from qcap.aws import Aws, error_code, queue_name_from_arn, queue_name_from_url
+from qcap.live.aws import Aws, error_code, queue_name_from_arn, queue_name_from_url
 
 Level = Literal["ok", "warn", "critical"]
 LEVEL_ORDER: dict[str, int] = {"ok": 0, "warn": 1, "critical": 2}

@@ -30,7 +30,7 @@ from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2_grp
 
 from capacity import limits
 
-POLICIES_DIR = Path(__file__).resolve().parent.parent / "policies"
+POLICIES_DIR = Path(__file__).resolve().parents[2] / "policies"
 LEVELS = ("advisory", "mandatory", "remediate", "disabled")
 _LEVEL_TO_WIRE = {
     "advisory": analyzer_pb2.ADVISORY,

@@ -14,7 +14,8 @@ from capacity.profile import Profile, ProfileError, load_profile, resolve_stack
 
 EXIT_BAD_INPUT = 2
 
-err_console = Console(stderr=True, highlight=False)
+# Error lines are never wrapped: a user greps them, and a wrapped path no longer matches.
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from pulumi.runtime.mocks import MockEngine, MockMonitor, MockResourceArgs, Mock
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 PROGRAM_PATH = PROJECT_DIR / "__main__.py"
 MOCK_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
@@ -266,7 +266,7 @@ class RecordingEngine(MockEngine):
     """Keeps the program's log messages (pulumi.log.warn/error) as (severity, message)."""
 
     def __init__(self) -> None:
-        super().__init__(logging.getLogger("qcap.mock_engine"))
+        super().__init__(logging.getLogger("qcap.offline.mock_engine"))
         self.messages: list[tuple[str, str]] = []
 
     def Log(self, request):  # noqa: N802

@@ -17,9 +17,9 @@ from rich.table import Table
 
 from capacity import limits
 from capacity.plan import WorkloadPlan, duration, num
-from qcap import doctor
-from qcap.aws import AwsError, aws_errors, config_text, connect, resolve_region, stack_config
-from qcap.loading import EXIT_BAD_INPUT, err_console, load_stack
+from qcap.live import doctor
+from qcap.live.aws import AwsError, aws_errors, config_text, connect, resolve_region, stack_config
+from qcap.commands.stack_loading import EXIT_BAD_INPUT, err_console, load_stack
 
 EXIT_HEALTHY = 0
 EXIT_UNHEALTHY = 1

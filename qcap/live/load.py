@@ -21,7 +21,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from capacity import limits
-from qcap.aws import error_code
+from qcap.live.aws import error_code
 
 ID_SEPARATOR = ":"
 INDEX_DIGITS = 10

@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from capacity.plan import Plan, WorkloadPlan, duration, num
-from qcap.loading import load_stack
+from qcap.commands.stack_loading import load_stack
 
 EXIT_INFEASIBLE = 1
 # Seconds from which a value also reads as minutes, hours or days (as `duration` switches units).
@@ -123,7 +123,7 @@ def plan_command(
         render_plan(console, loaded.name, loaded.plan)
     holds = True
     if verify:
-        from qcap.simulate_cmd import render_verification
+        from qcap.commands.simulate import render_verification
 
         holds = render_verification(console, loaded.profile, loaded.plan)
     if not loaded.plan.feasible or not holds:
