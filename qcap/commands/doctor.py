@@ -17,7 +17,8 @@ from rich.table import Table
 
 from capacity import limits
 from capacity.plan import WorkloadPlan, duration, num
-from qcap.live import doctor
+from qcap.live import diagnosis, doctor
+from qcap.live.facts import SQS_BROKERS
 from qcap.live.aws import AwsError, aws_errors, config_text, connect, resolve_region, stack_config
 from qcap.commands.stack_loading import EXIT_BAD_INPUT, err_console, load_stack
 
@@ -41,8 +42,8 @@ def select_workloads(plans: tuple[WorkloadPlan, ...], workload: str | None, queu
         chosen = [w for w in plans if w.name == workload or w.group == workload]
         if not chosen:
             raise fail(f"--workload {workload!r} is not in this stack; allowed: {', '.join(w.name for w in plans)}")
-    notes = [doctor.skipped_note(w) for w in chosen if w.broker not in doctor.SQS_BROKERS]
-    sqs = [w for w in chosen if w.broker in doctor.SQS_BROKERS]
+    notes = [doctor.skipped_note(w) for w in chosen if w.broker not in SQS_BROKERS]
+    sqs = [w for w in chosen if w.broker in SQS_BROKERS]
     if not sqs:
         raise fail("no SQS workloads to check in this stack" + (f" ({'; '.join(notes)})" if notes else ""))
     if queue_url is not None and len(sqs) != 1:
@@ -92,10 +93,10 @@ def register(app: typer.Typer) -> None:
                 ]
         except AwsError as exc:
             raise fail(str(exc)) from None
-        diagnoses = [doctor.diagnose(w, f) for w, f in zip(plans, facts)]
+        diagnoses = [diagnosis.diagnose(w, f) for w, f in zip(plans, facts)]
         healthy = all(d.level == "ok" for d in diagnoses)
         if as_json:
-            report = doctor.as_json(loaded.name, aws.region, aws.region_source, endpoint, window_minutes, diagnoses, notes)
+            report = diagnosis.as_json(loaded.name, aws.region, aws.region_source, endpoint, window_minutes, diagnoses, notes)
             typer.echo(json.dumps(report, indent=2))
         else:
             render(Console(highlight=False), loaded.name, aws.region, aws.region_source, endpoint, window_minutes,
@@ -103,7 +104,7 @@ def register(app: typer.Typer) -> None:
         raise typer.Exit(EXIT_HEALTHY if healthy else EXIT_UNHEALTHY)
 
 
-def _inputs(plan: WorkloadPlan, d: doctor.Diagnosis) -> list[str]:
+def _inputs(plan: WorkloadPlan, d: diagnosis.Diagnosis) -> list[str]:
     """The facts every verdict is computed from, one line each, so a reader can redo the arithmetic."""
     f = d.facts
     q = f.queue
@@ -115,8 +116,8 @@ def _inputs(plan: WorkloadPlan, d: doctor.Diagnosis) -> list[str]:
         f"queue {q.name}: visible {num(q.visible)}, in flight {num(q.in_flight)}, delayed {num(q.delayed)}, "
         f"oldest {duration(c.oldest_age_seconds)}; retention {num(q.retention_seconds)} s, visibility "
         f"{num(q.visibility_timeout_seconds)} s, max receives {num(q.max_receive_count)}",
-        f"flow over {duration(c.flow.window_seconds)}: in {doctor.rate(c.flow.inflow_per_second)}, out "
-        f"{doctor.rate(c.flow.outflow_per_second)}; drain ETA "
+        f"flow over {duration(c.flow.window_seconds)}: in {diagnosis.rate(c.flow.inflow_per_second)}, out "
+        f"{diagnosis.rate(c.flow.outflow_per_second)}; drain ETA "
         f"{'never' if math.isinf(c.eta_seconds) else duration(c.eta_seconds)}",
         f"plan: {num(plan.per_task_messages_per_second)} msg/s per task (concurrency {plan.concurrency_per_task}), "
         f"objective {duration(plan.max_age_seconds)}, capacity {plan.min_capacity}-{plan.max_capacity}, target "
@@ -140,7 +141,7 @@ def _inputs(plan: WorkloadPlan, d: doctor.Diagnosis) -> list[str]:
 
 
 def render(console: Console, stack: str, region: str | None, region_source: str, endpoint: str,
-           window_minutes: int, plans: list[WorkloadPlan], diagnoses: list[doctor.Diagnosis], notes: list[str]) -> None:
+           window_minutes: int, plans: list[WorkloadPlan], diagnoses: list[diagnosis.Diagnosis], notes: list[str]) -> None:
     console.print(f"[bold]qcap doctor {stack}[/]: region {region} ({region_source}), endpoint {endpoint}, "
                   f"window {window_minutes} min")
     for plan, d in zip(plans, diagnoses):

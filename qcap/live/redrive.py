@@ -16,7 +16,8 @@ from botocore.exceptions import ClientError
 from capacity import limits
 from capacity.plan import WorkloadPlan, num
 from qcap.live.aws import AwsError, error_code
-from qcap.live.doctor import QUEUE_MISSING_CODES, queue_name
+from qcap.live.doctor import queue_name
+from qcap.live.facts import QUEUE_MISSING_CODES
 
 
 @dataclass(frozen=True)

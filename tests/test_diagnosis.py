@@ -1,0 +1,71 @@
+"""The doctor's verdicts from plain facts and a plan: no AWS, no moto."""
+
+from __future__ import annotations
+
+import pytest
+
+from capacity.plan import plan
+from capacity.profile import parse_profile
+from qcap.live import diagnosis
+from qcap.live.facts import History, QueueFacts, ScalingFacts, ServiceFacts, WorkloadFacts
+
+START, END = 0.0, 3600.0
+
+
+def flat(per_minute: float, minutes: int = 60) -> tuple[tuple[float, float], ...]:
+    return tuple((START + 60 * m, per_minute) for m in range(minutes))
+
+
+PROFILE = {
+    "environment": "dev",
+    "workloads": [{
+        "name": "orders", "broker": "sqs",
+        "traffic": {"messages_per_day": 86_400, "peak_to_average": 2, "message_bytes": 1000},
+        "consumer": {"processing_seconds": 1.0, "concurrency_per_task": 2, "image": "x"},
+        "objective": {"max_age_seconds": 600},
+    }],
+}
+
+
+@pytest.fixture
+def orders():
+    return plan(parse_profile(PROFILE)).workloads[0]
+
+
+def live_facts(w, **changes) -> WorkloadFacts:
+    queue = QueueFacts(
+        url="https://sqs/q", name="qcap-s-orders", arn="arn:aws:sqs:eu-west-1:1:qcap-s-orders",
+        visible=changes.pop("visible", 0), in_flight=0, delayed=0,
+        retention_seconds=changes.pop("retention_seconds", w.retention_seconds),
+        visibility_timeout_seconds=changes.pop("visibility_timeout_seconds", w.visibility_timeout_seconds),
+        max_message_bytes=w.max_message_bytes, dlq_arn="arn:aws:sqs:eu-west-1:1:qcap-s-orders-dlq",
+        max_receive_count=w.max_receive_count,
+    )
+    history = History(START, END, sent=flat(60), deleted=flat(60), oldest_age=((START, 5.0),))
+    return WorkloadFacts(
+        "orders", queue.name, queue, "qcap-s-orders-dlq", 0, history,
+        ServiceFacts("qcap-s", "orders", True, running=1, desired=1),
+        ScalingFacts("service/qcap-s/orders", True, w.min_capacity, w.max_capacity, "p",
+                            w.target_backlog_per_task),
+    )
+
+
+def test_diagnose_is_all_ok_when_live_matches_the_plan(orders):
+    d = diagnosis.diagnose(orders, live_facts(orders))
+    assert d.level == "ok"
+    assert {c.name for c in d.checks} >= {"flow", "age of oldest", "drain", "expiry risk", "service", "tasks needed",
+                                           "dead-letter queue", "drift: retention_seconds", "drift: min_capacity"}
+
+
+def test_diagnose_marks_drift_critical_only_on_the_unsafe_side(orders):
+    shorter = diagnosis.diagnose(orders, live_facts(orders, visibility_timeout_seconds=orders.visibility_timeout_seconds - 1))
+    longer = diagnosis.diagnose(orders, live_facts(orders, visibility_timeout_seconds=orders.visibility_timeout_seconds + 60))
+    levels = [{c.name: c.level for c in d.checks}["drift: visibility_timeout_seconds"] for d in (shorter, longer)]
+    assert levels == ["critical", "warn"]
+
+
+def test_diagnose_reports_only_the_missing_queue_when_there_is_none(orders):
+    missing = WorkloadFacts("orders", "qcap-s-orders", None, None, None, History(START, END), None, None)
+    d = diagnosis.diagnose(orders, missing)
+    assert [(c.name, c.level) for c in d.checks] == [("queue", "critical")]
+    assert d.computed is None
