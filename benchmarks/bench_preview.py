@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BARE_RUN = """
 import sys
 from qcap.commands.stack_loading import load_stack
-from qcap.commands.preview import program_config, run_stack_program
+from qcap.offline.preview import program_config, run_stack_program
 loaded = load_stack(sys.argv[1])
 overrides, _ = program_config(loaded)
 run = run_stack_program(loaded.name, overrides, None)

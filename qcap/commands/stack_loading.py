@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from capacity.plan import Plan, plan
-from capacity.profile import Profile, ProfileError, load_profile, resolve_stack
+from capacity import stacks
+from capacity.profile import ProfileError
+from capacity.stacks import LoadedStack
 
 EXIT_BAD_INPUT = 2
 
@@ -18,25 +16,13 @@ EXIT_BAD_INPUT = 2
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-@dataclass(frozen=True)
-class LoadedStack:
-    """A stack's profile file, the validated profile and its plan."""
-
-    name: str
-    path: Path
-    profile: Profile
-    plan: Plan
-
-
 def load_stack(stack: str) -> LoadedStack:
     """Load and plan STACK (a name under stacks/ or a path); exit 2 with readable messages if it is bad."""
-    path = resolve_stack(stack)
     try:
-        profile = load_profile(path)
+        return stacks.load_stack(stack)
     except ProfileError as exc:
         report_profile_error(exc)
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    return LoadedStack(name=path.stem, path=path, profile=profile, plan=plan(profile))
 
 
 def report_profile_error(exc: ProfileError) -> None:

@@ -1,0 +1,151 @@
+"""Preview a stack offline: run its Pulumi program under mocks and the real policy pack over gRPC.
+
+The offline counterpart of `pulumi preview --policy-pack policies`: the pack starts first (as
+its own process, exactly as the CLI starts it) while the program runs under the SDK's mock
+monitor; then every registration goes through Analyze and the whole stack through
+AnalyzeStack. `qcap preview` (qcap.commands.preview) renders what this returns.
+"""
+
+from __future__ import annotations
+
+import runpy
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from capacity.profile import STACKS_DIR
+from capacity.stacks import LoadedStack
+from qcap.offline.analyzer_client import (
+    Analysis,
+    AnalyzerResource,
+    PolicyConfigError,
+    PolicyPackError,
+    PolicyPackProcess,
+    run_analysis,
+)
+from qcap.offline.mock_engine import ProgramRun, project_name, run_function, run_program, stack_config
+
+# Stack config `qcap preview` fills in when Pulumi.<stack>.yaml lacks it: offline, network ids
+# and accounts only need to exist, never to be real. Listed in the output when used.
+OFFLINE_PLACEHOLDER_CONFIG: dict[str, Any] = {
+    "aws:region": "us-east-1",
+    "qcap:subnetIds": ["subnet-0offline000000000a", "subnet-0offline000000000b"],
+    "qcap:securityGroupIds": ["sg-0offline000000000a"],
+    "qcap:vpcId": "vpc-0offline000000000a",
+    "qcap:cloudflareAccountId": "0" * 32,
+}
+# Which placeholders each broker's components read.
+AWS_PLACEHOLDER_KEYS = ("aws:region", "qcap:subnetIds", "qcap:securityGroupIds")
+PLACEHOLDER_KEYS_BY_BROKER: dict[str, tuple[str, ...]] = {
+    "sqs": AWS_PLACEHOLDER_KEYS,
+    "sqs-fifo": AWS_PLACEHOLDER_KEYS,
+    "redis": (*AWS_PLACEHOLDER_KEYS, "qcap:vpcId"),
+    "cloudflare": ("qcap:cloudflareAccountId",),
+}
+
+
+# --- inputs ----------------------------------------------------------------------------
+
+
+def program_config(loaded: LoadedStack) -> tuple[dict[str, Any], list[str]]:
+    """Config overrides for the run: the profile path when it is not stacks/<stack>.yaml, and placeholders."""
+    overrides: dict[str, Any] = {}
+    if loaded.path.resolve() != (STACKS_DIR / f"{loaded.name}.yaml").resolve():
+        overrides["qcap:profile"] = str(loaded.path.resolve())
+    present, secure = stack_config(loaded.name)
+    needed = {k for w in loaded.plan.workloads for k in PLACEHOLDER_KEYS_BY_BROKER.get(w.broker, ())}
+    placeholders = [k for k in OFFLINE_PLACEHOLDER_CONFIG if k in needed and k not in present and k not in secure]
+    overrides.update({k: OFFLINE_PLACEHOLDER_CONFIG[k] for k in placeholders})
+    return overrides, placeholders
+
+
+def run_stack_program(name: str, overrides: dict[str, Any], program: Path | None) -> ProgramRun:
+    """Run the project's __main__.py for the stack, or another Pulumi program file with the same config."""
+    if program is None:
+        return run_program(name, config=overrides)
+    values, secure = stack_config(name)
+    values.update(overrides)
+
+    def body() -> None:  # returns None: run_function would export a returned dict (runpy's globals)
+        runpy.run_path(str(program), run_name="__main__")
+
+    return run_function(body, stack=name, config=values, secret_keys=[k for k in secure if k in values])
+
+
+def to_analyzer_resources(run: ProgramRun) -> list[AnalyzerResource]:
+    """The registrations of a run as the Analyzer receives them (inputs, outputs, parent, options)."""
+    return [
+        AnalyzerResource(
+            urn=r.urn, type=r.type, name=r.name, inputs=r.inputs, outputs=r.outputs, parent=r.parent,
+            dependencies=r.dependencies, property_dependencies=r.property_dependencies,
+            protect=r.protect, ignore_changes=r.ignore_changes,
+        )
+        for r in run.registrations
+    ]
+
+
+class PreviewError(Exception):
+    """The preview could not run: the program failed, or the pack or its config cannot be used."""
+
+
+@dataclass
+class Preview:
+    """A program run, the pack's analysis of it, the placeholders used and where the time went."""
+
+    run: ProgramRun
+    analysis: Analysis
+    placeholders: list[str]
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def blocked(self) -> bool:
+        return bool(self.analysis.mandatory)
+
+
+def preview(loaded: LoadedStack, program: Path | None = None, policy_config: dict[str, Any] | None = None,
+            policy_config_source: str = "policy config") -> Preview:
+    """Run the stack's program (or another program file) and the policy pack, in parallel as the CLI does."""
+    started = time.perf_counter()
+    overrides, placeholders = program_config(loaded)
+    present, _ = stack_config(loaded.name)
+    timings: dict[str, float] = {}
+    with PolicyPackProcess(stack=loaded.name, project=project_name(), config={**present, **overrides}) as pack:
+        clock = time.perf_counter()
+        run = run_stack_program(loaded.name, overrides, program)
+        timings["program"] = time.perf_counter() - clock
+        if not run.ok:
+            raise PreviewError(f"the program for stack {loaded.name!r} failed:\n{run.error}")
+        try:
+            analysis = run_analysis(pack, to_analyzer_resources(run), policy_config, config_source=policy_config_source)
+        except (PolicyConfigError, PolicyPackError) as exc:
+            raise PreviewError(str(exc)) from None
+    timings["pack_start"] = analysis.timings_seconds["pack_start"]
+    timings["policy_wait_after_program"] = analysis.timings_seconds["pack_ready"]
+    timings["analysis"] = sum(analysis.timings_seconds[k] for k in ("configure", "analyze", "analyze_stack"))
+    timings["total"] = time.perf_counter() - started
+    return Preview(run, analysis, placeholders, timings)
+
+
+def as_json(loaded: LoadedStack, run: ProgramRun, analysis: Analysis, placeholders: list[str],
+            timings: dict[str, float], exit_code: int) -> dict[str, Any]:
+    names = {r.urn: r for r in run.registrations}
+    return {
+        "stack": loaded.name,
+        "profile": str(loaded.path),
+        "exit_code": exit_code,
+        "plan": loaded.plan.as_json(),
+        "offline_placeholders": placeholders,
+        "policy_pack": {"name": analysis.pack_name, "version": analysis.pack_version,
+                        "policies": len(analysis.policies)},
+        "resources": [{"urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent, "protect": r.protect,
+                       "ignore_changes": list(r.ignore_changes)} for r in run.registrations],
+        "violations": [
+            {"policy": d.policy, "level": d.level, "urn": d.urn,
+             "resource": names[d.urn].name if d.urn in names else None,
+             "type": names[d.urn].type if d.urn in names else None,
+             "message": d.message, "remediation": d.remediation}
+            for d in analysis.diagnostics
+        ],
+        "timings_seconds": {k: round(v, 4) for k, v in timings.items()},
+    }
