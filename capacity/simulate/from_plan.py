@@ -1,0 +1,82 @@
+"""Simulation inputs from a plan: the queue model, the plan's fleet and the fleets it is compared with."""
+
+from __future__ import annotations
+
+import math
+
+from capacity import limits
+from capacity.plan import WorkloadPlan
+from capacity.pricing import cloudflare_usd_per_message, task_usd_per_hour
+from capacity.profile import Sink
+from capacity.simulate.model import CdkDefaultFleet, CloudflareFleet, Fleet, QueueModel, ScheduledFleet, StaticFleet, TargetTrackingFleet
+
+
+def sink_messages_per_second(sink: Sink | None, plan: WorkloadPlan, share: float = 1.0) -> float | None:
+    """The messages per second the sink accepts from this queue (its share of it), or None when uncapped."""
+    if sink is None:
+        return None
+    caps: list[float] = []
+    if sink.requests_per_second is not None:
+        per_request = sink.messages_per_request
+        if sink.max_request_bytes is not None:
+            per_request = min(per_request, max(1, sink.max_request_bytes // plan.message_bytes))
+        if plan.batch_size:
+            per_request = min(per_request, plan.batch_size)
+            caps.append(sink.requests_per_second * plan.batch_size / math.ceil(plan.batch_size / per_request))
+        else:
+            caps.append(sink.requests_per_second * per_request)
+    if sink.bytes_per_second is not None:
+        caps.append(sink.bytes_per_second / plan.message_bytes)
+    if sink.max_connections is not None and not plan.batch_size:
+        slots = sink.max_connections / sink.connections_per_slot
+        caps.append(slots / plan.processing_seconds)
+    return min(caps) * share if caps else None
+
+
+def model_from_plan(plan: WorkloadPlan, sink: Sink | None = None, share: float = 1.0) -> QueueModel:
+    """The queue model of one WorkloadPlan; share is this queue's part of a sink its group shares."""
+    cloudflare = plan.broker == "cloudflare"
+    return QueueModel(
+        name=plan.name,
+        processing_seconds=plan.processing_seconds,
+        concurrency_per_task=plan.batch_size if cloudflare and plan.batch_size else plan.concurrency_per_task,
+        max_age_seconds=plan.max_age_seconds,
+        sink_messages_per_second=None if plan.mode == "scheduled" else sink_messages_per_second(sink, plan, share),
+        task_usd_per_hour=0.0 if cloudflare else task_usd_per_hour(plan.task_cpu, plan.task_memory_mib, plan.architecture),
+        usd_per_message=cloudflare_usd_per_message(plan.message_bytes) if cloudflare else 0.0,
+    )
+
+
+def plan_fleet(
+    plan: WorkloadPlan, min_capacity: int | None = None, target_backlog_per_task: float | None = None
+) -> Fleet:
+    """The fleet the plan provisions; min_capacity and target override the plan's (for tuning)."""
+    if plan.broker == "cloudflare":
+        return CloudflareFleet(
+            shards=plan.shards or 1,
+            batch_size=plan.batch_size or 1,
+            max_wait_seconds=(plan.max_wait_time_ms or 0) / 1000,
+            max_concurrency=plan.max_concurrency or 1,
+        )
+    if plan.mode == "scheduled":
+        return ScheduledFleet(interval_seconds=plan.interval_seconds or 0, batch_limit=plan.batch_limit or 0)
+    target = target_backlog_per_task if target_backlog_per_task is not None else plan.target_backlog_per_task
+    return TargetTrackingFleet(
+        min_capacity=plan.min_capacity if min_capacity is None else min_capacity,
+        max_capacity=plan.max_capacity,
+        target_backlog_per_task=target if target is not None else plan.concurrency_per_task,
+        scale_out_cooldown_seconds=plan.scale_out_cooldown_seconds or limits.PLANNED_SCALE_OUT_COOLDOWN_SECONDS,
+        scale_in_cooldown_seconds=plan.scale_in_cooldown_seconds or limits.PLANNED_SCALE_IN_COOLDOWN_SECONDS,
+    )
+
+
+def comparison_fleets(plan: WorkloadPlan) -> list[Fleet]:
+    """The plan's fleet and, for autoscaled services, a static fleet at max capacity and CDK's default scaling."""
+    own = plan_fleet(plan)
+    if not isinstance(own, TargetTrackingFleet):
+        return [own]
+    return [
+        own,
+        StaticFleet(tasks=plan.max_capacity, label=f"static {plan.max_capacity} tasks"),
+        CdkDefaultFleet(min_capacity=max(plan.min_capacity, 1), max_capacity=plan.max_capacity),
+    ]
