@@ -421,7 +421,7 @@ def _describe(error: dict) -> str:
     ctx = error.get("ctx") or {}
     given = error.get("input")
     if kind == "extra_forbidden":
-        return "unknown key (check the spelling; see the README's profile format)"
+        return "unknown key (check the spelling; see docs/profile.md)"
     if kind == "missing":
         return "required field is missing"
     if kind == "value_error":

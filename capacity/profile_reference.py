@@ -1,6 +1,6 @@
 """The profile format as a Markdown table, generated from the models' field docstrings.
 
-`python -m capacity.profile_reference` prints the table the README carries; a test keeps the
+`python -m capacity.profile_reference` prints the table docs/profile.md carries; a test keeps the
 two in step, so the documentation cannot drift from the validation.
 """
 

@@ -62,7 +62,7 @@ def test_out_of_range_value_says_what_is_allowed():
 
 def test_unknown_key_is_an_error_to_catch_typos():
     assert problems_of(profile_data(consumer__procesing_seconds=1.0)) == [
-        "workloads[0].consumer.procesing_seconds: unknown key (check the spelling; see the README's profile format)"
+        "workloads[0].consumer.procesing_seconds: unknown key (check the spelling; see docs/profile.md)"
     ]
 
 

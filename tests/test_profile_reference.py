@@ -1,11 +1,11 @@
-"""The README's profile table is the one generated from the models."""
+"""docs/profile.md carries the profile table generated from the models."""
 
 from pathlib import Path
 
 from capacity.profile import Consumer, Traffic
 from capacity.profile_reference import markdown, rows
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+PROFILE_DOC = Path(__file__).resolve().parent.parent / "docs" / "profile.md"
 
 
 def test_every_profile_field_is_listed_with_its_default():
@@ -15,5 +15,5 @@ def test_every_profile_field_is_listed_with_its_default():
     assert len(table) >= len(Traffic.model_fields) + len(Consumer.model_fields)
 
 
-def test_readme_carries_the_generated_profile_table():
-    assert markdown() in README.read_text(), "regenerate with: python -m capacity.profile_reference"
+def test_the_profile_page_carries_the_generated_profile_table():
+    assert markdown() in PROFILE_DOC.read_text(), "regenerate with: python -m capacity.profile_reference"

@@ -103,7 +103,7 @@ def plan_service(profile: Profile, w: Workload, lane: Lane, d: Derivation) -> di
             "scale-in interrupts work",
             f"a batch can take {duration(worst_batch)}, longer than Fargate's {limits.FARGATE_MAX_STOP_TIMEOUT_SECONDS} s "
             "stop timeout: scale-in can stop a task mid-batch",
-            "have the worker set ECS task scale-in protection while busy (see the README)",
+            "have the worker hold ECS task scale-in protection while busy (docs/workers.md)",
         )
 
     # Drain time at max capacity, against the retention bound.
