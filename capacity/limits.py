@@ -150,7 +150,10 @@ CLOUDFLARE_DEFAULT_RETENTION_SECONDS = 345_600
 CLOUDFLARE_MAX_RETENTION_SECONDS = 1_209_600
 CLOUDFLARE_MAX_BACKLOG_BYTES = 25_000_000_000
 CLOUDFLARE_MAX_RETRIES = 100
-CLOUDFLARE_MAX_DELIVERY_DELAY_SECONDS = 86_400
+# Cloudflare Queues limits page (https://developers.cloudflare.com/queues/platform/limits/),
+# "Maximum delay for a message (delivery delay or retry delay)": 12 hours. It was 24 h here,
+# which let the retry-delay guard accept values the API refuses.
+CLOUDFLARE_MAX_DELIVERY_DELAY_SECONDS = 43_200
 # Queues pricing: one operation per 64 KB written, read or deleted (about 3 per
 # message); $0.40 per million operations after 1 million a month.
 CLOUDFLARE_OPERATIONS_PER_MESSAGE = 3
