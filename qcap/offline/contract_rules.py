@@ -61,7 +61,7 @@ def _range(c: Checker, where: tuple[str, str], field: str, value: Any, low: floa
     if value is None:
         return
     number = float(value)
-    c.check(low <= number <= high, where, field, f"{low:g}-{high:g}", source, f"{value} is outside {low:g}-{high:g}")
+    c.check(low <= number <= high, where, field, f"{low:g}-{high:g}", source, f"{number:g} is outside {low:g}-{high:g}")
 
 
 # --- CloudWatch alarms and metric math ------------------------------------------------------
