@@ -45,6 +45,7 @@ from qcap.mock_engine import (
     run_program,
     stack_config,
 )
+from qcap.offline.contract import ContractReport, check_contract
 
 EXIT_BLOCKED = 1
 # Stack config `qcap preview` fills in when Pulumi.<stack>.yaml lacks it: offline, network ids
@@ -164,6 +165,20 @@ def render_violations(console: Console, analysis: Analysis, names: dict[str, Reg
                 console.print(f"    [dim]fix:[/] {escape(d.remediation)}", highlight=False)
 
 
+def render_contract(console: Console, contract: ContractReport) -> None:
+    """Contract violations as errors (resource, field, limit, source), then the count of checks."""
+    if contract.violations:
+        count = len(contract.violations)
+        console.print(f"\n[bold red]{count} contract violation{'s' if count != 1 else ''}[/]: "
+                      "AWS or Cloudflare would refuse these")
+        for v in contract.violations:
+            console.print(f"  [bold red]{escape(v.layer)}[/] {escape(v.resource)} ({escape(v.type)}) "
+                          f"{escape(v.field)}", highlight=False)
+            console.print(f"    {escape(v.message)}", highlight=False)
+            console.print(f"    [dim]limit:[/] {escape(v.limit)} [dim]source:[/] {escape(v.source)}", highlight=False)
+    console.print(f"\n{escape(contract.summary())}")
+
+
 def as_json(loaded: LoadedStack, run: ProgramRun, analysis: Analysis, placeholders: list[str],
             timings: dict[str, float], exit_code: int) -> dict[str, Any]:
     names = {r.urn: r for r in run.registrations}
@@ -253,6 +268,8 @@ def preview_command(
         timings["program"] = time.perf_counter() - clock
         if not run.ok:
             raise _fail(err, f"the program for stack {loaded.name!r} failed:\n{run.error}")
+        contract = check_contract(run.registrations)
+        timings["contract"] = contract.seconds
         try:
             analysis = run_analysis(pack, to_analyzer_resources(run), given_policy_config,
                                     config_source=str(policy_config or "policy config"))
@@ -264,10 +281,12 @@ def preview_command(
     timings["policy_wait_after_program"] = analysis.timings_seconds["pack_ready"]
     timings["analysis"] = sum(analysis.timings_seconds[k] for k in ("configure", "analyze", "analyze_stack"))
     timings["total"] = time.perf_counter() - started
-    exit_code = EXIT_BLOCKED if analysis.mandatory else 0
+    exit_code = EXIT_BLOCKED if analysis.mandatory or contract.violations else 0
 
     if json_output:
-        typer.echo(json.dumps(as_json(loaded, run, analysis, placeholders, timings, exit_code), indent=2))
+        report = as_json(loaded, run, analysis, placeholders, timings, exit_code)
+        report["contract"] = contract.as_dict()
+        typer.echo(json.dumps(report, indent=2))
         raise typer.Exit(exit_code)
 
     render_plan_summary(console, loaded.name, loaded.plan)
@@ -277,7 +296,8 @@ def preview_command(
     console.print(f"\n[bold]resources[/] ({len(run.resources)}):")
     render_tree(console, run, analysis.diagnostics)
     render_violations(console, analysis, {r.urn: r for r in run.registrations})
-    verdict = ("[bold red]BLOCKED[/]: fix the mandatory violations above" if exit_code
+    render_contract(console, contract)
+    verdict = ("[bold red]BLOCKED[/]: fix the mandatory and contract violations above" if exit_code
                else "[green]passed[/]: no mandatory violation")
     console.print(
         f"\npolicy pack {escape(analysis.pack_name)} {escape(analysis.pack_version)}: {len(analysis.policies)} "
@@ -285,7 +305,7 @@ def preview_command(
     )
     console.print(
         f"[dim]time: program {timings['program']:.2f} s, pack start {timings['pack_start']:.2f} s (in parallel), "
-        f"analysis {timings['analysis']:.2f} s, total {timings['total']:.2f} s[/]"
+        f"analysis {timings['analysis']:.2f} s, contract {timings['contract']:.2f} s, total {timings['total']:.2f} s[/]"
     )
     raise typer.Exit(exit_code)
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Any, Iterable
 
 from qcap.offline.contract_base import Resource, Violation
 from qcap.offline.contract_botocore import check_calls
@@ -53,6 +53,16 @@ class ContractReport:
     @property
     def ok(self) -> bool:
         return not self.violations
+
+    def as_dict(self) -> dict[str, Any]:
+        """The report for `qcap preview --json`."""
+        return {
+            "resources": self.resources, "api_calls": len(self.calls), "checks": self.checks,
+            "checks_by_layer": dict(self.checks_by_layer), "seconds": round(self.seconds, 4),
+            "untranslated_types": list(self.untranslated_types),
+            "violations": [{"layer": v.layer, "resource": v.resource, "type": v.type, "field": v.field,
+                            "limit": v.limit, "source": v.source, "message": v.message} for v in self.violations],
+        }
 
     def summary(self) -> str:
         layers = ", ".join(f"{layer} {count}" for layer, count in self.checks_by_layer.items())
