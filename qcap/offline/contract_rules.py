@@ -57,11 +57,17 @@ CF_QUEUE = "cloudflare:index/queue:Queue"
 CF_CONSUMER = "cloudflare:index/queueConsumer:QueueConsumer"
 
 
+def fmt(number: float) -> str:
+    """A number as a person writes it: 1209600, 0.5 (never 1.2096e+06)."""
+    return str(int(number)) if float(number).is_integer() else f"{number:g}"
+
+
 def _range(c: Checker, where: tuple[str, str], field: str, value: Any, low: float, high: float, source: str) -> None:
     if value is None:
         return
     number = float(value)
-    c.check(low <= number <= high, where, field, f"{low:g}-{high:g}", source, f"{number:g} is outside {low:g}-{high:g}")
+    allowed = f"{fmt(low)}-{fmt(high)}"
+    c.check(low <= number <= high, where, field, allowed, source, f"{fmt(number)} is outside {allowed}")
 
 
 # --- CloudWatch alarms and metric math ------------------------------------------------------
@@ -106,14 +112,14 @@ def check_alarm(c: Checker, call: ApiCall) -> None:
     for field, period in periods:
         if period is not None:
             c.check(period_ok(period), where, field, "10, 20, 30 or a multiple of 60 seconds", SRC_ALARM,
-                    f"a period of {period:g} s is not allowed")
+                    f"a period of {fmt(period)} s is not allowed")
     longest = max((v for _, v in periods if v is not None), default=None)
     evaluations = p.get("EvaluationPeriods")
     if longest is not None and evaluations is not None:
         cap = (limits.CLOUDWATCH_MAX_ALARM_WINDOW_SECONDS if longest < LONG_PERIOD_SECONDS
                else MAX_ALARM_WINDOW_LONG_PERIOD_SECONDS)
         c.check(longest * evaluations <= cap, where, "EvaluationPeriods", f"Period x EvaluationPeriods <= {cap} s",
-                SRC_ALARM, f"{longest:g} s x {evaluations} = {longest * evaluations:g} s")
+                SRC_ALARM, f"{fmt(longest)} s x {evaluations} = {fmt(longest * evaluations)} s")
     if p.get("DatapointsToAlarm") is not None and evaluations is not None:
         c.check(p["DatapointsToAlarm"] <= evaluations, where, "DatapointsToAlarm", "<= EvaluationPeriods", SRC_ALARM,
                 f"{p['DatapointsToAlarm']} datapoints of {evaluations} periods")
@@ -189,7 +195,7 @@ def check_queue(c: Checker, call: ApiCall, queues_by_arn: dict[str, ApiCall]) ->
     dlq_retention = _queue_number(dlq_attributes, "MessageRetentionPeriod") or limits.SQS_DEFAULT_RETENTION_SECONDS
     c.check(dlq_retention > source_retention, where, "Attributes.MessageRetentionPeriod",
             "the DLQ keeps messages longer than its source", SRC_SQS_DLQ + ", message retention",
-            f"DLQ {dlq_retention:g} s <= source {source_retention:g} s: a dead letter keeps its enqueue time")
+            f"DLQ {fmt(dlq_retention)} s <= source {fmt(source_retention)} s: a dead letter keeps its enqueue time")
 
 
 def check_log_retention(c: Checker, call: ApiCall) -> None:
