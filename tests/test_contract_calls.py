@@ -203,3 +203,23 @@ def test_moto_refuses_the_second_replication_group_when_two_partitions_share_an_
         replay(collided, config["aws:region"], config)
     assert refused.value.response["Error"]["Code"] == "ReplicationGroupAlreadyExists"
     assert refused.value.operation_name == "CreateReplicationGroup"
+
+
+def test_a_kms_key_with_rotation_and_its_alias_become_create_key_enable_key_rotation_and_create_alias():
+    key = registration("aws:kms/key:Key", "k", {"description": "qcap dev queues", "enableKeyRotation": True,
+                                                "deletionWindowInDays": 30.0, "tags": {"qcap:role": "queue"}},
+                       {"id": "1234abcd-12ab-34cd-56ef-1234567890ab"})
+    assert [(c.operation, c.params) for c in translate(key)] == [
+        ("CreateKey", {"Description": "qcap dev queues", "Tags": [{"TagKey": "qcap:role", "TagValue": "queue"}]}),
+        ("EnableKeyRotation", {"KeyId": "1234abcd-12ab-34cd-56ef-1234567890ab"})]
+    alias = registration("aws:kms/alias:Alias", "a", {"name": "alias/qcap-dev", "targetKeyId": "1234"})
+    assert [(c.operation, c.params) for c in translate(alias)] == [
+        ("CreateAlias", {"AliasName": "alias/qcap-dev", "TargetKeyId": "1234"})]
+
+
+def test_a_topic_policy_becomes_set_topic_attributes():
+    policy = registration("aws:sns/topicPolicy:TopicPolicy", "p", {"arn": "arn:aws:sns:us-east-1:123456789012:t",
+                                                                   "policy": "{}"})
+    (call,) = translate(policy)
+    assert (call.operation, call.params) == ("SetTopicAttributes", {"TopicArn": "arn:aws:sns:us-east-1:123456789012:t",
+                                                                    "AttributeName": "Policy", "AttributeValue": "{}"})

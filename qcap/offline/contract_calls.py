@@ -55,7 +55,7 @@ def attribute_text(value: Any) -> str:
 
 
 def _drop_none(params: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in params.items() if v is not None and v != {} }
+    return {k: v for k, v in params.items() if v is not None and v != {}}
 
 
 def tag_list(tags: dict[str, str] | None, key: str = "Key", value: str = "Value") -> list[dict[str, str]] | None:
@@ -148,7 +148,8 @@ def _metric_alarm(r: Resource) -> list:
 
 def _log_group(r: Resource) -> list:
     name, auto = _name(r)
-    calls = [("logs", "CreateLogGroup", _drop_none({"logGroupName": name, "tags": r.inputs.get("tags")}),
+    calls = [("logs", "CreateLogGroup", _drop_none({"logGroupName": name, "kmsKeyId": r.inputs.get("kmsKeyId"),
+                                                    "tags": r.inputs.get("tags")}),
               ("logGroupName",) if auto else ())]
     if r.inputs.get("retentionInDays") is not None:
         calls.append(("logs", "PutRetentionPolicy", {"logGroupName": name,
@@ -335,6 +336,7 @@ def _security_group(r: Resource) -> list:
 def _secret(r: Resource) -> list:
     name, auto = _name(r)
     return [("secretsmanager", "CreateSecret", _drop_none({"Name": name, "Description": r.inputs.get("description"),
+                                                           "KmsKeyId": r.inputs.get("kmsKeyId"),
                                                            "Tags": tag_list(r.inputs.get("tags"))}),
              ("Name",) if auto else ())]
 
@@ -384,6 +386,31 @@ def _subscription(r: Resource) -> list:
                                   "Endpoint": r.inputs.get("endpoint")}, ())]
 
 
+def _topic_policy(r: Resource) -> list:
+    return [("sns", "SetTopicAttributes", {"TopicArn": r.inputs.get("arn"), "AttributeName": "Policy",
+                                           "AttributeValue": r.inputs.get("policy")}, ())]
+
+
+def _kms_key(r: Resource) -> list:
+    i = r.inputs
+    calls = [("kms", "CreateKey", _drop_none({
+        "Description": i.get("description"), "KeyUsage": i.get("keyUsage"), "KeySpec": i.get("customerMasterKeySpec"),
+        "Policy": i.get("policy"), "BypassPolicyLockoutSafetyCheck": i.get("bypassPolicyLockoutSafetyCheck"),
+        "MultiRegion": i.get("multiRegion"), "CustomKeyStoreId": i.get("customKeyStoreId"),
+        "XksKeyId": i.get("xksKeyId"), "Tags": tag_list(i.get("tags"), "TagKey", "TagValue")}), ())]
+    if i.get("enableKeyRotation"):
+        calls.append(("kms", "EnableKeyRotation", _drop_none({
+            "KeyId": r.outputs.get("keyId") or r.outputs.get("id"),
+            "RotationPeriodInDays": i.get("rotationPeriodInDays")}), ()))
+    return calls
+
+
+def _kms_alias(r: Resource) -> list:
+    name, auto = _name(r)
+    return [("kms", "CreateAlias", {"AliasName": name, "TargetKeyId": r.inputs.get("targetKeyId")},
+             ("AliasName",) if auto else ())]
+
+
 TRANSLATORS: dict[str, Callable[[Resource], list]] = {
     "aws:sqs/queue:Queue": _sqs_queue,
     "aws:sqs/queuePolicy:QueuePolicy": _sqs_queue_attribute("Policy", "policy"),
@@ -409,6 +436,9 @@ TRANSLATORS: dict[str, Callable[[Resource], list]] = {
     "aws:scheduler/schedule:Schedule": _schedule,
     "aws:sns/topic:Topic": _topic,
     "aws:sns/topicSubscription:TopicSubscription": _subscription,
+    "aws:sns/topicPolicy:TopicPolicy": _topic_policy,
+    "aws:kms/key:Key": _kms_key,
+    "aws:kms/alias:Alias": _kms_alias,
 }
 
 
