@@ -150,7 +150,10 @@ CLOUDFLARE_DEFAULT_RETENTION_SECONDS = 345_600
 CLOUDFLARE_MAX_RETENTION_SECONDS = 1_209_600
 CLOUDFLARE_MAX_BACKLOG_BYTES = 25_000_000_000
 CLOUDFLARE_MAX_RETRIES = 100
-CLOUDFLARE_MAX_DELIVERY_DELAY_SECONDS = 86_400
+# Cloudflare Queues limits page (https://developers.cloudflare.com/queues/platform/limits/),
+# "Maximum delay for a message (delivery delay or retry delay)": 12 hours. It was 24 h here,
+# which let the retry-delay guard accept values the API refuses.
+CLOUDFLARE_MAX_DELIVERY_DELAY_SECONDS = 43_200
 # Queues pricing: one operation per 64 KB written, read or deleted (about 3 per
 # message); $0.40 per million operations after 1 million a month.
 CLOUDFLARE_OPERATIONS_PER_MESSAGE = 3
@@ -165,6 +168,28 @@ TINYBIRD_EVENTS_BYTES_PER_SECOND = 20_000_000
 TINYBIRD_EVENTS_MAX_REQUEST_BYTES = 10_000_000
 WHATSAPP_CLOUD_API_MESSAGES_PER_SECOND = 1_000
 SUPABASE_FREE_MAX_CONNECTIONS = 60
+
+# --- Physical names (issue 14) --------------------------------------------------------
+
+# IAM CreateRole: RoleName 1-64 characters (IAM quotas, "Role name"; botocore roleNameType max 64).
+IAM_ROLE_NAME_MAX_CHARS = 64
+# ElastiCache CreateReplicationGroup: ReplicationGroupId 1-40 characters, a letter first,
+# no trailing hyphen and no two hyphens in a row (ElastiCache API reference).
+ELASTICACHE_REPLICATION_GROUP_ID_MAX_CHARS = 40
+# EventBridge Scheduler CreateSchedule: Name 1-64 characters, [0-9a-zA-Z-_.]+ (Scheduler API reference).
+SCHEDULER_SCHEDULE_NAME_MAX_CHARS = 64
+# SQS CreateQueue: QueueName up to 80 characters, ".fifo" included (SQS API reference).
+SQS_QUEUE_NAME_MAX_CHARS = 80
+# CloudWatch PutMetricAlarm: AlarmName 1-255 characters (CloudWatch API reference).
+CLOUDWATCH_ALARM_NAME_MAX_CHARS = 255
+# CloudWatch Logs CreateLogGroup: logGroupName 1-512 characters (CloudWatch Logs API reference).
+LOG_GROUP_NAME_MAX_CHARS = 512
+# Pulumi autonaming: a resource without an explicit name gets "<logical name>-" plus 7 random
+# hex characters (Pulumi docs, "Resource names: autonaming"), 8 characters in all.
+PULUMI_AUTONAME_SUFFIX_CHARS = 8
+# A name cut to fit its limit ends in "-" and this many hex characters of the SHA-256 of the
+# full name, so two names that differ only after the cut stay distinct. Our choice.
+NAME_HASH_CHARS = 6
 
 # --- Planning policy (our choices, not vendor limits; each says why) ------------------
 

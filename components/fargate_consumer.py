@@ -26,6 +26,7 @@ from components.queue_alarms import (
     SQS_NAMESPACE,
     redis_dimensions,
 )
+from components.names import fit_name
 from components.tags import Role, stack_tags, workload_tags
 
 CONTAINER_NAME = "consumer"
@@ -133,6 +134,16 @@ def log_group_name(stack: str, plan: WorkloadPlan) -> str:
     return f"/qcap/{stack}/{plan.name}"
 
 
+def role_name(stack: str, plan: WorkloadPlan, purpose: str) -> str:
+    """qcap-<stack>-<workload>-<purpose>, fitted to IAM's 64 characters.
+
+    Named explicitly: Pulumi's autoname (`<logical name>-` + 7 hex) of `<lane>-execution-role`
+    passed 64 for lanes over 41 characters (issue 14), and IAM names are per account, so the
+    stack is in the name.
+    """
+    return fit_name(f"qcap-{stack}-{plan.name}", limits.IAM_ROLE_NAME_MAX_CHARS, suffix=f"-{purpose}")
+
+
 def task_family(stack: str, plan: WorkloadPlan) -> str:
     return f"qcap-{stack}-{plan.name}"
 
@@ -177,6 +188,7 @@ def create_consumer_task(owner: pulumi.Resource, name: str, spec: TaskSpec) -> C
     )
     execution_role = aws.iam.Role(
         f"{name}-execution-role",
+        name=role_name(stack, plan, "execution"),
         assume_role_policy=assume_role_policy(ECS_TASKS_PRINCIPAL),
         description=f"qcap {stack}/{plan.name}: pulls the image, writes logs, reads the task's secrets",
         tags=tags("role"),
@@ -209,6 +221,7 @@ def create_consumer_task(owner: pulumi.Resource, name: str, spec: TaskSpec) -> C
         )
     task_role = aws.iam.Role(
         f"{name}-task-role",
+        name=role_name(stack, plan, "task"),
         assume_role_policy=assume_role_policy(ECS_TASKS_PRINCIPAL),
         description=f"qcap {stack}/{plan.name}: what the consumer code may do, and nothing more",
         tags=tags("role"),

@@ -17,6 +17,7 @@ import pulumi_aws as aws
 
 from capacity import limits
 from capacity.plan import WorkloadPlan
+from components.names import fit_name
 from components.tags import workload_tags
 
 REDIS_PORT = 6379
@@ -25,8 +26,6 @@ REDIS_ENGINE_VERSION = "7.1"
 REDIS_PARAMETER_FAMILY = "redis7"
 # A queue must never lose items to eviction: writes fail instead, and the alarm says so.
 MAXMEMORY_POLICY = "noeviction"
-# ElastiCache: a replication group id has at most 40 characters.
-ELASTICACHE_MAX_GROUP_ID_CHARS = 40
 ELASTICACHE_NAMESPACE = "AWS/ElastiCache"
 # Daily snapshots kept: a week in prod, one day elsewhere. Our choice.
 SNAPSHOT_RETENTION_DAYS_PROD = 7
@@ -38,8 +37,11 @@ CACHE_ALARM_MINUTES = 5
 
 
 def replication_group_id(stack: str, plan: WorkloadPlan) -> str:
-    """qcap-<stack>-<workload>, cut to ElastiCache's 40 characters (never ending in a hyphen)."""
-    return f"qcap-{stack}-{plan.name}"[:ELASTICACHE_MAX_GROUP_ID_CHARS].rstrip("-")
+    """qcap-<stack>-<workload>, fitted to ElastiCache's 40 characters: cut, then a hash of the full name.
+
+    A bare cut dropped the lane suffix, so two partitions got one id (issue 14).
+    """
+    return fit_name(f"qcap-{stack}-{plan.name}", limits.ELASTICACHE_REPLICATION_GROUP_ID_MAX_CHARS)
 
 
 def member_cluster_ids(group_id: str, nodes: int) -> list[str]:

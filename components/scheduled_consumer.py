@@ -14,6 +14,7 @@ from typing import Mapping, Sequence
 import pulumi
 import pulumi_aws as aws
 
+from capacity import limits
 from capacity.plan import WorkloadPlan
 from components.fargate_consumer import (
     ClusterRef,
@@ -21,8 +22,10 @@ from components.fargate_consumer import (
     check_fargate_size,
     create_cluster,
     create_consumer_task,
+    role_name,
     sqs_consumer_statement,
 )
+from components.names import fit_name
 from components.tags import workload_tags
 
 SCHEDULER_PRINCIPAL = "scheduler.amazonaws.com"
@@ -33,6 +36,11 @@ TASKS_PER_RUN = 1
 # one is due (maximum event age = the interval), so runs never pile up. Our choice.
 SCHEDULE_RETRY_ATTEMPTS = 2
 SQS_BROKERS = ("sqs", "sqs-fifo")
+
+
+def schedule_name(stack: str, plan: WorkloadPlan) -> str:
+    """qcap-<stack>-<workload>, fitted to EventBridge Scheduler's 64 characters (issue 14)."""
+    return fit_name(f"qcap-{stack}-{plan.name}", limits.SCHEDULER_SCHEDULE_NAME_MAX_CHARS)
 
 
 def rate_expression(interval_seconds: int) -> str:
@@ -119,6 +127,7 @@ class ScheduledConsumer(pulumi.ComponentResource):
 
         role = aws.iam.Role(
             f"{name}-schedule-role",
+            name=role_name(args.stack, plan, "schedule"),
             assume_role_policy=json.dumps(
                 {
                     "Version": "2012-10-17",
@@ -159,7 +168,7 @@ class ScheduledConsumer(pulumi.ComponentResource):
         )
         schedule = aws.scheduler.Schedule(
             f"{name}-schedule",
-            name=f"qcap-{args.stack}-{plan.name}",
+            name=schedule_name(args.stack, plan),
             description=(
                 f"{plan.name}: a run every {plan.interval_seconds} s takes up to {plan.batch_limit} messages "
                 f"with concurrency {plan.max_concurrency}"

@@ -13,21 +13,25 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from capacity import limits
 from capacity.plan import WorkloadPlan
+from components.names import fit_name
 from components.tags import workload_tags
 
 SQS_BROKERS = ("sqs", "sqs-fifo")
 FIFO_BROKER = "sqs-fifo"
 FIFO_SUFFIX = ".fifo"
-# SQS CreateQueue: a queue name has at most 80 characters (including ".fifo").
-SQS_MAX_QUEUE_NAME_CHARS = 80
 SQS_ACTIONS_ALL = "sqs:*"
 
 
 def queue_name(stack: str, plan: WorkloadPlan, dlq: bool = False) -> str:
-    """The physical queue name from the shared contract: qcap-<stack>-<workload>[-dlq][.fifo]."""
-    base = f"qcap-{stack}-{plan.name}" + ("-dlq" if dlq else "")
-    return base + (FIFO_SUFFIX if plan.broker == FIFO_BROKER else "")
+    """The physical queue name from the shared contract: qcap-<stack>-<workload>[-dlq][.fifo].
+
+    Fitted to SQS's 80 characters: a longer name is cut and ends in a hash of the full name,
+    before its `-dlq` / `.fifo` suffix (issue 14).
+    """
+    suffix = ("-dlq" if dlq else "") + (FIFO_SUFFIX if plan.broker == FIFO_BROKER else "")
+    return fit_name(f"qcap-{stack}-{plan.name}", limits.SQS_QUEUE_NAME_MAX_CHARS, suffix=suffix)
 
 
 def deny_insecure_transport_policy(queue_arn: str) -> str:
@@ -78,12 +82,6 @@ class QueueWithDlqArgs:
             )
         if plan.visibility_timeout_seconds is None:
             raise ValueError(f"QueueWithDlq: workload {plan.name!r} has no visibility_timeout_seconds in its plan")
-        longest = queue_name(self.stack, plan, dlq=True)
-        if len(longest) > SQS_MAX_QUEUE_NAME_CHARS:
-            raise ValueError(
-                f"QueueWithDlq: queue name {longest!r} has {len(longest)} characters, SQS allows "
-                f"{SQS_MAX_QUEUE_NAME_CHARS}; use a shorter stack or workload name"
-            )
 
     @property
     def fifo(self) -> bool:

@@ -66,3 +66,14 @@ def plan_one(workload: dict[str, Any] | None = None, environment: str = "dev", *
     result: Plan = plan(make_profile(workload, environment, **changes))
     assert len(result.workloads) == 1
     return result.workloads[0]
+
+
+def registration(type_: str, name: str, inputs: dict[str, Any], outputs: dict[str, Any] | None = None,
+                 custom: bool = True):
+    """A recorded registration as the mock engine makes it, for the contract's unit tests."""
+    from qcap.offline.mock_engine import Registration
+
+    return Registration(urn=f"urn:pulumi:test::qcap::{type_}::{name}", type=type_, name=name, custom=custom, parent="",
+                        inputs=inputs, outputs=outputs or {}, id=(outputs or {}).get("id", name), dependencies=(),
+                        property_dependencies={}, protect=False, ignore_changes=(), provider="",
+                        delete_before_replace=False, retain_on_delete=False)

@@ -311,3 +311,9 @@ def test_cloudflare_queue_args_rejects_retention_over_14_days():
     over = seed_000_plan(2_000).model_copy(update={"retention_seconds": 1_209_601})
     with pytest.raises(ValueError, match=r"retention_seconds is 1209601; allowed: 60-1209600"):
         CloudflareQueueArgs.from_plan(over, ACCOUNT_ID)
+
+
+def test_cloudflare_queue_args_rejects_a_retry_delay_over_cloudflares_12_hours():
+    over = seed_000_plan(2_000).model_copy(update={"retry_delay_seconds": 43_201})
+    with pytest.raises(ValueError, match=r"retry_delay_seconds is 43201; allowed: 0-43200"):
+        CloudflareQueueArgs.from_plan(over, ACCOUNT_ID)

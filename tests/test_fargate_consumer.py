@@ -190,3 +190,20 @@ def test_consumer_args_reject_a_plan_when_its_mode_is_scheduled():
 def test_consumer_args_reject_an_sqs_plan_when_the_queue_is_not_named():
     with pytest.raises(ValueError, match="set `queue_url`, `queue_arn` and `queue_name`"):
         sqs_args(plan_workload(SQS_WORKLOAD), queue_arn=None)
+
+
+LONG_WORKLOAD_NAME = "order-fulfillment-events-ingest-pipeline"  # 40 characters, the profile's maximum
+
+
+def physical_name(registration):
+    """The name AWS sees: the explicit `name`, else Pulumi's autoname (the mock adds the same 8 characters)."""
+    return registration.inputs.get("name") or registration.outputs["name"]
+
+
+def test_role_names_fit_iams_64_characters_when_a_partitioned_lane_has_a_40_character_name(run_components):
+    plan = plan_workload(SQS_WORKLOAD, name=LONG_WORKLOAD_NAME, partitions=4)
+    assert plan.name == f"{LONG_WORKLOAD_NAME}-0"
+    run = build(run_components, sqs_args(plan))
+    names = [physical_name(r) for r in run.of_type("aws:iam/role:Role")]
+    assert len(names) == 2 and len(set(names)) == 2
+    assert [len(n) for n in names if len(n) > 64] == []

@@ -30,6 +30,8 @@ def test_preview_passes_every_shipped_stack_without_a_mandatory_violation(stack)
     report = json.loads(result.stdout)
     mandatory = [(v["policy"], v["resource"], v["message"]) for v in report["violations"] if v["level"] == "mandatory"]
     assert mandatory == []
+    assert report["contract"]["violations"] == []
+    assert report["contract"]["checks"] > report["contract"]["resources"] > 0
     assert result.exit_code == 0
     assert report["policy_pack"]["policies"] >= 30
     assert len(report["resources"]) > 1
@@ -42,6 +44,54 @@ def test_preview_prints_plan_tree_and_verdict_for_a_seed_stack():
     assert "orders-queue aws:sqs/queue:Queue" in result.stdout
     assert "orders-alarm-age aws:cloudwatch/metricAlarm:MetricAlarm" in result.stdout
     assert "passed: no mandatory violation" in result.stdout
+    assert "physical names" in result.stdout and ": 0 violations" in result.stdout
+
+
+EDGE_PROFILES = sorted((Path(__file__).parent / "profiles").glob("edge-*.yaml"))
+
+
+@pytest.mark.parametrize("profile", EDGE_PROFILES, ids=[p.stem for p in EDGE_PROFILES])
+def test_preview_passes_every_edge_profile_with_a_clean_contract(profile):
+    result = preview(str(profile), "--json")
+    report = json.loads(result.stdout)
+    assert [v["message"] for v in report["contract"]["violations"]] == []
+    assert [v["message"] for v in report["violations"] if v["level"] == "mandatory"] == []
+    assert result.exit_code == 0
+
+
+BROKEN_ALARM = """
+import pulumi_aws as aws
+aws.cloudwatch.MetricAlarm("orders-alarm-age", name="qcap-dev-orders-age", comparison_operator="GreaterThanThreshold",
+    evaluation_periods=3, metric_name="ApproximateAgeOfOldestMessage", namespace="AWS/SQS", period=45,
+    statistic="Maximum", threshold=300, alarm_actions=["arn:aws:sns:us-east-1:123456789012:alarms"])
+"""
+
+
+def test_preview_blocks_a_contract_violation_naming_resource_field_limit_and_source(tmp_path):
+    program = tmp_path / "broken.py"
+    program.write_text(BROKEN_ALARM)
+    result = preview("dev", "--json", "--program", str(program))
+    report = json.loads(result.stdout)
+    assert result.exit_code == report["exit_code"] == 1
+    assert report["violations"] == []
+    assert report["contract"]["violations"] == [{
+        "layer": "documented rules", "resource": "orders-alarm-age", "type": "aws:cloudwatch/metricAlarm:MetricAlarm",
+        "field": "Period", "limit": "10, 20, 30 or a multiple of 60 seconds",
+        "source": "CloudWatch API reference, PutMetricAlarm", "message": "a period of 45 s is not allowed",
+    }]
+
+
+def test_preview_prints_contract_violations_as_errors_and_the_count_of_checks(tmp_path):
+    program = tmp_path / "broken.py"
+    program.write_text(BROKEN_ALARM)
+    result = preview("dev", "--program", str(program))
+    assert result.exit_code == 1
+    assert "1 contract violation: AWS or Cloudflare would refuse these" in result.stdout
+    assert "orders-alarm-age (aws:cloudwatch/metricAlarm:MetricAlarm) Period" in result.stdout
+    assert "limit: 10, 20, 30 or a multiple of 60 seconds source: CloudWatch API reference, PutMetricAlarm" in (
+        result.stdout)
+    assert "contract: 60 checks over 1 resources and 1 API calls" in result.stdout
+    assert "BLOCKED" in result.stdout
 
 
 PROGRAM_HEADER = """

@@ -7,6 +7,8 @@ import pytest
 from conftest import REDIS_WORKLOAD, SQS_WORKLOAD, TEST_STACK, plan_workload
 
 from capacity import limits
+from capacity.plan import plan
+from factories import make_profile
 from components.redis_cache import RedisCache, RedisCacheArgs, replication_group_id
 
 TOKEN = "a-redis-auth-token-of-32-chars!!"
@@ -88,11 +90,18 @@ def test_cache_endpoint_is_a_realistic_elasticache_address(run_components):
     assert run.outputs["endpoint"].endswith(".eu-west-1.cache.amazonaws.com")
 
 
-def test_replication_group_id_is_cut_to_40_characters_without_a_trailing_hyphen():
-    plan = plan_workload(REDIS_WORKLOAD, name="points-for-a-very-long-workload-name")
-    group_id = replication_group_id("production-tracking", plan)
-    assert len(group_id) <= 40 and not group_id.endswith("-")
-    assert group_id == "qcap-production-tracking-points-for-a-ve"
+def test_replication_group_ids_of_two_partitions_stay_distinct_when_cut_to_40_characters():
+    lanes = plan(make_profile(REDIS_WORKLOAD, name="gps-track-points-ingest", partitions=2)).workloads
+    assert [w.name for w in lanes] == ["gps-track-points-ingest-0", "gps-track-points-ingest-1"]
+    ids = [replication_group_id("edge-redisparts", w) for w in lanes]
+    assert len(set(ids)) == 2
+    for group_id in ids:
+        assert len(group_id) <= 40 and not group_id.endswith("-") and "--" not in group_id
+        assert group_id.startswith("qcap-edge-redisparts-gps-track-")
+
+
+def test_replication_group_id_is_the_full_name_when_it_fits():
+    assert replication_group_id("unit", plan_workload(REDIS_WORKLOAD)) == "qcap-unit-points"
 
 
 def test_cache_rejects_an_auth_token_when_elasticache_would(run_components):

@@ -86,3 +86,20 @@ def test_rate_expression_rejects_an_interval_when_it_is_not_whole_minutes():
 def test_scheduled_args_reject_a_plan_when_its_mode_is_service():
     with pytest.raises(ValueError, match="use FargateConsumer for mode service"):
         args_for(plan_workload(SQS_WORKLOAD))
+
+
+def test_schedule_name_fits_schedulers_64_characters_when_the_workload_has_40_characters(run_components):
+    plan = plan_workload(SCHEDULED_WORKLOAD, name="daily-customer-satisfaction-survey-sends")
+    assert len(plan.name) == 40
+
+    def program():
+        ScheduledConsumer(plan.name, ScheduledConsumerArgs(
+            plan=plan, stack="scheduled-questions", region=TEST_REGION, subnet_ids=["subnet-a"],
+            security_group_ids=["sg-consumer"], queue_url=QUEUE_URL, queue_arn=QUEUE_ARN))
+
+    run = run_components(program)
+    (schedule,) = run.of_type("aws:scheduler/schedule:Schedule")
+    name = schedule.inputs["name"]
+    assert len(f"qcap-scheduled-questions-{plan.name}") == 65
+    assert len(name) == 64
+    assert name.startswith("qcap-scheduled-questions-daily-customer-satisfaction-")

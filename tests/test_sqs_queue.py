@@ -7,7 +7,7 @@ import json
 import pytest
 from conftest import REDIS_WORKLOAD, SQS_WORKLOAD, TEST_REGION, TEST_STACK, plan_workload
 
-from components.sqs_queue import QueueWithDlq, QueueWithDlqArgs
+from components.sqs_queue import QueueWithDlq, QueueWithDlqArgs, queue_name
 from qcap.offline.mock_engine import MOCK_ACCOUNT_ID
 
 QUEUE = "aws:sqs/queue:Queue"
@@ -103,6 +103,15 @@ def test_queue_args_reject_a_plan_when_its_broker_is_not_sqs():
         QueueWithDlqArgs(plan=plan_workload(REDIS_WORKLOAD), stack="s")
 
 
-def test_queue_args_reject_a_name_when_it_is_longer_than_sqs_allows():
-    with pytest.raises(ValueError, match="SQS allows 80"):
-        QueueWithDlqArgs(plan=plan_workload(SQS_WORKLOAD), stack="x" * 70)
+def test_queue_names_fit_sqs_80_characters_and_keep_their_suffixes_when_the_stack_name_is_long():
+    plan = plan_workload(SQS_WORKLOAD, broker="sqs-fifo")
+    stack = "x" * 70
+    names = [queue_name(stack, plan), queue_name(stack, plan, dlq=True)]
+    assert [len(n) for n in names] == [80, 80]
+    assert names[0].endswith(".fifo") and names[1].endswith("-dlq.fifo")
+    assert names[0].startswith("qcap-xxx") and names[0] != names[1][: len(names[0])]
+
+
+def test_queue_names_are_the_shared_contract_when_they_fit():
+    plan = plan_workload(SQS_WORKLOAD)
+    assert (queue_name("dev", plan), queue_name("dev", plan, dlq=True)) == ("qcap-dev-events", "qcap-dev-events-dlq")

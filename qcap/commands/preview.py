@@ -21,6 +21,7 @@ from rich.tree import Tree
 from capacity.plan import Plan, num
 from qcap.commands.stack_loading import EXIT_BAD_INPUT, load_stack
 from qcap.offline.analyzer_client import Analysis, Diagnostic, PolicyConfigError, read_policy_config
+from qcap.offline.contract import ContractReport
 from qcap.offline.mock_engine import STACK_TYPE, ProgramRun, Registration
 from qcap.offline.preview import PreviewError, as_json, preview
 
@@ -85,6 +86,20 @@ def render_violations(console: Console, analysis: Analysis, names: dict[str, Reg
                 console.print(f"    [dim]fix:[/] {escape(d.remediation)}", highlight=False)
 
 
+
+def render_contract(console: Console, contract: ContractReport) -> None:
+    """Contract violations as errors (resource, field, limit, source), then the count of checks."""
+    if contract.violations:
+        count = len(contract.violations)
+        console.print(f"\n[bold red]{count} contract violation{'s' if count != 1 else ''}[/]: "
+                      "AWS or Cloudflare would refuse these")
+        for v in contract.violations:
+            console.print(f"  [bold red]{escape(v.layer)}[/] {escape(v.resource)} ({escape(v.type)}) "
+                          f"{escape(v.field)}", highlight=False)
+            console.print(f"    {escape(v.message)}", highlight=False)
+            console.print(f"    [dim]limit:[/] {escape(v.limit)} [dim]source:[/] {escape(v.source)}", highlight=False)
+    console.print(f"\n{escape(contract.summary())}")
+
 # --- the command -----------------------------------------------------------------------
 
 
@@ -148,7 +163,9 @@ def preview_command(
     exit_code = EXIT_BLOCKED if result.blocked else 0
 
     if json_output:
-        typer.echo(json.dumps(as_json(loaded, run, analysis, placeholders, timings, exit_code), indent=2))
+        report = as_json(loaded, run, analysis, placeholders, timings, exit_code)
+        report["contract"] = result.contract.as_dict()
+        typer.echo(json.dumps(report, indent=2))
         raise typer.Exit(exit_code)
 
     render_plan_summary(console, loaded.name, loaded.plan)
@@ -158,7 +175,8 @@ def preview_command(
     console.print(f"\n[bold]resources[/] ({len(run.resources)}):")
     render_tree(console, run, analysis.diagnostics)
     render_violations(console, analysis, {r.urn: r for r in run.registrations})
-    verdict = ("[bold red]BLOCKED[/]: fix the mandatory violations above" if exit_code
+    render_contract(console, result.contract)
+    verdict = ("[bold red]BLOCKED[/]: fix the mandatory and contract violations above" if exit_code
                else "[green]passed[/]: no mandatory violation")
     console.print(
         f"\npolicy pack {escape(analysis.pack_name)} {escape(analysis.pack_version)}: {len(analysis.policies)} "
@@ -166,7 +184,7 @@ def preview_command(
     )
     console.print(
         f"[dim]time: program {timings['program']:.2f} s, pack start {timings['pack_start']:.2f} s (in parallel), "
-        f"analysis {timings['analysis']:.2f} s, total {timings['total']:.2f} s[/]"
+        f"analysis {timings['analysis']:.2f} s, contract {timings['contract']:.2f} s, total {timings['total']:.2f} s[/]"
     )
     raise typer.Exit(exit_code)
 

@@ -24,6 +24,7 @@ from qcap.offline.analyzer_client import (
     PolicyPackProcess,
     run_analysis,
 )
+from qcap.offline.contract import ContractReport, check_contract
 from qcap.offline.mock_engine import ProgramRun, project_name, run_function, run_program, stack_config
 
 # Stack config `qcap preview` fills in when Pulumi.<stack>.yaml lacks it: offline, network ids
@@ -91,16 +92,18 @@ class PreviewError(Exception):
 
 @dataclass
 class Preview:
-    """A program run, the pack's analysis of it, the placeholders used and where the time went."""
+    """A program run, the pack's analysis of it, the provider contract, the placeholders used and the timings."""
 
     run: ProgramRun
     analysis: Analysis
+    contract: ContractReport
     placeholders: list[str]
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def blocked(self) -> bool:
-        return bool(self.analysis.mandatory)
+        """A mandatory policy violation, or a resource AWS or Cloudflare would refuse."""
+        return bool(self.analysis.mandatory or self.contract.violations)
 
 
 def preview(loaded: LoadedStack, program: Path | None = None, policy_config: dict[str, Any] | None = None,
@@ -116,6 +119,8 @@ def preview(loaded: LoadedStack, program: Path | None = None, policy_config: dic
         timings["program"] = time.perf_counter() - clock
         if not run.ok:
             raise PreviewError(f"the program for stack {loaded.name!r} failed:\n{run.error}")
+        contract = check_contract(run.registrations)
+        timings["contract"] = contract.seconds
         try:
             analysis = run_analysis(pack, to_analyzer_resources(run), policy_config, config_source=policy_config_source)
         except (PolicyConfigError, PolicyPackError) as exc:
@@ -124,7 +129,7 @@ def preview(loaded: LoadedStack, program: Path | None = None, policy_config: dic
     timings["policy_wait_after_program"] = analysis.timings_seconds["pack_ready"]
     timings["analysis"] = sum(analysis.timings_seconds[k] for k in ("configure", "analyze", "analyze_stack"))
     timings["total"] = time.perf_counter() - started
-    return Preview(run, analysis, placeholders, timings)
+    return Preview(run, analysis, contract, placeholders, timings)
 
 
 def as_json(loaded: LoadedStack, run: ProgramRun, analysis: Analysis, placeholders: list[str],

@@ -1,0 +1,225 @@
+"""AWS API translation: each resource as the calls its provider makes; a moto replay checks their wiring.
+
+The replay (marked slow, bounded to four stacks) sends the translated calls of a whole stack
+to moto in registration order: ECS services need their cluster and task definition, scalable
+targets need their service, the cache needs its subnet group, security group and parameter
+group. The network ids of the stack config and the ids moto assigns (security group, secret)
+are mapped as the calls go. The one AWS-managed policy the consumers attach is created in
+moto's IAM backend by hand, instead of loading all of them.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore import xform_name
+from botocore.exceptions import ClientError
+from factories import registration
+from moto import mock_aws
+
+from capacity.stacks import load_stack
+from qcap.offline.mock_engine import MOCK_ACCOUNT_ID, ProgramRun, run_program, stack_config
+from qcap.offline.contract import translate_all
+from qcap.offline.contract_calls import ApiCall, plain, translate
+from qcap.offline.preview import program_config
+
+PROFILES_DIR = Path(__file__).parent / "profiles"
+REPLAY_STACKS = ("dev", "track-points", "scheduled-questions", "edge-redisparts")
+REPLAY_BUDGET_SECONDS = 60
+# Operations moto 5.2 does not implement: the replay skips them and says so.
+MOTO_UNIMPLEMENTED = frozenset({"CreateCacheParameterGroup", "ModifyCacheParameterGroup"})
+
+
+# --- translation -----------------------------------------------------------------------
+
+
+def test_plain_turns_integral_floats_into_ints_recursively():
+    assert plain({"a": 60.0, "b": [1.5, 2.0], "c": True}) == {"a": 60, "b": [1.5, 2], "c": True}
+
+
+def test_a_queue_becomes_create_queue_with_its_attributes_as_text():
+    queue = registration("aws:sqs/queue:Queue", "orders-queue", {
+        "name": "qcap-dev-orders", "visibilityTimeoutSeconds": 60.0, "sqsManagedSseEnabled": True,
+        "redrivePolicy": '{"maxReceiveCount": 5}', "tags": {"qcap:role": "queue"}},
+        {"arn": "arn:aws:sqs:us-east-1:123456789012:qcap-dev-orders"})
+    (call,) = translate(queue)
+    assert (call.service, call.operation, call.autonamed, call.arn) == (
+        "sqs", "CreateQueue", (), "arn:aws:sqs:us-east-1:123456789012:qcap-dev-orders")
+    assert call.params == {"QueueName": "qcap-dev-orders", "tags": {"qcap:role": "queue"}, "Attributes": {
+        "VisibilityTimeout": "60", "SqsManagedSseEnabled": "true", "RedrivePolicy": '{"maxReceiveCount": 5}'}}
+
+
+def test_an_autonamed_role_takes_the_mock_engines_autoname_and_says_so():
+    role = registration("aws:iam/role:Role", "orders-task-role", {"assumeRolePolicy": "{}"},
+                        {"name": "orders-task-role-1a2b3c4", "id": "orders-task-role-1a2b3c4"})
+    (call,) = translate(role)
+    assert call.params == {"RoleName": "orders-task-role-1a2b3c4", "AssumeRolePolicyDocument": "{}"}
+    assert call.autonamed == ("RoleName",)
+
+
+def test_an_alarm_with_metric_math_becomes_put_metric_alarm_with_metric_stats():
+    alarm = registration("aws:cloudwatch/metricAlarm:MetricAlarm", "a", {
+        "name": "qcap-dev-a", "comparisonOperator": "GreaterThanThreshold", "evaluationPeriods": 3.0,
+        "threshold": 1.0, "metricQueries": [
+            {"id": "visible", "returnData": False, "metric": {"namespace": "AWS/SQS", "metricName": "V",
+                                                               "dimensions": {"QueueName": "q"}, "stat": "Maximum",
+                                                               "period": 60.0}},
+            {"id": "e", "expression": "visible * 2", "returnData": True}]})
+    (call,) = translate(alarm)
+    assert call.params["Metrics"] == [
+        {"Id": "visible", "ReturnData": False, "MetricStat": {
+            "Metric": {"Namespace": "AWS/SQS", "MetricName": "V", "Dimensions": [{"Name": "QueueName", "Value": "q"}]},
+            "Period": 60, "Stat": "Maximum"}},
+        {"Id": "e", "Expression": "visible * 2", "ReturnData": True}]
+
+
+def test_a_service_says_enabled_or_disabled_for_its_public_ip_as_the_ecs_api_does():
+    service = registration("aws:ecs/service:Service", "s", {"name": "orders", "networkConfiguration": {
+        "subnets": ["subnet-1"], "assignPublicIp": False}})
+    (call,) = translate(service)
+    assert call.params["networkConfiguration"] == {"awsvpcConfiguration": {"subnets": ["subnet-1"],
+                                                                           "assignPublicIp": "DISABLED"}}
+
+
+def test_a_log_group_with_retention_is_two_calls():
+    log = registration("aws:cloudwatch/logGroup:LogGroup", "l", {"name": "/qcap/dev/orders", "retentionInDays": 30.0})
+    assert [(c.operation, c.params) for c in translate(log)] == [
+        ("CreateLogGroup", {"logGroupName": "/qcap/dev/orders"}),
+        ("PutRetentionPolicy", {"logGroupName": "/qcap/dev/orders", "retentionInDays": 30})]
+
+
+def test_a_type_without_translation_is_reported_not_guessed():
+    assert translate(registration("aws:s3/bucket:Bucket", "b", {})) is None
+    calls, untranslated = translate_all([registration("aws:s3/bucket:Bucket", "b", {})])
+    assert (calls, untranslated) == ([], ["aws:s3/bucket:Bucket"])
+
+
+# --- moto replay ------------------------------------------------------------------------
+
+
+def stack_run(stack: str) -> tuple[ProgramRun, dict[str, Any]]:
+    if stack.startswith("edge-"):
+        loaded = load_stack(str(PROFILES_DIR / f"{stack}.yaml"))
+        overrides, _ = program_config(loaded)
+        return run_program(loaded.name, overrides), overrides
+    return run_program(stack), stack_config(stack)[0]
+
+
+def create_aws_managed_policy(arn: str) -> None:
+    """Put one AWS-managed policy into moto's IAM backend (moto loads none of them by default)."""
+    from moto.iam.models import AWSManagedPolicy, iam_backends
+
+    path, name = arn.split(":policy", 1)[1].rsplit("/", 1)
+    policy = AWSManagedPolicy(name, account_id=MOCK_ACCOUNT_ID, region="us-east-1", default_version_id="v1",
+                              path=f"{path}/", document=json.dumps({"Version": "2012-10-17", "Statement": []}))
+    iam_backends[MOCK_ACCOUNT_ID]["aws"].managed_policies[policy.arn] = policy
+
+
+def substitute(value: Any, ids: dict[str, str]) -> Any:
+    if isinstance(value, str):
+        return ids.get(value, value)
+    if isinstance(value, dict):
+        return {k: substitute(v, ids) for k, v in value.items()}
+    if isinstance(value, list):
+        return [substitute(v, ids) for v in value]
+    return value
+
+
+def replay(calls: list[ApiCall], region: str, config: dict[str, Any]) -> list[str]:
+    """Send the calls to moto in order; returns "Operation resource" for each call ("skipped ..." where moto has none)."""
+    clients: dict[str, Any] = {}
+
+    def client(service: str) -> Any:
+        if service not in clients:
+            clients[service] = boto3.client(service, region_name=region)
+        return clients[service]
+
+    ec2 = client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    ids = {config.get("qcap:vpcId", "vpc-none"): vpc}
+    for i, subnet in enumerate(config.get("qcap:subnetIds", [])):
+        ids[subnet] = ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24")["Subnet"]["SubnetId"]
+    for group in config.get("qcap:securityGroupIds", []):
+        ids[group] = ec2.create_security_group(GroupName=group, Description="consumers", VpcId=vpc)["GroupId"]
+    for arn in {c.params["PolicyArn"] for c in calls if c.operation == "AttachRolePolicy"}:
+        create_aws_managed_policy(arn)
+    made = []
+    for call in calls:
+        if call.operation in MOTO_UNIMPLEMENTED:
+            made.append(f"skipped {call.operation} {call.resource}")
+            continue
+        response = getattr(client(call.service), xform_name(call.operation))(**substitute(call.params, ids))
+        if call.operation == "CreateSecurityGroup":
+            ids[call.arn.rsplit("/", 1)[-1]] = response["GroupId"]
+        if call.operation == "CreateSecret":
+            ids[call.arn] = response["ARN"]
+        made.append(f"{call.operation} {call.resource}")
+    return made
+
+
+@pytest.fixture
+def aws_credentials(monkeypatch):
+    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                       "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+
+
+@pytest.mark.slow
+def test_moto_accepts_every_translated_call_of_four_stacks_in_order(aws_credentials, capsys):
+    started = time.perf_counter()
+    counts = {}
+    for stack in REPLAY_STACKS:
+        run, config = stack_run(stack)
+        calls, untranslated = translate_all(run.registrations)
+        assert untranslated == []
+        with mock_aws():
+            made = replay(calls, config.get("aws:region", "us-east-1"), config)
+        assert len(made) == len(calls)
+        skipped = {m.split()[1] for m in made if m.startswith("skipped ")}
+        assert skipped <= MOTO_UNIMPLEMENTED
+        counts[stack] = len(made) - sum(m.startswith("skipped ") for m in made)
+    elapsed = time.perf_counter() - started
+    with capsys.disabled():
+        print(f"\nmoto replay: {counts} calls in {elapsed:.2f} s")
+    assert elapsed < REPLAY_BUDGET_SECONDS
+    assert counts["edge-redisparts"] > counts["track-points"]
+
+
+@pytest.mark.slow
+def test_moto_refuses_the_second_replication_group_when_two_partitions_share_an_id(aws_credentials):
+    run, config = stack_run("edge-redisparts")
+    calls, _ = translate_all(run.registrations)
+    cut = "qcap-edge-redisparts-gps-track-points-in"  # the id both partitions got before issue 14
+    collided = [ApiCall(c.resource, c.type, c.service, c.operation, {**c.params, "ReplicationGroupId": cut}, c.autonamed,
+                        c.arn) if c.operation == "CreateReplicationGroup" else c for c in calls]
+    with mock_aws(), pytest.raises(ClientError) as refused:
+        replay(collided, config["aws:region"], config)
+    assert refused.value.response["Error"]["Code"] == "ReplicationGroupAlreadyExists"
+    assert refused.value.operation_name == "CreateReplicationGroup"
+
+
+def test_a_kms_key_with_rotation_and_its_alias_become_create_key_enable_key_rotation_and_create_alias():
+    key = registration("aws:kms/key:Key", "k", {"description": "qcap dev queues", "enableKeyRotation": True,
+                                                "deletionWindowInDays": 30.0, "tags": {"qcap:role": "queue"}},
+                       {"id": "1234abcd-12ab-34cd-56ef-1234567890ab"})
+    assert [(c.operation, c.params) for c in translate(key)] == [
+        ("CreateKey", {"Description": "qcap dev queues", "Tags": [{"TagKey": "qcap:role", "TagValue": "queue"}]}),
+        ("EnableKeyRotation", {"KeyId": "1234abcd-12ab-34cd-56ef-1234567890ab"})]
+    alias = registration("aws:kms/alias:Alias", "a", {"name": "alias/qcap-dev", "targetKeyId": "1234"})
+    assert [(c.operation, c.params) for c in translate(alias)] == [
+        ("CreateAlias", {"AliasName": "alias/qcap-dev", "TargetKeyId": "1234"})]
+
+
+def test_a_topic_policy_becomes_set_topic_attributes():
+    policy = registration("aws:sns/topicPolicy:TopicPolicy", "p", {"arn": "arn:aws:sns:us-east-1:123456789012:t",
+                                                                   "policy": "{}"})
+    (call,) = translate(policy)
+    assert (call.operation, call.params) == ("SetTopicAttributes", {"TopicArn": "arn:aws:sns:us-east-1:123456789012:t",
+                                                                    "AttributeName": "Policy", "AttributeValue": "{}"})
