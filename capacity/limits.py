@@ -180,6 +180,8 @@ ELASTICACHE_REPLICATION_GROUP_ID_MAX_CHARS = 40
 SCHEDULER_SCHEDULE_NAME_MAX_CHARS = 64
 # SQS CreateQueue: QueueName up to 80 characters, ".fifo" included (SQS API reference).
 SQS_QUEUE_NAME_MAX_CHARS = 80
+# SQS CreateQueue: a FIFO queue's name must end in ".fifo" (SQS API reference, FifoQueue).
+SQS_FIFO_QUEUE_SUFFIX = ".fifo"
 # CloudWatch PutMetricAlarm: AlarmName 1-255 characters (CloudWatch API reference).
 CLOUDWATCH_ALARM_NAME_MAX_CHARS = 255
 # CloudWatch Logs CreateLogGroup: logGroupName 1-512 characters (CloudWatch Logs API reference).

@@ -26,7 +26,7 @@ from components.queue_alarms import (
     SQS_NAMESPACE,
     redis_dimensions,
 )
-from components.names import fit_name
+from capacity.names import fit_name
 from components.tags import Role, stack_tags, workload_tags
 
 CONTAINER_NAME = "consumer"

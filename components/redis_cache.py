@@ -17,7 +17,7 @@ import pulumi_aws as aws
 
 from capacity import limits
 from capacity.plan import WorkloadPlan
-from components.names import fit_name
+from capacity.names import fit_name
 from components.tags import workload_tags
 
 REDIS_PORT = 6379

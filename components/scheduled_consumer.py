@@ -25,7 +25,7 @@ from components.fargate_consumer import (
     role_name,
     sqs_consumer_statement,
 )
-from components.names import fit_name
+from capacity.names import fit_name
 from components.tags import workload_tags
 
 SCHEDULER_PRINCIPAL = "scheduler.amazonaws.com"

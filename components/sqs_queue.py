@@ -13,14 +13,12 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from capacity import limits
 from capacity.plan import WorkloadPlan
-from components.names import fit_name
+from capacity import names
 from components.tags import workload_tags
 
 SQS_BROKERS = ("sqs", "sqs-fifo")
 FIFO_BROKER = "sqs-fifo"
-FIFO_SUFFIX = ".fifo"
 SQS_ACTIONS_ALL = "sqs:*"
 
 
@@ -30,8 +28,7 @@ def queue_name(stack: str, plan: WorkloadPlan, dlq: bool = False) -> str:
     Fitted to SQS's 80 characters: a longer name is cut and ends in a hash of the full name,
     before its `-dlq` / `.fifo` suffix (issue 14).
     """
-    suffix = ("-dlq" if dlq else "") + (FIFO_SUFFIX if plan.broker == FIFO_BROKER else "")
-    return fit_name(f"qcap-{stack}-{plan.name}", limits.SQS_QUEUE_NAME_MAX_CHARS, suffix=suffix)
+    return names.queue_name(stack, plan.name, fifo=plan.broker == FIFO_BROKER, dlq=dlq)
 
 
 def deny_insecure_transport_policy(queue_arn: str) -> str:

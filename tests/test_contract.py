@@ -11,7 +11,6 @@ import json
 import time
 from pathlib import Path
 
-import pulumi
 import pulumi_aws as aws
 import pulumi_cloudflare as cloudflare
 import pytest

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from components.names import fit_name, fits, name_hash
+from capacity import limits
+from capacity.names import fit_name, fits, name_hash, queue_name
 
 
 def test_fit_name_keeps_a_name_that_fits_unchanged():
@@ -49,3 +50,12 @@ def test_fits_counts_pulumis_eight_autoname_characters_when_autonamed():
     assert fits("a" * 56, 64, autonamed=True)
     assert not fits("a" * 57, 64, autonamed=True)
     assert fits("a" * 64, 64)
+
+
+def test_queue_names_carry_dlq_and_fifo_suffixes_whole_when_cut():
+    lane = "x" * 90
+    name = queue_name("prod", lane, fifo=True, dlq=True)
+    assert len(name) == limits.SQS_QUEUE_NAME_MAX_CHARS
+    assert name.endswith("-dlq.fifo")
+    assert queue_name("prod", "orders", fifo=False) == "qcap-prod-orders"
+    assert queue_name("prod", "orders", fifo=True, dlq=True) == "qcap-prod-orders-dlq.fifo"

@@ -13,7 +13,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from capacity import limits
+from capacity import limits, names
 from capacity.plan import WorkloadPlan
 from qcap.live.aws import Aws, error_code, queue_name_from_arn, queue_name_from_url
 from qcap.live.facts import QUEUE_MISSING_CODES, History, QueueFacts, ScalingFacts, Series, ServiceFacts, WorkloadFacts
@@ -31,7 +31,7 @@ def metric_window(now: datetime, window_minutes: int) -> tuple[datetime, datetim
 
 def queue_name(stack: str, plan: WorkloadPlan) -> str:
     """The contract's physical name: qcap-<stack>-<workload>, with .fifo for FIFO queues."""
-    return f"qcap-{stack}-{plan.name}" + (".fifo" if plan.broker == "sqs-fifo" else "")
+    return names.queue_name(stack, plan.name, fifo=plan.broker == "sqs-fifo")
 
 
 def cluster_and_name(stack: str, cluster_arn: str | None) -> tuple[str, str]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from capacity import limits
+from capacity import limits, names
 from capacity.plan import WorkloadPlan, num
 from qcap.live.aws import AwsError, error_code
 from qcap.live.doctor import queue_name
@@ -34,8 +34,7 @@ class RedriveTarget:
 
 def dlq_name(stack: str, plan: WorkloadPlan) -> str:
     """qcap-<stack>-<workload>-dlq, with .fifo after it for FIFO queues (the contract)."""
-    base = f"qcap-{stack}-{plan.name}-dlq"
-    return base + (".fifo" if plan.broker == "sqs-fifo" else "")
+    return names.queue_name(stack, plan.name, fifo=plan.broker == "sqs-fifo", dlq=True)
 
 
 def _attributes(sqs: Any, name: str, wanted: list[str]) -> dict[str, str]:

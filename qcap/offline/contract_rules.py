@@ -32,7 +32,7 @@ METRIC_MATH_STRING = re.compile(r"'[^']*'|\"[^\"]*\"")
 # SQS SetQueueAttributes MaximumMessageSize: 1,024 bytes to 1 MiB.
 SQS_MIN_MAX_MESSAGE_BYTES = 1_024
 # SQS CreateQueue: a FIFO queue's name ends in ".fifo"; a standard queue's does not.
-SQS_FIFO_SUFFIX = ".fifo"
+SQS_FIFO_SUFFIX = limits.SQS_FIFO_QUEUE_SUFFIX
 # CloudWatch Logs PutRetentionPolicy retentionInDays: these values only.
 LOG_RETENTION_DAYS_ALLOWED = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192,
                               2557, 2922, 3288, 3653)

@@ -37,3 +37,12 @@ def fits(name: str, max_chars: int, autonamed: bool = False) -> bool:
     """Whether a physical name fits `max_chars`, counting Pulumi's 8 autoname characters when it is autonamed."""
     extra = limits.PULUMI_AUTONAME_SUFFIX_CHARS if autonamed else 0
     return len(name) + extra <= max_chars
+
+
+def queue_name(stack: str, lane: str, fifo: bool, dlq: bool = False) -> str:
+    """A lane's physical SQS queue name: qcap-<stack>-<lane>[-dlq][.fifo], fitted to SQS's 80 characters.
+
+    One place for the components that create the queue and the live checks that find it.
+    """
+    suffix = ("-dlq" if dlq else "") + (limits.SQS_FIFO_QUEUE_SUFFIX if fifo else "")
+    return fit_name(f"qcap-{stack}-{lane}", limits.SQS_QUEUE_NAME_MAX_CHARS, suffix=suffix)
