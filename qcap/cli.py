@@ -33,6 +33,7 @@ COMMAND_MODULES = [
     "qcap.doctor_cmd",
     "qcap.load_cmd",
     "qcap.redrive_cmd",
+    "qcap.commands.worker",
 ]
 
 for _module in COMMAND_MODULES:
