@@ -239,7 +239,6 @@ def _build_redis(plan: WorkloadPlan, settings: StackSettings, cluster: ClusterRe
                 "REDIS_HOST": cache.primary_endpoint,
                 "REDIS_PORT": cache.port.apply(str),
                 "REDIS_TLS": "true",
-                "MAX_RECEIVE_COUNT": str(plan.max_receive_count),
             },
             secrets={"REDIS_AUTH_TOKEN": cache.auth_secret_arn},
         ),

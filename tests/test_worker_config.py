@@ -53,3 +53,18 @@ def test_config_names_the_variable_when_a_number_is_malformed():
 def test_config_says_which_variables_pick_the_broker_when_neither_is_set():
     with pytest.raises(WorkerConfigError, match="neither QUEUE_URL .* nor REDIS_HOST"):
         WorkerConfig.from_env({"CONCURRENCY": "2"}).broker
+
+
+def test_config_reads_what_the_fargate_component_derives_from_a_redis_plan():
+    from conftest import REDIS_WORKLOAD, plan_workload
+
+    from components.fargate_consumer import worker_environment
+
+    plan = plan_workload(REDIS_WORKLOAD)
+    env = {**worker_environment(plan, "track-points", "eu-west-1"), "REDIS_HOST": "cache", "REDIS_TLS": "true"}
+    cfg = WorkerConfig.from_env(env)
+    assert (cfg.concurrency, cfg.receive_batch, cfg.visibility_timeout_seconds) == (
+        plan.concurrency_per_task, plan.receive_batch, plan.visibility_timeout_seconds)
+    assert (cfg.max_receive_count, cfg.stop_timeout_seconds, cfg.redis_pool_size) == (
+        plan.max_receive_count, plan.stop_timeout_seconds, plan.cache_pool_size_per_task)
+    assert (cfg.stack, cfg.workload, cfg.queue_key) == ("track-points", "points", "qcap:{points}")
