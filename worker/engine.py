@@ -346,21 +346,22 @@ class Engine:
             finished = batch.remaining == 0
             if finished:
                 self.counters.batches += 1
-            idle = not self._held
+            in_hand = len(self._held)
+            idle = in_hand == 0
         self._slots.release(1)
         if next_in_group is not None and not self._stopping.is_set():
             self._work.put(next_in_group)
         if finished:
-            self._log_batch(batch)
+            self._log_batch(batch, in_hand)
         if idle:
             self.protection.busy(False)
 
-    def _log_batch(self, batch: Batch) -> None:
+    def _log_batch(self, batch: Batch, in_hand: int) -> None:
         log.info(json.dumps({
             "event": "batch", "broker": self.broker.name, "stack": self.config.stack,
             "workload": self.config.workload, "batch": batch.number, "messages": batch.size,
             "seconds": round(time.monotonic() - batch.started, 3), **batch.outcomes,
-            "in_hand": self._slots.busy, "totals": self.counters.as_dict(),
+            "in_hand": in_hand, "totals": self.counters.as_dict(),
         }, sort_keys=False))
 
     # --- housekeeping: deletes, heartbeat, broker chores -------------------------------
