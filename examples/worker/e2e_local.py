@@ -16,8 +16,9 @@ Run from the repository root (takes about 5 minutes; everything on 127.0.0.1, st
    that takes the plan's processing time) with the environment the Fargate component sets.
 4. Runs `qcap load` at the plan's average rate for the doctor's window, then `qcap doctor`:
    healthy (exit 0).
-5. Sends SIGTERM to the worker (it exits within its stop timeout), loads for another window,
-   runs `qcap doctor` again: the backlog will not drain (exit 1, drain "never").
+5. Sends SIGTERM to the worker (it exits within its stop timeout), sets the service in moto
+   to 0 tasks, loads for another window, runs `qcap doctor` again: the backlog will not
+   drain (exit 1, drain "never").
 """
 
 from __future__ import annotations
@@ -221,6 +222,11 @@ def main() -> int:
               f"(stop timeout {workload.stop_timeout_seconds} s); its last line:")
         print(output.strip().splitlines()[-1])
         worker = None
+        import boto3
+
+        ecs = boto3.client("ecs", endpoint_url=endpoint, region_name=REGION)
+        ecs.update_service(cluster=f"qcap-{args.stack}", service=workload.name, desiredCount=0)
+        print("the ECS service in moto set to 0 tasks, as a scale-in to zero would leave it")
         say(f"phase 2: qcap load at {rate} msg/s for {window_seconds + 15} s with no worker")
         qcap("load", "--queue-url", url, "--messages", str(messages), "--rate", str(rate), "--concurrency", "1",
              env=env, timeout=window_seconds + 120)
