@@ -241,3 +241,29 @@ def test_redis_worker_releases_unfinished_items_on_sigterm(redis_srv, tmp_path):
     assert len(released) == 20  # a released claim does not spend an attempt
     lines = [json.loads(x) for x in process.stdout.read().splitlines() if x.startswith("{")]
     assert lines[-1]["totals"]["released"] == 3
+
+
+def test_redis_worker_never_loses_the_lease_of_a_handler_slower_than_half_of_it(redis_srv):
+    cfg = config(redis_srv, concurrency=2, visibility_timeout_seconds=2)
+    queue = RedisQueue.from_config(cfg)
+    queue.enqueue_many([("slow-1", "a"), ("slow-2", "b")])
+    calls: Counter[str] = Counter()
+
+    def handle(message: Message) -> None:
+        calls[message.id] += 1
+        time.sleep(5)  # 2.5 x the lease
+
+    engine = redis_worker(handle, cfg)
+    stolen = []
+    with Running(engine):
+        assert wait_until(lambda: len(calls) == 2, timeout=5)
+        deadline = time.monotonic() + 5.5
+        while time.monotonic() < deadline:  # another worker's claims and reaps meanwhile
+            queue.reap()
+            stolen += queue.claim(10, 30)
+            time.sleep(0.1)
+        assert wait_until(lambda: engine.counters.processed == 2, timeout=5)
+    assert stolen == []
+    assert dict(calls) == {"slow-1": 1, "slow-2": 1}
+    assert engine.counters.extended >= 2 * 4
+    assert queue.stats().depth == 0
