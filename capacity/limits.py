@@ -341,3 +341,29 @@ AGE_REPORT_PERCENTILE = 99
 VERIFY_TARGET_HEADROOMS = (0.25, 0.5, 0.75, 0.9)
 # Verification reports a tuned setting only when it saves at least 1% of the task-hours.
 VERIFY_MIN_SAVING_FRACTION = 0.01
+
+# --- The reference worker (worker/) ---------------------------------------------------
+
+# ECS container definition stopTimeout: 30 s when unset (SIGTERM, then SIGKILL after it).
+ECS_DEFAULT_STOP_TIMEOUT_SECONDS = 30
+# ECS task scale-in protection endpoint: ExpiresInMinutes 1 to 2,880 (48 h), 120 when unset.
+ECS_TASK_PROTECTION_MIN_MINUTES = 1
+ECS_TASK_PROTECTION_MAX_MINUTES = 2_880
+# CloudWatch PutMetricData: at most 1,000 metric data items per call (we send 3).
+CLOUDWATCH_PUT_METRIC_MAX_ITEMS = 1_000
+# Our choices for the worker, documented in docs/workers.md: a failed message comes back
+# after 2 s, doubling per receive up to 5 minutes; the visibility heartbeat extends a
+# message once half its timeout has passed; shutdown keeps 1 s of the stop timeout to
+# release what is unfinished; scale-in protection is held 60 minutes at a time (renewed
+# at half) and dropped after 2 s idle; Redis metrics every 60 s (one datapoint a minute,
+# what the alarms read); an empty Redis queue is polled every 0.1 s.
+WORKER_RETRY_BACKOFF_SECONDS = 2.0
+WORKER_RETRY_BACKOFF_MAX_SECONDS = 300.0
+WORKER_HEARTBEAT_FRACTION = 0.5
+WORKER_SHUTDOWN_MARGIN_SECONDS = 1.0
+WORKER_PROTECTION_MINUTES = 60
+WORKER_PROTECTION_IDLE_SECONDS = 2.0
+WORKER_METRIC_PERIOD_SECONDS = 60
+WORKER_REDIS_EMPTY_POLL_SECONDS = 0.1
+# Receivers per SQS worker: one per receive batch of slots, at most 4 polls in parallel.
+WORKER_MAX_RECEIVERS = 4

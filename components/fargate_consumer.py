@@ -39,6 +39,9 @@ CONSUMER_SQS_ACTIONS = (
     "sqs:ChangeMessageVisibility",
     "sqs:GetQueueAttributes",
 )
+# What the ECS agent's task-protection endpoint calls with the task role's credentials:
+# the worker holds scale-in protection while it holds messages (docs/workers.md).
+TASK_PROTECTION_ACTIONS = ("ecs:GetTaskProtection", "ecs:UpdateTaskProtection")
 SCALABLE_DIMENSION = "ecs:service:DesiredCount"
 SQS_BROKERS = ("sqs", "sqs-fifo")
 CONSUMER_BROKERS = (*SQS_BROKERS, "redis")
@@ -275,6 +278,41 @@ def redis_metric_statement() -> dict[str, Any]:
     }
 
 
+def task_arn_pattern(cluster_arn: str) -> str:
+    """Every task of one cluster: arn:aws:ecs:<region>:<acct>:task/<cluster>/*."""
+    if ":cluster/" not in cluster_arn:
+        raise ValueError(f"{cluster_arn!r} is not an ECS cluster ARN (arn:aws:ecs:<region>:<account>:cluster/<name>)")
+    return cluster_arn.replace(":cluster/", ":task/", 1) + "/*"
+
+
+def task_protection_statement(cluster_arn: pulumi.Input[str]) -> dict[str, Any]:
+    """The worker may protect its own tasks from scale-in (through the ECS agent), nothing else."""
+    return {
+        "Sid": "ProtectOwnTasksWhileBusy",
+        "Effect": "Allow",
+        "Action": list(TASK_PROTECTION_ACTIONS),
+        "Resource": [pulumi.Output.from_input(cluster_arn).apply(task_arn_pattern)],
+    }
+
+
+def worker_environment(plan: WorkloadPlan, stack: str, region: str) -> dict[str, str]:
+    """What the reference worker (worker/) reads, from the plan: docs/workers.md lists each variable."""
+    environment = {
+        "QCAP_STACK": stack,
+        "QCAP_WORKLOAD": plan.name,
+        "AWS_REGION": region,
+        "RECEIVE_BATCH": str(plan.receive_batch),
+        "RECEIVE_WAIT_SECONDS": str(plan.receive_wait_seconds),
+        "CONCURRENCY": str(plan.concurrency_per_task),
+        "VISIBILITY_TIMEOUT_SECONDS": str(plan.visibility_timeout_seconds),
+        "MAX_RECEIVE_COUNT": str(plan.max_receive_count),
+        "STOP_TIMEOUT_SECONDS": str(plan.stop_timeout_seconds or limits.ECS_DEFAULT_STOP_TIMEOUT_SECONDS),
+    }
+    if plan.broker == "redis" and plan.cache_pool_size_per_task is not None:
+        environment["REDIS_POOL_SIZE"] = str(plan.cache_pool_size_per_task)
+    return environment
+
+
 # --- the service -------------------------------------------------------------------
 
 
@@ -390,15 +428,7 @@ class FargateConsumer(pulumi.ComponentResource):
 
     def _task_spec(self) -> TaskSpec:
         args, plan = self._args, self._args.plan
-        environment: dict[str, pulumi.Input[str]] = {
-            "QCAP_STACK": args.stack,
-            "QCAP_WORKLOAD": plan.name,
-            "AWS_REGION": args.region,
-            "RECEIVE_BATCH": str(plan.receive_batch),
-            "RECEIVE_WAIT_SECONDS": str(plan.receive_wait_seconds),
-            "CONCURRENCY": str(plan.concurrency_per_task),
-            "VISIBILITY_TIMEOUT_SECONDS": str(plan.visibility_timeout_seconds),
-        }
+        environment: dict[str, pulumi.Input[str]] = dict(worker_environment(plan, args.stack, args.region))
         if args.redis:
             environment["METRIC_NAMESPACE"] = REDIS_NAMESPACE
             environment["METRIC_NAME"] = REDIS_DEPTH_METRIC
@@ -406,6 +436,7 @@ class FargateConsumer(pulumi.ComponentResource):
         else:
             environment["QUEUE_URL"] = args.queue_url
             statements = [sqs_consumer_statement(args.queue_arn)]
+        statements.append(task_protection_statement(self.cluster_arn))
         environment.update(args.environment)
         return TaskSpec(plan, args.stack, args.region, environment, dict(args.secrets), statements)
 

@@ -17,6 +17,7 @@ from typing import Any
 import pulumi
 
 from capacity.plan import Plan, WorkloadPlan
+from components.dashboard import Dashboard, DashboardArgs, DashboardWorkload
 from components.fargate_consumer import ClusterRef, FargateConsumer, FargateConsumerArgs, create_cluster
 from components.queue_alarms import QueueAlarms, QueueAlarmsArgs
 from components.redis_cache import RedisCache, RedisCacheArgs
@@ -147,10 +148,30 @@ def build_workload(plan: WorkloadPlan, settings: StackSettings, cluster: Cluster
 
 
 def build_stack(plan: Plan, settings: StackSettings) -> dict[str, Any]:
-    """Every workload of a plan; returns the stack outputs: `workloads` by name and `routing`."""
+    """Every workload of a plan; returns the stack outputs: `workloads` by name, `routing`, and
+    (when any workload is on AWS) `dashboardName` and `dashboardUrl` of the stack's dashboard."""
     cluster = stack_cluster(plan, settings)
     workloads = {w.name: build_workload(w, settings, cluster) for w in plan.workloads}
-    return {"workloads": workloads, "routing": dict(plan.routing)}
+    outputs: dict[str, Any] = {"workloads": workloads, "routing": dict(plan.routing)}
+    panels = [dashboard_workload(w, workloads[w.name]) for w in plan.workloads if w.broker in AWS_BROKERS]
+    if panels:
+        dashboard = Dashboard("dashboard", DashboardArgs(stack=settings.stack, region=settings.region,
+                                                         workloads=panels))
+        outputs["dashboardName"] = dashboard.dashboard_name
+        outputs["dashboardUrl"] = dashboard.url
+    return outputs
+
+
+def dashboard_workload(plan: WorkloadPlan, outputs: dict[str, Any]) -> DashboardWorkload:
+    """What the dashboard needs of one built workload: its queue names and its service, if any."""
+    has_service = "serviceName" in outputs
+    return DashboardWorkload(
+        plan=plan,
+        queue_name=outputs.get("queueName"),
+        dlq_name=outputs.get("dlqName"),
+        cluster_name=outputs["clusterName"] if has_service else None,
+        service_name=outputs["serviceName"] if has_service else None,
+    )
 
 
 # --- per broker -----------------------------------------------------------------------
@@ -166,6 +187,7 @@ def _build_sqs(plan: WorkloadPlan, settings: StackSettings, cluster: ClusterRef 
         "queueName": queue.queue_name,
         "dlqUrl": queue.dlq_url,
         "dlqArn": queue.dlq_arn,
+        "dlqName": queue.dlq_name,
     }
     network = dict(region=settings.region, subnet_ids=settings.subnet_ids, security_group_ids=settings.security_group_ids)
     if plan.mode == "scheduled":
@@ -239,7 +261,6 @@ def _build_redis(plan: WorkloadPlan, settings: StackSettings, cluster: ClusterRe
                 "REDIS_HOST": cache.primary_endpoint,
                 "REDIS_PORT": cache.port.apply(str),
                 "REDIS_TLS": "true",
-                "MAX_RECEIVE_COUNT": str(plan.max_receive_count),
             },
             secrets={"REDIS_AUTH_TOKEN": cache.auth_secret_arn},
         ),

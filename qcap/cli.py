@@ -33,6 +33,7 @@ COMMAND_MODULES = [
     "qcap.commands.doctor",
     "qcap.commands.load",
     "qcap.commands.redrive",
+    "qcap.commands.worker",
 ]
 
 for _module in COMMAND_MODULES:

@@ -72,3 +72,33 @@ def run_components() -> Callable[..., ProgramRun]:
 def pytest_sessionfinish(session, exitstatus):
     """Collect leftover Pulumi tasks now, so a late log line from one lands before pytest's summary."""
     gc.collect()
+
+
+# --- real servers for the worker tests (tests/servers.py) ------------------------------
+
+
+@pytest.fixture(scope="session")
+def moto():
+    """One moto server on 127.0.0.1 for the session; each test makes its own queues."""
+    from servers import moto_server
+
+    with moto_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def redis_srv():
+    """One real redis-server on a free loopback port for the session; each test uses its own keys."""
+    from servers import redis_server
+
+    with redis_server() as server:
+        yield server
+
+
+@pytest.fixture
+def ecs_agent():
+    """A stub of the ECS agent's task-protection endpoint on 127.0.0.1, recording each call."""
+    from servers import ecs_agent_stub
+
+    with ecs_agent_stub() as stub:
+        yield stub

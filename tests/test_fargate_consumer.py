@@ -42,8 +42,10 @@ def test_service_has_no_public_ip_and_uses_the_configured_network(run_components
     assert network == {"assignPublicIp": False, "subnets": ["subnet-a", "subnet-b"], "securityGroups": ["sg-consumer"]}
 
 
-def test_task_role_allows_only_the_four_consumer_actions_on_its_own_queue(run_components):
-    run = build(run_components, sqs_args(plan_workload(SQS_WORKLOAD)))
+def test_task_role_allows_only_the_four_consumer_actions_on_its_own_queue_and_protecting_its_own_tasks(
+        run_components):
+    args = sqs_args(plan_workload(SQS_WORKLOAD), cluster=ClusterRef.from_arn(EXISTING_CLUSTER))
+    run = build(run_components, args)
     policy = json.loads(run.named("events-task-policy").inputs["policy"])
     assert policy["Statement"] == [
         {
@@ -52,7 +54,13 @@ def test_task_role_allows_only_the_four_consumer_actions_on_its_own_queue(run_co
             "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
                        "sqs:GetQueueAttributes"],
             "Resource": [QUEUE_ARN],
-        }
+        },
+        {
+            "Sid": "ProtectOwnTasksWhileBusy",
+            "Effect": "Allow",
+            "Action": ["ecs:GetTaskProtection", "ecs:UpdateTaskProtection"],
+            "Resource": ["arn:aws:ecs:eu-west-1:123456789012:task/shared/*"],
+        },
     ]
     task_role = run.named("events-task-role")
     assert run.named("events-task-policy").inputs["role"] == task_role.id
@@ -134,6 +142,9 @@ def test_container_gets_the_plans_stop_timeout_size_and_environment(run_componen
     assert env["RECEIVE_BATCH"] == str(plan.receive_batch)
     assert env["RECEIVE_WAIT_SECONDS"] == "20"
     assert env["CONCURRENCY"] == str(plan.concurrency_per_task)
+    assert env["MAX_RECEIVE_COUNT"] == str(plan.max_receive_count) == "5"
+    assert env["STOP_TIMEOUT_SECONDS"] == str(plan.stop_timeout_seconds)
+    assert (env["QCAP_STACK"], env["QCAP_WORKLOAD"]) == (TEST_STACK, "events")
     assert definition["logConfiguration"]["options"]["awslogs-group"] == f"/qcap/{TEST_STACK}/events"
     log = run.named("events-log").inputs
     assert (log["name"], log["retentionInDays"]) == (f"/qcap/{TEST_STACK}/events", 30)
@@ -167,7 +178,11 @@ def test_redis_consumer_scales_on_the_workers_queue_depth_metric(run_components)
     assert (depth["namespace"], depth["metricName"]) == ("qcap/Redis", "QueueDepth")
     assert depth["dimensions"] == [{"name": "Stack", "value": TEST_STACK}, {"name": "Workload", "value": "points"}]
     statements = json.loads(run.named("points-task-policy").inputs["policy"])["Statement"]
-    assert [s["Action"] for s in statements] == [["cloudwatch:PutMetricData"]]
+    assert [s["Action"] for s in statements] == [["cloudwatch:PutMetricData"],
+                                                 ["ecs:GetTaskProtection", "ecs:UpdateTaskProtection"]]
+    env = {e["name"]: e["value"] for e in container(run, "points")["environment"]}
+    assert env["REDIS_POOL_SIZE"] == str(plan.cache_pool_size_per_task) == "10"
+    assert env["MAX_RECEIVE_COUNT"] == str(plan.max_receive_count)
     assert statements[0]["Condition"] == {"StringEquals": {"cloudwatch:namespace": "qcap/Redis"}}
     assert container(run, "points")["secrets"] == [
         {"name": "REDIS_AUTH_TOKEN", "valueFrom": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:t"}

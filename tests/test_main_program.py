@@ -55,6 +55,8 @@ def expected_counts(stack_plan: Plan) -> Counter[str]:
         total.update(expected_for(w, len(stack_plan.alert_emails)))
     if any(w.broker != "cloudflare" for w in stack_plan.workloads):
         total["aws:ecs/cluster:Cluster"] = 1
+        total["qcap:monitoring:Dashboard"] = 1  # one per stack, a row per AWS workload
+        total["aws:cloudwatch/dashboard:Dashboard"] = 1
     return +total
 
 

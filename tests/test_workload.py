@@ -32,7 +32,8 @@ def components(run):
 
 def test_sqs_service_workload_gets_queue_consumer_and_alarms(run_components):
     run = build(run_components, stack_plan(SQS_WORKLOAD), NETWORK)
-    assert components(run) == ["qcap:aws:FargateConsumer", "qcap:aws:QueueAlarms", "qcap:aws:QueueWithDlq"]
+    assert components(run) == ["qcap:aws:FargateConsumer", "qcap:aws:QueueAlarms", "qcap:aws:QueueWithDlq",
+                               "qcap:monitoring:Dashboard"]
     assert len(run.of_type("aws:ecs/cluster:Cluster")) == 1
     outputs = run.outputs["workloads"]["events"]
     assert outputs["queueUrl"].endswith(f"/qcap-{TEST_STACK}-events")
@@ -42,13 +43,15 @@ def test_sqs_service_workload_gets_queue_consumer_and_alarms(run_components):
 
 def test_scheduled_workload_gets_a_scheduled_consumer_instead_of_a_service(run_components):
     run = build(run_components, stack_plan(SCHEDULED_WORKLOAD), NETWORK)
-    assert components(run) == ["qcap:aws:QueueAlarms", "qcap:aws:QueueWithDlq", "qcap:aws:ScheduledConsumer"]
+    assert components(run) == ["qcap:aws:QueueAlarms", "qcap:aws:QueueWithDlq", "qcap:aws:ScheduledConsumer",
+                               "qcap:monitoring:Dashboard"]
     assert run.outputs["workloads"]["questions"]["scheduleName"] == f"qcap-{TEST_STACK}-questions"
 
 
 def test_redis_workload_gets_a_cache_a_consumer_and_alarms_but_no_sqs_queue(run_components):
     run = build(run_components, stack_plan(REDIS_WORKLOAD), REDIS_CONFIG)
-    assert components(run) == ["qcap:aws:FargateConsumer", "qcap:aws:QueueAlarms", "qcap:aws:RedisCache"]
+    assert components(run) == ["qcap:aws:FargateConsumer", "qcap:aws:QueueAlarms", "qcap:aws:RedisCache",
+                               "qcap:monitoring:Dashboard"]
     assert run.of_type("aws:sqs/queue:Queue") == []
     outputs = run.outputs["workloads"]["points"]
     assert outputs["cacheEndpoint"].startswith(f"master.qcap-{TEST_STACK}-points.")
@@ -134,3 +137,22 @@ def test_plans_of_each_lane_become_separate_components_when_a_workload_is_partit
     assert sorted(run.outputs["workloads"]) == ["events-0", "events-1", "events-2"]
     assert len(run.of_type("aws:ecs/service:Service")) == 3
     assert "fnv1a_32" in run.outputs["routing"]["events"]
+
+
+def test_stack_exports_the_url_of_one_dashboard_with_a_row_per_aws_workload(run_components):
+    run = build(run_components, stack_plan(SQS_WORKLOAD, REDIS_WORKLOAD), REDIS_CONFIG)
+    dashboards = run.of_type("aws:cloudwatch/dashboard:Dashboard")
+    assert len(dashboards) == 1 and dashboards[0].inputs["dashboardName"] == f"qcap-{TEST_STACK}"
+    titles = [w["properties"]["markdown"].split(" ", 2)[1] for w in
+              json.loads(dashboards[0].inputs["dashboardBody"])["widgets"] if w["type"] == "text"]
+    assert titles == ["events", "points"]
+    assert run.outputs["dashboardUrl"].endswith(f"#dashboards/dashboard/qcap-{TEST_STACK}")
+    age = [w for w in json.loads(dashboards[0].inputs["dashboardBody"])["widgets"]
+           if w["properties"].get("title") == "events: age of oldest message"][0]
+    assert age["properties"]["metrics"][0][3] == run.outputs["workloads"]["events"]["queueName"]
+
+
+def test_stack_has_no_dashboard_when_every_workload_is_on_cloudflare(run_components):
+    run = build(run_components, stack_plan(CLOUDFLARE_WORKLOAD), {"qcap:cloudflareAccountId": "0" * 32})
+    assert run.of_type("aws:cloudwatch/dashboard:Dashboard") == []
+    assert "dashboardUrl" not in run.outputs

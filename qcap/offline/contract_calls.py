@@ -157,6 +157,12 @@ def _log_group(r: Resource) -> list:
     return calls
 
 
+def _dashboard(r: Resource) -> list:
+    body = r.inputs.get("dashboardBody")
+    return [("cloudwatch", "PutDashboard", {"DashboardName": r.inputs.get("dashboardName"),
+                                            "DashboardBody": body if isinstance(body, str) else json.dumps(body)}, ())]
+
+
 def _ecs_cluster(r: Resource) -> list:
     name, auto = _name(r)
     settings = [{"name": s["name"], "value": s["value"]} for s in r.inputs.get("settings", [])]
@@ -418,6 +424,7 @@ TRANSLATORS: dict[str, Callable[[Resource], list]] = {
     "aws:sqs/redrivePolicy:RedrivePolicy": _sqs_queue_attribute("RedrivePolicy", "redrivePolicy"),
     "aws:cloudwatch/metricAlarm:MetricAlarm": _metric_alarm,
     "aws:cloudwatch/logGroup:LogGroup": _log_group,
+    "aws:cloudwatch/dashboard:Dashboard": _dashboard,
     "aws:ecs/cluster:Cluster": _ecs_cluster,
     "aws:ecs/taskDefinition:TaskDefinition": _task_definition,
     "aws:ecs/service:Service": _ecs_service,

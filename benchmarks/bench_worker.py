@@ -1,0 +1,146 @@
+"""One worker process's throughput against the plan's c / t, on a moto server and on a real redis-server.
+
+Run: .venv/bin/python benchmarks/bench_worker.py [--brokers sqs,redis] [--concurrency 1,8,32] [--seconds 0.05,0.5]
+Needs redis-server on PATH (apt-get install -y redis-server). Prints a table; asserts nothing.
+
+For each cell the handler sleeps t seconds; the queue is kept full (Redis: preloaded; SQS: a
+closed-loop producer keeps 2c + 20 messages outstanding, because moto's SendMessage scans the
+queue); after a warm-up the completions in a fixed window give the measured rate, compared
+with the plan's per-task rate mu = c / t. The SQS worker polls with one receiver here (moto's
+ReceiveMessage is not atomic between concurrent polls), so its figures include moto's own
+cost per call (about 5-15 ms for a receive of 10), which real SQS does not add to our CPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from servers import moto_server, redis_server  # noqa: E402
+
+from worker.config import WorkerConfig  # noqa: E402
+from worker.redis_queue import RedisQueue, redis_worker  # noqa: E402
+from worker.sqs import sqs_worker  # noqa: E402
+
+WARMUP_SECONDS = 1.0
+# Window length per handler time: long enough for ~10 rounds of c messages at t = 0.5 s.
+WINDOW_SECONDS = {0.05: 4.0, 0.5: 6.0}
+DEFAULT_WINDOW_SECONDS = 5.0
+
+
+class Meter:
+    """Counts completions; `window` counts those inside [start, start + seconds]."""
+
+    def __init__(self) -> None:
+        self.done = 0
+        self.lock = threading.Lock()
+
+    def handler(self, seconds: float):
+        def handle(message) -> None:
+            time.sleep(seconds)
+            with self.lock:
+                self.done += 1
+
+        return handle
+
+    def window(self, seconds: float) -> float:
+        time.sleep(WARMUP_SECONDS)
+        with self.lock:
+            first = self.done
+        started = time.monotonic()
+        time.sleep(seconds)
+        with self.lock:
+            last = self.done
+        return (last - first) / (time.monotonic() - started)
+
+
+def run_engine(engine, meter: Meter, seconds: float, window: float, before_stop=None) -> float:
+    thread = threading.Thread(target=engine.run, daemon=True)
+    thread.start()
+    try:
+        return meter.window(window)
+    finally:
+        if before_stop:
+            before_stop()
+        engine.stop()
+        thread.join(30)
+
+
+def bench_sqs(moto, c: int, t: float, window: float, receivers: int = 1) -> float:
+    sqs = moto.client()
+    url = sqs.create_queue(QueueName=f"bench-{c}-{str(t).replace('.', '_')}")["QueueUrl"]
+    meter = Meter()
+    stop = threading.Event()
+
+    def produce() -> None:
+        sent = 0
+        while not stop.is_set():
+            if sent - meter.done >= 2 * c + 20:
+                time.sleep(0.002)
+                continue
+            sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": str(sent + i)}
+                                                          for i in range(10)])
+            sent += 10
+
+    producer = threading.Thread(target=produce, daemon=True)
+    producer.start()
+    config = WorkerConfig(queue_url=url, region="us-east-1", concurrency=c, receive_wait_seconds=1,
+                          receivers=receivers)
+    try:
+        return run_engine(sqs_worker(meter.handler(t), config, sqs=moto.client()), meter, t, window)
+    finally:
+        stop.set()
+        producer.join(10)
+
+
+def bench_redis(server, c: int, t: float, window: float) -> float:
+    config = WorkerConfig(redis_host="127.0.0.1", redis_port=server.port, workload=f"bench-{c}-{t}",
+                          concurrency=c, receive_batch=10, publish_metrics=False, redis_pool_size=4)
+    queue = RedisQueue.from_config(config)
+    needed = int((window + WARMUP_SECONDS + 2) * c / t * 1.5) + 100
+    queue.enqueue_many((str(i), "x") for i in range(needed))
+    meter = Meter()
+    return run_engine(redis_worker(meter.handler(t), config), meter, t, window)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--brokers", default="sqs,redis")
+    parser.add_argument("--concurrency", default="1,8,32")
+    parser.add_argument("--seconds", default="0.05,0.5")
+    parser.add_argument("--receivers", type=int, default=1,
+                        help="SQS parallel polls (moto may then hand one message to two polls)")
+    args = parser.parse_args()
+    brokers = args.brokers.split(",")
+    cells = [(c, t) for t in map(float, args.seconds.split(",")) for c in map(int, args.concurrency.split(","))]
+    os.environ.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"})
+    rows = []
+    for broker in brokers:
+        context = moto_server() if broker == "sqs" else redis_server()
+        with context as server:
+            for c, t in cells:
+                window = WINDOW_SECONDS.get(t, DEFAULT_WINDOW_SECONDS)
+                if broker == "sqs":
+                    rate = bench_sqs(server, c, t, window, args.receivers)
+                else:
+                    rate = bench_redis(server, c, t, window)
+                planned = c / t
+                rows.append((c, t, "sqs (moto)" if broker == "sqs" else "redis", rate, planned, rate / planned))
+                print(f"  {rows[-1][2]:<11} c={c:<3} t={t:<5} {rate:8.1f} msg/s  (c/t {planned:g})", flush=True)
+    print()
+    print(f"{'c':>3} {'t (s)':>6} {'broker':<11} {'measured msg/s':>15} {'c/t':>7} {'ratio':>6}")
+    for c, t, broker, rate, planned, ratio in rows:
+        print(f"{c:>3} {t:>6g} {broker:<11} {rate:>15.1f} {planned:>7g} {ratio:>6.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,226 @@
+"""A CloudWatch dashboard per stack, built from the plan: what the autoscaler and the alarms see.
+
+Per AWS workload (sqs, sqs-fifo, redis), one row of panels, each with the plan's threshold
+drawn as a horizontal annotation:
+
+- backlog per task ((visible + in flight) / tasks, or the workers' QueueDepth / tasks)
+  against the autoscaling target, and the concurrency c above which there is no resting point;
+- running tasks against min and max capacity;
+- age of the oldest message against the objective;
+- dead-letter depth against the DLQ alarm;
+- for Redis, the cache panels: engine CPU, memory, connections against the budget, evictions.
+
+Scheduled consumers have no service, so their row has no task panels. Cloudflare workloads
+publish nothing to CloudWatch and are left out. The dashboard's console URL is a stack output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import pulumi
+import pulumi_aws as aws
+
+from capacity import limits
+from capacity.plan import WorkloadPlan
+from components.queue_alarms import (
+    CONTAINER_INSIGHTS_NAMESPACE,
+    REDIS_DEAD_LETTER_METRIC,
+    REDIS_DEPTH_METRIC,
+    REDIS_NAMESPACE,
+    REDIS_OLDEST_AGE_METRIC,
+    SQS_NAMESPACE,
+    redis_dimensions,
+)
+from components.redis_cache import ELASTICACHE_NAMESPACE, member_cluster_ids, replication_group_id
+
+DASHBOARD_BROKERS = ("sqs", "sqs-fifo", "redis")
+# Grid: CloudWatch dashboards are 24 units wide; panels are 8 x 6, a title row is 1 high.
+GRID_WIDTH = 24
+PANEL_WIDTH = 8
+PANEL_HEIGHT = 6
+TITLE_HEIGHT = 1
+PANEL_PERIOD_SECONDS = limits.CLOUDWATCH_ALARM_PERIOD_SECONDS
+
+
+def dashboard_name(stack: str) -> str:
+    return f"qcap-{stack}"
+
+
+def dashboard_url(region: str, name: str) -> str:
+    return f"https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}#dashboards/dashboard/{name}"
+
+
+@dataclass(frozen=True)
+class DashboardWorkload:
+    """One workload's plan and the names its metrics carry.
+
+    SQS brokers need `queue_name` and `dlq_name`; `cluster_name` and `service_name` (both or
+    neither) add the task panels. Redis reads the workers' metrics and the cache's nodes.
+    """
+
+    plan: WorkloadPlan
+    queue_name: pulumi.Input[str] | None = None
+    dlq_name: pulumi.Input[str] | None = None
+    cluster_name: pulumi.Input[str] | None = None
+    service_name: pulumi.Input[str] | None = None
+
+    def __post_init__(self) -> None:
+        plan = self.plan
+        if plan.broker not in DASHBOARD_BROKERS:
+            raise ValueError(f"Dashboard: workload {plan.name!r} uses {plan.broker}, which publishes nothing to "
+                             f"CloudWatch; allowed: {', '.join(DASHBOARD_BROKERS)}")
+        if plan.broker != "redis" and (self.queue_name is None or self.dlq_name is None):
+            raise ValueError(f"Dashboard: workload {plan.name!r} uses {plan.broker}; set `queue_name` and `dlq_name`")
+        if (self.cluster_name is None) != (self.service_name is None):
+            raise ValueError(f"Dashboard: workload {plan.name!r}: set both `cluster_name` and `service_name`, or neither")
+
+
+@dataclass(frozen=True)
+class DashboardArgs:
+    """The stack name (the dashboard is `qcap-<stack>`), its region, and the workloads to show."""
+
+    stack: str
+    region: str
+    workloads: Sequence[DashboardWorkload]
+
+    def __post_init__(self) -> None:
+        if not self.workloads:
+            raise ValueError("Dashboard: no workloads to show (Cloudflare workloads have no CloudWatch metrics)")
+
+
+def annotation(label: str, value: float) -> dict[str, Any]:
+    return {"label": label, "value": value}
+
+
+def panel(title: str, region: str, metrics: list[list[Any]], annotations: list[dict[str, Any]],
+          stat: str, label: str) -> dict[str, Any]:
+    return {
+        "type": "metric",
+        "properties": {
+            "title": title,
+            "region": region,
+            "view": "timeSeries",
+            "stat": stat,
+            "period": PANEL_PERIOD_SECONDS,
+            "metrics": metrics,
+            "annotations": {"horizontal": annotations},
+            "yAxis": {"left": {"min": 0, "label": label, "showUnits": False}},
+        },
+    }
+
+
+def workload_panels(item: DashboardWorkload, stack: str, region: str) -> list[dict[str, Any]]:
+    """The panels of one workload, in order: scaling, tasks, age, DLQ, then the cache."""
+    plan = item.plan
+    redis = plan.broker == "redis"
+    has_service = item.cluster_name is not None
+    tasks_metric = [CONTAINER_INSIGHTS_NAMESPACE, "RunningTaskCount", "ClusterName", item.cluster_name,
+                    "ServiceName", item.service_name]
+    if redis:
+        dims = redis_dimensions(stack, plan)
+        depth = [[REDIS_NAMESPACE, REDIS_DEPTH_METRIC, "Stack", dims["Stack"], "Workload", dims["Workload"],
+                  {"id": "depth", "visible": False}]]
+        expression = "depth / tasks"
+        age = [REDIS_NAMESPACE, REDIS_OLDEST_AGE_METRIC, "Stack", dims["Stack"], "Workload", dims["Workload"]]
+        dlq = [REDIS_NAMESPACE, REDIS_DEAD_LETTER_METRIC, "Stack", dims["Stack"], "Workload", dims["Workload"]]
+    else:
+        depth = [[SQS_NAMESPACE, "ApproximateNumberOfMessagesVisible", "QueueName", item.queue_name,
+                  {"id": "visible", "visible": False}],
+                 [SQS_NAMESPACE, "ApproximateNumberOfMessagesNotVisible", "QueueName", item.queue_name,
+                  {"id": "inflight", "visible": False}]]
+        expression = "(visible + inflight) / tasks"
+        age = [SQS_NAMESPACE, "ApproximateAgeOfOldestMessage", "QueueName", item.queue_name]
+        dlq = [SQS_NAMESPACE, "ApproximateNumberOfMessagesVisible", "QueueName", item.dlq_name]
+    panels = []
+    if has_service and plan.target_backlog_per_task is not None:
+        panels.append(panel(
+            f"{plan.name}: backlog per task vs target", region,
+            [[{"expression": expression, "label": "backlog per task", "id": "backlogpertask"}], *depth,
+             [*tasks_metric, {"id": "tasks", "visible": False}]],
+            [annotation(f"target {plan.target_backlog_per_task:g}", plan.target_backlog_per_task),
+             annotation(f"concurrency c = {plan.concurrency_per_task}", plan.concurrency_per_task)],
+            "Average", "messages per task"))
+        panels.append(panel(
+            f"{plan.name}: running tasks", region, [tasks_metric],
+            [annotation(f"min {plan.min_capacity}", plan.min_capacity),
+             annotation(f"max {plan.max_capacity}", plan.max_capacity)],
+            "Average", "tasks"))
+    objective = plan.alarm_age_seconds if plan.alarm_age_seconds is not None else plan.max_age_seconds
+    panels.append(panel(f"{plan.name}: age of oldest message", region, [age],
+                        [annotation(f"objective {objective:g} s", objective)], "Maximum", "seconds"))
+    panels.append(panel(f"{plan.name}: dead-letter depth", region, [dlq],
+                        [annotation(f"alarm at {plan.alarm_dlq_messages}", plan.alarm_dlq_messages)],
+                        "Maximum", "messages"))
+    if redis:
+        panels += cache_panels(plan, stack, region)
+    return panels
+
+
+def cache_panels(plan: WorkloadPlan, stack: str, region: str) -> list[dict[str, Any]]:
+    """Engine CPU, memory, connections and evictions of every cache node, with the alarm thresholds."""
+    nodes = member_cluster_ids(replication_group_id(stack, plan), plan.cache_nodes or 1)
+
+    def per_node(metric: str) -> list[list[Any]]:
+        return [[ELASTICACHE_NAMESPACE, metric, "CacheClusterId", node] for node in nodes]
+
+    connections = [annotation(f"alarm {plan.alarm_cache_connections}", plan.alarm_cache_connections)] \
+        if plan.alarm_cache_connections is not None else []
+    if plan.cache_connections_budget is not None:
+        connections.append(annotation(f"budget {plan.cache_connections_budget}", plan.cache_connections_budget))
+    return [
+        panel(f"{plan.name}: cache engine CPU", region, per_node("EngineCPUUtilization"),
+              [annotation(f"alarm {limits.REDIS_CPU_ALARM_PERCENT}%", limits.REDIS_CPU_ALARM_PERCENT)],
+              "Average", "percent"),
+        panel(f"{plan.name}: cache memory", region, per_node("DatabaseMemoryUsagePercentage"),
+              [annotation(f"alarm {limits.REDIS_MEMORY_ALARM_PERCENT}%", limits.REDIS_MEMORY_ALARM_PERCENT)],
+              "Maximum", "percent of maxmemory"),
+        panel(f"{plan.name}: cache connections", region, per_node("CurrConnections"), connections,
+              "Maximum", "connections"),
+        panel(f"{plan.name}: cache evictions", region, per_node("Evictions"),
+              [annotation("any eviction loses items", 1)], "Sum", "keys"),
+    ]
+
+
+def layout(stack: str, region: str, workloads: Sequence[DashboardWorkload]) -> list[dict[str, Any]]:
+    """Widgets with positions: a title row per workload, then its panels three to a row."""
+    widgets: list[dict[str, Any]] = []
+    y = 0
+    for item in workloads:
+        plan = item.plan
+        widgets.append({
+            "type": "text", "x": 0, "y": y, "width": GRID_WIDTH, "height": TITLE_HEIGHT,
+            "properties": {"markdown": f"## {plan.name} ({plan.broker}, {plan.mode}): "
+                                       f"c = {plan.concurrency_per_task}, t = {plan.processing_seconds:g} s, "
+                                       f"objective {plan.max_age_seconds:g} s"},
+        })
+        y += TITLE_HEIGHT
+        per_row = GRID_WIDTH // PANEL_WIDTH
+        panels = workload_panels(item, stack, region)
+        for index, widget in enumerate(panels):
+            widget.update(x=(index % per_row) * PANEL_WIDTH, y=y + (index // per_row) * PANEL_HEIGHT,
+                          width=PANEL_WIDTH, height=PANEL_HEIGHT)
+            widgets.append(widget)
+        y += -(-len(panels) // per_row) * PANEL_HEIGHT
+    return widgets
+
+
+class Dashboard(pulumi.ComponentResource):
+    """One CloudWatch dashboard `qcap-<stack>` with a row of panels per workload."""
+
+    dashboard_name: pulumi.Output[str]
+    url: pulumi.Output[str]
+
+    def __init__(self, name: str, args: DashboardArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("qcap:monitoring:Dashboard", name, None, opts)
+        body = {"widgets": layout(args.stack, args.region, args.workloads)}
+        dashboard = aws.cloudwatch.Dashboard(
+            f"{name}-dashboard",
+            dashboard_name=dashboard_name(args.stack),
+            dashboard_body=pulumi.Output.json_dumps(body),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.dashboard_name = dashboard.dashboard_name
+        self.url = dashboard.dashboard_name.apply(lambda n: dashboard_url(args.region, n))
+        self.register_outputs({"dashboard_name": self.dashboard_name, "url": self.url})

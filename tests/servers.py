@@ -1,0 +1,212 @@
+"""Real servers on 127.0.0.1 for the worker tests and the benchmark: moto, redis-server, an ECS agent stub.
+
+Each starts on a free loopback port, waits until it answers, and stops when its context
+ends (or its owner process dies: the children are in the test's process group and are
+terminated, then killed, on exit).
+
+moto's ReceiveMessage re-reads every queue attribute (an O(depth) scan) once per message it
+returns, just to check retention; `MOTO_SERVER_CODE` replaces that one check with the same
+arithmetic on the queue's retention field, so a receive costs what it costs on SQS instead
+of growing with the queue. Nothing else in moto is changed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import boto3
+
+LOOPBACK = "127.0.0.1"
+START_TIMEOUT_SECONDS = 20.0
+STOP_TIMEOUT_SECONDS = 5.0
+TEST_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                    "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1"}
+
+MOTO_SERVER_CODE = """
+import sys
+from moto.core.utils import unix_time
+from moto.sqs.models import SQSBackend
+
+
+def is_message_valid_based_on_retention_period(self, queue_name, message):
+    queue = self.get_queue(queue_name)
+    return int(queue.message_retention_period) + message.sent_timestamp / 1000 > unix_time()
+
+
+SQSBackend.is_message_valid_based_on_retention_period = is_message_valid_based_on_retention_period
+from moto.server import main
+sys.exit(main(["-H", "127.0.0.1", "-p", sys.argv[1]]))
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((LOOPBACK, 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"server on port {port} exited with {process.returncode}")
+        try:
+            socket.create_connection((LOOPBACK, port), 0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing answered on {LOOPBACK}:{port} within {START_TIMEOUT_SECONDS} s")
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(STOP_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(STOP_TIMEOUT_SECONDS)
+
+
+@dataclass
+class Moto:
+    url: str
+    process: subprocess.Popen
+
+    @property
+    def env(self) -> dict[str, str]:
+        """Environment for a process that should talk to this server."""
+        return {**TEST_CREDENTIALS, "AWS_ENDPOINT_URL": self.url}
+
+    def client(self, service: str = "sqs"):
+        return boto3.client(service, endpoint_url=self.url, region_name="us-east-1",
+                            aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
+@contextmanager
+def moto_server() -> Iterator[Moto]:
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-c", MOTO_SERVER_CODE, str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_port(port, process)
+        yield Moto(f"http://{LOOPBACK}:{port}", process)
+    finally:
+        stop_process(process)
+
+
+def redis_server_binary() -> str | None:
+    return shutil.which("redis-server")
+
+
+@dataclass
+class RedisServer:
+    port: int
+    process: subprocess.Popen
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {"REDIS_HOST": LOOPBACK, "REDIS_PORT": str(self.port), "REDIS_TLS": "false"}
+
+    def client(self):
+        import redis
+
+        return redis.Redis(host=LOOPBACK, port=self.port, decode_responses=True)
+
+
+@contextmanager
+def redis_server() -> Iterator[RedisServer]:
+    """A throwaway redis-server: no persistence, loopback only, its own temp directory."""
+    binary = redis_server_binary()
+    if binary is None:
+        raise RuntimeError("redis-server is not installed: apt-get install -y redis-server (.ci/run does this)")
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="qcap-redis-") as directory:
+        process = subprocess.Popen(
+            [binary, "--port", str(port), "--bind", LOOPBACK, "--save", "", "--appendonly", "no",
+             "--dir", directory, "--protected-mode", "yes", "--maxclients", "1000"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_for_port(port, process)
+            yield RedisServer(port, process)
+        finally:
+            stop_process(process)
+
+
+@dataclass
+class AgentStub:
+    """A stand-in for the ECS agent's task-protection endpoint: records every call."""
+
+    uri: str
+    calls: list[tuple[float, str, dict]] = field(default_factory=list)
+    protected: bool = False
+
+    @property
+    def puts(self) -> list[dict]:
+        return [body for _, method, body in self.calls if method == "PUT"]
+
+
+@contextmanager
+def ecs_agent_stub() -> Iterator[AgentStub]:
+    stub = AgentStub(uri="")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_PUT(self) -> None:  # noqa: N802 - http.server's naming
+            length = int(self.headers.get("Content-Length", 0))
+            body = json.loads(self.rfile.read(length) or b"{}")
+            if self.path != "/v4/task-abc/task-protection/v1/state" or "ProtectionEnabled" not in body:
+                self.send_response(400)
+                self.end_headers()
+                return
+            stub.protected = bool(body["ProtectionEnabled"])
+            stub.calls.append((time.monotonic(), "PUT", body))
+            answer = {"protection": {"ProtectionEnabled": stub.protected,
+                                     "ExpirationDate": "2026-01-01T00:00:00Z", "TaskArn": "arn:aws:ecs:task/abc"}}
+            data = json.dumps(answer).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: object) -> None:
+            return
+
+    server = ThreadingHTTPServer((LOOPBACK, 0), Handler)
+    stub.uri = f"http://{LOOPBACK}:{server.server_address[1]}/v4/task-abc"
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield stub
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def subprocess_env(*parts: dict[str, str]) -> dict[str, str]:
+    """os.environ without AWS profile settings, plus the given parts."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ECS_", "REDIS_", "QCAP_"))}
+    for part in parts:
+        env.update(part)
+    return env
+
+
+def send_signal(process: subprocess.Popen, sig: int = signal.SIGTERM) -> float:
+    """Signal a child; returns when it was sent (monotonic)."""
+    sent = time.monotonic()
+    process.send_signal(sig)
+    return sent

@@ -1,0 +1,51 @@
+"""Loading the MODULE:FUNCTION handler and the entry point's exit codes."""
+
+from __future__ import annotations
+
+import pytest
+
+from worker.runner import HandlerError, load_handler, main
+
+
+def test_load_handler_imports_a_module_function():
+    handler = load_handler("json:dumps")
+    assert handler({"a": 1}) == '{"a": 1}'
+
+
+@pytest.mark.parametrize(("spec", "message"), [
+    ("json", "must look like package.module:function"),
+    ("no_such_module_xyz:run", "cannot import 'no_such_module_xyz'"),
+    ("json:nothing_here", "'json' has no 'nothing_here'"),
+    ("json:__doc__", "is not callable"),
+])
+def test_load_handler_says_what_is_wrong_when_the_spec_is_bad(spec, message):
+    with pytest.raises(HandlerError, match=message):
+        load_handler(spec)
+
+
+def test_main_exits_2_with_the_reason_when_no_broker_is_configured(monkeypatch, capsys):
+    for name in ("QUEUE_URL", "REDIS_HOST"):
+        monkeypatch.delenv(name, raising=False)
+    assert main(["json:dumps"]) == 2
+    assert "neither QUEUE_URL" in capsys.readouterr().err
+
+
+def test_worker_imports_neither_pulumi_nor_the_rest_of_qcap(tmp_path):
+    """What the example Dockerfile copies (capacity/limits.py and worker/) is all the worker loads."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parent.parent
+    (tmp_path / "capacity").mkdir()
+    for name in ("__init__.py", "limits.py"):
+        shutil.copy(repo / "capacity" / name, tmp_path / "capacity" / name)
+    shutil.copytree(repo / "worker", tmp_path / "worker")
+    code = ("import sys, worker.sqs, worker.redis_queue, worker.runner; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'pulumi', 'components', 'policies', 'qcap', "
+            "'pydantic', 'typer', 'boto3', 'redis'}))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(tmp_path)}, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['boto3', 'redis']"

@@ -1,0 +1,308 @@
+"""The SQS worker against a real moto server on 127.0.0.1: counted end to end, failures, heartbeat, SIGTERM.
+
+moto's ReceiveMessage is not atomic between concurrent requests (two polls can both take a
+message), so these workers poll with one receiver (RECEIVERS=1); SQS itself is atomic.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from servers import subprocess_env
+from worker_handlers import read_log
+
+from worker.config import WorkerConfig
+from worker.engine import Message
+from worker.sqs import SqsBroker, receivers_for, sqs_worker
+
+pytestmark = pytest.mark.slow
+REPO = Path(__file__).resolve().parent.parent
+TESTS = Path(__file__).resolve().parent
+
+
+def make_queue(sqs, name: str, visibility: int = 30, dlq_after: int | None = None, fifo: bool = False) -> tuple[str, str | None]:
+    attributes = {"VisibilityTimeout": str(visibility)}
+    dlq_url = None
+    if fifo:
+        attributes.update(FifoQueue="true", ContentBasedDeduplication="true")
+    if dlq_after is not None:
+        dlq_url = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        attributes["RedrivePolicy"] = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": dlq_after})
+    url = sqs.create_queue(QueueName=name + (".fifo" if fifo else ""), Attributes=attributes)["QueueUrl"]
+    return url, dlq_url
+
+
+def send(sqs, url: str, bodies: list[str], group: str | None = None) -> None:
+    for i in range(0, len(bodies), 10):
+        entries = [{"Id": str(j), "MessageBody": b} for j, b in enumerate(bodies[i:i + 10])]
+        if group is not None:
+            for e in entries:
+                e["MessageGroupId"] = group
+        answer = sqs.send_message_batch(QueueUrl=url, Entries=entries)
+        assert not answer.get("Failed")
+
+
+def depth(sqs, url: str) -> tuple[int, int]:
+    a = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    return int(a["ApproximateNumberOfMessages"]), int(a["ApproximateNumberOfMessagesNotVisible"])
+
+
+def drain_bodies(sqs, url: str) -> list[str]:
+    bodies = []
+    while True:
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=60).get("Messages", [])
+        if not got:
+            return bodies
+        bodies += [m["Body"] for m in got]
+
+
+def config(url: str, **changes) -> WorkerConfig:
+    settings = dict(queue_url=url, region="us-east-1", receive_wait_seconds=1, receivers=1,
+                    stop_timeout_seconds=10)
+    settings.update(changes)
+    return WorkerConfig(**settings)
+
+
+class Running:
+    """A worker on a thread of this process, stopped (and joined) when the block ends."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.thread = threading.Thread(target=engine.run, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self.engine
+
+    def __exit__(self, *exc):
+        self.engine.stop()
+        self.thread.join(30)
+        assert not self.thread.is_alive()
+
+
+def wait_until(predicate, timeout: float, step: float = 0.02) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return predicate()
+
+
+def test_receivers_cover_the_slots_one_receive_batch_each_up_to_four():
+    assert receivers_for(WorkerConfig(queue_url="q", concurrency=1)) == 1
+    assert receivers_for(WorkerConfig(queue_url="q", concurrency=32)) == 4
+    assert receivers_for(WorkerConfig(queue_url="q", concurrency=32, receivers=1)) == 1
+
+
+def test_worker_processes_20000_messages_exactly_once_through_a_moto_server(moto):
+    sqs = moto.client()
+    url, _ = make_queue(sqs, "count-20k")
+    total = 20_000
+    seen: Counter[str] = Counter()
+    lock = threading.Lock()
+
+    def handle(message: Message) -> None:
+        with lock:
+            seen[message.body] += 1
+
+    def produce() -> None:
+        # Closed loop (at most 80 outstanding): moto's SendMessage scans the whole queue per message.
+        sent = 0
+        while sent < total:
+            if sent - sum(seen.values()) > 80:
+                time.sleep(0.002)
+                continue
+            send(sqs, url, [str(i) for i in range(sent, sent + 10)])
+            sent += 10
+
+    started = time.monotonic()
+    engine = sqs_worker(handle, config(url, concurrency=32), sqs=moto.client())
+    with Running(engine):
+        producer = threading.Thread(target=produce, daemon=True)
+        producer.start()
+        assert wait_until(lambda: sum(seen.values()) >= total, timeout=150, step=0.1)
+        producer.join(10)
+        assert wait_until(lambda: depth(sqs, url) == (0, 0), timeout=10)
+    elapsed = time.monotonic() - started
+    assert len(seen) == total and set(seen.values()) == {1}
+    assert set(seen) == {str(i) for i in range(total)}
+    assert (engine.counters.received, engine.counters.processed, engine.counters.failed) == (total, total, 0)
+    assert depth(sqs, url) == (0, 0)
+    print(f"\n20,000 SQS messages through moto in {elapsed:.1f} s ({total / elapsed:.0f} msg/s), "
+          f"{engine.counters.batches} batches")
+
+
+def test_worker_never_receives_more_messages_than_free_slots(moto):
+    sqs = moto.client()
+    url, _ = make_queue(sqs, "slots")
+    send(sqs, url, [str(i) for i in range(60)])
+    requested: list[int] = []
+    in_hand: list[int] = []
+    broker_fetch = SqsBroker.fetch
+
+    def spying_fetch(self, count, wait_seconds):
+        requested.append(count)
+        return broker_fetch(self, count, wait_seconds)
+
+    active = []
+    lock = threading.Lock()
+
+    def handle(message: Message) -> None:
+        with lock:
+            active.append(message.body)
+            in_hand.append(len(active))
+        time.sleep(0.05)
+        with lock:
+            active.remove(message.body)
+
+    engine = sqs_worker(handle, config(url, concurrency=3, receive_batch=10), sqs=moto.client())
+    engine.broker.fetch = spying_fetch.__get__(engine.broker)
+    with Running(engine):
+        assert wait_until(lambda: engine.counters.processed == 60, timeout=30)
+    assert max(requested) == 3 and min(requested) >= 1
+    assert max(in_hand) == 3
+
+
+def test_worker_retries_failing_messages_with_backoff_and_only_they_reach_the_dlq(moto):
+    sqs = moto.client()
+    url, dlq = make_queue(sqs, "retries", dlq_after=3)
+    bodies = [f"m{i}" for i in range(40)]
+    bad = {"m3", "m17", "m31"}
+    send(sqs, url, bodies)
+    attempts: dict[str, list[float]] = {}
+    lock = threading.Lock()
+
+    def handle(message: Message) -> None:
+        with lock:
+            attempts.setdefault(message.body, []).append(time.monotonic())
+        if message.body in bad:
+            raise RuntimeError(f"cannot process {message.body}")
+
+    engine = sqs_worker(handle, config(url, concurrency=4, max_receive_count=3, retry_backoff_seconds=1),
+                        sqs=moto.client())
+    with Running(engine):
+        assert wait_until(lambda: depth(sqs, dlq)[0] == len(bad), timeout=30, step=0.1)
+    assert sorted(drain_bodies(sqs, dlq)) == sorted(bad)
+    assert {b: len(t) for b, t in attempts.items() if b in bad} == {b: 3 for b in bad}
+    assert all(len(attempts[b]) == 1 for b in bodies if b not in bad)
+    for b in bad:  # backoff 1 s after the first failure, 2 s after the second
+        first, second, third = attempts[b]
+        assert second - first >= 0.9 and third - second >= 1.9
+    c = engine.counters
+    assert (c.processed, c.failed, c.retried, c.dead_lettered) == (37, 9, 6, 3)
+    assert depth(sqs, url) == (0, 0)
+
+
+def test_worker_never_redelivers_a_message_whose_handler_outlives_half_the_visibility_timeout(moto):
+    sqs = moto.client()
+    url, _ = make_queue(sqs, "heartbeat", visibility=2)
+    send(sqs, url, ["slow-1", "slow-2", "slow-3"])
+    calls: Counter[str] = Counter()
+
+    def handle(message: Message) -> None:
+        calls[message.body] += 1
+        time.sleep(5)  # 2.5 x the visibility timeout
+
+    engine = sqs_worker(handle, config(url, concurrency=3, visibility_timeout_seconds=2), sqs=moto.client())
+    spy = moto.client()
+    stolen = []
+    with Running(engine):
+        assert wait_until(lambda: len(calls) == 3, timeout=5)
+        deadline = time.monotonic() + 5.5
+        while time.monotonic() < deadline:
+            stolen += spy.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
+                                          VisibilityTimeout=30).get("Messages", [])
+        assert wait_until(lambda: engine.counters.processed == 3, timeout=5)
+    assert stolen == []
+    assert dict(calls) == {"slow-1": 1, "slow-2": 1, "slow-3": 1}
+    assert engine.counters.extended >= 3 * 4  # each extended every ~1 s for 5 s
+    assert depth(sqs, url) == (0, 0)
+
+
+def test_worker_keeps_fifo_message_groups_in_order(moto):
+    sqs = moto.client()
+    url, _ = make_queue(sqs, "ordered", fifo=True)
+    groups = {g: [f"{g}-{i:02d}" for i in range(20)] for g in ("a", "b", "c")}
+    for g, bodies in groups.items():
+        send(sqs, url, bodies, group=g)
+    order: dict[str, list[str]] = {g: [] for g in groups}
+    lock = threading.Lock()
+
+    def handle(message: Message) -> None:
+        time.sleep(0.01)
+        with lock:
+            order[message.group_id].append(message.body)
+
+    engine = sqs_worker(handle, config(url, concurrency=8), sqs=moto.client())
+    with Running(engine):
+        assert wait_until(lambda: engine.counters.processed == 60, timeout=30)
+    assert order == groups
+
+
+def run_worker_process(moto, url: str, log: Path, **env: str) -> subprocess.Popen:
+    environment = subprocess_env(moto.env, {
+        "QUEUE_URL": url, "RECEIVERS": "1", "RECEIVE_WAIT_SECONDS": "1", "HANDLER_LOG": str(log),
+        "PYTHONPATH": f"{TESTS}:{REPO}",
+    }, env)
+    return subprocess.Popen([sys.executable, "-m", "worker", "worker_handlers:record"], cwd=REPO,
+                            env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def sigterm_and_wait(process: subprocess.Popen, timeout: float) -> float:
+    sent = time.monotonic()
+    process.terminate()
+    process.wait(timeout)
+    return time.monotonic() - sent
+
+
+def test_worker_finishes_messages_in_hand_on_sigterm_and_exits_before_the_stop_timeout(moto, tmp_path):
+    sqs = moto.client()
+    url, _ = make_queue(sqs, "sigterm-finish")
+    bodies = [f"m{i:03d}" for i in range(120)]
+    send(sqs, url, bodies)
+    log = tmp_path / "handled.log"
+    process = run_worker_process(moto, url, log, CONCURRENCY="4", HANDLER_SECONDS="0.3", STOP_TIMEOUT_SECONDS="5")
+    assert wait_until(lambda: len(read_log(log)[1]) >= 8, timeout=20)
+    seconds = sigterm_and_wait(process, timeout=10)
+    after_exit = time.monotonic()
+    visible, in_flight = depth(sqs, url)
+    checked_within = time.monotonic() - after_exit
+    started, done = read_log(log)
+    assert process.returncode == 0, process.stderr.read()[-2000:]
+    assert seconds < 5
+    assert checked_within < 1.0 and in_flight == 0
+    assert sorted(started) == sorted(done) and len(set(done)) == len(done)  # everything started was finished
+    remaining = drain_bodies(sqs, url)
+    assert visible == len(remaining) == len(bodies) - len(done)
+    assert sorted(remaining + done) == bodies
+    lines = [json.loads(x) for x in process.stdout.read().splitlines() if x.startswith("{")]
+    assert lines[-1]["event"] == "stop" and lines[-1]["totals"]["processed"] == len(done)
+
+
+def test_worker_releases_unfinished_messages_on_sigterm(moto, tmp_path):
+    sqs = moto.client()
+    url, _ = make_queue(sqs, "sigterm-release")
+    bodies = [f"m{i:03d}" for i in range(30)]
+    send(sqs, url, bodies)
+    log = tmp_path / "handled.log"
+    process = run_worker_process(moto, url, log, CONCURRENCY="4", HANDLER_SECONDS="60", STOP_TIMEOUT_SECONDS="3")
+    assert wait_until(lambda: len(read_log(log)[0]) == 4, timeout=20)
+    assert depth(sqs, url) == (26, 4)
+    seconds = sigterm_and_wait(process, timeout=10)
+    after_exit = time.monotonic()
+    visible, in_flight = depth(sqs, url)
+    assert time.monotonic() - after_exit < 1.0
+    assert process.returncode == 0
+    assert seconds < 3
+    assert (visible, in_flight) == (30, 0)
+    assert read_log(log)[1] == []
+    assert sorted(drain_bodies(sqs, url)) == bodies

@@ -1,0 +1,91 @@
+"""Start a worker for a handler named MODULE:FUNCTION, stop it cleanly on SIGTERM.
+
+`python -m worker app.handlers:handle` (or `qcap worker app.handlers:handle`) reads the
+environment, picks SQS (QUEUE_URL) or Redis (REDIS_HOST), logs one JSON line per batch to
+stdout, and exits 0 after a SIGTERM once every message it held is finished or released.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import signal
+import sys
+from typing import Any, Callable
+
+from worker.config import WorkerConfig
+from worker.engine import Counters, Engine, Handler
+
+EXIT_BAD_SETUP = 2
+
+
+class HandlerError(ValueError):
+    """The MODULE:FUNCTION handler cannot be loaded."""
+
+
+def load_handler(spec: str) -> Handler:
+    """Import `package.module:function` (a callable of one Message)."""
+    module_name, sep, attribute = spec.partition(":")
+    if not sep or not module_name or not attribute:
+        raise HandlerError(f"handler {spec!r} must look like package.module:function")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise HandlerError(f"cannot import {module_name!r} for handler {spec!r}: {exc}") from None
+    target: Any = module
+    for part in attribute.split("."):
+        target = getattr(target, part, None)
+        if target is None:
+            raise HandlerError(f"{module_name!r} has no {attribute!r} (handler {spec!r})")
+    if not callable(target):
+        raise HandlerError(f"handler {spec!r} is not callable")
+    return target
+
+
+def build_worker(handler: Handler, config: WorkerConfig) -> Engine:
+    """The worker for the configured broker (imports redis only for Redis)."""
+    if config.broker == "sqs":
+        from worker.sqs import sqs_worker
+
+        return sqs_worker(handler, config)
+    from worker.redis_queue import redis_worker
+
+    return redis_worker(handler, config)
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """JSON lines as they are (the message is the JSON), to stdout for the awslogs driver."""
+    logging.basicConfig(level=level, format="%(message)s", stream=sys.stdout, force=True)
+
+
+def run_until_signalled(engine: Engine, signals: tuple[int, ...] = (signal.SIGTERM, signal.SIGINT)) -> Counters:
+    """Run in the main thread; SIGTERM or SIGINT stops receiving and starts the shutdown."""
+    previous: dict[int, Any] = {}
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        engine.stop()
+
+    for sig in signals:
+        previous[sig] = signal.signal(sig, on_signal)
+    try:
+        return engine.run()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def main(argv: list[str] | None = None, build: Callable[[Handler, WorkerConfig], Engine] = build_worker) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1 or args[0] in ("-h", "--help"):
+        print("usage: python -m worker MODULE:FUNCTION  (settings from the environment; see docs/workers.md)")
+        return 0 if args and args[0] in ("-h", "--help") else EXIT_BAD_SETUP
+    configure_logging()
+    try:
+        config = WorkerConfig.from_env()
+        handler = load_handler(args[0])
+        engine = build(handler, config)
+    except ValueError as exc:
+        print(f"qcap worker: {exc}", file=sys.stderr)
+        return EXIT_BAD_SETUP
+    run_until_signalled(engine)
+    return 1 if engine.errors else 0

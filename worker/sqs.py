@@ -1,0 +1,130 @@
+"""An SQS consumer that keeps the plan's promises.
+
+Long polling (`RECEIVE_WAIT_SECONDS`, capped at half the stop timeout so a poll in
+progress at SIGTERM ends in time); never more messages than free slots; `CONCURRENCY`
+handler threads; deletes in batches of 10; a failed message is made invisible for a
+backoff (2 s doubling per receive, to 5 minutes) and after `MAX_RECEIVE_COUNT` receives the
+queue's redrive policy moves it to the DLQ; a message held past half its visibility
+timeout is extended; FIFO message groups run one message at a time, in order.
+AWS calls use botocore's adaptive retry mode, never a loop of our own.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from capacity import limits
+from worker.config import WorkerConfig
+from worker.engine import Engine, Handler, Message
+from worker.protection import TaskProtection
+
+SYSTEM_ATTRIBUTES = ["ApproximateReceiveCount", "MessageGroupId", "SentTimestamp"]
+
+
+def client_config() -> Config:
+    """botocore's adaptive retries: backoff plus client-side rate limiting on throttling."""
+    return Config(retries={"mode": "adaptive", "total_max_attempts": limits.AWS_MAX_ATTEMPTS},
+                  max_pool_connections=2 * limits.WORKER_MAX_RECEIVERS + 4)
+
+
+def sqs_client(config: WorkerConfig) -> Any:
+    """An SQS client for the worker (AWS_ENDPOINT_URL points it at moto or LocalStack)."""
+    return boto3.session.Session(region_name=config.region).client("sqs", config=client_config())
+
+
+def chunks(items: list[Any], size: int = limits.SQS_MAX_BATCH_ENTRIES) -> list[list[Any]]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+class SqsBroker:
+    """ReceiveMessage / DeleteMessageBatch / ChangeMessageVisibilityBatch on one queue."""
+
+    name = "sqs"
+
+    def __init__(self, sqs: Any, config: WorkerConfig):
+        if not config.queue_url:
+            raise ValueError("SqsBroker needs QUEUE_URL")
+        self.sqs = sqs
+        self.config = config
+        self.url = config.queue_url
+
+    def fetch(self, count: int, wait_seconds: int) -> list[tuple[Message, Any]]:
+        answer = self.sqs.receive_message(
+            QueueUrl=self.url,
+            MaxNumberOfMessages=min(count, limits.SQS_MAX_RECEIVE_BATCH),
+            WaitTimeSeconds=wait_seconds,
+            VisibilityTimeout=self.config.visibility_timeout_seconds,
+            MessageSystemAttributeNames=SYSTEM_ATTRIBUTES,
+            MessageAttributeNames=["All"],
+        )
+        fetched = []
+        for raw in answer.get("Messages", []):
+            attributes = raw.get("Attributes", {})
+            message = Message(
+                id=raw["MessageId"],
+                body=raw.get("Body", ""),
+                receive_count=int(attributes.get("ApproximateReceiveCount", 1)),
+                group_id=attributes.get("MessageGroupId"),
+                attributes={**attributes, "MessageAttributes": raw.get("MessageAttributes", {})},
+            )
+            fetched.append((message, raw["ReceiptHandle"]))
+        return fetched
+
+    def _batch(self, operation: str, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        failed: list[dict[str, Any]] = []
+        call = getattr(self.sqs, operation)
+        for chunk in chunks(entries):
+            answer = call(QueueUrl=self.url, Entries=chunk)
+            failed.extend(answer.get("Failed", []))
+        return failed
+
+    def complete(self, tokens: list[Any]) -> None:
+        entries = [{"Id": str(i), "ReceiptHandle": t} for i, t in enumerate(tokens)]
+        failed = self._batch("delete_message_batch", entries)
+        if failed:
+            raise RuntimeError(f"DeleteMessageBatch failed for {len(failed)} entries: {failed[:3]}")
+
+    def _visibility(self, tokens: list[Any], seconds: int) -> None:
+        entries = [{"Id": str(i), "ReceiptHandle": t, "VisibilityTimeout": seconds} for i, t in enumerate(tokens)]
+        failed = self._batch("change_message_visibility_batch", entries)
+        if failed:
+            raise RuntimeError(f"ChangeMessageVisibilityBatch failed for {len(failed)} entries: {failed[:3]}")
+
+    def fail(self, message: Message, token: Any, error: BaseException) -> str:
+        """Back off, or (budget spent) make it visible at once so the redrive policy moves it."""
+        if message.receive_count >= self.config.max_receive_count:
+            self._visibility([token], 0)
+            return "dead_lettered"
+        self._visibility([token], self.config.backoff_seconds(message.receive_count))
+        return "retried"
+
+    def release(self, tokens: list[Any]) -> None:
+        self._visibility(tokens, 0)
+
+    def extend(self, tokens: list[Any]) -> None:
+        self._visibility(tokens, self.config.visibility_timeout_seconds)
+
+    def housekeep(self) -> None:
+        return None
+
+
+def receivers_for(config: WorkerConfig) -> int:
+    """Parallel long polls: enough to fill the slots one receive batch each, at most 4."""
+    batch = min(config.receive_batch, limits.SQS_MAX_RECEIVE_BATCH)
+    if config.receivers:
+        return config.receivers
+    return max(1, min(limits.WORKER_MAX_RECEIVERS, math.ceil(config.concurrency / batch)))
+
+
+def sqs_worker(handler: Handler, config: WorkerConfig, sqs: Any | None = None,
+               protection: TaskProtection | None = None) -> Engine:
+    """A ready-to-run SQS worker: `sqs_worker(handle, WorkerConfig.from_env()).run()`."""
+    broker = SqsBroker(sqs or sqs_client(config), config)
+    protection = protection or TaskProtection(config.ecs_agent_uri, config.protection_idle_seconds)
+    fetch_batch = min(config.receive_batch, limits.SQS_MAX_RECEIVE_BATCH)
+    return Engine(broker, handler, config.with_changes(receive_batch=fetch_batch), protection,
+                  receivers=receivers_for(config))
