@@ -34,6 +34,10 @@ SQS_MAX_IN_FLIGHT_MESSAGES = 120_000
 SQS_FIFO_API_CALLS_PER_SECOND = 300
 SQS_FIFO_MESSAGES_PER_SECOND_BATCHED = 3_000
 SQS_FIFO_HIGH_THROUGHPUT_MESSAGES_PER_SECOND = 70_000
+# Our choice: producers are taken to send one message per SendMessage call. Nothing in a
+# profile says they batch, and the cost (costs.sqs_requests_per_month) counts one send per
+# message, so FIFO's 300 calls/s is judged against the peak in messages/s.
+SQS_FIFO_PRODUCER_MESSAGES_PER_SEND = 1
 # SQS RedrivePolicy maxReceiveCount: 1-1,000 (SQS dead-letter queue docs).
 SQS_MIN_MAX_RECEIVE_COUNT = 1
 SQS_MAX_MAX_RECEIVE_COUNT = 1_000
@@ -196,6 +200,10 @@ STALLED_ALARM_MINUTES = 15
 # Scheduled consumer: a run should use at most half its interval (seed 002's rule of thumb
 # is under a fifth); at p99 it must still end before the next run starts.
 SCHEDULED_MAX_RUN_FRACTION_OF_INTERVAL = 0.5
+# EventBridge Scheduler rate expressions: rate(N minutes), at least 1 minute; qcap runs a
+# scheduled consumer at least once a day (the profile's interval_seconds bounds).
+SCHEDULED_MIN_INTERVAL_SECONDS = 60
+SCHEDULED_MAX_INTERVAL_SECONDS = 86_400
 # Hours in a billing month (365 x 24 / 12).
 HOURS_PER_MONTH = 730
 SECONDS_PER_DAY = 86_400
