@@ -108,3 +108,8 @@ def stack_patch(plan: Plan, severities: tuple[str, ...] = ("error", "warning")) 
                     for path, value in f.patch.items():
                         merged.setdefault(path, value)
     return merged
+
+
+def format_patch(patch: Patch) -> str:
+    """`workloads[0].overrides.alarm_age_seconds: 300, ...`: the paths and values `qcap plan --fix` sets."""
+    return ", ".join(f"{path}: {json.dumps(value)}" for path, value in patch.items())
