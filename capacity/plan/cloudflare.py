@@ -258,11 +258,14 @@ def _sink_rate_fix(
     if feasible_at <= largest and bound_by:
         wanted = headroom_at if headroom_at <= largest else feasible_at
         patch: dict[str, Any] = {}
+        batch = batch_size
         if c.receive_batch < wanted:
-            patch["consumer.receive_batch"] = wanted
+            patch["consumer.receive_batch"] = batch = wanted
         if sink.messages_per_request < wanted:
-            patch["sink.messages_per_request"] = wanted
+            # A batch goes out in ceil(batch / per request) requests: pack so that each carries >= wanted.
+            patch["sink.messages_per_request"] = math.ceil(batch / (batch // wanted))
         names = " and ".join(f"{path} to {value}" for path, value in patch.items())
+        wanted = min(batch, patch.get("sink.messages_per_request", sink.messages_per_request))
         return (f"{head}, bound by {' and '.join(bound_by)}: raise {names} (from {feasible_at} it is feasible; at "
                 f"{wanted} the sink runs at {num(round(peak / (quota * wanted) * 100, 1))}% at the peak)", [patch])
     targets = math.ceil(request_rate / (quota * util))
