@@ -4,7 +4,9 @@ A sink serves every lane of a workload (its partitions and priority levels) and 
 workload that names the same sink (`sink.name`); a Redis server's maxclients serves every
 lane of its workload. Judging each lane against the whole budget counts it once per lane.
 Each lane gets the fraction of a budget that matches its share of the demand at the peak:
-- sink request rate: peak / messages_per_request (requests/s);
+- sink request rate: peak / messages per request (requests/s; a Cloudflare batch goes out in
+  ceil(batch / messages_per_request) requests; a scheduled run sends at concurrency /
+  processing_seconds / messages_per_request);
 - sink bandwidth: peak x message_bytes (bytes/s);
 - sink connections: peak x processing_seconds x connections_per_slot (connections busy at
   the peak, by Little's law); a scheduled run holds concurrency x connections_per_slot;
@@ -15,7 +17,10 @@ traffic share (1/partitions, or a priority's share).
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
+
+from capacity import limits
 from capacity.plan.lanes import Lane, LaneBudgets, Share, lanes_of
 from capacity.profile import Broker, ConsumerMode, Profile, Workload
 
@@ -25,16 +30,24 @@ BUDGETS = ("requests", "bandwidth", "connections")
 
 
 def _demand(w: Workload, lane: Lane, budget: str) -> float:
+    """What one lane asks of a budget at its peak, counted the way its planner counts it."""
     t, c, sink = w.traffic, w.consumer, w.sink
     assert sink is not None
-    average = t.messages_per_day / 86_400
+    average = t.messages_per_day / limits.SECONDS_PER_DAY
     peak = (t.peak_messages_per_second or average * (t.peak_to_average or 1.0)) * lane.share
+    scheduled = c.mode is ConsumerMode.scheduled
+    fit = max(1, sink.max_request_bytes // t.message_bytes) if sink.max_request_bytes else None
     if budget == "requests":
-        return peak / sink.messages_per_request
+        if w.broker is Broker.cloudflare:
+            batch = w.overrides.batch_size or min(limits.CLOUDFLARE_MAX_BATCH_SIZE, c.receive_batch, fit or c.receive_batch)
+            return peak / batch * math.ceil(batch / sink.messages_per_request)
+        if scheduled:  # a run sends at the consumer's pace, whatever the arrivals
+            return c.concurrency_per_task / c.processing_seconds / sink.messages_per_request
+        return peak / min(sink.messages_per_request, fit or sink.messages_per_request)
     if budget == "bandwidth":
         return peak * t.message_bytes
-    if c.mode is ConsumerMode.scheduled:
-        return c.concurrency_per_task * sink.connections_per_slot * lane.share
+    if scheduled:
+        return c.concurrency_per_task * sink.connections_per_slot
     return peak * c.processing_seconds * sink.connections_per_slot
 
 
@@ -45,7 +58,7 @@ def _uses(w: Workload, budget: str) -> bool:
     if budget == "requests":
         return sink.requests_per_second is not None
     if budget == "bandwidth":
-        return sink.bytes_per_second is not None
+        return sink.bytes_per_second is not None and w.consumer.mode is not ConsumerMode.scheduled
     return sink.max_connections is not None and w.broker is not Broker.cloudflare
 
 

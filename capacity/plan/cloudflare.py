@@ -96,11 +96,12 @@ def plan_cloudflare(profile: Profile, w: Workload, lane: Lane, d: Derivation) ->
         d.error(
             "age objective",
             f"a batch takes {num(t_batch99)} s at p99, as long as the {duration(age)} objective",
-            "make batches faster (smaller batch_size) or relax objective.max_age_seconds",
+            "make batches faster (a smaller consumer.receive_batch) or relax objective.max_age_seconds",
         )
     elif wait / 1000 + t_batch99 > age:
         d.error("age objective", f"max wait {num(wait)} ms + p99 batch {num(t_batch99)} s exceed the {num(age)} s objective",
-                f"set max_wait_time_ms to at most {int(budget_ms)}")
+                f"set overrides.max_wait_time_ms to at most {int(budget_ms)}",
+                {"overrides.max_wait_time_ms": int(budget_ms)})
 
     # Each stage's load at the peak and its ceiling. Queues and consumers grow with shards,
     # so the stage that binds is the one with the lowest ceiling the shard count cannot lift.
@@ -183,7 +184,7 @@ def plan_cloudflare(profile: Profile, w: Workload, lane: Lane, d: Derivation) ->
     )
     if max_retries > limits.CLOUDFLARE_MAX_RETRIES:
         d.error("Cloudflare retries (100)", f"max_retries {max_retries} is over Cloudflare's {limits.CLOUDFLARE_MAX_RETRIES}",
-                "lower retries.max_receives to 101 or less")
+                "lower retries.max_receives to 101 or less", {"retries.max_receives": limits.CLOUDFLARE_MAX_RETRIES + 1})
     retry_delay = d.set(
         "retry_delay_seconds",
         limits.CLOUDFLARE_RETRY_DELAY_SECONDS,

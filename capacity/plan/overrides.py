@@ -83,7 +83,7 @@ def judge_autoscaling(
             f"{duration(implied_wait + p99)}, over the {duration(age)} objective",
             (f"set overrides.target_backlog_per_task to {num(best)} or less, or make processing faster"
              if age > p99 and best > 0 else
-             f"processing p99 {duration(p99)} alone is at the {duration(age)} objective: make processing faster or "
+             f"processing p99 {duration(p99)} alone reaches the {duration(age)} objective: make processing faster or "
              "relax objective.max_age_seconds"),
             {"overrides.target_backlog_per_task": best} if age > p99 and best > 0 else None,
         )

@@ -132,7 +132,9 @@ def plan_service(profile: Profile, w: Workload, lane: Lane, d: Derivation) -> di
             "backlog never drains",
             f"{max_capacity} tasks process {num(round(throughput, 3))} msg/s, no more than the {num(rates.average)} "
             "msg/s arriving: the backlog never shrinks",
-            f"allow at least {math.floor(rates.average / mu) + 1} tasks",
+            capped_by.fix if capped_by and not d.overridden("max_capacity") else
+            f"set overrides.max_capacity to at least {math.floor(rates.average / mu) + 1} (or remove it)",
+            capped_by.patch if capped_by and not d.overridden("max_capacity") else
             {"overrides.max_capacity": max(tasks_peak, math.floor(rates.average / mu) + 1)},
         )
     dlq_retention = plan_dlq_retention(d, retention)
