@@ -417,12 +417,8 @@ def _field_path(loc: tuple) -> str:
 
 
 # Why a bound is where it is, for bounds a user would otherwise take for arbitrary.
-BOUND_REASONS: dict[str, str] = {
-    "drain_backlog_within_hours": (
-        f"SQS keeps a message at most 14 days ({limits.SQS_MAX_RETENTION_SECONDS:,} s), so a backlog drained "
-        "over a longer time loses its oldest messages before they are processed"
-    ),
-}
+BOUND_REASONS = {"drain_backlog_within_hours": f"SQS keeps a message at most 14 days ({limits.SQS_MAX_RETENTION_SECONDS:,} "
+                 "s), so a backlog drained over a longer time loses its oldest messages before they are processed"}
 
 
 def _describe(error: dict) -> str:

@@ -309,40 +309,32 @@ def check_zero_to_one_path(views: Sequence[ResourceView], config: Mapping[str, A
 
 
 def check_within_sink_connections(views: Sequence[ResourceView], config: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """Every fleet writing to one sink (the lanes of a workload, workloads naming the same sink) shares its
-    connections: add them up per `qcap:sink-name`, as the planner splits the budget (capacity/plan/budgets.py)."""
-    groups: dict[str, list[tuple[ResourceView, float, float]]] = {}
-    budgets: dict[str, float] = {}
+    """Fleets writing to one sink (lanes of a workload, workloads naming it) share its connections: add them up
+    per `qcap:sink-name`, as the planner splits the budget (capacity/plan/budgets.py)."""
+    groups: dict[str, list[tuple[ResourceView, str, float, float]]] = {}
     for view in of_type(views, SCALABLE_TARGET):
-        budget = view.tag_number(TAG_SINK_MAX_CONNECTIONS)
-        max_tasks = as_number(view.props.get("maxCapacity"))
-        if budget is None or max_tasks is None:
-            continue
-        concurrency = view.tag_number(TAG_CONCURRENCY_PER_TASK) or 1.0
-        per_slot = view.tag_number(TAG_SINK_CONNECTIONS_PER_SLOT) or 1.0
-        key = view.tag(TAG_SINK_NAME) or view.urn
-        groups.setdefault(key, []).append((view, max_tasks, max_tasks * concurrency * per_slot))
-        budgets[key] = min(budget, budgets.get(key, budget))
+        budget, max_tasks = view.tag_number(TAG_SINK_MAX_CONNECTIONS), as_number(view.props.get("maxCapacity"))
+        if budget is not None and max_tasks is not None:
+            concurrency = view.tag_number(TAG_CONCURRENCY_PER_TASK) or 1.0
+            per_slot = view.tag_number(TAG_SINK_CONNECTIONS_PER_SLOT) or 1.0
+            how = f"{fmt(max_tasks)} tasks x {fmt(concurrency)} in flight x {fmt(per_slot)} connections"
+            groups.setdefault(view.tag(TAG_SINK_NAME) or view.urn, []).append(
+                (view, how, max_tasks * concurrency * per_slot, budget))
     out = []
     for key, group in groups.items():
-        budget = budgets[key]
-        needed = sum(n for _, _, n in group)
+        needed, budget = sum(g[2] for g in group), min(g[3] for g in group)
         if needed <= budget:
             continue
         if len(group) == 1:
-            view, max_tasks, _ = group[0]
-            concurrency = view.tag_number(TAG_CONCURRENCY_PER_TASK) or 1.0
-            per_slot = view.tag_number(TAG_SINK_CONNECTIONS_PER_SLOT) or 1.0
-            out.append((view.urn, f"scalable target `{view.name}` allows {fmt(max_tasks)} tasks x {fmt(concurrency)} "
-                                  f"in flight x {fmt(per_slot)} connections = {fmt(needed)} sink connections, over the "
-                                  f"sink's {fmt(budget)}: at full scale the sink refuses connections and messages fail "
-                                  "into the DLQ."))
+            view, how, _, _ = group[0]
+            out.append((view.urn, f"scalable target `{view.name}` allows {how} = {fmt(needed)} sink connections, over "
+                                  f"the sink's {fmt(budget)}: at full scale the sink refuses connections and messages "
+                                  "fail into the DLQ."))
             continue
-        parts = " + ".join(f"`{v.name}` {fmt(n)}" for v, _, n in group)
-        for view, _, _ in group:
-            out.append((view.urn, f"scalable targets sharing sink `{key}` allow {parts} = {fmt(needed)} sink "
-                                  f"connections at full scale, over the sink's {fmt(budget)} it shares among them: "
-                                  "the sink refuses connections and messages fail into the DLQ."))
+        parts = " + ".join(f"`{v.name}` {fmt(n)}" for v, _, n, _ in group)
+        out.extend((view.urn, f"scalable targets sharing sink `{key}` allow {parts} = {fmt(needed)} sink connections "
+                              f"at full scale, over the sink's {fmt(budget)} it shares among them: the sink refuses "
+                              "connections and messages fail into the DLQ.") for view, _, _, _ in group)
     return out
 
 
