@@ -105,8 +105,13 @@ def workloads(draw, index: int):
                 "max_request_bytes": _maybe(draw, st.sampled_from([10_000, 10_000_000]), 0.7),
                 "max_connections": _maybe(draw, st.sampled_from([10, 60, 1_000]))}
         workload["sink"] = {k: v for k, v in sink.items() if v is not None}
-    if broker == "sqs" and kind != "scheduled" and draw(st.booleans()):
-        workload["partitions"] = draw(st.sampled_from([2, 4]))
+    if broker == "sqs" and kind != "scheduled":
+        lanes = draw(st.sampled_from(["one", "partitions", "priorities"]))
+        if lanes == "partitions":
+            workload["partitions"] = draw(st.sampled_from([2, 4]))
+        elif lanes == "priorities":
+            workload["priorities"] = [{"name": "high", "share": 0.25, "max_age_seconds": 30},
+                                      {"name": "low", "share": 0.75, "max_age_seconds": 3_600}]
     if broker == "redis":
         workload["cache"] = {"pool_size_per_task": draw(st.sampled_from([1, 10, 50])),
                              "max_clients": draw(st.sampled_from([100, 1_000, 65_000])),
