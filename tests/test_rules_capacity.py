@@ -398,3 +398,23 @@ def test_cloudflare_queue_has_dlq_is_quiet_when_the_consumer_names_one():
 def test_every_capacity_rule_has_remediation_and_a_level():
     for rule in RULES:
         assert rule.remediation and rule.why and rule.level in ("mandatory", "advisory"), rule.id
+
+
+def test_sink_connections_agrees_with_the_planners_split_of_a_shared_sink():
+    from capacity.plan import plan
+    from capacity.plan.patches import apply_patch, profile_data
+    from capacity.profile import parse_profile
+    from components.tags import workload_tags
+    from tests.item_profiles import load
+
+    def targets(result, max_capacity=None):
+        return [view(TARGET, f"{w.name}-scaling-target", {
+            "minCapacity": w.min_capacity, "maxCapacity": max_capacity or w.max_capacity,
+            "resourceId": f"service/c/{w.name}", "tags": workload_tags(w, "s", "scaling")}) for w in result.workloads]
+
+    rule = RULE["scaling-within-sink-connections"]
+    fitted = plan(parse_profile(apply_patch(profile_data(load("shared_sink_partitions")),
+                                            {"workloads[0].sink.max_connections": 120})))
+    assert fitted.feasible and stack_messages(rule, targets(fitted)) == []
+    # What the planner used to allow: 3 tasks per lane against all 60 connections each.
+    assert len(stack_messages(rule, targets(plan(load("shared_sink_partitions")), max_capacity=3))) == 4

@@ -46,13 +46,14 @@ class Derivation:
 
     def error(self, limit: str, message: str, fix: str | None = None, patch: PatchArg = None) -> None:
         self.findings.append(Finding(severity="error", limit=limit, message=message, fix=fix,
-                                     candidates=self._candidates(patch)))
+                                     candidates=self.candidates(patch)))
 
     def warn(self, limit: str, message: str, fix: str | None = None, patch: PatchArg = None) -> None:
         self.findings.append(Finding(severity="warning", limit=limit, message=message, fix=fix,
-                                     candidates=self._candidates(patch)))
+                                     candidates=self.candidates(patch)))
 
-    def _candidates(self, patch: PatchArg) -> tuple[Patch, ...]:
+    def candidates(self, patch: PatchArg) -> tuple[Patch, ...]:
+        """Candidate patches with their paths placed under this workload's entry (`workloads[2].`)."""
         if patch is None:
             return ()
         options = patch if isinstance(patch, list) else [patch]

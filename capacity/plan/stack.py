@@ -152,7 +152,7 @@ def _propose_planned_values(d: Derivation) -> None:
     if not fallback:
         return
     d.findings[:] = [
-        f.model_copy(update={"candidates": d._candidates(fallback)})
+        f.model_copy(update={"candidates": d.candidates(fallback)})
         if f.severity == "error" and not f.candidates else f
         for f in d.findings
     ]
