@@ -76,3 +76,22 @@ def test_retention_override_shorter_than_the_drain_is_patched_to_cover_it():
     # Drain 62,500 s + objective 300 s = 62,800 s; the planner's own value is its 4-day floor.
     assert error.fix == "set overrides.retention_seconds to at least 62,800"
     assert error.patch == {"workloads[0].overrides.retention_seconds": 345_600}
+
+
+def test_cloudflare_concurrency_override_too_low_for_the_peak_is_an_error_with_the_planners_value():
+    from tests.factories import CLOUDFLARE_WORKLOAD
+
+    w = plan_one(CLOUDFLARE_WORKLOAD, overrides={"max_concurrency": 1})
+    (error,) = w.errors
+    assert error.message == ("1 shard(s) x max_concurrency 1 x batch 100 / 0.5 s = 200 msg/s is short of the 2,000 "
+                             "msg/s peak; the planner would choose max_concurrency 13")
+    assert error.patch == {"workloads[0].overrides.max_concurrency": 13}
+
+
+def test_cloudflare_batch_override_over_the_sinks_request_size_is_an_error():
+    from tests.factories import CLOUDFLARE_WORKLOAD
+
+    w = plan_one(CLOUDFLARE_WORKLOAD, sink={"name": "x", "max_request_bytes": 8000, "requests_per_second": 1000,
+                                            "messages_per_request": 100}, overrides={"batch_size": 100})
+    error = next(f for f in w.errors if f.limit == "sink request size (x)")
+    assert error.patch == {"workloads[0].overrides.batch_size": 10}  # 8,000 / 800 bytes

@@ -127,6 +127,9 @@ def workloads(draw, index: int):
         "cache_node_type": _maybe(draw, st.sampled_from(["cache.t4g.micro", "cache.r7g.large"]), 0.8)
         if broker == "redis" else None,
         "batch_limit": _maybe(draw, st.sampled_from([5, 500]), 0.85) if kind == "scheduled" else None,
+        "max_concurrency": _maybe(draw, st.sampled_from([1, 300]), 0.8) if broker == "cloudflare" else None,
+        "batch_size": _maybe(draw, st.sampled_from([5, 100]), 0.8) if broker == "cloudflare" else None,
+        "shards": _maybe(draw, st.sampled_from([1, 3]), 0.8) if broker == "cloudflare" else None,
     }
     overrides = {k: v for k, v in overrides.items() if v is not None}
     if overrides:

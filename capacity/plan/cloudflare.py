@@ -11,6 +11,7 @@ from capacity.plan.costs import cloudflare_monthly_cost
 from capacity.plan.derivation import Derivation
 from capacity.plan.formatting import duration, num
 from capacity.plan.lanes import Lane, rate_fields, rates_of
+from capacity.plan.overrides import judge_cloudflare
 from capacity.plan.retention import plan_dlq_retention, plan_retention
 from capacity.profile import Profile, Workload
 
@@ -81,6 +82,7 @@ def plan_cloudflare(profile: Profile, w: Workload, lane: Lane, d: Derivation) ->
             f"use at least {shards_consumer} shards (overrides.shards) or make a batch faster",
             {"overrides.shards": shards_consumer} if d.overridden("shards") else None,
         )
+    judge_cloudflare(d, w, rates.peak, shards, concurrency, batch_size)
     budget_ms = (age - t_batch99) * 1000
     fill_ms = batch_size / (rates.average / shards) * 1000 if rates.average > 0 else math.inf
     fill_ms = math.inf if math.isinf(fill_ms) else math.ceil(round(fill_ms, 6))

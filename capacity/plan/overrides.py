@@ -16,6 +16,7 @@ from capacity.plan.caps import Cap
 from capacity.plan.derivation import Derivation
 from capacity.plan.formatting import duration, num
 from capacity.plan.lanes import Rates
+from capacity.profile import Workload
 
 
 def reaction_seconds() -> int:
@@ -87,3 +88,34 @@ def judge_autoscaling(
              "relax objective.max_age_seconds"),
             {"overrides.target_backlog_per_task": best} if age > p99 and best > 0 else None,
         )
+
+
+def judge_cloudflare(d: Derivation, w: Workload, peak: float, shards: int, concurrency: int, batch_size: int) -> None:
+    """Cloudflare settings set by hand: the consumers must keep up with the peak, a request must fit the sink."""
+    t = w.consumer.processing_seconds
+    if d.overridden("max_concurrency") or d.overridden("batch_size") or d.overridden("shards"):
+        consumes = shards * concurrency * batch_size / t
+        if consumes < peak:
+            wanted = d.planned.get("max_concurrency", concurrency)
+            d.error(
+                "Cloudflare consumers (overrides)",
+                f"{shards} shard(s) x max_concurrency {concurrency} x batch {batch_size} / {num(t)} s = "
+                f"{num(round(consumes, 1))} msg/s is short of the {num(round(peak, 1))} msg/s peak; the planner "
+                f"would choose max_concurrency {wanted}",
+                f"set overrides.max_concurrency to {wanted} (or remove the Cloudflare overrides)",
+                [{"overrides.max_concurrency": wanted}]
+                + [{f"overrides.{name}": d.planned[name]} for name in ("batch_size", "shards")
+                   if d.overridden(name) and name in d.planned],
+            )
+    sink = w.sink
+    if d.overridden("batch_size") and sink is not None and sink.max_request_bytes is not None:
+        per_request = min(batch_size, sink.messages_per_request)
+        if per_request * w.traffic.message_bytes > sink.max_request_bytes:
+            fit = max(1, sink.max_request_bytes // w.traffic.message_bytes)
+            d.error(
+                f"sink request size ({sink.name})",
+                f"batch_size {batch_size} (set in overrides) sends {per_request} messages of "
+                f"{num(w.traffic.message_bytes)} bytes per request, over {sink.name}'s {num(sink.max_request_bytes)} bytes",
+                f"set overrides.batch_size to {fit} or less",
+                {"overrides.batch_size": fit},
+            )
