@@ -204,6 +204,8 @@ SCHEDULED_MAX_RUN_FRACTION_OF_INTERVAL = 0.5
 # scheduled consumer at least once a day (the profile's interval_seconds bounds).
 SCHEDULED_MIN_INTERVAL_SECONDS = 60
 SCHEDULED_MAX_INTERVAL_SECONDS = 86_400
+# Our choice: a workload splits into at most 100 partitions (the profile's `partitions` bound).
+MAX_PARTITIONS = 100
 # Hours in a billing month (365 x 24 / 12).
 HOURS_PER_MONTH = 730
 SECONDS_PER_DAY = 86_400

@@ -57,11 +57,16 @@ def plan_cache(
     else:
         node = list(limits.ELASTICACHE_NODE_MEMORY_GIB)[-1]
         node_why = f"{node}, the largest qcap knows"
+        # Partitions split the backlog (and the saturation depth) across queues, each with its own node.
+        partitions = math.ceil(memory * w.partitions / (limits.ELASTICACHE_NODE_MEMORY_GIB[node] * 2**30)) + 1
+        can_split = not w.priorities and partitions <= limits.MAX_PARTITIONS
         d.error(
             "Redis memory",
             f"{num(memory)} bytes do not fit the largest node ({node}, "
             f"{limits.ELASTICACHE_NODE_MEMORY_GIB[node]} GiB)",
-            "shard the queue across several replication groups (partitions) or keep items smaller",
+            (f"shard the queue across {partitions} replication groups (partitions)" if can_split else
+             "shard the queue across several replication groups (partitions)") + " or keep items smaller",
+            {"partitions": partitions} if can_split else None,
         )
     node = d.set("cache_node_type", node, node_why)
     if node in limits.ELASTICACHE_NODE_MEMORY_GIB and limits.ELASTICACHE_NODE_MEMORY_GIB[node] * 2**30 < memory:

@@ -38,8 +38,9 @@ def judge_max_capacity(d: Derivation, caps: list[Cap], max_capacity: int) -> Non
             tightest.limit,
             f"max_capacity {max_capacity} (set in overrides) is over the {tightest.tasks} tasks {tightest.limit} "
             f"allows ({tightest.detail}): at full scale the fleet exceeds it",
-            f"set overrides.max_capacity to {tightest.tasks} or less, or {tightest.fix}",
-            {"overrides.max_capacity": max(tightest.tasks, 1)},
+            f"set overrides.max_capacity to {tightest.tasks} or less, or {tightest.fix}" if tightest.tasks >= 1
+            else tightest.fix,
+            {"overrides.max_capacity": tightest.tasks} if tightest.tasks >= 1 else None,
         )
 
 
