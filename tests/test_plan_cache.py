@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from capacity.plan import num
 from qcap.cli import app
-from tests.factories import profile_data
+from tests.factories import plan_one, profile_data
 from tests.item_profiles import plan_of, profile_path
 
 
@@ -42,3 +42,11 @@ def test_a_cache_node_too_small_for_the_backlog_is_an_error_with_the_planners_no
     (w,) = json.loads(result.output)["workloads"]
     (error,) = [f for f in w["findings"] if f["limit"] == "Redis memory"]
     assert error["patch"] == {"workloads[0].overrides.cache_node_type": "cache.t4g.small"}
+
+
+def test_a_backlog_no_node_holds_is_one_error_whose_patch_partitions_the_queue():
+    w = plan_one(REDIS_WORKLOAD, traffic__backlog_messages=100_000_000, objective__drain_backlog_within_hours=336)
+    (error,) = w.errors
+    # 100,000,000 x (200 + 100) B / 0.75 = 40 GB; cache.r7g.large holds 13.07 GiB: ceil(2.85) + 1 = 4 queues.
+    assert error.fix == "shard the queue across 4 replication groups (partitions) or keep items smaller"
+    assert error.patch == {"workloads[0].partitions": 4}

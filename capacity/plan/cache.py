@@ -69,9 +69,10 @@ def plan_cache(
             {"partitions": partitions} if can_split else None,
         )
     node = d.set("cache_node_type", node, node_why)
-    if node in limits.ELASTICACHE_NODE_MEMORY_GIB and limits.ELASTICACHE_NODE_MEMORY_GIB[node] * 2**30 < memory:
+    if (d.overridden("cache_node_type") and fitting
+            and limits.ELASTICACHE_NODE_MEMORY_GIB[node] * 2**30 < memory):
         d.error("Redis memory", f"cache_node_type {node} holds less than the {num(memory)} bytes needed",
-                f"use {fitting[0] if fitting else 'a larger node'}")
+                f"set overrides.cache_node_type to {fitting[0]}", {"overrides.cache_node_type": fitting[0]})
     nodes = limits.ELASTICACHE_MIN_NODES_FOR_FAILOVER if environment == "prod" else 1
     d.reasons["cache_nodes"] = (
         f"{nodes}: {'primary + replica for automatic failover in prod' if nodes > 1 else 'one node outside prod'}"
