@@ -202,7 +202,8 @@ STALLED_ALARM_MINUTES = 15
 SCHEDULED_MAX_RUN_FRACTION_OF_INTERVAL = 0.5
 # EventBridge Scheduler rate expressions: rate(N minutes), at least 1 minute; qcap runs a
 # scheduled consumer at least once a day (the profile's interval_seconds bounds).
-SCHEDULED_MIN_INTERVAL_SECONDS = 60
+SCHEDULER_RATE_STEP_SECONDS = 60
+SCHEDULED_MIN_INTERVAL_SECONDS = SCHEDULER_RATE_STEP_SECONDS
 SCHEDULED_MAX_INTERVAL_SECONDS = 86_400
 # Our choice: a workload splits into at most 100 partitions (the profile's `partitions` bound).
 MAX_PARTITIONS = 100
@@ -262,6 +263,9 @@ POLICY_RETENTION_MARGIN = 1.0
 # Smallest maxReceiveCount allowed in prod: one transient failure must not dead-letter a
 # message (capacity/profile.py, Profile.environment: prod "forbids single retries"). Our choice.
 POLICY_MIN_PROD_MAX_RECEIVE_COUNT = 2
+# Our choice: the deliveries the planner advises in prod when the profile allows only one
+# (a transient failure and a retry, plus one more), above the policy's bare minimum.
+ADVISED_PROD_MAX_RECEIVES = 3
 # ElastiCache snapshots kept in prod, days: at least one day's snapshot so a lost primary
 # does not lose the queued items (CreateReplicationGroup SnapshotRetentionLimit, 0 = off).
 POLICY_MIN_PROD_SNAPSHOT_RETENTION_DAYS = 1

@@ -20,8 +20,9 @@ def plan_max_receive_count(d: Derivation, w: Workload, environment: str) -> int:
         d.warn(
             "retry budget",
             "max_receive_count 1 in prod: a single transient failure sends a message to the DLQ",
-            "allow at least 3 deliveries (retries.max_receives: 3)",
-            {"retries.max_receives": 3},
+            f"allow at least {limits.ADVISED_PROD_MAX_RECEIVES} deliveries (retries.max_receives: "
+            f"{limits.ADVISED_PROD_MAX_RECEIVES})",
+            {"retries.max_receives": limits.ADVISED_PROD_MAX_RECEIVES},
         )
     return value
 

@@ -181,12 +181,14 @@ def plan_scheduled(profile: Profile, w: Workload, lane: Lane, d: Derivation) -> 
 
 def _whole_minutes_up(seconds: float) -> int:
     """The shortest interval EventBridge Scheduler accepts (whole minutes) that is at least `seconds`."""
-    return max(limits.SCHEDULED_MIN_INTERVAL_SECONDS, math.ceil(seconds / 60) * 60)
+    step = limits.SCHEDULER_RATE_STEP_SECONDS
+    return max(limits.SCHEDULED_MIN_INTERVAL_SECONDS, math.ceil(seconds / step) * step)
 
 
 def _shorter_interval(age: float, run: float) -> tuple[str, dict[str, int] | None]:
     """The fix and patch for interval + run over the objective: the longest whole-minute interval that fits."""
-    longest = math.floor((age - run) / 60) * 60
+    step = limits.SCHEDULER_RATE_STEP_SECONDS
+    longest = math.floor((age - run) / step) * step
     if longest < limits.SCHEDULED_MIN_INTERVAL_SECONDS:
         return ("make a run shorter (smaller batch_limit, more concurrency) or relax objective.max_age_seconds", None)
     return (f"shorten consumer.interval_seconds to at most {longest} s (whole minutes)",
