@@ -70,8 +70,10 @@ def fix_profile(path: Path | str) -> FixResult:
     skipped: list[str] = []
     for _ in range(MAX_FIX_ROUNDS):
         changed = False
+        this_round: set[str] = set()
         for patch in _ordered_patches(result):
-            if all(applied.get(p) == v for p, v in patch.items()):
+            # One value per path a round (the first finding's, errors first); the re-plan says if more is needed.
+            if all(applied.get(p) == v for p, v in patch.items()) or this_round & set(patch):
                 continue
             candidate = apply_patch(data, patch)
             try:
@@ -81,6 +83,7 @@ def fix_profile(path: Path | str) -> FixResult:
                 continue
             data, profile, changed = candidate, checked, True
             applied.update(patch)
+            this_round |= set(patch)
         if not changed:
             break
         result = plan(profile)
