@@ -34,6 +34,10 @@ SQS_MAX_IN_FLIGHT_MESSAGES = 120_000
 SQS_FIFO_API_CALLS_PER_SECOND = 300
 SQS_FIFO_MESSAGES_PER_SECOND_BATCHED = 3_000
 SQS_FIFO_HIGH_THROUGHPUT_MESSAGES_PER_SECOND = 70_000
+# Our choice: producers are taken to send one message per SendMessage call. Nothing in a
+# profile says they batch, and the cost (costs.sqs_requests_per_month) counts one send per
+# message, so FIFO's 300 calls/s is judged against the peak in messages/s.
+SQS_FIFO_PRODUCER_MESSAGES_PER_SEND = 1
 # SQS RedrivePolicy maxReceiveCount: 1-1,000 (SQS dead-letter queue docs).
 SQS_MIN_MAX_RECEIVE_COUNT = 1
 SQS_MAX_MAX_RECEIVE_COUNT = 1_000
@@ -223,6 +227,13 @@ STALLED_ALARM_MINUTES = 15
 # Scheduled consumer: a run should use at most half its interval (seed 002's rule of thumb
 # is under a fifth); at p99 it must still end before the next run starts.
 SCHEDULED_MAX_RUN_FRACTION_OF_INTERVAL = 0.5
+# EventBridge Scheduler rate expressions: rate(N minutes), at least 1 minute; qcap runs a
+# scheduled consumer at least once a day (the profile's interval_seconds bounds).
+SCHEDULER_RATE_STEP_SECONDS = 60
+SCHEDULED_MIN_INTERVAL_SECONDS = SCHEDULER_RATE_STEP_SECONDS
+SCHEDULED_MAX_INTERVAL_SECONDS = 86_400
+# Our choice: a workload splits into at most 100 partitions (the profile's `partitions` bound).
+MAX_PARTITIONS = 100
 # Hours in a billing month (365 x 24 / 12).
 HOURS_PER_MONTH = 730
 SECONDS_PER_DAY = 86_400
@@ -279,6 +290,9 @@ POLICY_RETENTION_MARGIN = 1.0
 # Smallest maxReceiveCount allowed in prod: one transient failure must not dead-letter a
 # message (capacity/profile.py, Profile.environment: prod "forbids single retries"). Our choice.
 POLICY_MIN_PROD_MAX_RECEIVE_COUNT = 2
+# Our choice: the deliveries the planner advises in prod when the profile allows only one
+# (a transient failure and a retry, plus one more), above the policy's bare minimum.
+ADVISED_PROD_MAX_RECEIVES = 3
 # ElastiCache snapshots kept in prod, days: at least one day's snapshot so a lost primary
 # does not lose the queued items (CreateReplicationGroup SnapshotRetentionLimit, 0 = off).
 POLICY_MIN_PROD_SNAPSHOT_RETENTION_DAYS = 1

@@ -416,6 +416,11 @@ def _field_path(loc: tuple) -> str:
     return out or "(top level)"
 
 
+# Why a bound is where it is, for bounds a user would otherwise take for arbitrary.
+BOUND_REASONS = {"drain_backlog_within_hours": f"SQS keeps a message at most 14 days ({limits.SQS_MAX_RETENTION_SECONDS:,} "
+                 "s), so a backlog drained over a longer time loses its oldest messages before they are processed"}
+
+
 def _describe(error: dict) -> str:
     kind = error["type"]
     ctx = error.get("ctx") or {}
@@ -434,7 +439,8 @@ def _describe(error: dict) -> str:
     }
     if kind in bounds:
         plain = {k: format(v, "g") if isinstance(v, float) else v for k, v in ctx.items()}
-        return f"{given!r} is out of range; allowed: {bounds[kind].format(**plain)}"
+        why = BOUND_REASONS.get(str(error["loc"][-1]) if error.get("loc") else "", "")
+        return f"{given!r} is out of range; allowed: {bounds[kind].format(**plain)}" + (f" ({why})" if why else "")
     if kind == "enum":
         return f"{given!r} is not allowed; allowed: {ctx.get('expected')}"
     if kind == "literal_error":

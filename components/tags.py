@@ -18,6 +18,8 @@ Role = Literal[
 TAG_PREFIX = "qcap:"
 # Significant digits kept for a non-integer number in a tag (6.944444... -> "6.94444").
 TAG_SIGNIFICANT_DIGITS = 6
+# AWS tagging: a tag value is at most 256 Unicode characters.
+TAG_MAX_VALUE_CHARS = 256
 
 
 def tag_number(value: float | int | None) -> str:
@@ -31,6 +33,11 @@ def tag_number(value: float | int | None) -> str:
     if "e" in text:
         text = f"{number:.{TAG_SIGNIFICANT_DIGITS}f}".rstrip("0").rstrip(".")
     return text
+
+
+def tag_text(value: str) -> str:
+    """Text as a tag value AWS accepts (letters, digits, spaces and _ . : / = + - @): others become '-'."""
+    return "".join(ch if ch.isalnum() or ch in " _.:/=+-@" else "-" for ch in value)[:TAG_MAX_VALUE_CHARS]
 
 
 def stack_tags(stack: str, environment: str, role: Role) -> dict[str, str]:
@@ -52,6 +59,8 @@ def workload_tags(plan: WorkloadPlan, stack: str, role: Role) -> dict[str, str]:
         "qcap:peak-messages-per-second": tag_number(plan.arrival_peak_per_second),
     }
     if plan.sink_max_connections is not None:
+        # The sink's identity, so the policy pack adds up every fleet that shares its connection budget.
+        tags["qcap:sink-name"] = tag_text(plan.sink_name or "")
         tags["qcap:sink-max-connections"] = tag_number(plan.sink_max_connections)
         tags["qcap:sink-connections-per-slot"] = tag_number(plan.sink_connections_per_slot or 1)
     if plan.cache_connections_budget is not None:

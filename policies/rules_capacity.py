@@ -31,6 +31,7 @@ from policies.rules_base import (
     TAG_PROCESSING_P99_SECONDS,
     TAG_SINK_CONNECTIONS_PER_SLOT,
     TAG_SINK_MAX_CONNECTIONS,
+    TAG_SINK_NAME,
     ResourceView,
     Rule,
     as_list,
@@ -307,19 +308,34 @@ def check_zero_to_one_path(views: Sequence[ResourceView], config: Mapping[str, A
     return out
 
 
-def check_within_sink_connections(view: ResourceView, config: Mapping[str, Any]) -> list[str]:
-    budget = view.tag_number(TAG_SINK_MAX_CONNECTIONS)
-    max_tasks = as_number(view.props.get("maxCapacity"))
-    if budget is None or max_tasks is None:
-        return []
-    concurrency = view.tag_number(TAG_CONCURRENCY_PER_TASK) or 1.0
-    per_slot = view.tag_number(TAG_SINK_CONNECTIONS_PER_SLOT) or 1.0
-    needed = max_tasks * concurrency * per_slot
-    if needed > budget:
-        return [f"scalable target `{view.name}` allows {fmt(max_tasks)} tasks x {fmt(concurrency)} in flight x "
-                f"{fmt(per_slot)} connections = {fmt(needed)} sink connections, over the sink's {fmt(budget)}: at "
-                "full scale the sink refuses connections and messages fail into the DLQ."]
-    return []
+def check_within_sink_connections(views: Sequence[ResourceView], config: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Fleets writing to one sink (lanes of a workload, workloads naming it) share its connections: add them up
+    per `qcap:sink-name`, as the planner splits the budget (capacity/plan/budgets.py)."""
+    groups: dict[str, list[tuple[ResourceView, str, float, float]]] = {}
+    for view in of_type(views, SCALABLE_TARGET):
+        budget, max_tasks = view.tag_number(TAG_SINK_MAX_CONNECTIONS), as_number(view.props.get("maxCapacity"))
+        if budget is not None and max_tasks is not None:
+            concurrency = view.tag_number(TAG_CONCURRENCY_PER_TASK) or 1.0
+            per_slot = view.tag_number(TAG_SINK_CONNECTIONS_PER_SLOT) or 1.0
+            how = f"{fmt(max_tasks)} tasks x {fmt(concurrency)} in flight x {fmt(per_slot)} connections"
+            groups.setdefault(view.tag(TAG_SINK_NAME) or view.urn, []).append(
+                (view, how, max_tasks * concurrency * per_slot, budget))
+    out = []
+    for key, group in groups.items():
+        needed, budget = sum(g[2] for g in group), min(g[3] for g in group)
+        if needed <= budget:
+            continue
+        if len(group) == 1:
+            view, how, _, _ = group[0]
+            out.append((view.urn, f"scalable target `{view.name}` allows {how} = {fmt(needed)} sink connections, over "
+                                  f"the sink's {fmt(budget)}: at full scale the sink refuses connections and messages "
+                                  "fail into the DLQ."))
+            continue
+        parts = " + ".join(f"`{v.name}` {fmt(n)}" for v, _, n, _ in group)
+        out.extend((view.urn, f"scalable targets sharing sink `{key}` allow {parts} = {fmt(needed)} sink connections "
+                              f"at full scale, over the sink's {fmt(budget)} it shares among them: the sink refuses "
+                              "connections and messages fail into the DLQ.") for view, _, _, _ in group)
+    return out
 
 
 def check_redis_connection_budget(view: ResourceView, config: Mapping[str, Any]) -> list[str]:
@@ -537,12 +553,13 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         id="scaling-within-sink-connections",
-        description="max capacity x concurrency x connections per slot fits the tagged sink connection budget.",
+        description="Across every scalable target writing to one sink (`qcap:sink-name`), max capacity x "
+                    "concurrency x connections per slot adds up to no more than the tagged sink connection budget.",
         level=MANDATORY,
         why="At full scale the sink refuses connections; messages fail, retry and dead-letter.",
         remediation="Lower overrides.max_capacity or consumer.concurrency_per_task, or raise the sink's "
                     "max_connections (a pooler).",
-        check=check_within_sink_connections, resource_types=(SCALABLE_TARGET,),
+        check=check_within_sink_connections, stack=True,
     ),
     Rule(
         id="redis-connection-budget",

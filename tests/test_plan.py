@@ -145,12 +145,17 @@ def test_max_receive_count_comes_from_the_retry_budget_and_warns_at_one_in_prod(
     assert [f.limit for f in w.warnings] == ["retry budget"]
 
 
-def test_fifo_high_throughput_turns_on_above_three_thousand_per_second():
-    low = plan_one(broker="sqs-fifo", traffic__peak_to_average=DELETE, traffic__peak_messages_per_second=2_000,
-                   traffic__messages_per_day=86_400_000, consumer__concurrency_per_task=100)
-    high = plan_one(broker="sqs-fifo", traffic__peak_to_average=DELETE, traffic__peak_messages_per_second=5_000,
+def test_fifo_high_throughput_turns_on_above_three_hundred_unbatched_sends_per_second():
+    low = plan_one(broker="sqs-fifo", traffic__peak_to_average=DELETE, traffic__peak_messages_per_second=250,
+                   traffic__messages_per_day=8_640_000, consumer__concurrency_per_task=100)
+    high = plan_one(broker="sqs-fifo", traffic__peak_to_average=DELETE, traffic__peak_messages_per_second=2_315,
                     traffic__messages_per_day=86_400_000, consumer__concurrency_per_task=100)
     assert (low.fifo_high_throughput, high.fifo_high_throughput) == (False, True)
+    # Item 6: 2,315 msg/s sent one per call is 2,315 SendMessage calls/s against FIFO's 300.
+    assert high.reasons["fifo_high_throughput"].startswith(
+        "on: the producers send one message per SendMessage call (unbatched, as the cost counts them), so the "
+        "2,315 msg/s peak is 2,315 calls/s against FIFO's 300 calls/s"
+    )
 
 
 # --- caps ---------------------------------------------------------------------------------
@@ -197,7 +202,8 @@ def test_max_capacity_override_below_the_need_is_reported_not_obeyed_silently():
     assert w.max_capacity == 5
     assert not w.feasible
     assert w.binding_limit == "max_capacity override"
-    assert "allow at least 10 tasks" == w.fix
+    assert w.fix == "set overrides.max_capacity to at least 10 (or remove it)"
+    assert w.findings[0].patch == {"workloads[0].overrides.max_capacity": 13}
     assert w.reasons["max_capacity"].startswith("5 set in overrides (the planner would choose 13")
 
 
@@ -249,7 +255,8 @@ def test_seed_003_splits_partitions_and_priorities_into_lanes():
     assert names == ["jobs-0", "jobs-1", "jobs-2", "jobs-3", "notify-high", "notify-normal", "notify-low"]
     jobs = p.workload("jobs-2")
     assert jobs.arrival_average_per_second == pytest.approx(2_000_000 / 86_400 / 4)
-    assert (jobs.min_capacity, jobs.max_capacity, jobs.target_backlog_per_task) == (1, 10, 100)
+    # min_capacity is the planner's: the guide's 1 cannot hold the 60 s objective (stacks/job-queues.yaml).
+    assert (jobs.min_capacity, jobs.max_capacity, jobs.target_backlog_per_task) == (3, 10, 100)
     assert p.workload("notify-high").max_age_seconds == 30
     assert "fnv1a_32" in p.routing["jobs"]
 
@@ -335,14 +342,17 @@ def test_scheduled_run_longer_than_half_the_interval_is_infeasible():
     w = plan_one(**{**SCHEDULED, "consumer__batch_limit": 400})
     assert w.run_seconds == 200.0
     assert not w.feasible
-    assert w.fix == "lower batch_limit to 300 or raise concurrency_per_task"
+    # 59 rounds of 5: at p99 (5 s) 60 rounds would take the whole 300 s interval.
+    assert w.fix == ("lower consumer.batch_limit to at most 295 (it is 400) or raise consumer.concurrency_per_task "
+                     "to 7; or lengthen consumer.interval_seconds to 420")
+    assert w.findings[0].patch == {"workloads[0].consumer.batch_limit": 295}
 
 
 def test_scheduled_batch_below_arrivals_never_catches_up():
     w = plan_one(**{**SCHEDULED, "traffic__messages_per_day": 20_000})
     assert not w.feasible
     assert w.binding_limit == "batch limit vs arrivals"
-    assert w.fix == "raise batch_limit above 70"  # ceil(20,000 / 86,400 x 300)
+    assert w.fix == "raise consumer.batch_limit above 70"  # ceil(20,000 / 86,400 x 300)
 
 
 def test_scheduled_wait_of_interval_plus_run_must_fit_the_objective():
@@ -355,7 +365,7 @@ def test_scheduled_concurrency_over_the_connection_budget_is_infeasible():
     w = plan_one(**{**SCHEDULED, "consumer__batch_limit": 70, "consumer__concurrency_per_task": 70},
                  sink={"name": "Supabase", "max_connections": 60})
     assert not w.feasible
-    assert w.fix == "lower concurrency_per_task to 60"
+    assert w.fix == "lower consumer.concurrency_per_task to 60"
 
 
 # --- formatting and the whole plan --------------------------------------------------------

@@ -158,3 +158,15 @@ def test_resolve_stack_accepts_a_name_or_a_path(tmp_path):
     assert resolve_stack("dev").parent.name == "stacks"
     explicit = tmp_path / "mine.yaml"
     assert resolve_stack(str(explicit)) == explicit
+
+
+def test_a_drain_longer_than_fourteen_days_is_refused_saying_messages_would_expire():
+    from tests.item_profiles import profile_path
+
+    with pytest.raises(ProfileError) as caught:
+        load_profile(profile_path("drain_too_long"))
+    assert caught.value.problems == [
+        "workloads[0].objective.drain_backlog_within_hours: 720 is out of range; allowed: <= 336 (SQS keeps a "
+        "message at most 14 days (1,209,600 s), so a backlog drained over a longer time loses its oldest messages "
+        "before they are processed)"
+    ]

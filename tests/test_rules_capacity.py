@@ -280,7 +280,7 @@ def test_zero_to_one_is_quiet_with_a_step_policy_or_a_minimum_of_one():
 
 def test_sink_connections_fires_when_max_tasks_times_concurrency_exceeds_budget():
     over = scalable_target(1, 40, **{"qcap:sink-max-connections": "60", "qcap:sink-connections-per-slot": "1"})
-    assert messages(RULE["scaling-within-sink-connections"], over) == [
+    assert stack_messages(RULE["scaling-within-sink-connections"], [over]) == [
         "scalable target `orders-scaling-target` allows 40 tasks x 4 in flight x 1 connections = 160 sink "
         "connections, over the sink's 60: at full scale the sink refuses connections and messages fail into the DLQ."
     ]
@@ -288,8 +288,33 @@ def test_sink_connections_fires_when_max_tasks_times_concurrency_exceeds_budget(
 
 def test_sink_connections_is_quiet_within_budget_or_without_a_budget():
     rule = RULE["scaling-within-sink-connections"]
-    assert messages(rule, scalable_target(1, 15, **{"qcap:sink-max-connections": "60"})) == []
-    assert messages(rule, scalable_target(1, 400)) == []
+    assert stack_messages(rule, [scalable_target(1, 15, **{"qcap:sink-max-connections": "60"})]) == []
+    assert stack_messages(rule, [scalable_target(1, 400)]) == []
+
+
+def lane_target(name: str, max_capacity: int, sink: str = "jobs-db") -> ResourceView:
+    return view(TARGET, f"{name}-scaling-target", {
+        "minCapacity": 1, "maxCapacity": max_capacity, "resourceId": f"service/c/{name}",
+        "tags": tags("scaling", **{"qcap:sink-name": sink, "qcap:sink-max-connections": "60",
+                                   "qcap:concurrency-per-task": "10"})})
+
+
+def test_sink_connections_adds_up_every_target_that_names_the_same_sink():
+    # 4 partitions, 10 connections per task, each allowed 3 tasks: 4 x 30 = 120 > 60, though each lane alone fits.
+    lanes = [lane_target(f"jobs-{i}", 3) for i in range(4)]
+    result = stack_messages(RULE["scaling-within-sink-connections"], lanes)
+    assert len(result) == 4
+    assert result[0] == (
+        "scalable targets sharing sink `jobs-db` allow `jobs-0-scaling-target` 30 + `jobs-1-scaling-target` 30 + "
+        "`jobs-2-scaling-target` 30 + `jobs-3-scaling-target` 30 = 120 sink connections at full scale, over the "
+        "sink's 60 it shares among them: the sink refuses connections and messages fail into the DLQ."
+    )
+
+
+def test_sink_connections_is_quiet_when_the_shared_total_fits_or_the_sinks_differ():
+    rule = RULE["scaling-within-sink-connections"]
+    assert stack_messages(rule, [lane_target(f"jobs-{i}", 1) for i in range(4)]) == []  # 4 x 10 = 40 <= 60
+    assert stack_messages(rule, [lane_target("a", 5, "db-a"), lane_target("b", 5, "db-b")]) == []
 
 
 def test_redis_connection_budget_fires_when_workers_exceed_maxclients():
@@ -373,3 +398,23 @@ def test_cloudflare_queue_has_dlq_is_quiet_when_the_consumer_names_one():
 def test_every_capacity_rule_has_remediation_and_a_level():
     for rule in RULES:
         assert rule.remediation and rule.why and rule.level in ("mandatory", "advisory"), rule.id
+
+
+def test_sink_connections_agrees_with_the_planners_split_of_a_shared_sink():
+    from capacity.plan import plan
+    from capacity.plan.patches import apply_patch, profile_data
+    from capacity.profile import parse_profile
+    from components.tags import workload_tags
+    from tests.item_profiles import load
+
+    def targets(result, max_capacity=None):
+        return [view(TARGET, f"{w.name}-scaling-target", {
+            "minCapacity": w.min_capacity, "maxCapacity": max_capacity or w.max_capacity,
+            "resourceId": f"service/c/{w.name}", "tags": workload_tags(w, "s", "scaling")}) for w in result.workloads]
+
+    rule = RULE["scaling-within-sink-connections"]
+    fitted = plan(parse_profile(apply_patch(profile_data(load("shared_sink_partitions")),
+                                            {"workloads[0].sink.max_connections": 120})))
+    assert fitted.feasible and stack_messages(rule, targets(fitted)) == []
+    # What the planner used to allow: 3 tasks per lane against all 60 connections each.
+    assert len(stack_messages(rule, targets(plan(load("shared_sink_partitions")), max_capacity=3))) == 4

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conftest import REDIS_WORKLOAD, SQS_WORKLOAD, plan_workload
 
-from components.tags import stack_tags, tag_number, workload_tags
+from components.tags import stack_tags, tag_number, tag_text, workload_tags
 
 
 def test_tag_number_writes_plain_text_when_numbers_are_large_small_or_fractional():
@@ -39,6 +39,18 @@ def test_workload_tags_add_the_connection_budget_when_the_broker_is_redis():
     tags = workload_tags(plan, "s", "cache")
     assert tags["qcap:cache-connections-budget"] == str(plan.cache_connections_budget)
     assert all(isinstance(v, str) for v in tags.values())
+
+
+def test_workload_tags_name_the_sink_so_the_pack_can_add_up_everyone_sharing_its_connections():
+    plan = plan_workload(SQS_WORKLOAD, sink={"name": "Postgres (track points)", "max_connections": 60})
+    tags = workload_tags(plan, "s", "scaling")
+    assert tags["qcap:sink-name"] == "Postgres -track points-"  # AWS tag values allow no parentheses
+    assert tags["qcap:sink-max-connections"] == "60"
+
+
+def test_tag_text_keeps_what_aws_allows_and_replaces_the_rest():
+    assert tag_text("db_1 :/=+-@.") == "db_1 :/=+-@."
+    assert tag_text("a(b)!") == "a-b--"
 
 
 def test_workload_tags_write_drain_zero_when_the_plan_has_no_drain_time():

@@ -32,7 +32,8 @@ def plan_service_alarms(d: Derivation, age: float, max_capacity: int, target: fl
     d.reasons["alarm_dlq_messages"] = "1: any message in the dead-letter queue needs a person"
     if age_alarm > age:
         d.warn("age alarm", f"alarm_age_seconds {age_alarm} is later than the {num(age)} s objective",
-               f"set it to {math.ceil(age)} or less")
+               f"set overrides.alarm_age_seconds to {math.ceil(age)} or less",
+               {"overrides.alarm_age_seconds": math.ceil(age)})
     return dict(
         alarm_age_seconds=age_alarm,
         alarm_saturation_messages=saturation,

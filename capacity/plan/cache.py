@@ -9,30 +9,38 @@ from capacity import limits
 from capacity.plan.caps import default_cache
 from capacity.plan.derivation import Derivation
 from capacity.plan.formatting import num
-from capacity.plan.lanes import Rates
+from capacity.plan.lanes import Rates, Share
 from capacity.profile import Workload
 
 
 def plan_cache(
-    d: Derivation, w: Workload, environment: str, rates: Rates, max_capacity: int, target: float
+    d: Derivation, w: Workload, environment: str, rates: Rates, max_capacity: int, target: float,
+    share: Share = Share(),
 ) -> dict[str, Any]:
     cache = w.cache or default_cache()
-    connections = max_capacity * cache.pool_size_per_task + cache.producer_connections
+    producers = math.ceil(share.apply(cache.producer_connections))
+    budget = math.floor(share.apply(cache.max_clients))
+    connections = max_capacity * cache.pool_size_per_task + producers
     d.reasons["cache_connections"] = (
         f"{num(connections)} = max_capacity {max_capacity} x pool_size_per_task {cache.pool_size_per_task} + "
-        f"producers {cache.producer_connections}, within maxclients {num(cache.max_clients)}"
+        f"producers {share.describe(cache.producer_connections)}, within maxclients "
+        f"{share.describe(cache.max_clients)}"
     )
-    d.reasons["cache_connections_budget"] = f"{num(cache.max_clients)} = cache.max_clients"
+    d.reasons["cache_connections_budget"] = (
+        f"{num(budget)} = cache.max_clients" + (f" {share.describe(cache.max_clients)}" if share.note else "")
+    )
     alarm_connections = round(cache.max_clients * limits.REDIS_CONNECTIONS_ALARM_FRACTION)
     d.reasons["alarm_cache_connections"] = (
         f"{num(alarm_connections)} = maxclients {num(cache.max_clients)} x {limits.REDIS_CONNECTIONS_ALARM_FRACTION}: "
         "alarm before new connections are refused"
     )
-    if connections > cache.max_clients:
+    if connections > budget:
+        pool = math.floor((budget - producers) / max_capacity) if max_capacity else 0
         d.error(
             "Redis connections",
-            f"{num(connections)} connections at max capacity exceed maxclients {num(cache.max_clients)}",
-            "shrink cache.pool_size_per_task or lower max_capacity",
+            f"{num(connections)} connections at max capacity exceed maxclients {share.describe(cache.max_clients)}",
+            f"shrink cache.pool_size_per_task to {pool}" if pool >= 1 else "lower max_capacity",
+            {"cache.pool_size_per_task": pool} if pool >= 1 else None,
         )
     held = rates.backlog + math.ceil(max_capacity * target)
     item = w.traffic.message_bytes + cache.item_overhead_bytes
@@ -49,16 +57,22 @@ def plan_cache(
     else:
         node = list(limits.ELASTICACHE_NODE_MEMORY_GIB)[-1]
         node_why = f"{node}, the largest qcap knows"
+        # Partitions split the backlog (and the saturation depth) across queues, each with its own node.
+        partitions = math.ceil(memory * w.partitions / (limits.ELASTICACHE_NODE_MEMORY_GIB[node] * 2**30)) + 1
+        can_split = not w.priorities and partitions <= limits.MAX_PARTITIONS
         d.error(
             "Redis memory",
             f"{num(memory)} bytes do not fit the largest node ({node}, "
             f"{limits.ELASTICACHE_NODE_MEMORY_GIB[node]} GiB)",
-            "shard the queue across several replication groups (partitions) or keep items smaller",
+            (f"shard the queue across {partitions} replication groups (partitions)" if can_split else
+             "shard the queue across several replication groups (partitions)") + " or keep items smaller",
+            {"partitions": partitions} if can_split else None,
         )
     node = d.set("cache_node_type", node, node_why)
-    if node in limits.ELASTICACHE_NODE_MEMORY_GIB and limits.ELASTICACHE_NODE_MEMORY_GIB[node] * 2**30 < memory:
+    if (d.overridden("cache_node_type") and fitting
+            and limits.ELASTICACHE_NODE_MEMORY_GIB[node] * 2**30 < memory):
         d.error("Redis memory", f"cache_node_type {node} holds less than the {num(memory)} bytes needed",
-                f"use {fitting[0] if fitting else 'a larger node'}")
+                f"set overrides.cache_node_type to {fitting[0]}", {"overrides.cache_node_type": fitting[0]})
     nodes = limits.ELASTICACHE_MIN_NODES_FOR_FAILOVER if environment == "prod" else 1
     d.reasons["cache_nodes"] = (
         f"{nodes}: {'primary + replica for automatic failover in prod' if nodes > 1 else 'one node outside prod'}"
@@ -76,6 +90,6 @@ def plan_cache(
         cache_nodes=nodes,
         cache_memory_bytes=memory,
         cache_connections=connections,
-        cache_connections_budget=cache.max_clients,
+        cache_connections_budget=budget,
         alarm_cache_connections=alarm_connections,
     )

@@ -11,6 +11,7 @@ from capacity.plan.costs import cloudflare_monthly_cost
 from capacity.plan.derivation import Derivation
 from capacity.plan.formatting import duration, num
 from capacity.plan.lanes import Lane, rate_fields, rates_of
+from capacity.plan.overrides import judge_cloudflare
 from capacity.plan.retention import plan_dlq_retention, plan_retention
 from capacity.profile import Profile, Workload
 
@@ -23,6 +24,7 @@ class _Stage:
     load: float
     ceiling_per_second: float
     fix: str
+    patch: list[dict[str, Any]] | None = None
 
 
 def plan_cloudflare(profile: Profile, w: Workload, lane: Lane, d: Derivation) -> dict[str, Any]:
@@ -78,7 +80,9 @@ def plan_cloudflare(profile: Profile, w: Workload, lane: Lane, d: Derivation) ->
             f"each shard needs {concurrency} concurrent consumers, over Cloudflare's "
             f"{limits.CLOUDFLARE_MAX_CONSUMER_CONCURRENCY}",
             f"use at least {shards_consumer} shards (overrides.shards) or make a batch faster",
+            {"overrides.shards": shards_consumer} if d.overridden("shards") else None,
         )
+    judge_cloudflare(d, w, rates.peak, shards, concurrency, batch_size)
     budget_ms = (age - t_batch99) * 1000
     fill_ms = batch_size / (rates.average / shards) * 1000 if rates.average > 0 else math.inf
     fill_ms = math.inf if math.isinf(fill_ms) else math.ceil(round(fill_ms, 6))
@@ -94,11 +98,12 @@ def plan_cloudflare(profile: Profile, w: Workload, lane: Lane, d: Derivation) ->
         d.error(
             "age objective",
             f"a batch takes {num(t_batch99)} s at p99, as long as the {duration(age)} objective",
-            "make batches faster (smaller batch_size) or relax objective.max_age_seconds",
+            "make batches faster (a smaller consumer.receive_batch) or relax objective.max_age_seconds",
         )
     elif wait / 1000 + t_batch99 > age:
         d.error("age objective", f"max wait {num(wait)} ms + p99 batch {num(t_batch99)} s exceed the {num(age)} s objective",
-                f"set max_wait_time_ms to at most {int(budget_ms)}")
+                f"set overrides.max_wait_time_ms to at most {int(budget_ms)}",
+                {"overrides.max_wait_time_ms": int(budget_ms)})
 
     # Each stage's load at the peak and its ceiling. Queues and consumers grow with shards,
     # so the stage that binds is the one with the lowest ceiling the shard count cannot lift.
@@ -126,22 +131,21 @@ def plan_cloudflare(profile: Profile, w: Workload, lane: Lane, d: Derivation) ->
             f"request(s) per batch"
         )
         if sink.requests_per_second is not None:
-            most = sink.requests_per_second * batch_size / requests_per_batch
-            targets = math.ceil(request_rate / (sink.requests_per_second * util))
-            quota = math.ceil(request_rate / util)
+            quota = lane.budgets.requests.apply(sink.requests_per_second)
+            most = quota * batch_size / requests_per_batch
+            fix, patch = _sink_rate_fix(w, batch_size, requests_per_batch, quota, request_rate,
+                                        lane.budgets.requests.describe(sink.requests_per_second, " req/s"))
             stages.append(
                 _Stage(
                     f"sink request rate ({sink.name} {num(sink.requests_per_second)} req/s)",
-                    request_rate / sink.requests_per_second,
+                    request_rate / quota,
                     most,
-                    f"a Cloudflare batch holds at most {limits.CLOUDFLARE_MAX_BATCH_SIZE} messages, so {sink.name} takes "
-                    f"at most {num(most)} msg/s however many shards there are; split the traffic across {targets} sink "
-                    f"targets (for Tinybird, one data source per group of shards) or raise {sink.name}'s quota to "
-                    f"{num(quota)} req/s, so it runs at {int(util * 100)}% at the peak",
+                    fix,
+                    patch,
                 )
             )
         if sink.bytes_per_second is not None:
-            most = sink.bytes_per_second / w.traffic.message_bytes
+            most = lane.budgets.bandwidth.apply(sink.bytes_per_second) / w.traffic.message_bytes
             stages.append(
                 _Stage(
                     f"sink bandwidth ({sink.name} {num(sink.bytes_per_second)} B/s)",
@@ -168,10 +172,11 @@ def plan_cloudflare(profile: Profile, w: Workload, lane: Lane, d: Derivation) ->
                 f"the limit (it takes {num(round(min(stage.ceiling_per_second, rates.peak / stage.load)))} msg/s, short by "
                 f"{num(round(rates.peak * (1 - 1 / stage.load), 1))} msg/s)",
                 stage.fix,
+                stage.patch,
             )
         elif stage.load > util and not stage.name.startswith("Cloudflare"):
             d.warn(stage.name, f"{stage.name} runs at {num(round(stage.load * 100, 1))}% at the peak, no headroom for a burst",
-                   stage.fix)
+                   stage.fix, stage.patch)
 
     retries_value = max(0, w.retries.max_receives - 1)
     max_retries = d.set(
@@ -181,7 +186,7 @@ def plan_cloudflare(profile: Profile, w: Workload, lane: Lane, d: Derivation) ->
     )
     if max_retries > limits.CLOUDFLARE_MAX_RETRIES:
         d.error("Cloudflare retries (100)", f"max_retries {max_retries} is over Cloudflare's {limits.CLOUDFLARE_MAX_RETRIES}",
-                "lower retries.max_receives to 101 or less")
+                "lower retries.max_receives to 101 or less", {"retries.max_receives": limits.CLOUDFLARE_MAX_RETRIES + 1})
     retry_delay = d.set(
         "retry_delay_seconds",
         limits.CLOUDFLARE_RETRY_DELAY_SECONDS,
@@ -229,3 +234,48 @@ def plan_cloudflare(profile: Profile, w: Workload, lane: Lane, d: Derivation) ->
         drain_seconds=None if math.isinf(drain) else round(drain, 1),
         monthly_cost_usd=total,
     )
+
+
+def _sink_rate_fix(
+    w: Workload, batch_size: int, requests_per_batch: int, quota: float, request_rate: float, quota_text: str
+) -> tuple[str, list[dict[str, Any]] | None]:
+    """What lifts the sink's request ceiling: the setting that binds (the consumer's batch or the
+    messages packed per sink request), by how much, or else more sink targets or a higher quota."""
+    sink = w.sink
+    assert sink is not None
+    c = w.consumer
+    util = limits.CLOUDFLARE_SHARD_UTILIZATION
+    peak = request_rate * batch_size / requests_per_batch
+    per_request = batch_size / requests_per_batch
+    feasible_at = math.ceil(peak / quota)          # messages per request at 100% of the quota
+    headroom_at = math.ceil(peak / (quota * util))  # ... at 80%
+    fit = sink.max_request_bytes // w.traffic.message_bytes if sink.max_request_bytes else None
+    largest = min(limits.CLOUDFLARE_MAX_BATCH_SIZE, fit or limits.CLOUDFLARE_MAX_BATCH_SIZE)
+    bound_by = []
+    if sink.messages_per_request < batch_size:
+        bound_by.append(f"sink.messages_per_request {sink.messages_per_request}")
+    if batch_size < largest and batch_size == c.receive_batch:
+        bound_by.append(f"consumer.receive_batch {c.receive_batch}")
+    head = (f"{sink.name} takes {quota_text} x {num(round(per_request, 2))} messages per request = "
+            f"{num(round(quota * per_request, 1))} msg/s")
+    if feasible_at <= largest and bound_by:
+        wanted = headroom_at if headroom_at <= largest else feasible_at
+        patch: dict[str, Any] = {}
+        batch = batch_size
+        if c.receive_batch < wanted:
+            patch["consumer.receive_batch"] = batch = wanted
+        if sink.messages_per_request < wanted:
+            # A batch goes out in ceil(batch / per request) requests: pack so that each carries >= wanted.
+            patch["sink.messages_per_request"] = math.ceil(batch / (batch // wanted))
+        names = " and ".join(f"{path} to {value}" for path, value in patch.items())
+        wanted = min(batch, patch.get("sink.messages_per_request", sink.messages_per_request))
+        return (f"{head}, bound by {' and '.join(bound_by)}: raise {names} (from {feasible_at} it is feasible; at "
+                f"{wanted} the sink runs at {num(round(peak / (quota * wanted) * 100, 1))}% at the peak)", [patch])
+    targets = math.ceil(request_rate / (quota * util))
+    raise_to = math.ceil(request_rate / util)
+    why = (f"a request holds at most {largest} messages here (Cloudflare's batch of {limits.CLOUDFLARE_MAX_BATCH_SIZE}"
+           + (f", {sink.name}'s {num(sink.max_request_bytes)}-byte request" if fit is not None else "") + ")")
+    tinybird = " (for Tinybird, one data source per group of shards)" if "tinybird" in sink.name.lower() else ""
+    return (f"{head}; {why}, so more shards do not help: split the traffic across {targets} sink targets{tinybird} "
+            f"or raise {sink.name}'s quota to {num(raise_to)} req/s (sink.requests_per_second), so it runs at "
+            f"{int(util * 100)}% at the peak", None)

@@ -20,7 +20,9 @@ def plan_max_receive_count(d: Derivation, w: Workload, environment: str) -> int:
         d.warn(
             "retry budget",
             "max_receive_count 1 in prod: a single transient failure sends a message to the DLQ",
-            "allow at least 3 deliveries (retries.max_receives: 3)",
+            f"allow at least {limits.ADVISED_PROD_MAX_RECEIVES} deliveries (retries.max_receives: "
+            f"{limits.ADVISED_PROD_MAX_RECEIVES})",
+            {"retries.max_receives": limits.ADVISED_PROD_MAX_RECEIVES},
         )
     return value
 
@@ -48,6 +50,7 @@ def plan_visibility_timeout(d: Derivation, w: Workload, cap: int | None) -> int:
             "visibility timeout",
             f"visibility_timeout_seconds {num(value)} is shorter than the worst receive-to-delete time "
             f"{num(round(worst, 2))} s: messages are delivered twice while still being processed",
-            f"set it to at least {num(wanted)}",
+            f"set overrides.visibility_timeout_seconds to at least {num(wanted)} (the planner's value)",
+            {"overrides.visibility_timeout_seconds": wanted},
         )
     return value

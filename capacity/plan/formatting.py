@@ -7,10 +7,12 @@ import math
 from capacity import limits
 
 
-def num(x: float | int | None) -> str:
-    """A number as a reader would write it: 6.94, 2,800,000, 0.5."""
+def num(x: float | int | str | None) -> str:
+    """A number as a reader would write it: 6.94, 2,800,000, 0.5 (text, such as a node type, as it is)."""
     if x is None:
         return "n/a"
+    if isinstance(x, str) or isinstance(x, bool):
+        return str(x)
     if isinstance(x, int) or float(x).is_integer():
         return f"{int(x):,}"
     if abs(x) >= 100:

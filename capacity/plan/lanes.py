@@ -12,6 +12,36 @@ from capacity.profile import Workload
 
 
 @dataclass(frozen=True)
+class Share:
+    """The fraction of a shared budget one lane may use, and who it is shared with (empty when unshared)."""
+
+    fraction: float = 1.0
+    note: str = ""
+
+    def apply(self, budget: float) -> float:
+        return budget * self.fraction
+
+    def describe(self, budget: float, unit: str = "") -> str:
+        """`60 x 1/4 = 15 (4 lanes of jobs share it)` or just `60` when unshared."""
+        if not self.note:
+            return f"{num(budget)}{unit}"
+        return f"{num(budget)}{unit} x {num(round(self.fraction, 4))} = {num(round(self.apply(budget), 2))}{unit} ({self.note})"
+
+
+@dataclass(frozen=True)
+class LaneBudgets:
+    """One lane's shares of the sink's request rate, bandwidth and connections, and of Redis maxclients."""
+
+    requests: Share = Share()
+    bandwidth: Share = Share()
+    connections: Share = Share()
+    redis_clients: Share = Share()
+
+
+UNSHARED = LaneBudgets()
+
+
+@dataclass(frozen=True)
 class Lane:
     """One queue's share of a workload: the whole of it, a partition, or a priority level."""
 
@@ -19,6 +49,8 @@ class Lane:
     lane: str | None
     share: float
     max_age_seconds: float
+    budgets: LaneBudgets = UNSHARED
+    """Its shares of the budgets it shares with other lanes (capacity.plan.budgets)."""
 
 
 def lanes_of(w: Workload) -> list[Lane]:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 Severity = Literal["error", "warning"]
+# A patch: profile field paths (`workloads[0].consumer.receive_batch`) and the values to set.
+Patch = dict[str, Any]
 
 
 class Finding(BaseModel):
@@ -18,6 +20,10 @@ class Finding(BaseModel):
     limit: str
     message: str
     fix: str | None = None
+    patch: Patch | None = None
+    """The one change that removes this finding, checked against the profile's validation and a re-plan."""
+    candidates: tuple[Patch, ...] = Field(default=(), exclude=True, repr=False)
+    """Patches the planner proposes, best first, before they are checked (not part of the contract)."""
 
 
 class WorkloadPlan(BaseModel):

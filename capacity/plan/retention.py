@@ -35,7 +35,9 @@ def plan_retention(d: Derivation, rates: Rates, drain_seconds: float, age_second
             "retention (data loss)",
             f"retention_seconds {num(chosen)} ({duration(chosen)}) is shorter than the longest wait, "
             f"{duration(wait)}: messages expire before they are processed",
-            f"set retention_seconds to at least {num(math.ceil(wait))}",
+            f"set overrides.retention_seconds to at least {num(math.ceil(wait))}",
+            [{"overrides.retention_seconds": min(max(retention, math.ceil(wait)), maximum)},
+             {"overrides.retention_seconds": min(max(wanted, math.ceil(wait)), maximum)}],
         )
     return chosen
 
@@ -68,6 +70,7 @@ def plan_dlq_retention(d: Derivation, retention: int) -> int:
             "dead-letter retention",
             f"dlq_retention_seconds {num(value)} is not longer than retention_seconds {num(retention)}: "
             "messages that fail late expire in the DLQ before anyone sees them",
-            f"set dlq_retention_seconds above {num(retention)} (at most {num(limits.SQS_MAX_RETENTION_SECONDS)})",
+            f"set overrides.dlq_retention_seconds above {num(retention)} (at most {num(limits.SQS_MAX_RETENTION_SECONDS)})",
+            {"overrides.dlq_retention_seconds": limits.DLQ_RETENTION_SECONDS},
         )
     return value

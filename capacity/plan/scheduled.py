@@ -38,20 +38,31 @@ def plan_scheduled(profile: Profile, w: Workload, lane: Lane, d: Derivation) -> 
     )
     d.reasons["interval_seconds"] = f"{interval} s = consumer.interval_seconds"
     d.binding = "interval and batch limit"
-    fits = math.floor(limits.SCHEDULED_MAX_RUN_FRACTION_OF_INTERVAL * interval / c.processing_seconds) * concurrency
-    if run > limits.SCHEDULED_MAX_RUN_FRACTION_OF_INTERVAL * interval:
-        d.error(
-            "run time vs interval",
-            f"a full run takes {num(run)} s, over {int(limits.SCHEDULED_MAX_RUN_FRACTION_OF_INTERVAL * 100)}% of the "
-            f"{interval} s interval",
-            f"lower batch_limit to {fits} or raise concurrency_per_task",
-        )
-    elif run_p99 >= interval:
-        d.error(
-            "run time vs interval",
-            f"at p99 a full run takes {num(run_p99)} s, as long as the {interval} s interval: runs overlap",
-            f"lower batch_limit to {fits}",
-        )
+    limit_path = "overrides.batch_limit" if d.overridden("batch_limit") else "consumer.batch_limit"
+    limit_name = limit_path.split(".")[0] + ".batch_limit"
+    # Rounds a run may take: half the interval at the mean, under the whole interval at p99.
+    mean_rounds = math.floor(limits.SCHEDULED_MAX_RUN_FRACTION_OF_INTERVAL * interval / c.processing_seconds)
+    p99_rounds = math.ceil(interval / c.p99_seconds) - 1
+    allowed_rounds = min(mean_rounds, p99_rounds)
+    if run > limits.SCHEDULED_MAX_RUN_FRACTION_OF_INTERVAL * interval or run_p99 >= interval:
+        if run > limits.SCHEDULED_MAX_RUN_FRACTION_OF_INTERVAL * interval:
+            message = (f"a full run takes {num(run)} s, over {int(limits.SCHEDULED_MAX_RUN_FRACTION_OF_INTERVAL * 100)}% "
+                       f"of the {interval} s interval")
+        else:
+            message = f"at p99 a full run takes {num(run_p99)} s, as long as the {interval} s interval: runs overlap"
+        options = []
+        texts = []
+        if allowed_rounds >= 1:
+            most = allowed_rounds * concurrency
+            need_concurrency = math.ceil(batch_limit / allowed_rounds)
+            options += [{limit_path: most}, {"consumer.concurrency_per_task": need_concurrency}]
+            texts.append(f"lower {limit_name} to at most {most} (it is {batch_limit}) or raise "
+                         f"consumer.concurrency_per_task to {need_concurrency}")
+        wider = _whole_minutes_up(max(run / limits.SCHEDULED_MAX_RUN_FRACTION_OF_INTERVAL, run_p99 + 1))
+        if wider <= limits.SCHEDULED_MAX_INTERVAL_SECONDS:
+            options.append({"consumer.interval_seconds": wider})
+            texts.append(f"lengthen consumer.interval_seconds to {wider}")
+        d.error("run time vs interval", message, "; or ".join(texts) or "make processing faster", options)
     throughput = batch_limit / interval
     d.reasons["max_concurrency"] = f"{concurrency} = consumer.concurrency_per_task: messages in flight during a run"
     keep_up = math.ceil(rates.average * interval)
@@ -60,7 +71,8 @@ def plan_scheduled(profile: Profile, w: Workload, lane: Lane, d: Derivation) -> 
             "batch limit vs arrivals",
             f"{batch_limit} per {interval} s = {num(round(throughput, 4))} msg/s is no more than the "
             f"{num(round(rates.average, 4))} msg/s arriving: the backlog only grows",
-            f"raise batch_limit above {keep_up}",
+            f"raise {limit_name} above {keep_up}",
+            {limit_path: keep_up + 1},
         )
     elif throughput < rates.peak:
         spike = (rates.peak - throughput) * interval
@@ -68,7 +80,8 @@ def plan_scheduled(profile: Profile, w: Workload, lane: Lane, d: Derivation) -> 
             "peak vs batch limit",
             f"at the peak ({num(round(rates.peak, 4))} msg/s) about {num(math.ceil(spike))} more messages arrive per "
             f"interval than a run takes ({batch_limit}); they wait for later runs",
-            f"raise batch_limit to {math.ceil(rates.peak * interval)} to keep up with the peak",
+            f"raise {limit_name} to {math.ceil(rates.peak * interval)} to keep up with the peak",
+            {limit_path: math.ceil(rates.peak * interval)},
         )
     worst_wait = interval + run
     if worst_wait > age:
@@ -76,29 +89,38 @@ def plan_scheduled(profile: Profile, w: Workload, lane: Lane, d: Derivation) -> 
             "age objective",
             f"a message arriving just after a run starts waits up to {duration(worst_wait)} (interval + run), "
             f"over the {duration(age)} objective",
-            f"shorten the interval to at most {max(60, math.floor(age - run))} s",
+            *_shorter_interval(age, run),
         )
     sink = w.sink
+    shares = lane.budgets
     if sink is not None and sink.requests_per_second is not None:
         request_rate = mu / sink.messages_per_request
+        quota = shares.requests.apply(sink.requests_per_second)
         d.reasons["sink_requests_per_second"] = (
             f"{num(round(request_rate, 3))} = {num(mu)} msg/s during a run / {sink.messages_per_request} per request, "
-            f"against {sink.name}'s {num(sink.requests_per_second)}"
+            f"against {sink.name}'s {shares.requests.describe(sink.requests_per_second)}"
         )
-        if request_rate > sink.requests_per_second:
+        if request_rate > quota:
+            lower = math.floor(quota * sink.messages_per_request * c.processing_seconds)
             d.error(
                 f"sink request rate ({sink.name})",
-                f"a run sends {num(round(request_rate, 2))} req/s, over {sink.name}'s {num(sink.requests_per_second)}",
-                f"lower concurrency_per_task to {math.floor(sink.requests_per_second * sink.messages_per_request * c.processing_seconds)}",
+                f"a run sends {num(round(request_rate, 2))} req/s, over {sink.name}'s "
+                f"{shares.requests.describe(sink.requests_per_second)}",
+                f"lower consumer.concurrency_per_task to {lower}" if lower >= 1 else f"raise {sink.name}'s quota",
+                {"consumer.concurrency_per_task": lower} if lower >= 1 else None,
             )
     if sink is not None and sink.max_connections is not None:
         used = concurrency * sink.connections_per_slot
-        if used > sink.max_connections:
+        allowed = shares.connections.apply(sink.max_connections)
+        if used > allowed + 1e-9:
+            lower = math.floor(allowed / sink.connections_per_slot + 1e-9)
             d.error(
                 f"sink connections ({sink.name})",
                 f"concurrency {concurrency} x {num(sink.connections_per_slot)} = {num(used)} connections, over "
-                f"{sink.name}'s {sink.max_connections}",
-                f"lower concurrency_per_task to {math.floor(sink.max_connections / sink.connections_per_slot)}",
+                f"{sink.name}'s {shares.connections.describe(sink.max_connections)}",
+                f"lower consumer.concurrency_per_task to {lower}" if lower >= 1 else
+                f"raise {sink.name}'s connection limit",
+                {"consumer.concurrency_per_task": lower} if lower >= 1 else None,
             )
     d.reasons["max_capacity"] = "1: the schedule starts one task per run"
     d.reasons["min_capacity"] = "0: no task runs between runs"
@@ -113,7 +135,8 @@ def plan_scheduled(profile: Profile, w: Workload, lane: Lane, d: Derivation) -> 
             d.error(
                 "backlog drain",
                 f"the backlog takes {duration(drain)} to drain, over the {duration(rates.drain_seconds_allowed)} allowed",
-                f"raise batch_limit to {math.ceil((rates.average + rates.backlog / rates.drain_seconds_allowed) * interval)}",
+                f"raise {limit_name} to {math.ceil((rates.average + rates.backlog / rates.drain_seconds_allowed) * interval)}",
+                {limit_path: math.ceil((rates.average + rates.backlog / rates.drain_seconds_allowed) * interval)},
             )
     else:
         drain = 0.0
@@ -130,6 +153,10 @@ def plan_scheduled(profile: Profile, w: Workload, lane: Lane, d: Derivation) -> 
         f"{limits.AGE_ALARM_EVALUATION_MINUTES} minutes",
     )
     d.reasons["alarm_dlq_messages"] = "1: any message in the dead-letter queue needs a person"
+    if age_alarm > age:
+        d.warn("age alarm", f"alarm_age_seconds {age_alarm} is later than the {num(age)} s objective",
+               f"set overrides.alarm_age_seconds to {math.ceil(age)} or less",
+               {"overrides.alarm_age_seconds": math.ceil(age)})
 
     total = scheduled_monthly_cost(d, w, rates, interval, run)
     return dict(
@@ -150,3 +177,19 @@ def plan_scheduled(profile: Profile, w: Workload, lane: Lane, d: Derivation) -> 
         monthly_cost_usd=total,
     )
 
+
+
+def _whole_minutes_up(seconds: float) -> int:
+    """The shortest interval EventBridge Scheduler accepts (whole minutes) that is at least `seconds`."""
+    step = limits.SCHEDULER_RATE_STEP_SECONDS
+    return max(limits.SCHEDULED_MIN_INTERVAL_SECONDS, math.ceil(seconds / step) * step)
+
+
+def _shorter_interval(age: float, run: float) -> tuple[str, dict[str, int] | None]:
+    """The fix and patch for interval + run over the objective: the longest whole-minute interval that fits."""
+    step = limits.SCHEDULER_RATE_STEP_SECONDS
+    longest = math.floor((age - run) / step) * step
+    if longest < limits.SCHEDULED_MIN_INTERVAL_SECONDS:
+        return ("make a run shorter (smaller batch_limit, more concurrency) or relax objective.max_age_seconds", None)
+    return (f"shorten consumer.interval_seconds to at most {longest} s (whole minutes)",
+            {"consumer.interval_seconds": longest})

@@ -15,6 +15,7 @@ from capacity.plan.delivery import plan_max_receive_count, plan_visibility_timeo
 from capacity.plan.derivation import Derivation
 from capacity.plan.formatting import duration, num
 from capacity.plan.lanes import Lane, Rates, rate_fields, rates_of
+from capacity.plan.overrides import judge_autoscaling, judge_max_capacity
 from capacity.plan.retention import plan_dlq_retention, plan_retention
 from capacity.profile import Broker, Profile, Workload
 
@@ -52,7 +53,8 @@ def plan_service(profile: Profile, w: Workload, lane: Lane, d: Derivation) -> di
     parts = [peak_why] + ([drain_why] if rates.backlog else [])
     why = f"{needed} = the larger of " + "; ".join(parts) if rates.backlog else f"{needed} = {peak_why}"
     capped_by: Cap | None = None
-    for cap in service_caps(w, mu, d):
+    caps = service_caps(w, mu, d, lane.budgets, required_rate)
+    for cap in caps:
         if cap.tasks <= value:
             value, capped_by, binding = cap.tasks, cap, cap.limit
     if capped_by is not None:
@@ -62,6 +64,7 @@ def plan_service(profile: Profile, w: Workload, lane: Lane, d: Derivation) -> di
     if d.overridden("max_capacity"):
         binding = "max_capacity override"
     d.binding = binding
+    judge_max_capacity(d, caps, max_capacity)
 
     throughput = max_capacity * mu
     if throughput < required_rate:
@@ -72,7 +75,10 @@ def plan_service(profile: Profile, w: Workload, lane: Lane, d: Derivation) -> di
             f"{max_capacity} tasks x {num(mu)} msg/s = {num(round(throughput, 3))} msg/s is short of the "
             f"{num(round(required_rate, 3))} msg/s the objective needs (short by {num(round(required_rate - throughput, 3))} "
             f"msg/s, {need_tasks - max_capacity} tasks)",
-            capped_by.fix if capped_by and not d.overridden("max_capacity") else f"allow at least {need_tasks} tasks",
+            capped_by.fix if capped_by and not d.overridden("max_capacity") else
+            f"set overrides.max_capacity to at least {need_tasks} (or remove it)",
+            capped_by.patch if capped_by and not d.overridden("max_capacity") else
+            {"overrides.max_capacity": max(need_tasks, tasks_peak)},
         )
     elif max_capacity < tasks_peak:
         d.warn(
@@ -80,9 +86,11 @@ def plan_service(profile: Profile, w: Workload, lane: Lane, d: Derivation) -> di
             f"{max_capacity} tasks cover the peak at {num(round(rates.peak / throughput * 100, 1))}% utilisation, "
             f"above the planned {int(util * 100)}%",
             capped_by.fix if capped_by else None,
+            capped_by.patch if capped_by else {"overrides.max_capacity": tasks_peak},
         )
 
     min_capacity, target, out_cd, in_cd = plan_autoscaling(d, c, rates, age, mu, max_capacity)
+    judge_autoscaling(d, rates, age, mu, c.concurrency_per_task, c.p99_seconds, min_capacity, target, out_cd)
 
     visibility = plan_visibility_timeout(d, w, limits.SQS_MAX_VISIBILITY_TIMEOUT_SECONDS if w.sqs_like else None)
     if w.broker is Broker.redis:
@@ -124,7 +132,10 @@ def plan_service(profile: Profile, w: Workload, lane: Lane, d: Derivation) -> di
             "backlog never drains",
             f"{max_capacity} tasks process {num(round(throughput, 3))} msg/s, no more than the {num(rates.average)} "
             "msg/s arriving: the backlog never shrinks",
-            f"allow at least {math.floor(rates.average / mu) + 1} tasks",
+            capped_by.fix if capped_by and not d.overridden("max_capacity") else
+            f"set overrides.max_capacity to at least {math.floor(rates.average / mu) + 1} (or remove it)",
+            capped_by.patch if capped_by and not d.overridden("max_capacity") else
+            {"overrides.max_capacity": max(tasks_peak, math.floor(rates.average / mu) + 1)},
         )
     dlq_retention = plan_dlq_retention(d, retention)
     max_receive = plan_max_receive_count(d, w, env)
@@ -138,20 +149,17 @@ def plan_service(profile: Profile, w: Workload, lane: Lane, d: Derivation) -> di
                 f"{num(limits.SQS_FIFO_HIGH_THROUGHPUT_MESSAGES_PER_SECOND)}",
                 "partition the workload across several FIFO queues, or use a standard queue",
             )
-        fifo_high = rates.peak > limits.SQS_FIFO_MESSAGES_PER_SECOND_BATCHED
-        d.reasons["fifo_high_throughput"] = (
-            f"{'on' if fifo_high else 'off'}: peak {num(rates.peak)} msg/s against "
-            f"{num(limits.SQS_FIFO_MESSAGES_PER_SECOND_BATCHED)} msg/s without high-throughput mode (batches of 10)"
-        )
+        fifo_high = fifo_high_throughput(d, rates.peak)
 
     alarms = plan_service_alarms(d, age, max_capacity, target)
-    cache = plan_cache(d, w, env, rates, max_capacity, target) if w.broker is Broker.redis else {}
+    cache = (plan_cache(d, w, env, rates, max_capacity, target, lane.budgets.redis_clients)
+             if w.broker is Broker.redis else {})
 
     current = c.current_tasks
     current_drain = None
     if current is not None:
         d.reasons["current_tasks"] = f"{current} = consumer.current_tasks: the fleet running today"
-        current_drain = _current_fleet(d, current, mu, rates)
+        current_drain = _current_fleet(d, current, mu, rates, retention, age)
 
     total = service_monthly_cost(d, w, rates, mu, min_capacity, cache)
 
@@ -177,29 +185,55 @@ def plan_service(profile: Profile, w: Workload, lane: Lane, d: Derivation) -> di
     )
 
 
-def _current_fleet(d: Derivation, current: int, mu: float, rates: Rates) -> float | None:
-    """Whether today's fleet keeps up: its drain time, or None when it never drains."""
+def fifo_high_throughput(d: Derivation, peak: float) -> bool:
+    """High-throughput FIFO when the producers' SendMessage calls exceed FIFO's 300 calls/s.
+
+    Producers are taken to send one message per SendMessage call (the cost counts requests the
+    same way); with batches of 10 the same 300 calls carry 3,000 msg/s, but nothing in the
+    profile says the producers batch, so the plan does not count on it.
+    """
+    calls = peak / limits.SQS_FIFO_PRODUCER_MESSAGES_PER_SEND
+    on = calls > limits.SQS_FIFO_API_CALLS_PER_SECOND
+    d.reasons["fifo_high_throughput"] = (
+        f"{'on' if on else 'off'}: the producers send one message per SendMessage call (unbatched, as the cost "
+        f"counts them), so the {num(round(peak, 2))} msg/s peak is {num(round(calls, 2))} calls/s against FIFO's "
+        f"{limits.SQS_FIFO_API_CALLS_PER_SECOND} calls/s per action without high-throughput mode"
+    )
+    return on
+
+
+def _current_fleet(
+    d: Derivation, current: int, mu: float, rates: Rates, retention: int, age: float
+) -> float | None:
+    """Whether today's fleet keeps up: its drain time, or None when it never drains within the plan's retention."""
     throughput = current * mu
     head = f"{current} tasks x {num(mu)} = {num(round(throughput, 3))} msg/s against {num(rates.average)} arriving"
     if throughput <= rates.average:
         d.reasons["current_drain_seconds"] = f"never: {head}; the backlog only grows"
+        enough = math.floor(rates.average / mu) + 1
         d.warn("current fleet", f"today's {current} tasks never drain the backlog: {head}",
-               f"run at least {d.values['max_capacity']} tasks (max_capacity)")
+               f"run more than {enough - 1} tasks now (consumer.current_tasks), up to max_capacity "
+               f"{d.values['max_capacity']}",
+               {"consumer.current_tasks": enough} if enough <= limits.ECS_MAX_TASKS_PER_SERVICE else None)
         return None
     if not rates.backlog:
         d.reasons["current_drain_seconds"] = f"0: no backlog; {head}"
         return 0.0
     drain = rates.backlog / (throughput - rates.average)
-    if drain > limits.SQS_MAX_RETENTION_SECONDS:
+    if drain + age > retention:
+        # Enough tasks that the oldest message is processed before the plan's retention deletes it.
+        enough = math.floor((rates.average + rates.backlog / max(1.0, retention - age)) / mu) + 1
         d.reasons["current_drain_seconds"] = (
             f"never: {head}; at {num(round(throughput - rates.average, 3))} msg/s net the backlog needs "
-            f"{duration(drain)}, longer than the 14 days a message can be kept, so it expires first"
+            f"{duration(drain)}, and with the {duration(age)} objective that is longer than the plan's "
+            f"{duration(retention)} retention, so the oldest messages expire first"
         )
         d.warn(
             "current fleet",
-            f"today's {current} tasks would take {duration(drain)} to drain: messages expire (14 days at most) "
-            "before they are processed",
-            f"run at least {d.values['max_capacity']} tasks (max_capacity)",
+            f"today's {current} tasks would take {duration(drain)} to drain: the oldest messages expire (retention "
+            f"{duration(retention)}) before they are processed",
+            f"run at least {enough} tasks now (consumer.current_tasks), up to max_capacity {d.values['max_capacity']}",
+            {"consumer.current_tasks": enough} if enough <= limits.ECS_MAX_TASKS_PER_SERVICE else None,
         )
         return None
     d.reasons["current_drain_seconds"] = (

@@ -1,28 +1,45 @@
-"""A whole stack's plan: one WorkloadPlan per lane, each from its broker's planner, plus routing."""
+"""A whole stack's plan: one WorkloadPlan per lane, each from its broker's planner, plus routing.
+
+Budgets lanes share (a sink, Redis maxclients) are split first (budgets.py); each finding's
+candidate patches are checked last (patches.py), against a re-plan of the patched profile.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from typing import Any
 
 from capacity import limits
+from capacity.plan.budgets import shared_budgets
 from capacity.plan.cloudflare import plan_cloudflare
 from capacity.plan.derivation import Derivation
 from capacity.plan.formatting import num
 from capacity.plan.lanes import Lane, lanes_of
 from capacity.plan.models import Plan, WorkloadPlan
+from capacity.plan.patches import attach_patches
 from capacity.plan.scheduled import plan_scheduled
 from capacity.plan.service import plan_service
 from capacity.profile import Broker, Cache, ConsumerMode, Profile, Workload
 from capacity.routing import routing_rule
 
 
-def plan(profile: Profile) -> Plan:
-    """Derive the plan of every workload in a profile."""
+def plan(profile: Profile, check_patches: bool = True) -> Plan:
+    """Derive the plan of every workload in a profile; with `check_patches`, each finding's patch is checked."""
+    result = _plan_stack(profile)
+    if check_patches:
+        result = attach_patches(profile, result, _plan_stack)
+    return result
+
+
+def _plan_stack(profile: Profile) -> Plan:
     plans: list[WorkloadPlan] = []
     routing: dict[str, str] = {}
-    for w in profile.workloads:
-        lanes = lanes_of(w)
-        plans.extend(_plan_lane(profile, w, lane) for lane in lanes)
+    budgets = shared_budgets(profile)
+    for index, w in enumerate(profile.workloads):
+        lanes = [dataclasses.replace(lane, budgets=budgets[lane.name]) if lane.name in budgets else lane
+                 for lane in lanes_of(w)]
+        plans.extend(_plan_lane(profile, index, w, lane) for lane in lanes)
         rule = routing_rule(w.name, [lane.name for lane in lanes], by_priority=bool(w.priorities))
         if rule:
             routing[w.name] = rule
@@ -71,8 +88,8 @@ _DEFAULTS: dict[str, Any] = dict(
 )
 
 
-def _plan_lane(profile: Profile, w: Workload, lane: Lane) -> WorkloadPlan:
-    d = Derivation(overrides=w.overrides.model_dump(exclude_none=True))
+def _plan_lane(profile: Profile, index: int, w: Workload, lane: Lane) -> WorkloadPlan:
+    d = Derivation(overrides=w.overrides.model_dump(exclude_none=True), prefix=f"workloads[{index}]")
     if w.broker is Broker.cloudflare:
         derived = plan_cloudflare(profile, w, lane, d)
     elif w.consumer.mode is ConsumerMode.scheduled:
@@ -80,6 +97,7 @@ def _plan_lane(profile: Profile, w: Workload, lane: Lane) -> WorkloadPlan:
     else:
         derived = plan_service(profile, w, lane, d)
     values = {**_DEFAULTS, **derived}
+    _propose_planned_values(d)
     errors = [f for f in d.findings if f.severity == "error"]
     first = errors[0] if errors else None
     c = w.consumer
@@ -116,7 +134,8 @@ def _plan_lane(profile: Profile, w: Workload, lane: Lane) -> WorkloadPlan:
         max_message_bytes=message_cap,
         alarm_dlq_messages=1,
         cache_pool_size_per_task=cache.pool_size_per_task if cache else None,
-        cache_producer_connections=cache.producer_connections if cache else None,
+        cache_producer_connections=(math.ceil(lane.budgets.redis_clients.apply(cache.producer_connections))
+                                    if cache else None),
         sink_name=w.sink.name if w.sink else None,
         sink_max_connections=w.sink.max_connections if w.sink else None,
         sink_connections_per_slot=w.sink.connections_per_slot if w.sink and w.sink.max_connections else None,
@@ -124,3 +143,16 @@ def _plan_lane(profile: Profile, w: Workload, lane: Lane) -> WorkloadPlan:
         findings=tuple(d.findings),
         **values,
     )
+
+
+def _propose_planned_values(d: Derivation) -> None:
+    """An error with no patch of its own, in a workload with overrides, may be the overrides' doing:
+    propose, one at a time, the value the planner would have chosen for each overridden field."""
+    fallback = [{f"overrides.{name}": d.planned[name]} for name in d.overrides if name in d.planned]
+    if not fallback:
+        return
+    d.findings[:] = [
+        f.model_copy(update={"candidates": d.candidates(fallback)})
+        if f.severity == "error" and not f.candidates else f
+        for f in d.findings
+    ]

@@ -10,8 +10,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from capacity.fixing import fix_profile
 from capacity.plan import Plan, WorkloadPlan, duration, num
-from qcap.commands.stack_loading import load_stack
+from capacity.plan.patches import format_patch
+from capacity.profile import ProfileError
+from qcap.commands.stack_loading import EXIT_BAD_INPUT, load_stack, report_profile_error
 
 EXIT_INFEASIBLE = 1
 # Seconds from which a value also reads as minutes, hours or days (as `duration` switches units).
@@ -101,6 +104,8 @@ def render_plan(console: Console, stack: str, plan: Plan) -> None:
             console.print(f"  [{style}]{f.severity}[/] {escape(f'[{f.limit}]')} {escape(f.message)}", highlight=False)
             if f.fix:
                 console.print(f"    fix: {escape(f.fix)}", highlight=False)
+            if f.patch:
+                console.print(f"    patch: {escape(format_patch(f.patch))}", highlight=False)
     for group, rule in plan.routing.items():
         console.print(f"routing {escape(rule)}", highlight=False)
     console.print(f"[bold]monthly cost[/]: ${plan.monthly_cost_usd:,.2f}; "
@@ -113,10 +118,20 @@ def plan_command(
     verify: Annotated[
         bool, typer.Option("--verify", help="Simulate the standard scenarios and report whether each objective holds.")
     ] = False,
+    fix: Annotated[
+        bool, typer.Option("--fix", help="Print the profile with every finding's patch applied, as a unified diff, "
+                                         "then the plan of the patched profile.")
+    ] = False,
+    write: Annotated[
+        bool, typer.Option("--write", help="With --fix: write the patched profile back (comments and key order kept).")
+    ] = False,
 ) -> None:
     """Derive and explain every provisioned number. Exit 0 feasible, 1 infeasible, 2 bad profile."""
     loaded = load_stack(stack)
     console = Console(width=TABLE_WIDTH_COLUMNS if not as_json else None)
+    if fix or write:
+        _fix(console, loaded.path, write, as_json)
+        return
     if as_json:
         typer.echo(json.dumps({"stack": loaded.name, **loaded.plan.as_json()}, indent=2))
     else:
@@ -127,6 +142,32 @@ def plan_command(
 
         holds = render_verification(console, loaded.profile, loaded.plan)
     if not loaded.plan.feasible or not holds:
+        raise typer.Exit(EXIT_INFEASIBLE)
+
+
+def _fix(console: Console, path, write: bool, as_json: bool) -> None:
+    try:
+        result = fix_profile(path)
+    except ProfileError as exc:
+        report_profile_error(exc)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    if write and result.applied:
+        path.write_text(result.fixed_text)
+    if as_json:
+        typer.echo(json.dumps({"stack": path.stem, "patch": result.applied, "diff": result.diff,
+                               "written": bool(write and result.applied), "skipped": result.skipped,
+                               "plan": result.plan.as_json()}, indent=2))
+    else:
+        if not result.applied:
+            console.print(f"[bold]qcap plan --fix[/] {escape(str(path))}: no finding has a patch; nothing to change")
+        else:
+            console.print(result.diff, markup=False, highlight=False, end="")
+            where = f"written to {path}" if write else "not written (add --write to apply it)"
+            console.print(f"[bold]{len(result.applied)} value(s) set[/], {escape(where)}\n", highlight=False)
+        for problem in result.skipped:
+            console.print(f"[yellow]skipped[/] {escape(problem)}", highlight=False)
+        render_plan(console, f"{path.stem} (patched)", result.plan)
+    if not result.plan.feasible:
         raise typer.Exit(EXIT_INFEASIBLE)
 
 

@@ -19,6 +19,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from capacity.plan import Plan, num
+from capacity.plan.patches import format_patch
 from qcap.commands.stack_loading import EXIT_BAD_INPUT, load_stack
 from qcap.offline.analyzer_client import Analysis, Diagnostic, PolicyConfigError, read_policy_config
 from qcap.offline.contract import ContractReport
@@ -44,6 +45,23 @@ def render_plan_summary(console: Console, stack: str, plan: Plan) -> None:
             f"{w.retention_seconds} s", f"{w.monthly_cost_usd:,.2f}",
         )
     console.print(table)
+
+
+def render_planner_warnings(console: Console, plan: Plan) -> int:
+    """The planner's warnings (a late age alarm, no headroom, ...): the pack passing does not clear them."""
+    count = 0
+    for w in plan.workloads:
+        for finding in w.warnings:
+            if not count:
+                console.print("\n[yellow]planner warnings[/] (the plan is feasible, with less margin than it should have):")
+            count += 1
+            console.print(f"  [yellow]{escape(w.name)}[/] {escape(f'[{finding.limit}]')} {escape(finding.message)}",
+                          highlight=False)
+            if finding.fix:
+                console.print(f"    [dim]fix:[/] {escape(finding.fix)}", highlight=False)
+            if finding.patch:
+                console.print(f"    [dim]patch:[/] {escape(format_patch(finding.patch))}", highlight=False)
+    return count
 
 
 def render_tree(console: Console, run: ProgramRun, diagnostics: Sequence[Diagnostic]) -> None:
@@ -112,6 +130,8 @@ def render_infeasible(console: Console, plan: Plan) -> None:
                           highlight=False)
             if finding.fix:
                 console.print(f"    [dim]fix:[/] {escape(finding.fix)}", highlight=False)
+            if finding.patch:
+                console.print(f"    [dim]patch:[/] {escape(format_patch(finding.patch))}", highlight=False)
 
 
 def _fail(console: Console, message: str) -> typer.Exit:
@@ -169,6 +189,7 @@ def preview_command(
         raise typer.Exit(exit_code)
 
     render_plan_summary(console, loaded.name, loaded.plan)
+    warnings = render_planner_warnings(console, loaded.plan)
     if placeholders:
         console.print(f"[dim]offline placeholders for stack config not in Pulumi.{escape(loaded.name)}.yaml: "
                       f"{escape(', '.join(placeholders))}[/]")
@@ -178,6 +199,8 @@ def preview_command(
     render_contract(console, result.contract)
     verdict = ("[bold red]BLOCKED[/]: fix the mandatory and contract violations above" if exit_code
                else "[green]passed[/]: no mandatory violation")
+    if warnings:
+        verdict += f"; [yellow]{warnings} planner warning{'s' if warnings != 1 else ''}[/] (see above)"
     console.print(
         f"\npolicy pack {escape(analysis.pack_name)} {escape(analysis.pack_version)}: {len(analysis.policies)} "
         f"policies, {len(analysis.mandatory)} mandatory and {len(analysis.advisory)} advisory violations. {verdict}"

@@ -140,6 +140,10 @@ def as_json(loaded: LoadedStack, run: ProgramRun, analysis: Analysis, placeholde
         "profile": str(loaded.path),
         "exit_code": exit_code,
         "plan": loaded.plan.as_json(),
+        "planner_warnings": [
+            {"workload": w.name, "limit": f.limit, "message": f.message, "fix": f.fix, "patch": f.patch}
+            for w in loaded.plan.workloads for f in w.warnings
+        ],
         "offline_placeholders": placeholders,
         "policy_pack": {"name": analysis.pack_name, "version": analysis.pack_version,
                         "policies": len(analysis.policies)},
