@@ -67,7 +67,8 @@ class RedisCacheArgs:
     `plan` (broker `redis`) gives node type, node count, connection budget and environment
     (prod: failover, multi-AZ, protection, a week of snapshots). `vpc_id` and `subnet_ids`
     place it; only `consumer_security_group_ids` may connect. `auth_token` is a Pulumi secret
-    (`qcap:redisAuthToken`). Alarms notify `alarm_topic_arn` on ALARM and OK.
+    (`qcap:redisAuthToken`). Alarms notify `alarm_topic_arn` on ALARM and OK. `kms_key_arn`
+    (the stack key) encrypts the data at rest and the AUTH secret; default: AWS-owned keys.
     """
 
     plan: WorkloadPlan
@@ -77,6 +78,7 @@ class RedisCacheArgs:
     consumer_security_group_ids: Sequence[pulumi.Input[str]]
     auth_token: pulumi.Input[str]
     alarm_topic_arn: pulumi.Input[str]
+    kms_key_arn: pulumi.Input[str] | None = None
 
     def __post_init__(self) -> None:
         plan = self.plan
@@ -158,6 +160,7 @@ class RedisCache(pulumi.ComponentResource):
         secret = aws.secretsmanager.Secret(
             f"{name}-auth",
             description=f"qcap {stack}/{plan.name}: Redis AUTH token for the workers",
+            kms_key_id=args.kms_key_arn,
             tags=tags,
             opts=self._child,
         )
@@ -181,6 +184,7 @@ class RedisCache(pulumi.ComponentResource):
             subnet_group_name=subnet_group.name,
             security_group_ids=[security_group.id],
             at_rest_encryption_enabled=True,
+            kms_key_id=args.kms_key_arn,
             transit_encryption_enabled=True,
             auth_token=token,
             automatic_failover_enabled=args.prod,

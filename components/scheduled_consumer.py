@@ -53,7 +53,8 @@ class ScheduledConsumerArgs:
     `plan` (mode `scheduled`, broker sqs or sqs-fifo) gives the interval, batch limit,
     concurrency, image and task size. `queue_url` and `queue_arn` name the queue a run drains.
     `region`, `subnet_ids` and `security_group_ids` come from stack config (no public IP).
-    `cluster`: an existing cluster; default: a new cluster `qcap-<stack>`.
+    `cluster`: an existing cluster; default: a new cluster `qcap-<stack>`. `kms_key_arn`:
+    the stack key for the schedule and the log group; default: AWS-owned keys.
     """
 
     plan: WorkloadPlan
@@ -66,6 +67,7 @@ class ScheduledConsumerArgs:
     cluster: ClusterRef | None = None
     environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    kms_key_arn: pulumi.Input[str] | None = None
 
     def __post_init__(self) -> None:
         plan = self.plan
@@ -114,7 +116,7 @@ class ScheduledConsumer(pulumi.ComponentResource):
             **args.environment,
         }
         spec = TaskSpec(plan, args.stack, args.region, environment, dict(args.secrets),
-                        [sqs_consumer_statement(args.queue_arn)])
+                        [sqs_consumer_statement(args.queue_arn)], args.kms_key_arn)
         task = create_consumer_task(self, name, spec)
 
         role = aws.iam.Role(
@@ -166,6 +168,7 @@ class ScheduledConsumer(pulumi.ComponentResource):
             ),
             schedule_expression=rate_expression(plan.interval_seconds),
             flexible_time_window={"mode": "OFF"},
+            kms_key_arn=args.kms_key_arn,
             state="ENABLED",
             target={
                 "arn": self.cluster_arn,

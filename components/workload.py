@@ -22,6 +22,7 @@ from components.queue_alarms import QueueAlarms, QueueAlarmsArgs
 from components.redis_cache import RedisCache, RedisCacheArgs
 from components.scheduled_consumer import ScheduledConsumer, ScheduledConsumerArgs
 from components.sqs_queue import QueueWithDlq, QueueWithDlqArgs
+from components.stack_key import StackKey, stack_key
 
 AWS_BROKERS = ("sqs", "sqs-fifo", "redis")
 SQS_BROKERS = ("sqs", "sqs-fifo")
@@ -40,6 +41,7 @@ class StackSettings:
     redis_auth_token: pulumi.Output[str] | None = None
     cloudflare_account_id: str | None = None
     alert_emails: tuple[str, ...] = field(default_factory=tuple)
+    kms_key_arn: str | None = None
 
 
 class SettingsError(pulumi.RunError):
@@ -105,6 +107,7 @@ def read_settings(plan: Plan, stack: str | None = None) -> StackSettings:
         redis_auth_token=token,
         cloudflare_account_id=account_id,
         alert_emails=plan.alert_emails,
+        kms_key_arn=qcap.get("kmsKeyArn"),
     )
 
 
@@ -135,28 +138,36 @@ def stack_cluster(plan: Plan, settings: StackSettings) -> ClusterRef | None:
     return create_cluster("cluster", settings.stack, plan.environment)
 
 
-def build_workload(plan: WorkloadPlan, settings: StackSettings, cluster: ClusterRef | None) -> dict[str, Any]:
+def build_workload(plan: WorkloadPlan, settings: StackSettings, cluster: ClusterRef | None,
+                   key: StackKey | None = None) -> dict[str, Any]:
     """Create one plan's resources and return its stack outputs (camelCase keys)."""
     if plan.broker == "cloudflare":
         return _build_cloudflare(plan, settings)
+    if key is None:
+        key = stack_key(settings.stack, plan.environment, settings.region, settings.kms_key_arn, prefix=f"{plan.name}-",
+                        alias=f"alias/qcap-{settings.stack}-{plan.name}")
     if plan.broker == "redis":
-        return _build_redis(plan, settings, cluster)
+        return _build_redis(plan, settings, cluster, key)
     if plan.broker in SQS_BROKERS:
-        return _build_sqs(plan, settings, cluster)
+        return _build_sqs(plan, settings, cluster, key)
     raise ValueError(f"workload {plan.name!r}: broker {plan.broker!r}; allowed: sqs, sqs-fifo, redis, cloudflare")
 
 
 def build_stack(plan: Plan, settings: StackSettings) -> dict[str, Any]:
     """Every workload of a plan; returns the stack outputs: `workloads` by name and `routing`."""
     cluster = stack_cluster(plan, settings)
-    workloads = {w.name: build_workload(w, settings, cluster) for w in plan.workloads}
+    key = None
+    if any(w.broker in AWS_BROKERS for w in plan.workloads):
+        key = stack_key(settings.stack, plan.environment, settings.region, settings.kms_key_arn)
+    workloads = {w.name: build_workload(w, settings, cluster, key) for w in plan.workloads}
     return {"workloads": workloads, "routing": dict(plan.routing)}
 
 
 # --- per broker -----------------------------------------------------------------------
 
 
-def _build_sqs(plan: WorkloadPlan, settings: StackSettings, cluster: ClusterRef | None) -> dict[str, Any]:
+def _build_sqs(plan: WorkloadPlan, settings: StackSettings, cluster: ClusterRef | None,
+               key: StackKey) -> dict[str, Any]:
     stack = settings.stack
     queue = QueueWithDlq(plan.name, QueueWithDlqArgs(plan=plan, stack=stack))
     outputs: dict[str, Any] = {
@@ -167,7 +178,8 @@ def _build_sqs(plan: WorkloadPlan, settings: StackSettings, cluster: ClusterRef 
         "dlqUrl": queue.dlq_url,
         "dlqArn": queue.dlq_arn,
     }
-    network = dict(region=settings.region, subnet_ids=settings.subnet_ids, security_group_ids=settings.security_group_ids)
+    network = dict(region=settings.region, subnet_ids=settings.subnet_ids, security_group_ids=settings.security_group_ids,
+                   kms_key_arn=key.arn)
     if plan.mode == "scheduled":
         consumer = ScheduledConsumer(
             plan.name,
@@ -195,14 +207,18 @@ def _build_sqs(plan: WorkloadPlan, settings: StackSettings, cluster: ClusterRef 
             cluster_name=consumer.cluster_name if service_name is not None else None,
             service_name=service_name,
             alert_emails=settings.alert_emails,
+            kms_key_id=key.id_for_topics,
+            region=settings.region,
         ),
+        opts=pulumi.ResourceOptions(depends_on=list(key.resources)),  # the topic names the key by its alias
     )
     outputs["alarmTopicArn"] = alarms.topic_arn
     outputs["alarmArns"] = alarms.alarm_arns
     return outputs
 
 
-def _build_redis(plan: WorkloadPlan, settings: StackSettings, cluster: ClusterRef | None) -> dict[str, Any]:
+def _build_redis(plan: WorkloadPlan, settings: StackSettings, cluster: ClusterRef | None,
+                 key: StackKey) -> dict[str, Any]:
     stack = settings.stack
     alarms = QueueAlarms(
         plan.name,
@@ -212,7 +228,10 @@ def _build_redis(plan: WorkloadPlan, settings: StackSettings, cluster: ClusterRe
             cluster_name=cluster.name if cluster else None,
             service_name=plan.name if cluster else None,
             alert_emails=settings.alert_emails,
+            kms_key_id=key.id_for_topics,
+            region=settings.region,
         ),
+        opts=pulumi.ResourceOptions(depends_on=list(key.resources)),  # the topic names the key by its alias
     )
     cache = RedisCache(
         f"{plan.name}-cache",
@@ -224,6 +243,7 @@ def _build_redis(plan: WorkloadPlan, settings: StackSettings, cluster: ClusterRe
             consumer_security_group_ids=settings.security_group_ids,
             auth_token=settings.redis_auth_token,
             alarm_topic_arn=alarms.topic_arn,
+            kms_key_arn=key.arn,
         ),
     )
     consumer = FargateConsumer(
@@ -242,6 +262,7 @@ def _build_redis(plan: WorkloadPlan, settings: StackSettings, cluster: ClusterRe
                 "MAX_RECEIVE_COUNT": str(plan.max_receive_count),
             },
             secrets={"REDIS_AUTH_TOKEN": cache.auth_secret_arn},
+            kms_key_arn=key.arn,
         ),
     )
     return {

@@ -7,16 +7,19 @@ resource (`qcap:max-age-seconds`, `qcap:processing-p99-seconds`, ...) and the li
 
 from __future__ import annotations
 
+import ast
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from capacity import limits
+from policies import limits
 from policies.rules_base import (
     ADVISORY,
     CLOUDFLARE_CONSUMER,
     CLOUDFLARE_QUEUE,
     ECS_SERVICE,
     MANDATORY,
+    METRIC_ALARM,
     SCALABLE_TARGET,
     SCALING_POLICY,
     SQS_QUEUE,
@@ -29,8 +32,10 @@ from policies.rules_base import (
     TAG_MAX_AGE_SECONDS,
     TAG_PEAK_PER_SECOND,
     TAG_PROCESSING_P99_SECONDS,
+    TAG_RECEIVE_BATCH,
     TAG_SINK_CONNECTIONS_PER_SLOT,
     TAG_SINK_MAX_CONNECTIONS,
+    UNKNOWN_SENTINEL,
     ResourceView,
     Rule,
     as_list,
@@ -42,7 +47,6 @@ from policies.rules_base import (
     of_type,
 )
 
-PROD = "prod"
 DLQ_ROLE = "dlq"
 SQS_NAMESPACE = "AWS/SQS"
 # SQS metrics that count messages in the queue: tracking one of them raw scales on depth.
@@ -91,9 +95,9 @@ def redrive_of(queue: ResourceView, views: Sequence[ResourceView]) -> Mapping[st
     inline = as_mapping(queue.props.get("redrivePolicy"))
     if inline:
         return inline
-    url = queue.props.get("url")
+    url = queue.known("url")
     for rp in of_type(views, SQS_REDRIVE_POLICY):
-        if (url and rp.props.get("queueUrl") == url) or depends_on(rp, queue):
+        if depends_on(rp, queue) or (url and rp.known("queueUrl") == url):
             found = as_mapping(rp.props.get("redrivePolicy"))
             if found:
                 return found
@@ -108,7 +112,7 @@ def dlq_of(queue: ResourceView, views: Sequence[ResourceView]) -> ResourceView |
     target = redrive.get("deadLetterTargetArn")
     candidates = [q for q in of_type(views, SQS_QUEUE) if q is not queue]
     for q in candidates:
-        if target and q.props.get("arn") == target:
+        if target and target != UNKNOWN_SENTINEL and q.known("arn") == target:
             return q
     for q in candidates:
         if is_dlq(q) and depends_on(queue, q):
@@ -120,7 +124,7 @@ def dlq_of(queue: ResourceView, views: Sequence[ResourceView]) -> ResourceView |
 
 
 def _is_prod(view: ResourceView) -> bool:
-    return view.environment == PROD
+    return view.prod
 
 
 # --- SQS rules ----------------------------------------------------------------------
@@ -154,7 +158,10 @@ def check_dlq_outlives_source(views: Sequence[ResourceView], config: Mapping[str
         if dlq is None:
             continue
         src, dead = retention_seconds(queue), retention_seconds(dlq)
-        if dead <= src:
+        # A FIFO queue resets the enqueue timestamp when it moves a message to its (FIFO) DLQ, so equal
+        # retention is safe there (SQS developer guide, dead-letter queues: "Message retention").
+        both_fifo = is_true(queue.props.get("fifoQueue")) and is_true(dlq.props.get("fifoQueue"))
+        if dead < src or (dead == src and not both_fifo):
             out.append((dlq.urn, f"dead-letter queue `{dlq.name}` keeps messages {fmt(dead)} s, not longer than its "
                                  f"source `{queue.name}` ({fmt(src)} s): a standard queue keeps the original enqueue "
                                  "time, so dead letters expire as soon as they arrive."))
@@ -206,10 +213,16 @@ def check_visibility_covers_processing(view: ResourceView, config: Mapping[str, 
     p99 = view.tag_number(TAG_PROCESSING_P99_SECONDS)
     if p99 is not None:
         factor = float(config["processingFactor"])
-        needed = factor * p99
+        # A consumer holds a whole receive batch; with c slots it works through it in ceil(batch / c) rounds.
+        # Untagged, assume SQS's largest batch (10) on one slot: the worst a consumer can do.
+        batch = view.tag_number(TAG_RECEIVE_BATCH) or float(limits.SQS_MAX_RECEIVE_BATCH)
+        concurrency = view.tag_number(TAG_CONCURRENCY_PER_TASK) or 1.0
+        rounds = math.ceil(batch / concurrency)
+        needed = factor * rounds * p99
         if visibility < needed:
             out.append(f"SQS queue `{view.name}` has visibilityTimeoutSeconds {fmt(visibility)}, under {fmt(factor)} x "
-                       f"processing p99 {fmt(p99)} s = {fmt(needed)} s: slow messages reappear while still being "
+                       f"ceil(receive batch {fmt(batch)} / concurrency {fmt(concurrency)}) x processing p99 {fmt(p99)} s "
+                       f"= {fmt(needed)} s: the last messages of a batch reappear while still waiting or being "
                        "processed, are handled twice and burn their receive count.")
     return out
 
@@ -261,6 +274,34 @@ def _returned_expression(spec: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _sum_of(node: ast.AST) -> set[str] | None:
+    """The metric ids a node adds up (a + b + c, parenthesised or not), or None for anything else."""
+    if isinstance(node, ast.Name):
+        return {node.id}
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _sum_of(node.left), _sum_of(node.right)
+        return None if left is None or right is None else left | right
+    return None
+
+
+def divides_depth_by_tasks(expression: str, depth_ids: Sequence[str], task_ids: Sequence[str]) -> bool:
+    """True when the expression is (sum of every depth metric) / (a task-count metric), as a whole.
+
+    `visible + inflight / tasks` divides only the in-flight part and is rejected; so is any
+    expression that is not a plain sum over a task count.
+    """
+    try:
+        tree = ast.parse(expression.strip(), mode="eval").body
+    except SyntaxError:
+        return False
+    if not (isinstance(tree, ast.BinOp) and isinstance(tree.op, ast.Div)):
+        return False
+    if not (isinstance(tree.right, ast.Name) and tree.right.id in task_ids):
+        return False
+    summed = _sum_of(tree.left)
+    return summed is not None and set(depth_ids) <= summed
+
+
 def check_tracks_backlog_per_task(view: ResourceView, config: Mapping[str, Any]) -> list[str]:
     if view.props.get("policyType", TARGET_TRACKING) != TARGET_TRACKING:
         return []
@@ -275,7 +316,8 @@ def check_tracks_backlog_per_task(view: ResourceView, config: Mapping[str, Any])
     target = fmt(as_number(tracking.get("targetValue")))
     tasks = [m for m in metrics if m.get("metricName") in TASK_COUNT_METRICS]
     expression = _returned_expression(spec)
-    divides = bool(tasks) and expression is not None and "/" in expression
+    divides = bool(tasks) and expression is not None and divides_depth_by_tasks(
+        expression, [str(m.get("id")) for m in depth], [str(m.get("id")) for m in tasks])
     if not divides:
         names = ", ".join(sorted({str(m["metricName"]) for m in depth}))
         return [f"scaling policy `{view.name}` tracks raw queue depth ({names}) at a fixed target of {target} "
@@ -288,9 +330,20 @@ def check_tracks_backlog_per_task(view: ResourceView, config: Mapping[str, Any])
 
 
 def _policies_for(target: ResourceView, views: Sequence[ResourceView]) -> list[ResourceView]:
-    resource_id = target.props.get("resourceId")
+    resource_id = target.known("resourceId")
     return [p for p in of_type(views, SCALING_POLICY)
-            if (resource_id and p.props.get("resourceId") == resource_id) or depends_on(p, target)]
+            if depends_on(p, target) or (resource_id and p.known("resourceId") == resource_id)]
+
+
+def _invoked_by_alarm(step: ResourceView, views: Sequence[ResourceView]) -> bool:
+    """True when some alarm acts on the step policy (its alarmActions hold the policy's ARN)."""
+    arn = step.known("arn")
+    for alarm in of_type(views, METRIC_ALARM):
+        if depends_on(alarm, step):
+            return True
+        if arn and arn in [str(a) for a in as_list(alarm.known("alarmActions"))]:
+            return True
+    return False
 
 
 def check_zero_to_one_path(views: Sequence[ResourceView], config: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -298,12 +351,14 @@ def check_zero_to_one_path(views: Sequence[ResourceView], config: Mapping[str, A
     for target in of_type(views, SCALABLE_TARGET):
         if as_number(target.props.get("minCapacity")) != 0:
             continue
-        policies = _policies_for(target, views)
-        if any(p.props.get("policyType") == STEP_SCALING for p in policies):
+        steps = [p for p in _policies_for(target, views) if p.props.get("policyType") == STEP_SCALING]
+        if any(_invoked_by_alarm(step, views) for step in steps):
             continue
-        out.append((target.urn, f"scalable target `{target.name}` may scale to 0 tasks but has no step-scaling "
-                                "policy on queue depth: backlog per task is undefined at 0 tasks, so target "
-                                "tracking never starts the first one and messages wait until they expire."))
+        what = ("a step-scaling policy that no alarm invokes" if steps
+                else "no step-scaling policy on queue depth")
+        out.append((target.urn, f"scalable target `{target.name}` may scale to 0 tasks but has {what}: backlog per "
+                                "task is undefined at 0 tasks, so target tracking never starts the first one and "
+                                "messages wait until they expire."))
     return out
 
 
@@ -343,10 +398,10 @@ def check_redis_connection_budget(view: ResourceView, config: Mapping[str, Any])
 def _autoscaled_services(views: Sequence[ResourceView]) -> list[tuple[ResourceView, ResourceView]]:
     pairs = []
     for service in of_type(views, ECS_SERVICE):
-        name = service.props.get("name")
+        name = service.known("name")
         for target in of_type(views, SCALABLE_TARGET):
-            resource_id = str(target.props.get("resourceId") or "")
-            if (name and resource_id.endswith(f"/{name}")) or depends_on(target, service):
+            resource_id = str(target.known("resourceId") or "")
+            if depends_on(target, service) or (name and resource_id.endswith(f"/{name}")):
                 pairs.append((service, target))
                 break
     return pairs
@@ -391,9 +446,9 @@ def _cloudflare_dlq_names(views: Sequence[ResourceView]) -> set[str]:
 
 
 def _consumers_of(queue: ResourceView, views: Sequence[ResourceView]) -> list[ResourceView]:
-    queue_id = queue.props.get("queueId") or queue.props.get("id")
+    queue_id = queue.known("queueId") or queue.known("id")
     return [c for c in of_type(views, CLOUDFLARE_CONSUMER)
-            if (queue_id and c.props.get("queueId") == queue_id) or depends_on(c, queue)]
+            if depends_on(c, queue) or (queue_id and c.known("queueId") == queue_id)]
 
 
 def check_cloudflare_queue_has_dlq(views: Sequence[ResourceView], config: Mapping[str, Any]) -> list[tuple[str, str]]:

@@ -113,15 +113,16 @@ class QcapMocks(Mocks):
         self.region = region
         self.account_id = account_id
 
-    def call(self, args: MockCallArgs) -> tuple[dict, list | None]:
+    def call(self, args: MockCallArgs) -> dict:
+        # A bare dict: the SDK's MockMonitor reads a (result, failures) tuple's failures as a list.
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {"accountId": self.account_id, "arn": f"arn:aws:iam::{self.account_id}:user/mock",
-                    "id": self.account_id, "userId": "AIDAMOCK"}, None
+                    "id": self.account_id, "userId": "AIDAMOCK"}
         if args.token == "aws:index/getRegion:getRegion":
-            return {"name": self.region, "region": self.region, "id": self.region}, None
+            return {"name": self.region, "region": self.region, "id": self.region}
         if args.token == "aws:index/getPartition:getPartition":
-            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}, None
-        return {}, None
+            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
+        return {}
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str, dict]:
         inputs = dict(args.inputs)
@@ -198,6 +199,11 @@ class QcapMocks(Mocks):
             rid = out["arn"]
         elif token == "aws:secretsmanager/secretVersion:SecretVersion":
             out.update(versionId=_short_hash(args.name, 32), arn=inputs.get("secretId", ""))
+        elif token == "aws:kms/key:Key":
+            rid = f"{_short_hash(args.name, 8)}-0000-4000-8000-{_short_hash(args.name + 'key', 12)}"
+            out.update(keyId=rid, arn=arn("kms", f"key/{rid}"))
+        elif token == "aws:kms/alias:Alias":
+            out.update(arn=arn("kms", str(inputs.get("name", physical))), targetKeyArn=arn("kms", "key/mock"))
         elif token.startswith("cloudflare:"):
             rid = _short_hash(args.name, 32)
             if "queueName" in inputs:

@@ -55,6 +55,8 @@ def expected_counts(stack_plan: Plan) -> Counter[str]:
         total.update(expected_for(w, len(stack_plan.alert_emails)))
     if any(w.broker != "cloudflare" for w in stack_plan.workloads):
         total["aws:ecs/cluster:Cluster"] = 1
+        total["aws:kms/key:Key"] = 1  # the stack key: alarm topics, logs, Redis, schedules
+        total["aws:kms/alias:Alias"] = 1
     return +total
 
 

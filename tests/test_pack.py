@@ -77,7 +77,8 @@ def test_resource_policy_ignores_other_types_and_reads_options():
 
 def test_resource_policy_uses_configured_thresholds():
     policy = to_policy(RULE["sqs-visibility-covers-processing"])
-    props = wrap_props({"visibilityTimeoutSeconds": 30, "tags": {"qcap:processing-p99-seconds": "10"}})
+    props = wrap_props({"visibilityTimeoutSeconds": 30, "tags": {"qcap:processing-p99-seconds": "10",
+                                                                   "qcap:receive-batch": "1"}})
     reported: list[str] = []
     default = ResourceValidationArgs("aws:sqs/queue:Queue", props, "urn:q", "q", options(), None)
     strict = ResourceValidationArgs("aws:sqs/queue:Queue", props, "urn:q", "q", options(), None,
@@ -85,7 +86,7 @@ def test_resource_policy_uses_configured_thresholds():
     policy.validate(default, lambda message, urn=None: reported.append(message))
     assert reported == []
     policy.validate(strict, lambda message, urn=None: reported.append(message))
-    assert len(reported) == 1 and "under 4 x processing p99 10 s = 40 s" in reported[0]
+    assert len(reported) == 1 and "under 4 x ceil(receive batch 1 / concurrency 1) x processing p99 10 s = 40 s" in reported[0]
 
 
 def test_stack_policy_reports_the_urn_of_the_resource_at_fault():

@@ -23,7 +23,7 @@ def tags(role: str = "queue", environment: str = "dev", **extra: str) -> dict[st
     base = {
         "qcap:role": role, "qcap:workload": "orders", "qcap:environment": environment,
         "qcap:max-age-seconds": "900", "qcap:processing-p99-seconds": "10", "qcap:drain-seconds": "3600",
-        "qcap:peak-messages-per-second": "50", "qcap:concurrency-per-task": "4",
+        "qcap:peak-messages-per-second": "50", "qcap:concurrency-per-task": "4", "qcap:receive-batch": "4",
     }
     return {**base, **extra}
 
@@ -152,14 +152,15 @@ def test_retention_margin_is_tunable_through_config():
 
 def test_visibility_fires_when_under_twice_processing_p99():
     assert messages(RULE["sqs-visibility-covers-processing"], queue(visibilityTimeoutSeconds=15)) == [
-        "SQS queue `orders-queue` has visibilityTimeoutSeconds 15, under 2 x processing p99 10 s = 20 s: slow "
-        "messages reappear while still being processed, are handled twice and burn their receive count."
+        "SQS queue `orders-queue` has visibilityTimeoutSeconds 15, under 2 x ceil(receive batch 4 / concurrency 4) x "
+        "processing p99 10 s = 20 s: the last messages of a batch reappear while still waiting or being processed, "
+        "are handled twice and burn their receive count."
     ]
 
 
 def test_visibility_uses_sqs_default_of_30_seconds_when_unset():
     unset = queue(visibilityTimeoutSeconds=None, tags=tags(**{"qcap:processing-p99-seconds": "20"}))
-    assert "visibilityTimeoutSeconds 30, under 2 x processing p99 20 s = 40 s" in \
+    assert "visibilityTimeoutSeconds 30, under 2 x ceil(receive batch 4 / concurrency 4) x processing p99 20 s = 40 s" in \
         messages(RULE["sqs-visibility-covers-processing"], unset)[0]
 
 
@@ -273,9 +274,17 @@ def test_zero_to_one_fires_when_min_is_zero_and_only_target_tracking_exists():
 
 def test_zero_to_one_is_quiet_with_a_step_policy_or_a_minimum_of_one():
     step = view(POLICY, "orders-scale-from-zero", {"policyType": "StepScaling", "resourceId": "service/c/orders"})
+    alarm = view("aws:cloudwatch/metricAlarm:MetricAlarm", "orders-alarm-from-zero", {"alarmActions": ["arn:step"]},
+                 deps=("urn:orders-scale-from-zero",))
     rule = RULE["scaling-zero-to-one-path"]
-    assert stack_messages(rule, [scalable_target(0), tracking(BACKLOG_PER_TASK), step]) == []
+    assert stack_messages(rule, [scalable_target(0), tracking(BACKLOG_PER_TASK), step, alarm]) == []
     assert stack_messages(rule, [scalable_target(1), tracking(BACKLOG_PER_TASK)]) == []
+
+
+def test_zero_to_one_fires_when_no_alarm_invokes_the_step_policy():
+    step = view(POLICY, "orders-scale-from-zero", {"policyType": "StepScaling", "resourceId": "service/c/orders"})
+    found = stack_messages(RULE["scaling-zero-to-one-path"], [scalable_target(0), tracking(BACKLOG_PER_TASK), step])
+    assert len(found) == 1 and "a step-scaling policy that no alarm invokes" in found[0]
 
 
 def test_sink_connections_fires_when_max_tasks_times_concurrency_exceeds_budget():
