@@ -71,11 +71,12 @@ PROD_STACK_WORDS = ("prod", "production", "prd")
 
 
 def environment_of_stack(stack: str | None, configured: str | None) -> str | None:
-    """The stack's environment: config `qcap:environment` when set, else `prod` when the stack's name says so."""
-    if configured:
-        return str(configured)
+    """The stack's environment: `prod` when config `qcap:environment` or the stack's name says prod (either is
+    enough: a prod-named stack is never gated as dev), else the configured environment, else None."""
     words = [w for w in str(stack or "").lower().replace("_", "-").replace(".", "-").split("-") if w]
-    return PROD if any(w in PROD_STACK_WORDS for w in words) else None
+    if configured == PROD or any(w in PROD_STACK_WORDS for w in words):
+        return PROD
+    return str(configured) if configured else None
 
 
 def _is_unknown_error(exc: Exception) -> bool:

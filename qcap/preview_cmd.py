@@ -247,7 +247,9 @@ def preview_command(
     overrides, placeholders = program_config(loaded)
     present, _ = stack_config(loaded.name)
     timings: dict[str, float] = {}
-    with PolicyPackProcess(stack=loaded.name, project=project_name(), config={**present, **overrides}) as pack:
+    # The pack reads the stack's environment from config, so prod rules apply to untagged resources too.
+    pack_config = {"qcap:environment": loaded.plan.environment, **present, **overrides}
+    with PolicyPackProcess(stack=loaded.name, project=project_name(), config=pack_config) as pack:
         clock = time.perf_counter()
         run = run_stack_program(loaded.name, overrides, program)
         timings["program"] = time.perf_counter() - clock
