@@ -211,7 +211,8 @@ def preview_command(
     stack: Annotated[str, typer.Argument(help="A stack name under stacks/ (e.g. event-backlog) or a path to a profile.")],
     policy_config: Annotated[
         Path | None,
-        typer.Option("--policy-config", help="JSON policy config, as for `pulumi preview --policy-config`."),
+        typer.Option("--policy-pack-config", "--policy-config",
+                     help="JSON policy config, the file `pulumi preview --policy-pack-config` takes."),
     ] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print the result as JSON for machines.")] = False,
     program: Annotated[
