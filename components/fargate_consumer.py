@@ -121,6 +121,8 @@ class TaskSpec:
     secrets: Mapping[str, pulumi.Input[str]]
     task_role_statements: Sequence[Mapping[str, Any]]
     kms_key_arn: pulumi.Input[str] | None = None
+    # What the execution role may read for `secrets` when their valueFrom is a name, not an ARN.
+    secret_resources: Sequence[pulumi.Input[str]] = ()
 
 
 @dataclass
@@ -211,8 +213,8 @@ def create_consumer_task(owner: pulumi.Resource, name: str, spec: TaskSpec) -> C
                         {
                             "Sid": "ReadTaskSecrets",
                             "Effect": "Allow",
-                            "Action": ["secretsmanager:GetSecretValue"],
-                            "Resource": [spec.secrets[k] for k in sorted(spec.secrets)],
+                            "Action": ["secretsmanager:GetSecretValue", "ssm:GetParameters"],
+                            "Resource": list(spec.secret_resources) or [spec.secrets[k] for k in sorted(spec.secrets)],
                         }
                     ],
                 }
@@ -289,8 +291,10 @@ class FargateConsumerArgs:
     `queue_name` name the queue it consumes. `cluster`: an existing cluster (Container
     Insights on); default: a new cluster `qcap-<stack>` with Container Insights.
     `environment` and `secrets` (name -> Secrets Manager ARN) add to the container's
-    environment; default: none. `kms_key_arn` encrypts the log group with the stack key;
-    default: CloudWatch Logs' own key.
+    environment; default: none. A secret's valueFrom may be a Secrets Manager secret or SSM
+    parameter name (same region), known before either exists; then `secret_resources` lists
+    the ARNs the execution role may read. `kms_key_arn` encrypts the log group with the stack
+    key; default: CloudWatch Logs' own key.
     """
 
     plan: WorkloadPlan
@@ -305,6 +309,7 @@ class FargateConsumerArgs:
     environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     kms_key_arn: pulumi.Input[str] | None = None
+    secret_resources: Sequence[pulumi.Input[str]] = ()
 
     def __post_init__(self) -> None:
         plan = self.plan
@@ -409,7 +414,8 @@ class FargateConsumer(pulumi.ComponentResource):
             environment["QUEUE_URL"] = args.queue_url
             statements = [sqs_consumer_statement(args.queue_arn)]
         environment.update(args.environment)
-        return TaskSpec(plan, args.stack, args.region, environment, dict(args.secrets), statements, args.kms_key_arn)
+        return TaskSpec(plan, args.stack, args.region, environment, dict(args.secrets), statements, args.kms_key_arn,
+                        tuple(args.secret_resources))
 
     # --- autoscaling -----------------------------------------------------------------
 

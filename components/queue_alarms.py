@@ -106,6 +106,7 @@ class QueueAlarms(pulumi.ComponentResource):
         self._name = name
         self._args = args
         self._child = pulumi.ResourceOptions(parent=self)
+        self._topic: aws.sns.Topic | None = None
         plan = args.plan
         self.topic_arn = pulumi.Output.from_input(args.topic_arn) if args.topic_arn is not None else self._create_topic()
         self.alarms = {}
@@ -133,11 +134,12 @@ class QueueAlarms(pulumi.ComponentResource):
             # The topic names the key by its alias, which must exist first.
             opts = pulumi.ResourceOptions(parent=self, depends_on=list(key.resources))
         topic_name = f"qcap-{args.stack}-{args.plan.name}-alarms"
+        topic_arn = known_arn("sns", topic_name, args.region)
         topic = aws.sns.Topic(
             f"{self._name}-topic",
             name=topic_name,
             kms_master_key_id=key_id,
-            policy=topic_policy(known_arn("sns", topic_name, args.region)),
+            policy=topic_policy(topic_arn),
             tags=workload_tags(args.plan, args.stack, "topic"),
             opts=opts,
         )
@@ -149,7 +151,9 @@ class QueueAlarms(pulumi.ComponentResource):
                 endpoint=email,
                 opts=self._child,
             )
-        return topic.arn
+        self._topic = topic
+        # The ARN SNS gives the topic, built from its name so the alarms' actions are known at the first preview.
+        return topic_arn
 
     # --- alarms ----------------------------------------------------------------------
 
@@ -162,7 +166,8 @@ class QueueAlarms(pulumi.ComponentResource):
             alarm_actions=[self.topic_arn],
             ok_actions=[self.topic_arn],
             tags=workload_tags(args.plan, args.stack, "alarm"),
-            opts=self._child,
+            # Actions name the topic by its built ARN: it must exist before an alarm can fire into it.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self._topic] if self._topic else []),
             **settings,
         )
         self.alarms[kind] = alarm

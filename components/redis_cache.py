@@ -17,6 +17,7 @@ import pulumi_aws as aws
 
 from capacity import limits
 from capacity.plan import WorkloadPlan
+from components.stack_key import known_arn
 from components.tags import workload_tags
 
 REDIS_PORT = 6379
@@ -40,6 +41,16 @@ CACHE_ALARM_MINUTES = 5
 def replication_group_id(stack: str, plan: WorkloadPlan) -> str:
     """qcap-<stack>-<workload>, cut to ElastiCache's 40 characters (never ending in a hyphen)."""
     return f"qcap-{stack}-{plan.name}"[:ELASTICACHE_MAX_GROUP_ID_CHARS].rstrip("-")
+
+
+def auth_secret_name(stack: str, plan: WorkloadPlan) -> str:
+    """The AUTH token's Secrets Manager name: workers read it by name, known before the secret exists."""
+    return f"qcap/{stack}/{plan.name}/redis-auth"
+
+
+def host_parameter_name(stack: str, plan: WorkloadPlan) -> str:
+    """The SSM parameter holding the primary endpoint (ElastiCache picks the host name on create)."""
+    return f"/qcap/{stack}/{plan.name}/redis-host"
 
 
 def member_cluster_ids(group_id: str, nodes: int) -> list[str]:
@@ -159,6 +170,7 @@ class RedisCache(pulumi.ComponentResource):
         )
         secret = aws.secretsmanager.Secret(
             f"{name}-auth",
+            name=auth_secret_name(stack, plan),
             description=f"qcap {stack}/{plan.name}: Redis AUTH token for the workers",
             kms_key_id=args.kms_key_arn,
             tags=tags,
@@ -197,6 +209,23 @@ class RedisCache(pulumi.ComponentResource):
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self, protect=args.prod),
         )
+        host = aws.ssm.Parameter(
+            f"{name}-host",
+            name=host_parameter_name(stack, plan),
+            type="String",
+            value=group.primary_endpoint_address,
+            description=f"qcap {stack}/{plan.name}: Redis primary endpoint for the workers",
+            tags=tags,
+            opts=self._child,
+        )
+        self.host_parameter = host
+        # What the workers' task definition names (known at the first preview) and what its execution role reads.
+        self.auth_secret_name = auth_secret_name(stack, plan)
+        self.host_parameter_name = host_parameter_name(stack, plan)
+        self.secret_resources = [
+            known_arn("secretsmanager", f"secret:{auth_secret_name(stack, plan)}-*"),
+            known_arn("ssm", f"parameter{host_parameter_name(stack, plan)}"),
+        ]
         self.replication_group_id = group.replication_group_id
         self.primary_endpoint = group.primary_endpoint_address
         self.reader_endpoint = group.reader_endpoint_address

@@ -22,7 +22,9 @@ from components.fargate_consumer import (
     create_cluster,
     create_consumer_task,
     sqs_consumer_statement,
+    task_family,
 )
+from components.stack_key import known_arn
 from components.tags import workload_tags
 
 SCHEDULER_PRINCIPAL = "scheduler.amazonaws.com"
@@ -33,6 +35,11 @@ TASKS_PER_RUN = 1
 # one is due (maximum event age = the interval), so runs never pile up. Our choice.
 SCHEDULE_RETRY_ATTEMPTS = 2
 SQS_BROKERS = ("sqs", "sqs-fifo")
+
+
+def role_arn(role: aws.iam.Role) -> pulumi.Output[str]:
+    """arn:<partition>:iam::<account>:role/<name>: known at the first preview once the role's name is an input."""
+    return known_arn("iam", pulumi.Output.concat("role/", role.name), with_region=False)
 
 
 def rate_expression(interval_seconds: int) -> str:
@@ -133,6 +140,8 @@ class ScheduledConsumer(pulumi.ComponentResource):
             tags=workload_tags(plan, args.stack, "role"),
             opts=child,
         )
+        # RunTask on this family in this cluster, with ARNs built from names, so the policy is known at the first
+        # preview; PassRole names the two roles, whose ARNs are known before creation only once they are named.
         aws.iam.RolePolicy(
             f"{name}-schedule-policy",
             role=role.id,
@@ -144,14 +153,28 @@ class ScheduledConsumer(pulumi.ComponentResource):
                             "Sid": "RunConsumerTask",
                             "Effect": "Allow",
                             "Action": ["ecs:RunTask"],
-                            "Resource": [task.task_definition.arn],
-                            "Condition": {"ArnEquals": {"ecs:cluster": self.cluster_arn}},
+                            "Resource": [known_arn("ecs", f"task-definition/{task_family(args.stack, plan)}:*",
+                                                   args.region)],
+                            "Condition": {"ArnEquals": {"ecs:cluster": known_arn(
+                                "ecs", pulumi.Output.concat("cluster/", self.cluster_name), args.region)}},
                         },
+                    ],
+                }
+            ),
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-schedule-pass-roles",
+            role=role.id,
+            policy=pulumi.Output.json_dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
                         {
                             "Sid": "PassConsumerRoles",
                             "Effect": "Allow",
                             "Action": ["iam:PassRole"],
-                            "Resource": [task.execution_role.arn, task.task_role.arn],
+                            "Resource": [role_arn(task.execution_role), role_arn(task.task_role)],
                             "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
                         },
                     ],

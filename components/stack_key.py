@@ -34,6 +34,14 @@ def known_arn(service: str, resource: str, region: pulumi.Input[str] | None = No
                                 ":", resource)
 
 
+def known_queue_url(name: str, region: pulumi.Input[str] | None = None) -> pulumi.Output[str]:
+    """https://sqs.<region>.<dns suffix>/<account>/<name>, the URL SQS gives a queue, from invokes and the name."""
+    identity = aws.get_caller_identity_output()
+    partition = aws.get_partition_output()
+    where = pulumi.Output.from_input(region) if region else aws.get_region_output().region
+    return pulumi.Output.concat("https://sqs.", where, ".", partition.dns_suffix, "/", identity.account_id, "/", name)
+
+
 def key_alias_name(stack: str) -> str:
     return f"alias/qcap-{stack}"
 

@@ -19,7 +19,7 @@ import pulumi
 from capacity.plan import Plan, WorkloadPlan
 from components.fargate_consumer import ClusterRef, FargateConsumer, FargateConsumerArgs, create_cluster
 from components.queue_alarms import QueueAlarms, QueueAlarmsArgs
-from components.redis_cache import RedisCache, RedisCacheArgs
+from components.redis_cache import REDIS_PORT, RedisCache, RedisCacheArgs
 from components.scheduled_consumer import ScheduledConsumer, ScheduledConsumerArgs
 from components.sqs_queue import QueueWithDlq, QueueWithDlqArgs
 from components.stack_key import StackKey, stack_key
@@ -245,6 +245,7 @@ def _build_redis(plan: WorkloadPlan, settings: StackSettings, cluster: ClusterRe
             alarm_topic_arn=alarms.topic_arn,
             kms_key_arn=key.arn,
         ),
+        opts=pulumi.ResourceOptions(depends_on=[alarms]),  # the cache alarms act on the alarm topic
     )
     consumer = FargateConsumer(
         plan.name,
@@ -256,14 +257,18 @@ def _build_redis(plan: WorkloadPlan, settings: StackSettings, cluster: ClusterRe
             security_group_ids=settings.security_group_ids,
             cluster=cluster,
             environment={
-                "REDIS_HOST": cache.primary_endpoint,
-                "REDIS_PORT": cache.port.apply(str),
+                "REDIS_PORT": str(REDIS_PORT),
                 "REDIS_TLS": "true",
                 "MAX_RECEIVE_COUNT": str(plan.max_receive_count),
             },
-            secrets={"REDIS_AUTH_TOKEN": cache.auth_secret_arn},
+            # By name (same account and region): known before the cache and its secret exist, so the
+            # task definition can be checked at the first preview. ECS injects both as environment.
+            secrets={"REDIS_AUTH_TOKEN": cache.auth_secret_name, "REDIS_HOST": cache.host_parameter_name},
+            secret_resources=cache.secret_resources,
             kms_key_arn=key.arn,
         ),
+        # The consumer's secrets name the cache's secret and parameter; they must exist before tasks start.
+        opts=pulumi.ResourceOptions(depends_on=[cache]),
     )
     return {
         "broker": plan.broker,

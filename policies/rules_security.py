@@ -245,7 +245,9 @@ def check_log_retention(view: ResourceView, config: Mapping[str, Any]) -> list[s
 def check_alarm_has_actions(view: ResourceView, config: Mapping[str, Any]) -> list[str]:
     if view.props.get("actionsEnabled") is False:
         return [f"alarm `{view.name}` has actionsEnabled false: nobody hears it."]
-    if not as_list(view.props.get("alarmActions")):
+    # Only whether there is an action matters: its ARN may not be known before the target exists.
+    actions = view.props.get("alarmActions")
+    if not actions or (isinstance(actions, str) and not actions.strip()):
         return [f"alarm `{view.name}` has no alarmActions: it changes state and nobody hears it."]
     return []
 
