@@ -82,17 +82,45 @@ def program_config(loaded: LoadedStack) -> tuple[dict[str, Any], list[str]]:
     return overrides, placeholders
 
 
-def run_stack_program(name: str, overrides: dict[str, Any], program: Path | None) -> ProgramRun:
-    """Run the project's __main__.py for the stack, or another Pulumi program file with the same config."""
+def run_stack_program(name: str, overrides: dict[str, Any], program: Path | None,
+                      new_stack: bool = False) -> ProgramRun:
+    """Run the project's __main__.py for the stack, or another Pulumi program (a file, or a directory with
+    Pulumi.yaml and __main__.py) with the same config; `new_stack` runs it as a new stack's first preview."""
     if program is None:
-        return run_program(name, config=overrides)
+        return run_program(name, config=overrides, new_stack=new_stack)
     values, secure = stack_config(name)
     values.update(overrides)
 
     def body() -> None:  # returns None: run_function would export a returned dict (runpy's globals)
         runpy.run_path(str(program), run_name="__main__")
 
-    return run_function(body, stack=name, config=values, secret_keys=[k for k in secure if k in values])
+    return run_function(body, stack=name, config=values, secret_keys=[k for k in secure if k in values],
+                        new_stack=new_stack)
+
+
+# The message pulumi-policy reports for a policy that read a value unknown during preview.
+UNDECIDED_MARKER = "can't run policy"
+
+
+def undecided(analysis: Analysis) -> list[Diagnostic]:
+    """The policies that could not decide because a value they read is unknown until the resource exists."""
+    return [d for d in analysis.diagnostics if UNDECIDED_MARKER in d.message]
+
+
+def undecided_mandatory(analysis: Analysis) -> list[Diagnostic]:
+    levels = {p.name: p.level for p in analysis.policies}
+    return [d for d in undecided(analysis) if levels.get(d.policy) == "mandatory"]
+
+
+def program_problem(program: Path) -> str | None:
+    """Why --program cannot be run, or None: a Python file, or a Pulumi project directory with __main__.py."""
+    if program.is_file():
+        return None
+    if program.is_dir():
+        if not (program / "__main__.py").is_file():
+            return f"{program}: a program directory needs __main__.py (a Pulumi Python project)"
+        return None
+    return f"{program}: program file not found"
 
 
 def to_analyzer_resources(run: ProgramRun) -> list[AnalyzerResource]:
@@ -188,6 +216,34 @@ def as_json(loaded: LoadedStack, run: ProgramRun, analysis: Analysis, placeholde
     }
 
 
+def new_stack_json(run: ProgramRun, analysis: Analysis) -> dict[str, Any]:
+    """What the first preview of a new stack decides, and which rules cannot decide there."""
+    names = {r.urn: r.name for r in run.registrations}
+    levels = {p.name: p.level for p in analysis.policies}
+    blind = undecided(analysis)
+    return {
+        "exit_code": EXIT_BLOCKED if analysis.mandatory else 0,
+        "violations": [{"policy": d.policy, "level": d.level, "resource": names.get(d.urn), "message": d.message}
+                       for d in analysis.diagnostics if d not in blind],
+        "undecided": [{"policy": d.policy, "level": levels.get(d.policy), "resource": names.get(d.urn),
+                       "reason": d.message.split("during preview: ", 1)[-1]} for d in blind],
+        "undecided_mandatory": len(undecided_mandatory(analysis)),
+    }
+
+
+def render_new_stack(console: Console, run: ProgramRun, analysis: Analysis) -> None:
+    """The first preview of a new stack, in a few lines: what blocks there, and what cannot be decided."""
+    report = new_stack_json(run, analysis)
+    decided = [v for v in report["violations"] if v["level"] == "mandatory"]
+    console.print(f"\n[bold]first preview of a new stack[/] (outputs computed on create are unknown): "
+                  f"{len(decided)} mandatory violation{'s' if len(decided) != 1 else ''}, "
+                  f"{report['undecided_mandatory']} mandatory rule(s) cannot decide")
+    for item in report["undecided"]:
+        style = LEVEL_STYLES.get(item["level"] or "", "")
+        console.print(f"  [{style}]cannot decide[/] {escape(item['policy'])} on {escape(str(item['resource']))}: "
+                      f"{escape(item['reason'])}", highlight=False)
+
+
 # --- the command -----------------------------------------------------------------------
 
 
@@ -217,12 +273,19 @@ def preview_command(
     json_output: Annotated[bool, typer.Option("--json", help="Print the result as JSON for machines.")] = False,
     program: Annotated[
         Path | None,
-        typer.Option("--program", help="Gate another Pulumi program file instead of the project's __main__.py."),
+        typer.Option("--program", help="Gate any Pulumi Python program (a file, or a directory with Pulumi.yaml "
+                                       "and __main__.py) with STACK's name and config, instead of __main__.py."),
     ] = None,
+    new_stack: Annotated[
+        bool,
+        typer.Option("--new-stack", help="Only the first preview of a stack that does not exist yet: every output "
+                                         "the provider computes on create is unknown. Default: both previews."),
+    ] = False,
 ) -> None:
-    """Run the program under mocks and the policy pack over gRPC.
+    """Run the program under mocks and the policy pack over gRPC, as an update and as a new stack.
 
-    Exit 0 clean, 1 blocked (a mandatory violation or an infeasible plan), 2 unusable input.
+    Exit 0 clean, 1 blocked (a mandatory violation in either preview, or an infeasible plan),
+    2 unusable input (including a program that fails, with its error).
     """
     started = time.perf_counter()
     # soft_wrap: a long line stays one line in logs and pipes, so it can be grepped.
@@ -235,8 +298,8 @@ def preview_command(
             given_policy_config = read_policy_config(policy_config)
         except PolicyConfigError as exc:
             raise _fail(err, str(exc)) from None
-    if program is not None and not program.is_file():
-        raise _fail(err, f"{program}: program file not found")
+    if program is not None and program_problem(program):
+        raise _fail(err, program_problem(program))
     if program is None and not loaded.plan.feasible:
         if json_output:
             typer.echo(json.dumps({"stack": loaded.name, "exit_code": EXIT_BLOCKED, "blocked_by": "planner",
@@ -250,27 +313,38 @@ def preview_command(
     timings: dict[str, float] = {}
     # The pack reads the stack's environment from config, so prod rules apply to untagged resources too.
     pack_config = {"qcap:environment": loaded.plan.environment, **present, **overrides}
+    modes = (True,) if new_stack else (False, True)
+    results: dict[bool, tuple[ProgramRun, Analysis]] = {}
     with PolicyPackProcess(stack=loaded.name, project=project_name(), config=pack_config) as pack:
-        clock = time.perf_counter()
-        run = run_stack_program(loaded.name, overrides, program)
-        timings["program"] = time.perf_counter() - clock
-        if not run.ok:
-            raise _fail(err, f"the program for stack {loaded.name!r} failed:\n{run.error}")
-        try:
-            analysis = run_analysis(pack, to_analyzer_resources(run), given_policy_config,
-                                    config_source=str(policy_config or "policy config"))
-        except PolicyConfigError as exc:
-            raise _fail(err, str(exc)) from None
-        except PolicyPackError as exc:
-            raise _fail(err, str(exc)) from None
+        for fresh in modes:
+            clock = time.perf_counter()
+            run = run_stack_program(loaded.name, overrides, program, new_stack=fresh)
+            timings["program"] = timings.get("program", 0.0) + time.perf_counter() - clock
+            if not run.ok:
+                raise _fail(err, f"the program for stack {loaded.name!r} failed:\n{run.error}")
+            try:
+                analysis = run_analysis(pack, to_analyzer_resources(run), given_policy_config,
+                                        config_source=str(policy_config or "policy config"))
+            except PolicyConfigError as exc:
+                raise _fail(err, str(exc)) from None
+            except PolicyPackError as exc:
+                raise _fail(err, str(exc)) from None
+            results[fresh] = (run, analysis)
+            timings["analysis"] = timings.get("analysis", 0.0) + sum(
+                analysis.timings_seconds[k] for k in ("configure", "analyze", "analyze_stack"))
+            timings.setdefault("policy_wait_after_program", analysis.timings_seconds["pack_ready"])
+    run, analysis = results[modes[0]]
     timings["pack_start"] = analysis.timings_seconds["pack_start"]
-    timings["policy_wait_after_program"] = analysis.timings_seconds["pack_ready"]
-    timings["analysis"] = sum(analysis.timings_seconds[k] for k in ("configure", "analyze", "analyze_stack"))
     timings["total"] = time.perf_counter() - started
-    exit_code = EXIT_BLOCKED if analysis.mandatory else 0
+    blocked = any(a.mandatory for _, a in results.values())
+    exit_code = EXIT_BLOCKED if blocked else 0
+    first = results[True][1]
 
     if json_output:
-        typer.echo(json.dumps(as_json(loaded, run, analysis, placeholders, timings, exit_code), indent=2))
+        report = as_json(loaded, run, analysis, placeholders, timings, exit_code)
+        report["mode"] = "new-stack" if new_stack else "update"
+        report["new_stack"] = new_stack_json(results[True][0], first)
+        typer.echo(json.dumps(report, indent=2))
         raise typer.Exit(exit_code)
 
     render_plan_summary(console, loaded.name, loaded.plan)
@@ -280,6 +354,8 @@ def preview_command(
     console.print(f"\n[bold]resources[/] ({len(run.resources)}):")
     render_tree(console, run, analysis.diagnostics)
     render_violations(console, analysis, {r.urn: r for r in run.registrations})
+    if not new_stack:
+        render_new_stack(console, results[True][0], first)
     verdict = ("[bold red]BLOCKED[/]: fix the mandatory violations above" if exit_code
                else "[green]passed[/]: no mandatory violation")
     console.print(
