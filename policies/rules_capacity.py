@@ -168,21 +168,22 @@ def check_dlq_outlives_source(views: Sequence[ResourceView], config: Mapping[str
     return out
 
 
-def check_max_receive_count(views: Sequence[ResourceView], config: Mapping[str, Any]) -> list[tuple[str, str]]:
-    out = []
+def check_max_receive_count(view: ResourceView, config: Mapping[str, Any]) -> list[str]:
+    """maxReceiveCount of the redrive on one resource (a queue's inline redrivePolicy or a RedrivePolicy)."""
+    if view.type == SQS_QUEUE and is_dlq(view):
+        return []
+    redrive = as_mapping(view.props.get("redrivePolicy"))
+    if redrive is None:
+        return []
     minimum_prod = int(config["minProdMaxReceiveCount"])
-    for queue in source_queues(views):
-        redrive = redrive_of(queue, views)
-        if redrive is None:
-            continue
-        count = as_number(redrive.get("maxReceiveCount"))
-        if count is None or not limits.SQS_MIN_MAX_RECEIVE_COUNT <= count <= limits.SQS_MAX_MAX_RECEIVE_COUNT:
-            out.append((queue.urn, f"SQS queue `{queue.name}` has maxReceiveCount {fmt(count)}; allowed: "
-                                   f"{limits.SQS_MIN_MAX_RECEIVE_COUNT}-{limits.SQS_MAX_MAX_RECEIVE_COUNT}."))
-        elif _is_prod(queue) and count < minimum_prod:
-            out.append((queue.urn, f"SQS queue `{queue.name}` is prod and has maxReceiveCount {fmt(count)}: one "
-                                   f"transient failure dead-letters a message; use at least {minimum_prod}."))
-    return out
+    count = as_number(redrive.get("maxReceiveCount"))
+    if count is None or not limits.SQS_MIN_MAX_RECEIVE_COUNT <= count <= limits.SQS_MAX_MAX_RECEIVE_COUNT:
+        return [f"SQS queue `{view.name}` has maxReceiveCount {fmt(count)}; allowed: "
+                f"{limits.SQS_MIN_MAX_RECEIVE_COUNT}-{limits.SQS_MAX_MAX_RECEIVE_COUNT}."]
+    if _is_prod(view) and count < minimum_prod:
+        return [f"SQS queue `{view.name}` is prod and has maxReceiveCount {fmt(count)}: one "
+                f"transient failure dead-letters a message; use at least {minimum_prod}."]
+    return []
 
 
 def check_retention_covers_objective(view: ResourceView, config: Mapping[str, Any]) -> list[str]:
@@ -539,7 +540,7 @@ RULES: tuple[Rule, ...] = (
         level=MANDATORY,
         why="Out of range the redrive is rejected; 1 dead-letters a message on its first transient failure.",
         remediation="Set `retries.max_receives` in the profile (default 5).",
-        check=check_max_receive_count, stack=True,
+        check=check_max_receive_count, resource_types=(SQS_QUEUE, SQS_REDRIVE_POLICY),
         config_schema={"minProdMaxReceiveCount": {"type": "integer", "minimum": 1,
                                                   "default": limits.POLICY_MIN_PROD_MAX_RECEIVE_COUNT,
                                                   "description": "Smallest maxReceiveCount allowed in prod."}},

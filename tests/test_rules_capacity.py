@@ -110,7 +110,7 @@ def test_dlq_outlives_source_is_quiet_with_planned_retentions():
 def test_max_receive_count_fires_when_prod_allows_a_single_receive():
     prod = queue(tags=tags(environment="prod"),
                  redrivePolicy=json.dumps({"deadLetterTargetArn": DLQ_ARN, "maxReceiveCount": 1}))
-    assert stack_messages(RULE["sqs-max-receive-count"], [prod, dlq()]) == [
+    assert messages(RULE["sqs-max-receive-count"], prod) == [
         "SQS queue `orders-queue` is prod and has maxReceiveCount 1: one transient failure dead-letters a "
         "message; use at least 2."
     ]
@@ -118,14 +118,21 @@ def test_max_receive_count_fires_when_prod_allows_a_single_receive():
 
 def test_max_receive_count_fires_when_out_of_sqs_range():
     bad = queue(redrivePolicy=json.dumps({"deadLetterTargetArn": DLQ_ARN, "maxReceiveCount": 1001}))
-    assert stack_messages(RULE["sqs-max-receive-count"], [bad, dlq()]) == [
+    assert messages(RULE["sqs-max-receive-count"], bad) == [
         "SQS queue `orders-queue` has maxReceiveCount 1001; allowed: 1-1000."
     ]
 
 
 def test_max_receive_count_allows_one_outside_prod():
     dev = queue(redrivePolicy=json.dumps({"deadLetterTargetArn": DLQ_ARN, "maxReceiveCount": 1}))
-    assert stack_messages(RULE["sqs-max-receive-count"], [dev, dlq()]) == []
+    assert messages(RULE["sqs-max-receive-count"], dev) == []
+
+
+def test_max_receive_count_reads_prod_from_the_stack_for_an_untagged_queue():
+    untagged = view(QUEUE, "orders-queue", {"redrivePolicy": json.dumps({"deadLetterTargetArn": DLQ_ARN,
+                                                                         "maxReceiveCount": 1})},
+                    stack_environment="prod")
+    assert len(messages(RULE["sqs-max-receive-count"], untagged)) == 1
 
 
 # --- retention, visibility, size, FIFO ----------------------------------------------------
