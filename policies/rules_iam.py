@@ -82,16 +82,32 @@ def public_allows(document: Any) -> list[str]:
     return found
 
 
+def all_action_allows(document: Any) -> list[str]:
+    """Sids (or positions) of Allow statements granting every action of the service (`*`, `sqs:*`, `sns:*`)."""
+    found = []
+    for index, statement in enumerate(statements(document)):
+        if statement.get("Effect", "Allow") != "Allow":
+            continue
+        if any(str(a) == "*" or str(a).endswith(":*") for a in as_list(statement.get("Action"))):
+            found.append(str(statement.get("Sid") or f"statement {index + 1}"))
+    return found
+
+
 def check_resource_policy_not_public(view: ResourceView, config: Mapping[str, Any]) -> list[str]:
     document = view.props.get("policy")
     if not document:
         return []
-    opened = public_allows(document)
-    if not opened:
-        return []
     what = "queue" if view.type in (SQS_QUEUE, SQS_QUEUE_POLICY) else "topic"
-    return [f"`{view.name}`: policy statement(s) {', '.join(opened)} allow Principal \"*\" with no condition on the "
-            f"source account, organisation or ARN: anyone on AWS can use this {what}."]
+    out = []
+    opened = public_allows(document)
+    if opened:
+        out.append(f"`{view.name}`: policy statement(s) {', '.join(opened)} allow Principal \"*\" with no condition on "
+                   f"the source account, organisation or ARN: anyone on AWS can use this {what}.")
+    every = all_action_allows(document)
+    if every:
+        out.append(f"`{view.name}`: policy statement(s) {', '.join(every)} allow every action on this {what}; name the "
+                   "actions the principal needs (send, or publish).")
+    return out
 
 
 def check_trust_not_public(view: ResourceView, config: Mapping[str, Any]) -> list[str]:
@@ -131,7 +147,8 @@ def check_no_admin_policy(view: ResourceView, config: Mapping[str, Any]) -> list
 RULES: tuple[Rule, ...] = (
     Rule(
         id="resource-policy-not-public",
-        description="Queue and topic policies allow no public principal (\"*\") without a source condition.",
+        description="Queue and topic policies allow no public principal (\"*\") without a source condition, and "
+                    "no Allow of every action.",
         level=MANDATORY,
         why="A queue or topic that allows Principal \"*\" can be read, filled or drained by any AWS account.",
         remediation="Name the account or service principals that need access, or add a Condition on aws:SourceArn, "

@@ -110,6 +110,14 @@ def check_customer_key(view: ResourceView, config: Mapping[str, Any]) -> list[st
             "key so access to the data follows the key policy and can be audited and revoked."]
 
 
+def check_distinct_task_roles(view: ResourceView, config: Mapping[str, Any]) -> list[str]:
+    execution, task = view.props.get("executionRoleArn"), view.props.get("taskRoleArn")
+    if execution and task and execution == task:
+        return [f"task definition `{view.name}` uses one role as execution and task role: the consumer's code gets "
+                "the rights to pull images and read every secret of the task definition."]
+    return []
+
+
 def _ecs_network(view: ResourceView) -> Mapping[str, Any]:
     if view.type == SCHEDULE:
         target = as_mapping(view.props.get("target")) or {}
@@ -162,6 +170,15 @@ RULES: tuple[Rule, ...] = (
         remediation="Set `readonlyRootFilesystem: true` and mount a scratch volume at /tmp for files the worker "
                     "writes (qcap's task definition does; docs/aws-components.md).",
         check=check_read_only_root, resource_types=(ECS_TASK_DEFINITION,), anchor="checkov CKV_AWS_336",
+    ),
+    Rule(
+        id="ecs-distinct-task-roles",
+        description="A task definition's execution role and task role are different roles.",
+        level=ADVISORY,
+        why="The execution role pulls images and reads secrets for the agent; the code should not hold those rights. "
+            "Advisory: both ARNs are assigned on create, so a new stack's first preview cannot compare them.",
+        remediation="Create a separate task role with only the workload's permissions (qcap's consumer does).",
+        check=check_distinct_task_roles, resource_types=(ECS_TASK_DEFINITION,), anchor="checkov CKV_AWS_249",
     ),
     Rule(
         id="cache-cluster-in-replication-group",

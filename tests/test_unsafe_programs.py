@@ -141,3 +141,18 @@ def test_unsafe_program_is_blocked_before_anything_exists_when_its_rule_reads_on
         return
     assert result.exit_code == 1
     assert rule in {v["policy"] for v in report["violations"] if v["level"] == "mandatory"}
+
+
+def test_queue_policy_allowing_every_action_is_blocked(tmp_path):
+    every = '[{"Effect": "Allow", "Principal": {"AWS": "123456789012"}, "Action": "sqs:*", "Resource": "*"}]'
+    report = gate(tmp_path, "dev", "queue-policy-all-actions", {"QUEUE_PUBLIC_STATEMENTS": every})
+    assert report["exit_code"] == 1
+    assert any(v["policy"] == "resource-policy-not-public" and "allow every action" in v["message"]
+               for v in report["violations"])
+
+
+def test_one_role_for_execution_and_task_is_reported(tmp_path):
+    report = gate(tmp_path, "dev", "one-role", {"EXTRA": repr(
+        'aws.ecs.TaskDefinition("shared-role-task", family="shared", container_definitions="[]", '
+        'execution_role_arn=execution_role.arn, task_role_arn=execution_role.arn)')})
+    assert ("ecs-distinct-task-roles", "advisory") in {(v["policy"], v["level"]) for v in report["violations"]}
