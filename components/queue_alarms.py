@@ -17,7 +17,7 @@ import pulumi_aws as aws
 
 from capacity import limits
 from capacity.plan import WorkloadPlan
-from components.stack_key import known_arn, stack_key
+from components.stack_key import account_id, known_arn, stack_key
 from components.tags import workload_tags
 
 SQS_NAMESPACE = "AWS/SQS"
@@ -33,7 +33,7 @@ ALARM_KINDS = ("age", "dlq", "saturation", "max-tasks", "stalled")
 
 def topic_policy(topic_arn: pulumi.Input[str]) -> pulumi.Output[str]:
     """CloudWatch alarms of this account may publish; nobody may use the topic without TLS."""
-    account = aws.get_caller_identity_output().account_id
+    account = account_id()
     return pulumi.Output.json_dumps({
         "Version": "2012-10-17",
         "Statement": [

@@ -13,7 +13,9 @@ policies can read a redrive or queue policy on a stack that does not exist yet.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import weakref
 from dataclasses import dataclass
 
 import pulumi
@@ -24,22 +26,48 @@ CLOUDWATCH_PRINCIPAL = "cloudwatch.amazonaws.com"
 KEY_DELETION_WINDOW_DAYS = 30
 
 
-def known_arn(service: str, resource: str, region: pulumi.Input[str] | None = None,
+@dataclass(frozen=True)
+class _Environment:
+    account_id: pulumi.Output[str]
+    partition: pulumi.Output[str]
+    dns_suffix: pulumi.Output[str]
+    region: pulumi.Output[str]
+
+
+# One set of invokes per program run (keyed by the run's event loop), not one per ARN: every extra
+# Output is another task the SDK polls until the program ends.
+_ENVIRONMENTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Environment] = weakref.WeakKeyDictionary()
+
+
+def _environment() -> _Environment:
+    loop = asyncio.get_event_loop()
+    found = _ENVIRONMENTS.get(loop)
+    if found is None:
+        partition = aws.get_partition_output()
+        found = _Environment(account_id=aws.get_caller_identity_output().account_id, partition=partition.partition,
+                             dns_suffix=partition.dns_suffix, region=aws.get_region_output().region)
+        _ENVIRONMENTS[loop] = found
+    return found
+
+
+def account_id() -> pulumi.Output[str]:
+    """The deploying account's id (an invoke, answered during a preview)."""
+    return _environment().account_id
+
+
+def known_arn(service: str, resource: pulumi.Input[str], region: pulumi.Input[str] | None = None,
               with_region: bool = True) -> pulumi.Output[str]:
     """arn:<partition>:<service>:<region>:<account>:<resource>, from invokes and inputs only."""
-    identity = aws.get_caller_identity_output()
-    partition = aws.get_partition_output()
-    where = (pulumi.Output.from_input(region) if region else aws.get_region_output().region) if with_region else ""
-    return pulumi.Output.concat("arn:", partition.partition, ":", service, ":", where, ":", identity.account_id,
-                                ":", resource)
+    env = _environment()
+    where = (region if region else env.region) if with_region else ""
+    return pulumi.Output.concat("arn:", env.partition, ":", service, ":", where, ":", env.account_id, ":", resource)
 
 
 def known_queue_url(name: str, region: pulumi.Input[str] | None = None) -> pulumi.Output[str]:
     """https://sqs.<region>.<dns suffix>/<account>/<name>, the URL SQS gives a queue, from invokes and the name."""
-    identity = aws.get_caller_identity_output()
-    partition = aws.get_partition_output()
-    where = pulumi.Output.from_input(region) if region else aws.get_region_output().region
-    return pulumi.Output.concat("https://sqs.", where, ".", partition.dns_suffix, "/", identity.account_id, "/", name)
+    env = _environment()
+    return pulumi.Output.concat("https://sqs.", region if region else env.region, ".", env.dns_suffix, "/",
+                                env.account_id, "/", name)
 
 
 def key_alias_name(stack: str) -> str:
@@ -82,10 +110,8 @@ def stack_key(stack: str, environment: str, region: str | None, configured_arn: 
     """The configured key (`qcap:kmsKeyArn`), or a new key `alias/qcap-<stack>` with rotation on."""
     if configured_arn:
         return StackKey(id_for_topics=configured_arn, arn=configured_arn)
-    identity = aws.get_caller_identity_output()
-    partition = aws.get_partition_output()
-    where = pulumi.Output.from_input(region) if region else aws.get_region_output().region
-    policy = pulumi.Output.all(identity.account_id, partition.partition, where).apply(
+    env = _environment()
+    policy = pulumi.Output.all(env.account_id, env.partition, region if region else env.region).apply(
         lambda values: key_policy(values[0], values[1], values[2]))
     alias = alias or key_alias_name(stack)
     opts = pulumi.ResourceOptions(parent=parent)
