@@ -43,6 +43,49 @@ from policies.pack import PACK_DESCRIPTION, PACK_NAME, build_policies  # noqa: E
 _servicer_init = _pulumi_policy._PolicyAnalyzerServicer.__init__
 
 
+class _SharedDeserialization:
+    """pulumi-policy deserializes every resource once per policy (AnalyzeStack: every resource once per stack
+    policy); with 50 policies that dominates the analysis of a large stack. This shim hands every policy the same
+    deserialized properties of a message (keyed by its bytes; rules never modify them). Bounded, and an entry
+    keeps its input alive, so a cached id is never a reused one."""
+
+    MAX_ENTRIES = 50_000
+
+    def __init__(self, json_format, deserialize) -> None:
+        self._json_format = json_format
+        self._deserialize = deserialize
+        self._dicts: dict[bytes, dict] = {}
+        self._deserialized: dict[int, tuple[dict, dict]] = {}
+
+    def __getattr__(self, name):  # the rest of google.protobuf.json_format
+        return getattr(self._json_format, name)
+
+    def MessageToDict(self, message, *args, **kwargs):  # noqa: N802 - json_format's name
+        if args or kwargs:
+            return self._json_format.MessageToDict(message, *args, **kwargs)
+        key = message.SerializeToString(deterministic=True)
+        found = self._dicts.get(key)
+        if found is None:
+            if len(self._dicts) > self.MAX_ENTRIES:
+                self._dicts.clear()
+                self._deserialized.clear()
+            found = self._dicts[key] = self._json_format.MessageToDict(message)
+        return found
+
+    def deserialize_properties(self, props, proxy_secrets=False):
+        if proxy_secrets:
+            return self._deserialize(props, proxy_secrets)
+        entry = self._deserialized.get(id(props))
+        if entry is None or entry[0] is not props:
+            entry = self._deserialized[id(props)] = (props, self._deserialize(props))
+        return entry[1]
+
+
+_shared = _SharedDeserialization(_pulumi_policy.json_format, _pulumi_policy.deserialize_properties)
+_pulumi_policy.json_format = _shared
+_pulumi_policy.deserialize_properties = _shared.deserialize_properties
+
+
 def _servicer_with_pack_version(self, name, version, *args, **kwargs):
     _servicer_init(self, name, pack_version(), *args, **kwargs)
 
