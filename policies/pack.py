@@ -26,13 +26,21 @@ from pulumi_policy import (
 from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.proxy import unknown_checking_proxy
 
-from policies import rules_capacity, rules_iam, rules_scaling, rules_security, rules_services, rules_stack
+from policies import (
+    rules_autoscaling,
+    rules_capacity,
+    rules_iam,
+    rules_scaling,
+    rules_security,
+    rules_services,
+    rules_stack,
+)
 from policies.rules_base import MANDATORY, ResourceView, Rule, environment_of_stack
 
 PACK_NAME = "qcap"
 PACK_DESCRIPTION = "qcap: capacity rules (DLQ, retention, visibility, scaling, budgets) and queue security rules."
 FAMILIES: tuple[tuple[str, tuple[Rule, ...]], ...] = (
-    ("capacity", rules_capacity.RULES),
+    ("capacity", rules_capacity.RULES + rules_autoscaling.RULES),
     ("scaling", rules_scaling.RULES),
     ("security", rules_security.RULES),
     ("iam", rules_iam.RULES),

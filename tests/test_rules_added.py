@@ -9,7 +9,7 @@ import json
 
 from policies.pack import all_rules, wrap_props
 from policies.rules_base import UNKNOWN_SENTINEL, ResourceView, environment_of_stack
-from policies.rules_capacity import divides_depth_by_tasks
+from policies.rules_autoscaling import divides_depth_by_tasks
 
 RULE = {r.id: r for r in all_rules()}
 

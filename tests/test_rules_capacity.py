@@ -12,9 +12,9 @@ import pytest
 
 from policies.pack import wrap_props
 from policies.rules_base import ResourceView, Rule
-from policies.rules_capacity import RULES
+from policies.pack import all_rules
 
-RULE = {r.id: r for r in RULES}
+RULE = {r.id: r for r in all_rules()}
 QUEUE = "aws:sqs/queue:Queue"
 DLQ_ARN = "arn:aws:sqs:us-east-1:123456789012:qcap-dev-orders-dlq"
 
@@ -387,5 +387,5 @@ def test_cloudflare_queue_has_dlq_is_quiet_when_the_consumer_names_one():
 
 
 def test_every_capacity_rule_has_remediation_and_a_level():
-    for rule in RULES:
+    for rule in all_rules():
         assert rule.remediation and rule.why and rule.level in ("mandatory", "advisory"), rule.id
