@@ -242,8 +242,10 @@ SECONDS_PER_HOUR = 3_600
 REDIS_CPU_ALARM_PERCENT = 80
 REDIS_MEMORY_ALARM_PERCENT = 80
 REDIS_CONNECTIONS_ALARM_FRACTION = 0.8
-# Log retention for consumer logs, days (CloudWatch Logs allowed values include 30).
+# Log retention for consumer logs, days (CloudWatch Logs allowed values include 30 and 365):
+# a month outside prod; a year in prod, what checkov CKV_AWS_338 asks for audits. Our choice.
 LOG_RETENTION_DAYS = 30
+LOG_RETENTION_DAYS_PROD = 365
 # Scale-out cooldown: one minute lets a second step follow while the backlog still grows;
 # target tracking's 3-datapoint alarm already debounces. Scale-in keeps ECS's 300 s.
 PLANNED_SCALE_OUT_COOLDOWN_SECONDS = 60

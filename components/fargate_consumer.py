@@ -30,6 +30,9 @@ from capacity.names import fit_name
 from components.tags import Role, stack_tags, workload_tags
 
 CONTAINER_NAME = "consumer"
+# The root filesystem is read-only; the worker writes scratch files under /tmp, a task volume.
+SCRATCH_VOLUME = "scratch"
+SCRATCH_PATH = "/tmp"
 ECS_TASKS_PRINCIPAL = "ecs-tasks.amazonaws.com"
 EXECUTION_ROLE_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
 # The only SQS actions a consumer needs on its own queue (least privilege).
@@ -121,6 +124,9 @@ class TaskSpec:
     environment: Mapping[str, pulumi.Input[str]]
     secrets: Mapping[str, pulumi.Input[str]]
     task_role_statements: Sequence[Mapping[str, Any]]
+    kms_key_arn: pulumi.Input[str] | None = None
+    # What the execution role may read for `secrets` when their valueFrom is a name, not an ARN.
+    secret_resources: Sequence[pulumi.Input[str]] = ()
 
 
 @dataclass
@@ -145,6 +151,9 @@ def role_name(stack: str, plan: WorkloadPlan, purpose: str) -> str:
     stack is in the name.
     """
     return fit_name(f"qcap-{stack}-{plan.name}", limits.IAM_ROLE_NAME_MAX_CHARS, suffix=f"-{purpose}")
+def log_retention_days(environment: str) -> int:
+    """A year of consumer logs in prod (incident reviews, audits: checkov CKV_AWS_338), a month elsewhere."""
+    return limits.LOG_RETENTION_DAYS_PROD if environment == "prod" else limits.LOG_RETENTION_DAYS
 
 
 def task_family(stack: str, plan: WorkloadPlan) -> str:
@@ -158,6 +167,8 @@ def container_definitions(spec: TaskSpec, log_group: pulumi.Input[str]) -> pulum
         "name": CONTAINER_NAME,
         "image": plan.image,
         "essential": True,
+        "readonlyRootFilesystem": True,
+        "mountPoints": [{"sourceVolume": SCRATCH_VOLUME, "containerPath": SCRATCH_PATH, "readOnly": False}],
         "environment": [{"name": k, "value": v} for k, v in sorted(spec.environment.items())],
         "secrets": [{"name": k, "valueFrom": v} for k, v in sorted(spec.secrets.items())],
         "logConfiguration": {
@@ -185,7 +196,8 @@ def create_consumer_task(owner: pulumi.Resource, name: str, spec: TaskSpec) -> C
     log_group = aws.cloudwatch.LogGroup(
         f"{name}-log",
         name=log_group_name(stack, plan),
-        retention_in_days=limits.LOG_RETENTION_DAYS,
+        retention_in_days=log_retention_days(plan.environment),
+        kms_key_id=spec.kms_key_arn,
         tags=tags("log"),
         opts=child,
     )
@@ -214,8 +226,8 @@ def create_consumer_task(owner: pulumi.Resource, name: str, spec: TaskSpec) -> C
                         {
                             "Sid": "ReadTaskSecrets",
                             "Effect": "Allow",
-                            "Action": ["secretsmanager:GetSecretValue"],
-                            "Resource": [spec.secrets[k] for k in sorted(spec.secrets)],
+                            "Action": ["secretsmanager:GetSecretValue", "ssm:GetParameters"],
+                            "Resource": list(spec.secret_resources) or [spec.secrets[k] for k in sorted(spec.secrets)],
                         }
                     ],
                 }
@@ -248,6 +260,7 @@ def create_consumer_task(owner: pulumi.Resource, name: str, spec: TaskSpec) -> C
         execution_role_arn=execution_role.arn,
         task_role_arn=task_role.arn,
         container_definitions=container_definitions(spec, log_group.name),
+        volumes=[{"name": SCRATCH_VOLUME}],
         tags=tags("task"),
         opts=child,
     )
@@ -327,7 +340,10 @@ class FargateConsumerArgs:
     `queue_name` name the queue it consumes. `cluster`: an existing cluster (Container
     Insights on); default: a new cluster `qcap-<stack>` with Container Insights.
     `environment` and `secrets` (name -> Secrets Manager ARN) add to the container's
-    environment; default: none.
+    environment; default: none. A secret's valueFrom may be a Secrets Manager secret or SSM
+    parameter name (same region), known before either exists; then `secret_resources` lists
+    the ARNs the execution role may read. `kms_key_arn` encrypts the log group with the stack
+    key; default: CloudWatch Logs' own key.
     """
 
     plan: WorkloadPlan
@@ -341,6 +357,8 @@ class FargateConsumerArgs:
     cluster: ClusterRef | None = None
     environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    kms_key_arn: pulumi.Input[str] | None = None
+    secret_resources: Sequence[pulumi.Input[str]] = ()
 
     def __post_init__(self) -> None:
         plan = self.plan
@@ -438,7 +456,8 @@ class FargateConsumer(pulumi.ComponentResource):
             statements = [sqs_consumer_statement(args.queue_arn)]
         statements.append(task_protection_statement(self.cluster_arn))
         environment.update(args.environment)
-        return TaskSpec(plan, args.stack, args.region, environment, dict(args.secrets), statements)
+        return TaskSpec(plan, args.stack, args.region, environment, dict(args.secrets), statements, args.kms_key_arn,
+                        tuple(args.secret_resources))
 
     # --- autoscaling -----------------------------------------------------------------
 

@@ -17,6 +17,7 @@ import pulumi_aws as aws
 
 from capacity import limits
 from capacity.plan import WorkloadPlan
+from components.stack_key import account_id, known_arn, stack_key
 from components.tags import workload_tags
 
 SQS_NAMESPACE = "AWS/SQS"
@@ -28,6 +29,24 @@ REDIS_OLDEST_AGE_METRIC = "OldestMessageAgeSeconds"
 REDIS_DEAD_LETTER_METRIC = "DeadLetterDepth"
 SQS_BROKERS = ("sqs", "sqs-fifo")
 ALARM_KINDS = ("age", "dlq", "saturation", "max-tasks", "stalled")
+
+
+def topic_policy(topic_arn: pulumi.Input[str]) -> pulumi.Output[str]:
+    """CloudWatch alarms of this account may publish; nobody may use the topic without TLS."""
+    account = account_id()
+    return pulumi.Output.json_dumps({
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "CloudWatchAlarmsPublish", "Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"},
+             "Action": "sns:Publish", "Resource": topic_arn,
+             "Condition": {"StringEquals": {"aws:SourceAccount": account}}},
+            {"Sid": "AccountManagesTopic", "Effect": "Allow", "Principal": {"AWS": account},
+             "Action": ["sns:Subscribe", "sns:Publish", "sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic"],
+             "Resource": topic_arn},
+            {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "sns:*",
+             "Resource": topic_arn, "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+        ],
+    })
 
 
 def redis_dimensions(stack: str, plan: WorkloadPlan) -> dict[str, str]:
@@ -43,6 +62,9 @@ class QueueAlarmsArgs:
     name the queues; for `redis` the workers' metrics are used instead. `cluster_name` and
     `service_name` (both or neither) enable the tasks-at-max alarm. `alert_emails` subscribe
     to a new SNS topic, unless `topic_arn` gives an existing one. Default: no emails.
+    The new topic is encrypted with `kms_key_id` (the stack key; default: a key of its own,
+    `alias/qcap-<stack>-<workload>`, whose policy lets CloudWatch publish) and denies requests
+    without TLS. `region` names the topic's region in its policy; default: the provider's.
     """
 
     plan: WorkloadPlan
@@ -53,6 +75,8 @@ class QueueAlarmsArgs:
     service_name: pulumi.Input[str] | None = None
     alert_emails: tuple[str, ...] = field(default_factory=tuple)
     topic_arn: pulumi.Input[str] | None = None
+    kms_key_id: pulumi.Input[str] | None = None
+    region: str | None = None
 
     def __post_init__(self) -> None:
         plan = self.plan
@@ -82,6 +106,7 @@ class QueueAlarms(pulumi.ComponentResource):
         self._name = name
         self._args = args
         self._child = pulumi.ResourceOptions(parent=self)
+        self._topic: aws.sns.Topic | None = None
         plan = args.plan
         self.topic_arn = pulumi.Output.from_input(args.topic_arn) if args.topic_arn is not None else self._create_topic()
         self.alarms = {}
@@ -100,11 +125,23 @@ class QueueAlarms(pulumi.ComponentResource):
 
     def _create_topic(self) -> pulumi.Output[str]:
         args = self._args
+        key_id = args.kms_key_id
+        opts = self._child
+        if key_id is None:
+            key = stack_key(args.stack, args.plan.environment, args.region, None, prefix=f"{self._name}-",
+                            alias=f"alias/qcap-{args.stack}-{args.plan.name}", parent=self)
+            key_id = key.id_for_topics
+            # The topic names the key by its alias, which must exist first.
+            opts = pulumi.ResourceOptions(parent=self, depends_on=list(key.resources))
+        topic_name = f"qcap-{args.stack}-{args.plan.name}-alarms"
+        topic_arn = known_arn("sns", topic_name, args.region)
         topic = aws.sns.Topic(
             f"{self._name}-topic",
-            name=f"qcap-{args.stack}-{args.plan.name}-alarms",
+            name=topic_name,
+            kms_master_key_id=key_id,
+            policy=topic_policy(topic_arn),
             tags=workload_tags(args.plan, args.stack, "topic"),
-            opts=self._child,
+            opts=opts,
         )
         for index, email in enumerate(args.alert_emails):
             aws.sns.TopicSubscription(
@@ -114,7 +151,9 @@ class QueueAlarms(pulumi.ComponentResource):
                 endpoint=email,
                 opts=self._child,
             )
-        return topic.arn
+        self._topic = topic
+        # The ARN SNS gives the topic, built from its name so the alarms' actions are known at the first preview.
+        return topic_arn
 
     # --- alarms ----------------------------------------------------------------------
 
@@ -127,7 +166,8 @@ class QueueAlarms(pulumi.ComponentResource):
             alarm_actions=[self.topic_arn],
             ok_actions=[self.topic_arn],
             tags=workload_tags(args.plan, args.stack, "alarm"),
-            opts=self._child,
+            # Actions name the topic by its built ARN: it must exist before an alarm can fire into it.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self._topic] if self._topic else []),
             **settings,
         )
         self.alarms[kind] = alarm

@@ -18,6 +18,7 @@ import pulumi_aws as aws
 from capacity import limits
 from capacity.plan import WorkloadPlan
 from capacity.names import fit_name
+from components.stack_key import known_arn
 from components.tags import workload_tags
 
 REDIS_PORT = 6379
@@ -42,6 +43,16 @@ def replication_group_id(stack: str, plan: WorkloadPlan) -> str:
     A bare cut dropped the lane suffix, so two partitions got one id (issue 14).
     """
     return fit_name(f"qcap-{stack}-{plan.name}", limits.ELASTICACHE_REPLICATION_GROUP_ID_MAX_CHARS)
+
+
+def auth_secret_name(stack: str, plan: WorkloadPlan) -> str:
+    """The AUTH token's Secrets Manager name: workers read it by name, known before the secret exists."""
+    return f"qcap/{stack}/{plan.name}/redis-auth"
+
+
+def host_parameter_name(stack: str, plan: WorkloadPlan) -> str:
+    """The SSM parameter holding the primary endpoint (ElastiCache picks the host name on create)."""
+    return f"/qcap/{stack}/{plan.name}/redis-host"
 
 
 def member_cluster_ids(group_id: str, nodes: int) -> list[str]:
@@ -69,7 +80,8 @@ class RedisCacheArgs:
     `plan` (broker `redis`) gives node type, node count, connection budget and environment
     (prod: failover, multi-AZ, protection, a week of snapshots). `vpc_id` and `subnet_ids`
     place it; only `consumer_security_group_ids` may connect. `auth_token` is a Pulumi secret
-    (`qcap:redisAuthToken`). Alarms notify `alarm_topic_arn` on ALARM and OK.
+    (`qcap:redisAuthToken`). Alarms notify `alarm_topic_arn` on ALARM and OK. `kms_key_arn`
+    (the stack key) encrypts the data at rest and the AUTH secret; default: AWS-owned keys.
     """
 
     plan: WorkloadPlan
@@ -79,6 +91,7 @@ class RedisCacheArgs:
     consumer_security_group_ids: Sequence[pulumi.Input[str]]
     auth_token: pulumi.Input[str]
     alarm_topic_arn: pulumi.Input[str]
+    kms_key_arn: pulumi.Input[str] | None = None
 
     def __post_init__(self) -> None:
         plan = self.plan
@@ -159,7 +172,9 @@ class RedisCache(pulumi.ComponentResource):
         )
         secret = aws.secretsmanager.Secret(
             f"{name}-auth",
+            name=auth_secret_name(stack, plan),
             description=f"qcap {stack}/{plan.name}: Redis AUTH token for the workers",
+            kms_key_id=args.kms_key_arn,
             tags=tags,
             opts=self._child,
         )
@@ -183,6 +198,7 @@ class RedisCache(pulumi.ComponentResource):
             subnet_group_name=subnet_group.name,
             security_group_ids=[security_group.id],
             at_rest_encryption_enabled=True,
+            kms_key_id=args.kms_key_arn,
             transit_encryption_enabled=True,
             auth_token=token,
             automatic_failover_enabled=args.prod,
@@ -195,6 +211,23 @@ class RedisCache(pulumi.ComponentResource):
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self, protect=args.prod),
         )
+        host = aws.ssm.Parameter(
+            f"{name}-host",
+            name=host_parameter_name(stack, plan),
+            type="String",
+            value=group.primary_endpoint_address,
+            description=f"qcap {stack}/{plan.name}: Redis primary endpoint for the workers",
+            tags=tags,
+            opts=self._child,
+        )
+        self.host_parameter = host
+        # What the workers' task definition names (known at the first preview) and what its execution role reads.
+        self.auth_secret_name = auth_secret_name(stack, plan)
+        self.host_parameter_name = host_parameter_name(stack, plan)
+        self.secret_resources = [
+            known_arn("secretsmanager", f"secret:{auth_secret_name(stack, plan)}-*"),
+            known_arn("ssm", f"parameter{host_parameter_name(stack, plan)}"),
+        ]
         self.replication_group_id = group.replication_group_id
         self.primary_endpoint = group.primary_endpoint_address
         self.reader_endpoint = group.reader_endpoint_address

@@ -24,8 +24,10 @@ from components.fargate_consumer import (
     create_consumer_task,
     role_name,
     sqs_consumer_statement,
+    task_family,
 )
 from capacity.names import fit_name
+from components.stack_key import known_arn
 from components.tags import workload_tags
 
 SCHEDULER_PRINCIPAL = "scheduler.amazonaws.com"
@@ -41,6 +43,9 @@ SQS_BROKERS = ("sqs", "sqs-fifo")
 def schedule_name(stack: str, plan: WorkloadPlan) -> str:
     """qcap-<stack>-<workload>, fitted to EventBridge Scheduler's 64 characters (issue 14)."""
     return fit_name(f"qcap-{stack}-{plan.name}", limits.SCHEDULER_SCHEDULE_NAME_MAX_CHARS)
+def role_arn(role: aws.iam.Role) -> pulumi.Output[str]:
+    """arn:<partition>:iam::<account>:role/<name>: known at the first preview once the role's name is an input."""
+    return known_arn("iam", pulumi.Output.concat("role/", role.name), with_region=False)
 
 
 def rate_expression(interval_seconds: int) -> str:
@@ -61,7 +66,8 @@ class ScheduledConsumerArgs:
     `plan` (mode `scheduled`, broker sqs or sqs-fifo) gives the interval, batch limit,
     concurrency, image and task size. `queue_url` and `queue_arn` name the queue a run drains.
     `region`, `subnet_ids` and `security_group_ids` come from stack config (no public IP).
-    `cluster`: an existing cluster; default: a new cluster `qcap-<stack>`.
+    `cluster`: an existing cluster; default: a new cluster `qcap-<stack>`. `kms_key_arn`:
+    the stack key for the schedule and the log group; default: AWS-owned keys.
     """
 
     plan: WorkloadPlan
@@ -74,6 +80,7 @@ class ScheduledConsumerArgs:
     cluster: ClusterRef | None = None
     environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    kms_key_arn: pulumi.Input[str] | None = None
 
     def __post_init__(self) -> None:
         plan = self.plan
@@ -122,7 +129,7 @@ class ScheduledConsumer(pulumi.ComponentResource):
             **args.environment,
         }
         spec = TaskSpec(plan, args.stack, args.region, environment, dict(args.secrets),
-                        [sqs_consumer_statement(args.queue_arn)])
+                        [sqs_consumer_statement(args.queue_arn)], args.kms_key_arn)
         task = create_consumer_task(self, name, spec)
 
         role = aws.iam.Role(
@@ -140,6 +147,8 @@ class ScheduledConsumer(pulumi.ComponentResource):
             tags=workload_tags(plan, args.stack, "role"),
             opts=child,
         )
+        # RunTask on this family in this cluster, with ARNs built from names, so the policy is known at the first
+        # preview; PassRole names the two roles, whose ARNs are known before creation only once they are named.
         aws.iam.RolePolicy(
             f"{name}-schedule-policy",
             role=role.id,
@@ -151,14 +160,28 @@ class ScheduledConsumer(pulumi.ComponentResource):
                             "Sid": "RunConsumerTask",
                             "Effect": "Allow",
                             "Action": ["ecs:RunTask"],
-                            "Resource": [task.task_definition.arn],
-                            "Condition": {"ArnEquals": {"ecs:cluster": self.cluster_arn}},
+                            "Resource": [known_arn("ecs", f"task-definition/{task_family(args.stack, plan)}:*",
+                                                   args.region)],
+                            "Condition": {"ArnEquals": {"ecs:cluster": known_arn(
+                                "ecs", pulumi.Output.concat("cluster/", self.cluster_name), args.region)}},
                         },
+                    ],
+                }
+            ),
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-schedule-pass-roles",
+            role=role.id,
+            policy=pulumi.Output.json_dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
                         {
                             "Sid": "PassConsumerRoles",
                             "Effect": "Allow",
                             "Action": ["iam:PassRole"],
-                            "Resource": [task.execution_role.arn, task.task_role.arn],
+                            "Resource": [role_arn(task.execution_role), role_arn(task.task_role)],
                             "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
                         },
                     ],
@@ -175,6 +198,7 @@ class ScheduledConsumer(pulumi.ComponentResource):
             ),
             schedule_expression=rate_expression(plan.interval_seconds),
             flexible_time_window={"mode": "OFF"},
+            kms_key_arn=args.kms_key_arn,
             state="ENABLED",
             target={
                 "arn": self.cluster_arn,

@@ -15,6 +15,7 @@ import pulumi_aws as aws
 
 from capacity.plan import WorkloadPlan
 from capacity import names
+from components.stack_key import known_arn, known_queue_url
 from components.tags import workload_tags
 
 SQS_BROKERS = ("sqs", "sqs-fifo")
@@ -108,10 +109,14 @@ class QueueWithDlq(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         protected = pulumi.ResourceOptions(parent=self, protect=args.protect)
         fifo_settings = self._fifo_settings(args)
+        # ARNs and URLs from the names chosen here, so redrive and queue policies are known at the first
+        # preview of a new stack and the policy pack can check them before anything is created.
+        source_name, dlq_name = queue_name(args.stack, plan), queue_name(args.stack, plan, dlq=True)
+        source_arn, dlq_arn = known_arn("sqs", source_name), known_arn("sqs", dlq_name)
 
         self.dlq = aws.sqs.Queue(
             f"{name}-dlq",
-            name=queue_name(args.stack, plan, dlq=True),
+            name=dlq_name,
             message_retention_seconds=plan.dlq_retention_seconds,
             visibility_timeout_seconds=plan.visibility_timeout_seconds,
             max_message_size=plan.max_message_bytes,
@@ -123,41 +128,43 @@ class QueueWithDlq(pulumi.ComponentResource):
         )
         self.queue = aws.sqs.Queue(
             f"{name}-queue",
-            name=queue_name(args.stack, plan),
+            name=source_name,
             message_retention_seconds=plan.retention_seconds,
             visibility_timeout_seconds=plan.visibility_timeout_seconds,
             max_message_size=plan.max_message_bytes,
             receive_wait_time_seconds=plan.receive_wait_seconds,
             sqs_managed_sse_enabled=True,
-            redrive_policy=self.dlq.arn.apply(lambda arn: redrive_policy(arn, plan.max_receive_count)),
+            redrive_policy=dlq_arn.apply(lambda arn: redrive_policy(arn, plan.max_receive_count)),
             tags=workload_tags(plan, args.stack, "queue"),
             **fifo_settings,
-            opts=protected,
+            # The redrive names the DLQ by its ARN built above, so the dependency is stated here.
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, depends_on=[self.dlq]),
         )
         aws.sqs.RedriveAllowPolicy(
             f"{name}-dlq-redrive-allow",
             queue_url=self.dlq.url,
-            redrive_allow_policy=self.queue.arn.apply(redrive_allow_policy),
+            redrive_allow_policy=source_arn.apply(redrive_allow_policy),
             opts=child,
         )
         aws.sqs.QueuePolicy(
             f"{name}-queue-policy",
             queue_url=self.queue.url,
-            policy=self.queue.arn.apply(deny_insecure_transport_policy),
+            policy=source_arn.apply(deny_insecure_transport_policy),
             opts=child,
         )
         aws.sqs.QueuePolicy(
             f"{name}-dlq-policy",
             queue_url=self.dlq.url,
-            policy=self.dlq.arn.apply(deny_insecure_transport_policy),
+            policy=dlq_arn.apply(deny_insecure_transport_policy),
             opts=child,
         )
 
-        self.queue_url = self.queue.url
-        self.queue_arn = self.queue.arn
+        # Known before creation (the names are ours); each equals what SQS returns for the queue.
+        self.queue_url = known_queue_url(source_name)
+        self.queue_arn = source_arn
         self.queue_name = self.queue.name
-        self.dlq_url = self.dlq.url
-        self.dlq_arn = self.dlq.arn
+        self.dlq_url = known_queue_url(dlq_name)
+        self.dlq_arn = dlq_arn
         self.dlq_name = self.dlq.name
         self.register_outputs(
             {

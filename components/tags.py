@@ -57,6 +57,7 @@ def workload_tags(plan: WorkloadPlan, stack: str, role: Role) -> dict[str, str]:
         "qcap:concurrency-per-task": tag_number(plan.concurrency_per_task),
         "qcap:drain-seconds": tag_number(plan.drain_seconds),
         "qcap:peak-messages-per-second": tag_number(plan.arrival_peak_per_second),
+        "qcap:receive-batch": tag_number(plan.receive_batch),
     }
     if plan.sink_max_connections is not None:
         # The sink's identity, so the policy pack adds up every fleet that shares its connection budget.

@@ -20,9 +20,10 @@ from capacity.plan import Plan, WorkloadPlan
 from components.dashboard import Dashboard, DashboardArgs, DashboardWorkload
 from components.fargate_consumer import ClusterRef, FargateConsumer, FargateConsumerArgs, create_cluster
 from components.queue_alarms import QueueAlarms, QueueAlarmsArgs
-from components.redis_cache import RedisCache, RedisCacheArgs
+from components.redis_cache import REDIS_PORT, RedisCache, RedisCacheArgs
 from components.scheduled_consumer import ScheduledConsumer, ScheduledConsumerArgs
 from components.sqs_queue import QueueWithDlq, QueueWithDlqArgs
+from components.stack_key import StackKey, stack_key
 
 AWS_BROKERS = ("sqs", "sqs-fifo", "redis")
 SQS_BROKERS = ("sqs", "sqs-fifo")
@@ -41,6 +42,7 @@ class StackSettings:
     redis_auth_token: pulumi.Output[str] | None = None
     cloudflare_account_id: str | None = None
     alert_emails: tuple[str, ...] = field(default_factory=tuple)
+    kms_key_arn: str | None = None
 
 
 class SettingsError(pulumi.RunError):
@@ -106,6 +108,7 @@ def read_settings(plan: Plan, stack: str | None = None) -> StackSettings:
         redis_auth_token=token,
         cloudflare_account_id=account_id,
         alert_emails=plan.alert_emails,
+        kms_key_arn=qcap.get("kmsKeyArn"),
     )
 
 
@@ -136,14 +139,18 @@ def stack_cluster(plan: Plan, settings: StackSettings) -> ClusterRef | None:
     return create_cluster("cluster", settings.stack, plan.environment)
 
 
-def build_workload(plan: WorkloadPlan, settings: StackSettings, cluster: ClusterRef | None) -> dict[str, Any]:
+def build_workload(plan: WorkloadPlan, settings: StackSettings, cluster: ClusterRef | None,
+                   key: StackKey | None = None) -> dict[str, Any]:
     """Create one plan's resources and return its stack outputs (camelCase keys)."""
     if plan.broker == "cloudflare":
         return _build_cloudflare(plan, settings)
+    if key is None:
+        key = stack_key(settings.stack, plan.environment, settings.region, settings.kms_key_arn, prefix=f"{plan.name}-",
+                        alias=f"alias/qcap-{settings.stack}-{plan.name}")
     if plan.broker == "redis":
-        return _build_redis(plan, settings, cluster)
+        return _build_redis(plan, settings, cluster, key)
     if plan.broker in SQS_BROKERS:
-        return _build_sqs(plan, settings, cluster)
+        return _build_sqs(plan, settings, cluster, key)
     raise ValueError(f"workload {plan.name!r}: broker {plan.broker!r}; allowed: sqs, sqs-fifo, redis, cloudflare")
 
 
@@ -151,7 +158,10 @@ def build_stack(plan: Plan, settings: StackSettings) -> dict[str, Any]:
     """Every workload of a plan; returns the stack outputs: `workloads` by name, `routing`, and
     (when any workload is on AWS) `dashboardName` and `dashboardUrl` of the stack's dashboard."""
     cluster = stack_cluster(plan, settings)
-    workloads = {w.name: build_workload(w, settings, cluster) for w in plan.workloads}
+    key = None
+    if any(w.broker in AWS_BROKERS for w in plan.workloads):
+        key = stack_key(settings.stack, plan.environment, settings.region, settings.kms_key_arn)
+    workloads = {w.name: build_workload(w, settings, cluster, key) for w in plan.workloads}
     outputs: dict[str, Any] = {"workloads": workloads, "routing": dict(plan.routing)}
     panels = [dashboard_workload(w, workloads[w.name]) for w in plan.workloads if w.broker in AWS_BROKERS]
     if panels:
@@ -177,7 +187,8 @@ def dashboard_workload(plan: WorkloadPlan, outputs: dict[str, Any]) -> Dashboard
 # --- per broker -----------------------------------------------------------------------
 
 
-def _build_sqs(plan: WorkloadPlan, settings: StackSettings, cluster: ClusterRef | None) -> dict[str, Any]:
+def _build_sqs(plan: WorkloadPlan, settings: StackSettings, cluster: ClusterRef | None,
+               key: StackKey) -> dict[str, Any]:
     stack = settings.stack
     queue = QueueWithDlq(plan.name, QueueWithDlqArgs(plan=plan, stack=stack))
     outputs: dict[str, Any] = {
@@ -189,7 +200,8 @@ def _build_sqs(plan: WorkloadPlan, settings: StackSettings, cluster: ClusterRef 
         "dlqArn": queue.dlq_arn,
         "dlqName": queue.dlq_name,
     }
-    network = dict(region=settings.region, subnet_ids=settings.subnet_ids, security_group_ids=settings.security_group_ids)
+    network = dict(region=settings.region, subnet_ids=settings.subnet_ids, security_group_ids=settings.security_group_ids,
+                   kms_key_arn=key.arn)
     if plan.mode == "scheduled":
         consumer = ScheduledConsumer(
             plan.name,
@@ -217,14 +229,18 @@ def _build_sqs(plan: WorkloadPlan, settings: StackSettings, cluster: ClusterRef 
             cluster_name=consumer.cluster_name if service_name is not None else None,
             service_name=service_name,
             alert_emails=settings.alert_emails,
+            kms_key_id=key.id_for_topics,
+            region=settings.region,
         ),
+        opts=pulumi.ResourceOptions(depends_on=list(key.resources)),  # the topic names the key by its alias
     )
     outputs["alarmTopicArn"] = alarms.topic_arn
     outputs["alarmArns"] = alarms.alarm_arns
     return outputs
 
 
-def _build_redis(plan: WorkloadPlan, settings: StackSettings, cluster: ClusterRef | None) -> dict[str, Any]:
+def _build_redis(plan: WorkloadPlan, settings: StackSettings, cluster: ClusterRef | None,
+                 key: StackKey) -> dict[str, Any]:
     stack = settings.stack
     alarms = QueueAlarms(
         plan.name,
@@ -234,7 +250,10 @@ def _build_redis(plan: WorkloadPlan, settings: StackSettings, cluster: ClusterRe
             cluster_name=cluster.name if cluster else None,
             service_name=plan.name if cluster else None,
             alert_emails=settings.alert_emails,
+            kms_key_id=key.id_for_topics,
+            region=settings.region,
         ),
+        opts=pulumi.ResourceOptions(depends_on=list(key.resources)),  # the topic names the key by its alias
     )
     cache = RedisCache(
         f"{plan.name}-cache",
@@ -246,7 +265,9 @@ def _build_redis(plan: WorkloadPlan, settings: StackSettings, cluster: ClusterRe
             consumer_security_group_ids=settings.security_group_ids,
             auth_token=settings.redis_auth_token,
             alarm_topic_arn=alarms.topic_arn,
+            kms_key_arn=key.arn,
         ),
+        opts=pulumi.ResourceOptions(depends_on=[alarms]),  # the cache alarms act on the alarm topic
     )
     consumer = FargateConsumer(
         plan.name,
@@ -258,12 +279,17 @@ def _build_redis(plan: WorkloadPlan, settings: StackSettings, cluster: ClusterRe
             security_group_ids=settings.security_group_ids,
             cluster=cluster,
             environment={
-                "REDIS_HOST": cache.primary_endpoint,
-                "REDIS_PORT": cache.port.apply(str),
+                "REDIS_PORT": str(REDIS_PORT),
                 "REDIS_TLS": "true",
             },
-            secrets={"REDIS_AUTH_TOKEN": cache.auth_secret_arn},
+            # By name (same account and region): known before the cache and its secret exist, so the
+            # task definition can be checked at the first preview. ECS injects both as environment.
+            secrets={"REDIS_AUTH_TOKEN": cache.auth_secret_name, "REDIS_HOST": cache.host_parameter_name},
+            secret_resources=cache.secret_resources,
+            kms_key_arn=key.arn,
         ),
+        # The consumer's secrets name the cache's secret and parameter; they must exist before tasks start.
+        opts=pulumi.ResourceOptions(depends_on=[cache]),
     )
     return {
         "broker": plan.broker,

@@ -6,6 +6,9 @@ unit test feed a rule the same proxies the Analyzer server builds from the wire.
 
 from __future__ import annotations
 
+import functools
+import json
+import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -23,14 +26,25 @@ from pulumi_policy import (
 from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.proxy import unknown_checking_proxy
 
-from policies import rules_capacity, rules_security, rules_stack
-from policies.rules_base import MANDATORY, ResourceView, Rule
+from policies import (
+    rules_autoscaling,
+    rules_capacity,
+    rules_iam,
+    rules_scaling,
+    rules_security,
+    rules_services,
+    rules_stack,
+)
+from policies.rules_base import MANDATORY, ResourceView, Rule, environment_of_stack
 
 PACK_NAME = "qcap"
 PACK_DESCRIPTION = "qcap: capacity rules (DLQ, retention, visibility, scaling, budgets) and queue security rules."
 FAMILIES: tuple[tuple[str, tuple[Rule, ...]], ...] = (
-    ("capacity", rules_capacity.RULES),
+    ("capacity", rules_capacity.RULES + rules_autoscaling.RULES),
+    ("scaling", rules_scaling.RULES),
     ("security", rules_security.RULES),
+    ("iam", rules_iam.RULES),
+    ("services", rules_services.RULES),
     ("stack", rules_stack.RULES),
 )
 
@@ -69,6 +83,21 @@ def _schema(rule: Rule) -> PolicyConfigSchema | None:
     return PolicyConfigSchema(properties={k: dict(v) for k, v in rule.config_schema.items()}) if rule.config_schema else None
 
 
+@functools.cache
+def stack_environment() -> str | None:
+    """The environment of the stack under analysis, from what the engine gives the pack.
+
+    `qcap:environment` in the stack config (PULUMI_CONFIG) when set, else `prod` when the
+    stack's name (PULUMI_STACK) says prod; None when neither says.
+    """
+    try:
+        config = json.loads(os.environ.get("PULUMI_CONFIG") or "{}")
+    except ValueError:
+        config = {}
+    configured = config.get("qcap:environment") if isinstance(config, dict) else None
+    return environment_of_stack(os.environ.get("PULUMI_STACK"), configured)
+
+
 def _view(resource_type: str, name: str, urn: str, props: Mapping[str, Any], opts: Any,
           dependencies: Sequence[str] = ()) -> ResourceView:
     return ResourceView(
@@ -80,6 +109,7 @@ def _view(resource_type: str, name: str, urn: str, props: Mapping[str, Any], opt
         ignore_changes=tuple(opts.ignore_changes or ()),
         parent=opts.parent or None,
         dependencies=tuple(dependencies),
+        stack_environment=stack_environment(),
     )
 
 

@@ -29,6 +29,19 @@ REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 IAM_ROLE = "aws:iam/role:Role"
 IAM_ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 IAM_POLICY = "aws:iam/policy:Policy"
+IAM_ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+IAM_POLICY_ATTACHMENT = "aws:iam/policyAttachment:PolicyAttachment"
+IAM_USER_POLICY_ATTACHMENT = "aws:iam/userPolicyAttachment:UserPolicyAttachment"
+IAM_GROUP_POLICY_ATTACHMENT = "aws:iam/groupPolicyAttachment:GroupPolicyAttachment"
+SNS_TOPIC = "aws:sns/topic:Topic"
+SNS_TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
+ECS_CLUSTER = "aws:ecs/cluster:Cluster"
+ECS_CLUSTER_SETTINGS = "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders"
+CACHE_CLUSTER = "aws:elasticache/cluster:Cluster"
+SCHEDULE = "aws:scheduler/schedule:Schedule"
+EVENT_TARGET = "aws:cloudwatch/eventTarget:EventTarget"
+SECRET = "aws:secretsmanager/secret:Secret"
+KMS_KEY = "aws:kms/key:Key"
 CLOUDFLARE_QUEUE = "cloudflare:index/queue:Queue"
 CLOUDFLARE_CONSUMER = "cloudflare:index/queueConsumer:QueueConsumer"
 
@@ -49,6 +62,26 @@ TAG_SINK_CONNECTIONS_PER_SLOT = "qcap:sink-connections-per-slot"
 TAG_CACHE_CONNECTIONS_BUDGET = "qcap:cache-connections-budget"
 TAG_CACHE_POOL_SIZE = "qcap:cache-pool-size-per-task"
 TAG_CACHE_PRODUCER_CONNECTIONS = "qcap:cache-producer-connections"
+TAG_RECEIVE_BATCH = "qcap:receive-batch"
+TAG_ALARM_AGE_SECONDS = "qcap:alarm-age-seconds"
+PROD = "prod"
+# What the engine sends for a value it cannot know before the resource exists (pulumi rpc.UNKNOWN).
+UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+# Stack names that say prod on their own, as a whole word (`prod`, `payments-prod`, `production-eu`).
+PROD_STACK_WORDS = ("prod", "production", "prd")
+
+
+def environment_of_stack(stack: str | None, configured: str | None) -> str | None:
+    """The stack's environment: `prod` when config `qcap:environment` or the stack's name says prod (either is
+    enough: a prod-named stack is never gated as dev), else the configured environment, else None."""
+    words = [w for w in str(stack or "").lower().replace("_", "-").replace(".", "-").split("-") if w]
+    if configured == PROD or any(w in PROD_STACK_WORDS for w in words):
+        return PROD
+    return str(configured) if configured else None
+
+
+def _is_unknown_error(exc: Exception) -> bool:
+    return type(exc).__name__ == "UnknownValueError"
 
 
 @dataclass(frozen=True)
@@ -63,10 +96,25 @@ class ResourceView:
     ignore_changes: tuple[str, ...] = ()
     parent: str | None = None
     dependencies: tuple[str, ...] = ()
+    stack_environment: str | None = None
+
+    def known(self, key: str) -> Any:
+        """A property, or None when it is unset or not known yet (a new resource during preview).
+
+        For properties a rule uses only to link resources: a link that is unknown is simply not
+        made, and the rule falls back to dependencies, which the engine always knows.
+        """
+        try:
+            value = self.props.get(key)
+        except Exception as exc:  # noqa: BLE001 - pulumi_policy's UnknownValueError, without importing it
+            if _is_unknown_error(exc):
+                return None
+            raise
+        return None if value == UNKNOWN_SENTINEL else value
 
     @property
     def tags(self) -> Mapping[str, Any]:
-        value = self.props.get("tags")
+        value = self.known("tags")
         return value if isinstance(value, Mapping) else {}
 
     def tag(self, key: str) -> str | None:
@@ -86,7 +134,13 @@ class ResourceView:
 
     @property
     def environment(self) -> str | None:
-        return self.tag(TAG_ENVIRONMENT)
+        """The resource's environment tag, else the stack's (config `qcap:environment` or its name)."""
+        return self.tag(TAG_ENVIRONMENT) or self.stack_environment
+
+    @property
+    def prod(self) -> bool:
+        """Prod when tagged so, or when the stack is prod (an untagged resource in a prod stack is prod)."""
+        return self.tag(TAG_ENVIRONMENT) == PROD or self.stack_environment == PROD
 
     @property
     def label(self) -> str:

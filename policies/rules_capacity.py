@@ -7,34 +7,27 @@ resource (`qcap:max-age-seconds`, `qcap:processing-p99-seconds`, ...) and the li
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from capacity import limits
+from policies import limits
 from policies.rules_base import (
     ADVISORY,
     CLOUDFLARE_CONSUMER,
     CLOUDFLARE_QUEUE,
-    ECS_SERVICE,
     MANDATORY,
-    SCALABLE_TARGET,
-    SCALING_POLICY,
     SQS_QUEUE,
     SQS_REDRIVE_POLICY,
-    TAG_CACHE_CONNECTIONS_BUDGET,
-    TAG_CACHE_POOL_SIZE,
-    TAG_CACHE_PRODUCER_CONNECTIONS,
     TAG_CONCURRENCY_PER_TASK,
     TAG_DRAIN_SECONDS,
     TAG_MAX_AGE_SECONDS,
     TAG_PEAK_PER_SECOND,
     TAG_PROCESSING_P99_SECONDS,
-    TAG_SINK_CONNECTIONS_PER_SLOT,
-    TAG_SINK_MAX_CONNECTIONS,
-    TAG_SINK_NAME,
+    TAG_RECEIVE_BATCH,
+    UNKNOWN_SENTINEL,
     ResourceView,
     Rule,
-    as_list,
     as_mapping,
     as_number,
     depends_on,
@@ -43,7 +36,6 @@ from policies.rules_base import (
     of_type,
 )
 
-PROD = "prod"
 DLQ_ROLE = "dlq"
 SQS_NAMESPACE = "AWS/SQS"
 # SQS metrics that count messages in the queue: tracking one of them raw scales on depth.
@@ -92,9 +84,9 @@ def redrive_of(queue: ResourceView, views: Sequence[ResourceView]) -> Mapping[st
     inline = as_mapping(queue.props.get("redrivePolicy"))
     if inline:
         return inline
-    url = queue.props.get("url")
+    url = queue.known("url")
     for rp in of_type(views, SQS_REDRIVE_POLICY):
-        if (url and rp.props.get("queueUrl") == url) or depends_on(rp, queue):
+        if depends_on(rp, queue) or (url and rp.known("queueUrl") == url):
             found = as_mapping(rp.props.get("redrivePolicy"))
             if found:
                 return found
@@ -109,7 +101,7 @@ def dlq_of(queue: ResourceView, views: Sequence[ResourceView]) -> ResourceView |
     target = redrive.get("deadLetterTargetArn")
     candidates = [q for q in of_type(views, SQS_QUEUE) if q is not queue]
     for q in candidates:
-        if target and q.props.get("arn") == target:
+        if target and target != UNKNOWN_SENTINEL and q.known("arn") == target:
             return q
     for q in candidates:
         if is_dlq(q) and depends_on(queue, q):
@@ -121,7 +113,7 @@ def dlq_of(queue: ResourceView, views: Sequence[ResourceView]) -> ResourceView |
 
 
 def _is_prod(view: ResourceView) -> bool:
-    return view.environment == PROD
+    return view.prod
 
 
 # --- SQS rules ----------------------------------------------------------------------
@@ -155,28 +147,32 @@ def check_dlq_outlives_source(views: Sequence[ResourceView], config: Mapping[str
         if dlq is None:
             continue
         src, dead = retention_seconds(queue), retention_seconds(dlq)
-        if dead <= src:
+        # A FIFO queue resets the enqueue timestamp when it moves a message to its (FIFO) DLQ, so equal
+        # retention is safe there (SQS developer guide, dead-letter queues: "Message retention").
+        both_fifo = is_true(queue.props.get("fifoQueue")) and is_true(dlq.props.get("fifoQueue"))
+        if dead < src or (dead == src and not both_fifo):
             out.append((dlq.urn, f"dead-letter queue `{dlq.name}` keeps messages {fmt(dead)} s, not longer than its "
                                  f"source `{queue.name}` ({fmt(src)} s): a standard queue keeps the original enqueue "
                                  "time, so dead letters expire as soon as they arrive."))
     return out
 
 
-def check_max_receive_count(views: Sequence[ResourceView], config: Mapping[str, Any]) -> list[tuple[str, str]]:
-    out = []
+def check_max_receive_count(view: ResourceView, config: Mapping[str, Any]) -> list[str]:
+    """maxReceiveCount of the redrive on one resource (a queue's inline redrivePolicy or a RedrivePolicy)."""
+    if view.type == SQS_QUEUE and is_dlq(view):
+        return []
+    redrive = as_mapping(view.props.get("redrivePolicy"))
+    if redrive is None:
+        return []
     minimum_prod = int(config["minProdMaxReceiveCount"])
-    for queue in source_queues(views):
-        redrive = redrive_of(queue, views)
-        if redrive is None:
-            continue
-        count = as_number(redrive.get("maxReceiveCount"))
-        if count is None or not limits.SQS_MIN_MAX_RECEIVE_COUNT <= count <= limits.SQS_MAX_MAX_RECEIVE_COUNT:
-            out.append((queue.urn, f"SQS queue `{queue.name}` has maxReceiveCount {fmt(count)}; allowed: "
-                                   f"{limits.SQS_MIN_MAX_RECEIVE_COUNT}-{limits.SQS_MAX_MAX_RECEIVE_COUNT}."))
-        elif _is_prod(queue) and count < minimum_prod:
-            out.append((queue.urn, f"SQS queue `{queue.name}` is prod and has maxReceiveCount {fmt(count)}: one "
-                                   f"transient failure dead-letters a message; use at least {minimum_prod}."))
-    return out
+    count = as_number(redrive.get("maxReceiveCount"))
+    if count is None or not limits.SQS_MIN_MAX_RECEIVE_COUNT <= count <= limits.SQS_MAX_MAX_RECEIVE_COUNT:
+        return [f"SQS queue `{view.name}` has maxReceiveCount {fmt(count)}; allowed: "
+                f"{limits.SQS_MIN_MAX_RECEIVE_COUNT}-{limits.SQS_MAX_MAX_RECEIVE_COUNT}."]
+    if _is_prod(view) and count < minimum_prod:
+        return [f"SQS queue `{view.name}` is prod and has maxReceiveCount {fmt(count)}: one "
+                f"transient failure dead-letters a message; use at least {minimum_prod}."]
+    return []
 
 
 def check_retention_covers_objective(view: ResourceView, config: Mapping[str, Any]) -> list[str]:
@@ -207,10 +203,16 @@ def check_visibility_covers_processing(view: ResourceView, config: Mapping[str, 
     p99 = view.tag_number(TAG_PROCESSING_P99_SECONDS)
     if p99 is not None:
         factor = float(config["processingFactor"])
-        needed = factor * p99
+        # A consumer holds a whole receive batch; with c slots it works through it in ceil(batch / c) rounds.
+        # Untagged, assume SQS's largest batch (10) on one slot: the worst a consumer can do.
+        batch = view.tag_number(TAG_RECEIVE_BATCH) or float(limits.SQS_MAX_RECEIVE_BATCH)
+        concurrency = view.tag_number(TAG_CONCURRENCY_PER_TASK) or 1.0
+        rounds = math.ceil(batch / concurrency)
+        needed = factor * rounds * p99
         if visibility < needed:
             out.append(f"SQS queue `{view.name}` has visibilityTimeoutSeconds {fmt(visibility)}, under {fmt(factor)} x "
-                       f"processing p99 {fmt(p99)} s = {fmt(needed)} s: slow messages reappear while still being "
+                       f"ceil(receive batch {fmt(batch)} / concurrency {fmt(concurrency)}) x processing p99 {fmt(p99)} s "
+                       f"= {fmt(needed)} s: the last messages of a batch reappear while still waiting or being "
                        "processed, are handled twice and burn their receive count.")
     return out
 
@@ -236,146 +238,6 @@ def check_fifo_throughput(view: ResourceView, config: Mapping[str, Any]) -> list
         mode = "high-throughput mode" if high else "standard FIFO mode (300 calls/s x batches of 10)"
         return [f"FIFO queue `{view.name}` must take a peak of {fmt(peak)} msg/s but {mode} allows {fmt(allowed)} msg/s."]
     return []
-
-
-# --- autoscaling -------------------------------------------------------------------------
-
-
-def _metric_stats(spec: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """Every metric a customized spec reads: the single metric, or each metricStat of a metric-math list."""
-    found = []
-    if spec.get("metricName"):
-        found.append({"metricName": spec.get("metricName"), "namespace": spec.get("namespace")})
-    for item in as_list(spec.get("metrics")):
-        stat = as_mapping(item.get("metricStat")) if isinstance(item, Mapping) else None
-        metric = as_mapping(stat.get("metric")) if stat else None
-        if metric:
-            found.append({"metricName": metric.get("metricName"), "namespace": metric.get("namespace"),
-                          "id": item.get("id"), "returnData": item.get("returnData")})
-    return found
-
-
-def _returned_expression(spec: Mapping[str, Any]) -> str | None:
-    for item in as_list(spec.get("metrics")):
-        if isinstance(item, Mapping) and is_true(item.get("returnData")) and item.get("expression"):
-            return str(item.get("expression"))
-    return None
-
-
-def check_tracks_backlog_per_task(view: ResourceView, config: Mapping[str, Any]) -> list[str]:
-    if view.props.get("policyType", TARGET_TRACKING) != TARGET_TRACKING:
-        return []
-    tracking = as_mapping(view.props.get("targetTrackingScalingPolicyConfiguration")) or {}
-    spec = as_mapping(tracking.get("customizedMetricSpecification"))
-    if not spec:
-        return []
-    metrics = _metric_stats(spec)
-    depth = [m for m in metrics if m.get("namespace") == SQS_NAMESPACE and m.get("metricName") in SQS_DEPTH_METRICS]
-    if not depth:
-        return []
-    target = fmt(as_number(tracking.get("targetValue")))
-    tasks = [m for m in metrics if m.get("metricName") in TASK_COUNT_METRICS]
-    expression = _returned_expression(spec)
-    divides = bool(tasks) and expression is not None and "/" in expression
-    if not divides:
-        names = ", ".join(sorted({str(m["metricName"]) for m in depth}))
-        return [f"scaling policy `{view.name}` tracks raw queue depth ({names}) at a fixed target of {target} "
-                "messages: the fleet needed for the age objective depends on the tasks running, so raw depth "
-                "under-scales a backlog and over-scales a trickle. Track backlog per task instead."]
-    if config["requireInFlight"] and SQS_IN_FLIGHT_METRIC not in {m.get("metricName") for m in depth}:
-        return [f"scaling policy `{view.name}` divides only visible messages by running tasks: busy tasks whose "
-                f"messages are all in flight look idle and are scaled in mid-message; add {SQS_IN_FLIGHT_METRIC}."]
-    return []
-
-
-def _policies_for(target: ResourceView, views: Sequence[ResourceView]) -> list[ResourceView]:
-    resource_id = target.props.get("resourceId")
-    return [p for p in of_type(views, SCALING_POLICY)
-            if (resource_id and p.props.get("resourceId") == resource_id) or depends_on(p, target)]
-
-
-def check_zero_to_one_path(views: Sequence[ResourceView], config: Mapping[str, Any]) -> list[tuple[str, str]]:
-    out = []
-    for target in of_type(views, SCALABLE_TARGET):
-        if as_number(target.props.get("minCapacity")) != 0:
-            continue
-        policies = _policies_for(target, views)
-        if any(p.props.get("policyType") == STEP_SCALING for p in policies):
-            continue
-        out.append((target.urn, f"scalable target `{target.name}` may scale to 0 tasks but has no step-scaling "
-                                "policy on queue depth: backlog per task is undefined at 0 tasks, so target "
-                                "tracking never starts the first one and messages wait until they expire."))
-    return out
-
-
-def check_within_sink_connections(views: Sequence[ResourceView], config: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """Fleets writing to one sink (lanes of a workload, workloads naming it) share its connections: add them up
-    per `qcap:sink-name`, as the planner splits the budget (capacity/plan/budgets.py)."""
-    groups: dict[str, list[tuple[ResourceView, str, float, float]]] = {}
-    for view in of_type(views, SCALABLE_TARGET):
-        budget, max_tasks = view.tag_number(TAG_SINK_MAX_CONNECTIONS), as_number(view.props.get("maxCapacity"))
-        if budget is not None and max_tasks is not None:
-            concurrency = view.tag_number(TAG_CONCURRENCY_PER_TASK) or 1.0
-            per_slot = view.tag_number(TAG_SINK_CONNECTIONS_PER_SLOT) or 1.0
-            how = f"{fmt(max_tasks)} tasks x {fmt(concurrency)} in flight x {fmt(per_slot)} connections"
-            groups.setdefault(view.tag(TAG_SINK_NAME) or view.urn, []).append(
-                (view, how, max_tasks * concurrency * per_slot, budget))
-    out = []
-    for key, group in groups.items():
-        needed, budget = sum(g[2] for g in group), min(g[3] for g in group)
-        if needed <= budget:
-            continue
-        if len(group) == 1:
-            view, how, _, _ = group[0]
-            out.append((view.urn, f"scalable target `{view.name}` allows {how} = {fmt(needed)} sink connections, over "
-                                  f"the sink's {fmt(budget)}: at full scale the sink refuses connections and messages "
-                                  "fail into the DLQ."))
-            continue
-        parts = " + ".join(f"`{v.name}` {fmt(n)}" for v, _, n, _ in group)
-        out.extend((view.urn, f"scalable targets sharing sink `{key}` allow {parts} = {fmt(needed)} sink connections "
-                              f"at full scale, over the sink's {fmt(budget)} it shares among them: the sink refuses "
-                              "connections and messages fail into the DLQ.") for view, _, _, _ in group)
-    return out
-
-
-def check_redis_connection_budget(view: ResourceView, config: Mapping[str, Any]) -> list[str]:
-    budget = view.tag_number(TAG_CACHE_CONNECTIONS_BUDGET)
-    max_tasks = as_number(view.props.get("maxCapacity"))
-    if budget is None or max_tasks is None:
-        return []
-    out = []
-    if budget > limits.ELASTICACHE_MAX_CONNECTIONS_PER_NODE:
-        out.append(f"`{view.name}` counts on {fmt(budget)} Redis connections; an ElastiCache node takes at most "
-                   f"{limits.ELASTICACHE_MAX_CONNECTIONS_PER_NODE}.")
-    per_task = view.tag_number(TAG_CACHE_POOL_SIZE) or view.tag_number(TAG_CONCURRENCY_PER_TASK) or 1.0
-    producers = view.tag_number(TAG_CACHE_PRODUCER_CONNECTIONS) or 0.0
-    needed = max_tasks * per_task + producers
-    if needed > budget:
-        out.append(f"scalable target `{view.name}` allows {fmt(max_tasks)} tasks x {fmt(per_task)} connections + "
-                   f"{fmt(producers)} producer connections = {fmt(needed)}, over the Redis budget of {fmt(budget)}.")
-    return out
-
-
-def _autoscaled_services(views: Sequence[ResourceView]) -> list[tuple[ResourceView, ResourceView]]:
-    pairs = []
-    for service in of_type(views, ECS_SERVICE):
-        name = service.props.get("name")
-        for target in of_type(views, SCALABLE_TARGET):
-            resource_id = str(target.props.get("resourceId") or "")
-            if (name and resource_id.endswith(f"/{name}")) or depends_on(target, service):
-                pairs.append((service, target))
-                break
-    return pairs
-
-
-def check_desired_count_ignored(views: Sequence[ResourceView], config: Mapping[str, Any]) -> list[tuple[str, str]]:
-    out = []
-    for service, target in _autoscaled_services(views):
-        if not {"desiredCount", "desired_count"} & set(service.ignore_changes):
-            out.append((service.urn, f"ECS service `{service.name}` is autoscaled by `{target.name}` but does not "
-                                     "ignore changes to desiredCount: every `pulumi up` resets the task count "
-                                     "the autoscaler chose, mid-backlog."))
-    return out
 
 
 # --- Cloudflare Queues ----------------------------------------------------------------
@@ -407,9 +269,9 @@ def _cloudflare_dlq_names(views: Sequence[ResourceView]) -> set[str]:
 
 
 def _consumers_of(queue: ResourceView, views: Sequence[ResourceView]) -> list[ResourceView]:
-    queue_id = queue.props.get("queueId") or queue.props.get("id")
+    queue_id = queue.known("queueId") or queue.known("id")
     return [c for c in of_type(views, CLOUDFLARE_CONSUMER)
-            if (queue_id and c.props.get("queueId") == queue_id) or depends_on(c, queue)]
+            if depends_on(c, queue) or (queue_id and c.known("queueId") == queue_id)]
 
 
 def check_cloudflare_queue_has_dlq(views: Sequence[ResourceView], config: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -500,7 +362,7 @@ RULES: tuple[Rule, ...] = (
         level=MANDATORY,
         why="Out of range the redrive is rejected; 1 dead-letters a message on its first transient failure.",
         remediation="Set `retries.max_receives` in the profile (default 5).",
-        check=check_max_receive_count, stack=True,
+        check=check_max_receive_count, resource_types=(SQS_QUEUE, SQS_REDRIVE_POLICY),
         config_schema={"minProdMaxReceiveCount": {"type": "integer", "minimum": 1,
                                                   "default": limits.POLICY_MIN_PROD_MAX_RECEIVE_COUNT,
                                                   "description": "Smallest maxReceiveCount allowed in prod."}},
@@ -529,53 +391,6 @@ RULES: tuple[Rule, ...] = (
         why="Without them the retention and visibility rules cannot check the queue.",
         remediation="Create queues with qcap's components, or add the qcap:* tags from docs/policies.md.",
         check=check_objective_tagged, resource_types=(SQS_QUEUE,),
-    ),
-    Rule(
-        id="scaling-tracks-backlog-per-task",
-        description="Target tracking on an SQS queue uses (visible + in flight) / running tasks, not raw depth.",
-        level=MANDATORY,
-        why="Raw depth with a fixed target (seed 004: 50,000 visible) scales the same whatever a task can do, so "
-            "the age objective is missed; visible-only backlog scales in busy tasks mid-message (keda #1663).",
-        remediation="Use metric math: (ApproximateNumberOfMessagesVisible + ApproximateNumberOfMessagesNotVisible) / "
-                    "RunningTaskCount with the plan's target_backlog_per_task.",
-        check=check_tracks_backlog_per_task, resource_types=(SCALING_POLICY,),
-        config_schema={"requireInFlight": {"type": "boolean", "default": True,
-                                           "description": "Require in-flight messages in the backlog."}},
-    ),
-    Rule(
-        id="scaling-zero-to-one-path",
-        description="A scalable target with min capacity 0 has a step-scaling policy to start the first task.",
-        level=MANDATORY,
-        why="Backlog per task divides by zero at 0 tasks; target tracking alone never scales out from zero.",
-        remediation="Add a step-scaling policy on ApproximateNumberOfMessagesVisible >= 1 -> 1 task, or set "
-                    "overrides.min_capacity to 1.",
-        check=check_zero_to_one_path, stack=True,
-    ),
-    Rule(
-        id="scaling-within-sink-connections",
-        description="Across every scalable target writing to one sink (`qcap:sink-name`), max capacity x "
-                    "concurrency x connections per slot adds up to no more than the tagged sink connection budget.",
-        level=MANDATORY,
-        why="At full scale the sink refuses connections; messages fail, retry and dead-letter.",
-        remediation="Lower overrides.max_capacity or consumer.concurrency_per_task, or raise the sink's "
-                    "max_connections (a pooler).",
-        check=check_within_sink_connections, stack=True,
-    ),
-    Rule(
-        id="redis-connection-budget",
-        description="Redis workers at max capacity, with producers, fit the cache's connection budget.",
-        level=MANDATORY,
-        why="Past maxclients Redis refuses new connections and workers crash-loop.",
-        remediation="Lower cache.pool_size_per_task or max_capacity, or raise cache.max_clients (at most 65,000).",
-        check=check_redis_connection_budget, resource_types=(SCALABLE_TARGET,),
-    ),
-    Rule(
-        id="ecs-desired-count-ignored",
-        description="An autoscaled ECS service ignores changes to desiredCount.",
-        level=ADVISORY,
-        why="Otherwise each deployment resets the task count the autoscaler chose.",
-        remediation="Add `ignore_changes=[\"desiredCount\"]` to the service's resource options.",
-        check=check_desired_count_ignored, stack=True,
     ),
     Rule(
         id="cloudflare-consumer-within-limits",

@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from capacity import limits
+from policies import limits
 from policies.rules_base import (
     ADVISORY,
     ECS_SERVICE,
@@ -34,7 +34,6 @@ from policies.rules_base import (
     is_true,
     of_type,
 )
-from policies.rules_capacity import PROD
 
 # Environment variable names that usually hold a credential (matched case-insensitively).
 DEFAULT_SECRET_NAME_PATTERN = r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|AUTH)"
@@ -91,9 +90,9 @@ def check_sqs_tls_only(views: Sequence[ResourceView], config: Mapping[str, Any])
     policies = of_type(views, SQS_QUEUE_POLICY)
     for queue in of_type(views, SQS_QUEUE):
         documents = [queue.props.get("policy")]
-        url = queue.props.get("url")
+        url = queue.known("url")
         documents += [p.props.get("policy") for p in policies
-                      if (url and p.props.get("queueUrl") == url) or depends_on(p, queue)]
+                      if depends_on(p, queue) or (url and p.known("queueUrl") == url)]
         if not any(denies_insecure_transport(d) for d in documents if d):
             out.append((queue.urn, f"SQS queue `{queue.name}` has no policy denying requests without TLS "
                                    f"({SECURE_TRANSPORT_KEY} = false)."))
@@ -101,7 +100,7 @@ def check_sqs_tls_only(views: Sequence[ResourceView], config: Mapping[str, Any])
 
 
 def check_prod_queue_protected(view: ResourceView, config: Mapping[str, Any]) -> list[str]:
-    if view.environment == PROD and not view.protect:
+    if view.prod and not view.protect:
         return [f"SQS queue `{view.name}` is in a prod stack but not protected: a rename or a `pulumi destroy` "
                 "deletes it with its messages."]
     return []
@@ -207,7 +206,7 @@ def check_cache_auth(view: ResourceView, config: Mapping[str, Any]) -> list[str]
 
 
 def check_cache_failover_in_prod(view: ResourceView, config: Mapping[str, Any]) -> list[str]:
-    if view.environment != PROD:
+    if not view.prod:
         return []
     out = []
     nodes = as_number(view.props.get("numCacheClusters")) or 1
@@ -220,7 +219,7 @@ def check_cache_failover_in_prod(view: ResourceView, config: Mapping[str, Any]) 
 
 
 def check_cache_snapshots(view: ResourceView, config: Mapping[str, Any]) -> list[str]:
-    if view.environment != PROD:
+    if not view.prod:
         return []
     days = as_number(view.props.get("snapshotRetentionLimit")) or 0
     minimum = float(config["minSnapshotRetentionDays"])
@@ -237,13 +236,18 @@ def check_log_retention(view: ResourceView, config: Mapping[str, Any]) -> list[s
     days = as_number(view.props.get("retentionInDays"))
     if not days:
         return [f"log group `{view.name}` keeps logs forever (retentionInDays unset): the bill grows without bound."]
+    if view.prod and days < limits.LOG_RETENTION_DAYS_PROD:
+        return [f"log group `{view.name}` is prod and keeps {fmt(days)} days of logs; keep at least "
+                f"{limits.LOG_RETENTION_DAYS_PROD} for incident reviews and audits."]
     return []
 
 
 def check_alarm_has_actions(view: ResourceView, config: Mapping[str, Any]) -> list[str]:
     if view.props.get("actionsEnabled") is False:
         return [f"alarm `{view.name}` has actionsEnabled false: nobody hears it."]
-    if not as_list(view.props.get("alarmActions")):
+    # Only whether there is an action matters: its ARN may not be known before the target exists.
+    actions = view.props.get("alarmActions")
+    if not actions or (isinstance(actions, str) and not actions.strip()):
         return [f"alarm `{view.name}` has no alarmActions: it changes state and nobody hears it."]
     return []
 
@@ -363,8 +367,8 @@ RULES: tuple[Rule, ...] = (
         description="Log groups expire their logs.",
         level=ADVISORY,
         why="CloudWatch Logs keeps logs forever by default and bills every GB-month.",
-        remediation=f"Set `retentionInDays` (qcap uses {limits.LOG_RETENTION_DAYS}).",
-        check=check_log_retention, resource_types=(LOG_GROUP,), anchor="checkov CKV_AWS_66",
+        remediation=f"Set `retentionInDays` (qcap uses {limits.LOG_RETENTION_DAYS}, {limits.LOG_RETENTION_DAYS_PROD} in prod).",
+        check=check_log_retention, resource_types=(LOG_GROUP,), anchor="checkov CKV_AWS_66, CKV_AWS_338",
     ),
     Rule(
         id="alarm-has-actions",

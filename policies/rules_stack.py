@@ -44,7 +44,7 @@ def _dimensions(value: Any) -> Mapping[str, Any]:
 
 
 def _queue_name(queue: ResourceView) -> str | None:
-    name = queue.props.get("name")
+    name = queue.known("name")
     return None if name is None else str(name)
 
 

@@ -23,7 +23,8 @@ pytestmark = pytest.mark.slow
 
 STACK = "urn:pulumi:dev::qcap::"
 BAD_QUEUE_TAGS = {"qcap:role": "queue", "qcap:workload": "orders", "qcap:environment": "prod",
-                  "qcap:max-age-seconds": "900", "qcap:processing-p99-seconds": "60", "qcap:drain-seconds": "86400"}
+                  "qcap:max-age-seconds": "900", "qcap:processing-p99-seconds": "60", "qcap:drain-seconds": "86400",
+                  "qcap:receive-batch": "1"}
 
 
 def resource(type_: str, name: str, inputs: dict, **extra) -> AnalyzerResource:
@@ -85,7 +86,7 @@ def test_policy_config_can_disable_a_policy_and_tune_a_threshold(tmp_path: Path)
     analysis = analyze(known_bad(), read_policy_config(config), stack="dev")
     fired = {d.policy: d.message for d in analysis.diagnostics}
     assert "ecs-no-public-ip" not in fired
-    assert "under 3 x processing p99 60 s = 180 s" in fired["sqs-visibility-covers-processing"]
+    assert "under 3 x ceil(receive batch 1 / concurrency 1) x processing p99 60 s = 180 s" in fired["sqs-visibility-covers-processing"]
     assert "sqs-encrypted" in fired
 
 

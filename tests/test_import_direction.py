@@ -1,5 +1,8 @@
 """Imports flow one way: commands -> (offline, live, the program, components, policies) -> capacity.
 
+The policy pack is self-contained (it ships its own copy of the limits it reads), so it imports
+nothing of ours.
+
 Reads the imports of every module in the project (top-level and inside functions) and fails
 on any that runs upward or sideways, naming the file, the line and the rule it breaks.
 """
@@ -19,7 +22,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "capacity": ("components", "policies", "qcap", "worker", "__main__", "pulumi", "pulumi_aws",
                  "pulumi_cloudflare", "pulumi_policy", "boto3", "botocore", "typer", "rich", "redis"),
     "components": ("policies", "qcap", "worker", "__main__", "boto3"),
-    "policies": ("components", "qcap", "worker", "__main__", "boto3"),
+    "policies": ("capacity", "components", "qcap", "worker", "__main__", "boto3"),
     "__main__": ("policies", "qcap", "worker"),
     "qcap.offline": ("qcap.commands", "qcap.cli", "qcap.live", "worker"),
     "qcap.live": ("qcap.commands", "qcap.cli", "qcap.offline", "components", "policies", "pulumi", "worker"),

@@ -34,11 +34,12 @@ def expected_for(w: WorkloadPlan, emails: int) -> Counter[str]:
                          "aws:elasticache/parameterGroup:ParameterGroup": 1,
                          "aws:elasticache/subnetGroup:SubnetGroup": 1, "aws:ec2/securityGroup:SecurityGroup": 1,
                          "aws:secretsmanager/secret:Secret": 1, "aws:secretsmanager/secretVersion:SecretVersion": 1,
+                         "aws:ssm/parameter:Parameter": 1,  # the primary endpoint, read by the workers
                          "aws:iam/rolePolicy:RolePolicy": 1})  # the execution role reads the AUTH secret
         alarms += 4
     if w.mode == "scheduled":
         expected.update({"qcap:aws:ScheduledConsumer": 1, "aws:scheduler/schedule:Schedule": 1,
-                         "aws:iam/role:Role": 3, "aws:iam/rolePolicy:RolePolicy": 2})
+                         "aws:iam/role:Role": 3, "aws:iam/rolePolicy:RolePolicy": 3})
     else:
         scale_from_zero = w.min_capacity == 0
         expected.update({"qcap:aws:FargateConsumer": 1, "aws:ecs/service:Service": 1, "aws:iam/role:Role": 2,
@@ -57,6 +58,8 @@ def expected_counts(stack_plan: Plan) -> Counter[str]:
         total["aws:ecs/cluster:Cluster"] = 1
         total["qcap:monitoring:Dashboard"] = 1  # one per stack, a row per AWS workload
         total["aws:cloudwatch/dashboard:Dashboard"] = 1
+        total["aws:kms/key:Key"] = 1  # the stack key: alarm topics, logs, Redis, schedules
+        total["aws:kms/alias:Alias"] = 1
     return +total
 
 

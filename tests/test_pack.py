@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
 from pulumi_policy import (
     EnforcementLevel,
     PolicyCustomTimeouts,
@@ -77,7 +76,8 @@ def test_resource_policy_ignores_other_types_and_reads_options():
 
 def test_resource_policy_uses_configured_thresholds():
     policy = to_policy(RULE["sqs-visibility-covers-processing"])
-    props = wrap_props({"visibilityTimeoutSeconds": 30, "tags": {"qcap:processing-p99-seconds": "10"}})
+    props = wrap_props({"visibilityTimeoutSeconds": 30, "tags": {"qcap:processing-p99-seconds": "10",
+                                                                   "qcap:receive-batch": "1"}})
     reported: list[str] = []
     default = ResourceValidationArgs("aws:sqs/queue:Queue", props, "urn:q", "q", options(), None)
     strict = ResourceValidationArgs("aws:sqs/queue:Queue", props, "urn:q", "q", options(), None,
@@ -85,7 +85,7 @@ def test_resource_policy_uses_configured_thresholds():
     policy.validate(default, lambda message, urn=None: reported.append(message))
     assert reported == []
     policy.validate(strict, lambda message, urn=None: reported.append(message))
-    assert len(reported) == 1 and "under 4 x processing p99 10 s = 40 s" in reported[0]
+    assert len(reported) == 1 and "under 4 x ceil(receive batch 1 / concurrency 1) x processing p99 10 s = 40 s" in reported[0]
 
 
 def test_stack_policy_reports_the_urn_of_the_resource_at_fault():
@@ -99,8 +99,6 @@ def test_stack_policy_reports_the_urn_of_the_resource_at_fault():
     assert [urn for _, urn in reported] == ["urn:svc"]
 
 
-def test_pulumi_policy_yaml_names_the_pack_and_the_project_virtualenv():
-    project = yaml.safe_load((POLICIES_DIR / "PulumiPolicy.yaml").read_text())
-    assert project["name"] == PACK_NAME
-    assert project["runtime"] == {"name": "python", "options": {"virtualenv": "../.venv"}}
+def test_pack_package_is_the_pack_directory_only():
     assert (POLICIES_DIR / "__init__.py").read_text() == ""
+    assert (POLICIES_DIR / "requirements.txt").exists()

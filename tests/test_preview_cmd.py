@@ -201,7 +201,7 @@ def test_preview_json_lists_the_blocking_violation_with_resource_and_remediation
 def test_preview_policy_config_can_downgrade_the_blocking_rule(tmp_path):
     config = tmp_path / "policy-config.json"
     config.write_text(json.dumps({"ecs-no-public-ip": "advisory"}))
-    result = preview("dev", "--policy-config", str(config), "--program", str(write_program(tmp_path, "public-ip")))
+    result = preview("dev", "--policy-pack-config", str(config), "--program", str(write_program(tmp_path, "public-ip")))
     assert result.exit_code == 0, result.stdout
     assert "advisory violation" in result.stdout
 

@@ -12,9 +12,9 @@ import pytest
 
 from policies.pack import wrap_props
 from policies.rules_base import ResourceView, Rule
-from policies.rules_capacity import RULES
+from policies.pack import all_rules
 
-RULE = {r.id: r for r in RULES}
+RULE = {r.id: r for r in all_rules()}
 QUEUE = "aws:sqs/queue:Queue"
 DLQ_ARN = "arn:aws:sqs:us-east-1:123456789012:qcap-dev-orders-dlq"
 
@@ -23,7 +23,7 @@ def tags(role: str = "queue", environment: str = "dev", **extra: str) -> dict[st
     base = {
         "qcap:role": role, "qcap:workload": "orders", "qcap:environment": environment,
         "qcap:max-age-seconds": "900", "qcap:processing-p99-seconds": "10", "qcap:drain-seconds": "3600",
-        "qcap:peak-messages-per-second": "50", "qcap:concurrency-per-task": "4",
+        "qcap:peak-messages-per-second": "50", "qcap:concurrency-per-task": "4", "qcap:receive-batch": "4",
     }
     return {**base, **extra}
 
@@ -110,7 +110,7 @@ def test_dlq_outlives_source_is_quiet_with_planned_retentions():
 def test_max_receive_count_fires_when_prod_allows_a_single_receive():
     prod = queue(tags=tags(environment="prod"),
                  redrivePolicy=json.dumps({"deadLetterTargetArn": DLQ_ARN, "maxReceiveCount": 1}))
-    assert stack_messages(RULE["sqs-max-receive-count"], [prod, dlq()]) == [
+    assert messages(RULE["sqs-max-receive-count"], prod) == [
         "SQS queue `orders-queue` is prod and has maxReceiveCount 1: one transient failure dead-letters a "
         "message; use at least 2."
     ]
@@ -118,14 +118,21 @@ def test_max_receive_count_fires_when_prod_allows_a_single_receive():
 
 def test_max_receive_count_fires_when_out_of_sqs_range():
     bad = queue(redrivePolicy=json.dumps({"deadLetterTargetArn": DLQ_ARN, "maxReceiveCount": 1001}))
-    assert stack_messages(RULE["sqs-max-receive-count"], [bad, dlq()]) == [
+    assert messages(RULE["sqs-max-receive-count"], bad) == [
         "SQS queue `orders-queue` has maxReceiveCount 1001; allowed: 1-1000."
     ]
 
 
 def test_max_receive_count_allows_one_outside_prod():
     dev = queue(redrivePolicy=json.dumps({"deadLetterTargetArn": DLQ_ARN, "maxReceiveCount": 1}))
-    assert stack_messages(RULE["sqs-max-receive-count"], [dev, dlq()]) == []
+    assert messages(RULE["sqs-max-receive-count"], dev) == []
+
+
+def test_max_receive_count_reads_prod_from_the_stack_for_an_untagged_queue():
+    untagged = view(QUEUE, "orders-queue", {"redrivePolicy": json.dumps({"deadLetterTargetArn": DLQ_ARN,
+                                                                         "maxReceiveCount": 1})},
+                    stack_environment="prod")
+    assert len(messages(RULE["sqs-max-receive-count"], untagged)) == 1
 
 
 # --- retention, visibility, size, FIFO ----------------------------------------------------
@@ -152,14 +159,15 @@ def test_retention_margin_is_tunable_through_config():
 
 def test_visibility_fires_when_under_twice_processing_p99():
     assert messages(RULE["sqs-visibility-covers-processing"], queue(visibilityTimeoutSeconds=15)) == [
-        "SQS queue `orders-queue` has visibilityTimeoutSeconds 15, under 2 x processing p99 10 s = 20 s: slow "
-        "messages reappear while still being processed, are handled twice and burn their receive count."
+        "SQS queue `orders-queue` has visibilityTimeoutSeconds 15, under 2 x ceil(receive batch 4 / concurrency 4) x "
+        "processing p99 10 s = 20 s: the last messages of a batch reappear while still waiting or being processed, "
+        "are handled twice and burn their receive count."
     ]
 
 
 def test_visibility_uses_sqs_default_of_30_seconds_when_unset():
     unset = queue(visibilityTimeoutSeconds=None, tags=tags(**{"qcap:processing-p99-seconds": "20"}))
-    assert "visibilityTimeoutSeconds 30, under 2 x processing p99 20 s = 40 s" in \
+    assert "visibilityTimeoutSeconds 30, under 2 x ceil(receive batch 4 / concurrency 4) x processing p99 20 s = 40 s" in \
         messages(RULE["sqs-visibility-covers-processing"], unset)[0]
 
 
@@ -273,9 +281,17 @@ def test_zero_to_one_fires_when_min_is_zero_and_only_target_tracking_exists():
 
 def test_zero_to_one_is_quiet_with_a_step_policy_or_a_minimum_of_one():
     step = view(POLICY, "orders-scale-from-zero", {"policyType": "StepScaling", "resourceId": "service/c/orders"})
+    alarm = view("aws:cloudwatch/metricAlarm:MetricAlarm", "orders-alarm-from-zero", {"alarmActions": ["arn:step"]},
+                 deps=("urn:orders-scale-from-zero",))
     rule = RULE["scaling-zero-to-one-path"]
-    assert stack_messages(rule, [scalable_target(0), tracking(BACKLOG_PER_TASK), step]) == []
+    assert stack_messages(rule, [scalable_target(0), tracking(BACKLOG_PER_TASK), step, alarm]) == []
     assert stack_messages(rule, [scalable_target(1), tracking(BACKLOG_PER_TASK)]) == []
+
+
+def test_zero_to_one_fires_when_no_alarm_invokes_the_step_policy():
+    step = view(POLICY, "orders-scale-from-zero", {"policyType": "StepScaling", "resourceId": "service/c/orders"})
+    found = stack_messages(RULE["scaling-zero-to-one-path"], [scalable_target(0), tracking(BACKLOG_PER_TASK), step])
+    assert len(found) == 1 and "a step-scaling policy that no alarm invokes" in found[0]
 
 
 def test_sink_connections_fires_when_max_tasks_times_concurrency_exceeds_budget():
@@ -396,7 +412,7 @@ def test_cloudflare_queue_has_dlq_is_quiet_when_the_consumer_names_one():
 
 
 def test_every_capacity_rule_has_remediation_and_a_level():
-    for rule in RULES:
+    for rule in all_rules():
         assert rule.remediation and rule.why and rule.level in ("mandatory", "advisory"), rule.id
 
 

@@ -56,10 +56,11 @@ def test_scheduler_role_may_only_run_this_task_and_pass_its_two_roles(run_compon
     run = build(run_components, plan_workload(SCHEDULED_WORKLOAD))
     assume = json.loads(run.named("questions-schedule-role").inputs["assumeRolePolicy"])
     assert assume["Statement"][0]["Principal"] == {"Service": "scheduler.amazonaws.com"}
-    statements = json.loads(run.named("questions-schedule-policy").inputs["policy"])["Statement"]
-    run_task, pass_role = statements
-    assert (run_task["Action"], run_task["Resource"]) == (["ecs:RunTask"], [run.outputs["task"]])
+    (run_task,) = json.loads(run.named("questions-schedule-policy").inputs["policy"])["Statement"]
+    family_arn = run.outputs["task"].rsplit(":", 1)[0]
+    assert (run_task["Action"], run_task["Resource"]) == (["ecs:RunTask"], [f"{family_arn}:*"])
     assert run_task["Condition"] == {"ArnEquals": {"ecs:cluster": run.outputs["cluster"]}}
+    (pass_role,) = json.loads(run.named("questions-schedule-pass-roles").inputs["policy"])["Statement"]
     assert pass_role["Action"] == ["iam:PassRole"]
     assert pass_role["Resource"] == [run.named("questions-execution-role").outputs["arn"],
                                      run.named("questions-task-role").outputs["arn"]]

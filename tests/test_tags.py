@@ -31,6 +31,7 @@ def test_workload_tags_carry_the_plan_inputs_when_built_from_a_plan():
         "qcap:concurrency-per-task": "2",
         "qcap:drain-seconds": "0",
         "qcap:peak-messages-per-second": "20",
+        "qcap:receive-batch": "10",
     }
 
 

@@ -63,10 +63,13 @@ def test_redis_consumer_reaches_the_cache_over_tls_with_the_token_from_secrets_m
     run = build(run_components, stack_plan(REDIS_WORKLOAD), REDIS_CONFIG)
     definition = json.loads(run.named("points-task").inputs["containerDefinitions"])[0]
     env = {e["name"]: e["value"] for e in definition["environment"]}
-    assert env["REDIS_HOST"] == run.outputs["workloads"]["points"]["cacheEndpoint"]
     assert (env["REDIS_PORT"], env["REDIS_TLS"]) == ("6379", "true")
-    assert definition["secrets"] == [{"name": "REDIS_AUTH_TOKEN",
-                                      "valueFrom": run.named("points-cache-auth").outputs["arn"]}]
+    # By name, so the task definition is known at the first preview; ECS resolves them in the same region.
+    host = run.named("points-cache-host")
+    assert host.inputs["value"] == run.outputs["workloads"]["points"]["cacheEndpoint"]
+    assert definition["secrets"] == [{"name": "REDIS_AUTH_TOKEN", "valueFrom": "qcap/unit/points/redis-auth"},
+                                     {"name": "REDIS_HOST", "valueFrom": "/qcap/unit/points/redis-host"}]
+    assert run.named("points-cache-auth").inputs["name"] == "qcap/unit/points/redis-auth"
 
 
 def test_cloudflare_workload_gets_the_cloudflare_component_and_no_aws_resources(run_components):

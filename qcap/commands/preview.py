@@ -24,7 +24,7 @@ from qcap.commands.stack_loading import EXIT_BAD_INPUT, load_stack
 from qcap.offline.analyzer_client import Analysis, Diagnostic, PolicyConfigError, read_policy_config
 from qcap.offline.contract import ContractReport
 from qcap.offline.mock_engine import STACK_TYPE, ProgramRun, Registration
-from qcap.offline.preview import PreviewError, as_json, preview
+from qcap.offline.preview import Preview, PreviewError, as_json, new_stack_json, preview, program_problem
 
 EXIT_BLOCKED = 1
 LEVEL_STYLES = {"mandatory": "bold red", "advisory": "yellow"}
@@ -134,6 +134,23 @@ def render_infeasible(console: Console, plan: Plan) -> None:
                 console.print(f"    [dim]patch:[/] {escape(format_patch(finding.patch))}", highlight=False)
 
 
+def render_new_stack(console: Console, result: Preview) -> None:
+    """The first preview of a new stack, in a few lines: what blocks there, and what cannot be decided."""
+    report = new_stack_json(result)
+    decided = [v for v in report["violations"] if v["level"] == "mandatory"]
+    console.print(f"\n[bold]first preview of a new stack[/] (outputs computed on create are unknown): "
+                  f"{len(decided)} mandatory violation{'s' if len(decided) != 1 else ''}, "
+                  f"{report['undecided_mandatory']} mandatory rule(s) cannot decide")
+    for item in report["violations"]:
+        if item["level"] == "mandatory":
+            console.print(f"  [{LEVEL_STYLES['mandatory']}]{escape(item['policy'])}[/] {escape(str(item['resource']))}: "
+                          f"{escape(item['message'])}", highlight=False)
+    for item in report["undecided"]:
+        style = LEVEL_STYLES.get(item["level"] or "", "")
+        console.print(f"  [{style}]cannot decide[/] {escape(item['policy'])} on {escape(str(item['resource']))}: "
+                      f"{escape(item['reason'])}", highlight=False)
+
+
 def _fail(console: Console, message: str) -> typer.Exit:
     console.print(f"[bold red]qcap preview[/]: {escape(message)}", highlight=False)
     return typer.Exit(EXIT_BAD_INPUT)
@@ -143,17 +160,25 @@ def preview_command(
     stack: Annotated[str, typer.Argument(help="A stack name under stacks/ (e.g. event-backlog) or a path to a profile.")],
     policy_config: Annotated[
         Path | None,
-        typer.Option("--policy-config", help="JSON policy config, as for `pulumi preview --policy-config`."),
+        typer.Option("--policy-pack-config", "--policy-config",
+                     help="JSON policy config, the file `pulumi preview --policy-pack-config` takes."),
     ] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print the result as JSON for machines.")] = False,
     program: Annotated[
         Path | None,
-        typer.Option("--program", help="Gate another Pulumi program file instead of the project's __main__.py."),
+        typer.Option("--program", help="Gate any Pulumi Python program (a file, or a directory with Pulumi.yaml "
+                                       "and __main__.py) with STACK's name and config, instead of __main__.py."),
     ] = None,
+    new_stack: Annotated[
+        bool,
+        typer.Option("--new-stack", help="Only the first preview of a stack that does not exist yet: every output "
+                                         "the provider computes on create is unknown. Default: both previews."),
+    ] = False,
 ) -> None:
-    """Run the program under mocks and the policy pack over gRPC.
+    """Run the program under mocks and the policy pack over gRPC, as an update and as a new stack.
 
-    Exit 0 clean, 1 blocked (a mandatory violation or an infeasible plan), 2 unusable input.
+    Exit 0 clean, 1 blocked (a mandatory violation in either preview, a contract violation, or an
+    infeasible plan), 2 unusable input (including a program that fails, with its error).
     """
     # soft_wrap: a long line stays one line in logs and pipes, so it can be grepped.
     err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -165,8 +190,8 @@ def preview_command(
             given_policy_config = read_policy_config(policy_config)
         except PolicyConfigError as exc:
             raise _fail(err, str(exc)) from None
-    if program is not None and not program.is_file():
-        raise _fail(err, f"{program}: program file not found")
+    if program is not None and program_problem(program):
+        raise _fail(err, program_problem(program))
     if program is None and not loaded.plan.feasible:
         if json_output:
             typer.echo(json.dumps({"stack": loaded.name, "exit_code": EXIT_BLOCKED, "blocked_by": "planner",
@@ -176,7 +201,8 @@ def preview_command(
             render_infeasible(console, loaded.plan)
         raise typer.Exit(EXIT_BLOCKED)
     try:
-        result = preview(loaded, program, given_policy_config, policy_config_source=str(policy_config or "policy config"))
+        result = preview(loaded, program, given_policy_config, policy_config_source=str(policy_config or "policy config"),
+                         new_stack_only=new_stack)
     except PreviewError as exc:
         raise _fail(err, str(exc)) from None
     run, analysis, placeholders, timings = result.run, result.analysis, result.placeholders, result.timings
@@ -185,6 +211,8 @@ def preview_command(
     if json_output:
         report = as_json(loaded, run, analysis, placeholders, timings, exit_code)
         report["contract"] = result.contract.as_dict()
+        report["mode"] = "new-stack" if new_stack else "update"
+        report["new_stack"] = new_stack_json(result)
         typer.echo(json.dumps(report, indent=2))
         raise typer.Exit(exit_code)
 
@@ -196,6 +224,8 @@ def preview_command(
     console.print(f"\n[bold]resources[/] ({len(run.resources)}):")
     render_tree(console, run, analysis.diagnostics)
     render_violations(console, analysis, {r.urn: r for r in run.registrations})
+    if not new_stack:
+        render_new_stack(console, result)
     render_contract(console, result.contract)
     verdict = ("[bold red]BLOCKED[/]: fix the mandatory and contract violations above" if exit_code
                else "[green]passed[/]: no mandatory violation")

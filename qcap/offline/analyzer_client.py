@@ -129,7 +129,7 @@ class Analysis:
 
 
 def read_policy_config(path: Path | str) -> dict[str, Any]:
-    """Read a policy-config JSON file shaped like the CLI's --policy-config (validated later against the pack)."""
+    """Read a policy-config JSON file shaped like the CLI's --policy-pack-config (validated later against the pack)."""
     path = Path(path)
     try:
         data = json.loads(path.read_text())

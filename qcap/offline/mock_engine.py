@@ -21,6 +21,7 @@ from typing import Any, Callable
 
 import pulumi
 import yaml
+from pulumi.output import Unknown
 from pulumi.runtime import config as runtime_config
 from pulumi.runtime import rpc, settings as runtime_settings
 from pulumi.runtime.mocks import MockEngine, MockMonitor, MockResourceArgs, MockCallArgs, Mocks, MockSettings
@@ -107,23 +108,32 @@ def _short_hash(text: str, length: int = 8) -> str:
 
 
 class QcapMocks(Mocks):
-    """Realistic outputs for the resource types qcap creates; other types echo their inputs."""
+    """Realistic outputs for the resource types qcap creates; other types echo their inputs.
 
-    def __init__(self, region: str = DEFAULT_REGION, account_id: str = MOCK_ACCOUNT_ID):
+    With `new_stack`, the provider answers as it does while previewing a stack that does not
+    exist yet: no id and only the inputs, so every output it would compute on create (ARNs,
+    URLs, ids, endpoints) stays unknown and flows as unknown into whatever uses it.
+    """
+
+    def __init__(self, region: str = DEFAULT_REGION, account_id: str = MOCK_ACCOUNT_ID, new_stack: bool = False):
         self.region = region
         self.account_id = account_id
+        self.new_stack = new_stack
 
-    def call(self, args: MockCallArgs) -> tuple[dict, list | None]:
+    def call(self, args: MockCallArgs) -> dict:
+        # A bare dict: the SDK's MockMonitor reads a (result, failures) tuple's failures as a list.
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {"accountId": self.account_id, "arn": f"arn:aws:iam::{self.account_id}:user/mock",
-                    "id": self.account_id, "userId": "AIDAMOCK"}, None
+                    "id": self.account_id, "userId": "AIDAMOCK"}
         if args.token == "aws:index/getRegion:getRegion":
-            return {"name": self.region, "region": self.region, "id": self.region}, None
+            return {"name": self.region, "region": self.region, "id": self.region}
         if args.token == "aws:index/getPartition:getPartition":
-            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}, None
-        return {}, None
+            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
+        return {}
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str, dict]:
+        if self.new_stack:
+            return "", dict(args.inputs)
         inputs = dict(args.inputs)
         region = inputs.get("region") or self.region
         acct = self.account_id
@@ -198,6 +208,11 @@ class QcapMocks(Mocks):
             rid = out["arn"]
         elif token == "aws:secretsmanager/secretVersion:SecretVersion":
             out.update(versionId=_short_hash(args.name, 32), arn=inputs.get("secretId", ""))
+        elif token == "aws:kms/key:Key":
+            rid = f"{_short_hash(args.name, 8)}-0000-4000-8000-{_short_hash(args.name + 'key', 12)}"
+            out.update(keyId=rid, arn=arn("kms", f"key/{rid}"))
+        elif token == "aws:kms/alias:Alias":
+            out.update(arn=arn("kms", str(inputs.get("name", physical))), targetKeyArn=arn("kms", "key/mock"))
         elif token.startswith("cloudflare:"):
             rid = _short_hash(args.name, 32)
             if "queueName" in inputs:
@@ -277,7 +292,12 @@ class RecordingEngine(MockEngine):
 
 
 def _plain(value: Any) -> Any:
-    """Deserialized properties with secrets unwrapped to their values (the mock knows no secrecy)."""
+    """Deserialized properties with secrets unwrapped to their values (the mock knows no secrecy).
+
+    A value not known yet (a preview of a new stack) becomes the engine's unknown sentinel, as the
+    engine sends it to a policy pack."""
+    if isinstance(value, Unknown) or value is Unknown:
+        return rpc.UNKNOWN
     if isinstance(value, dict):
         if rpc._special_sig_key in value and value.get(rpc._special_sig_key) == rpc._special_secret_sig:
             return _plain(value.get("value"))
@@ -327,15 +347,20 @@ def run_function(
     stack: str = "test",
     config: dict[str, Any] | None = None,
     secret_keys: list[str] | tuple[str, ...] = (),
+    *,
+    new_stack: bool = False,
 ) -> ProgramRun:
-    """Run `program` inside a fresh root stack under the mocks (preview=False) and record everything.
+    """Run `program` inside a fresh root stack under the mocks and record everything.
 
-    A dict returned by `program` is exported as stack outputs. Safe to call repeatedly in one
-    process: each run gets new runtime settings, a new root stack and its own config.
+    By default as an update of an existing stack (every output known). With `new_stack`, as
+    the first preview of a stack that does not exist yet: a dry run in which every output the
+    provider computes on create is unknown (see QcapMocks). A dict returned by `program` is
+    exported as stack outputs. Safe to call repeatedly in one process: each run gets new
+    runtime settings, a new root stack and its own config.
     """
     config = dict(config or {})
     region = str(config.get("aws:region") or DEFAULT_REGION)
-    mocks = QcapMocks(region=region)
+    mocks = QcapMocks(region=region, new_stack=new_stack)
     monitor = RecordingMonitor(mocks)
     engine = RecordingEngine()
     run = ProgramRun(stack=stack, config=config)
@@ -347,7 +372,7 @@ def run_function(
             engine=engine,
             project=project_name(),
             stack=stack,
-            dry_run=False,
+            dry_run=new_stack,
             organization="organization",
             callbacks=None,
             parallel=None,
@@ -394,7 +419,8 @@ def run_function(
     return run
 
 
-def run_program(stack: str, config: dict[str, Any] | None = None, *, offline_secrets: bool = True) -> ProgramRun:
+def run_program(stack: str, config: dict[str, Any] | None = None, *, offline_secrets: bool = True,
+                new_stack: bool = False) -> ProgramRun:
     """Run the project's __main__.py for STACK under the mocks and return what it registered.
 
     Config comes from Pulumi.<stack>.yaml, overlaid with `config` (keys such as "aws:region").
@@ -414,4 +440,4 @@ def run_program(stack: str, config: dict[str, Any] | None = None, *, offline_sec
     def program() -> None:
         runpy.run_path(str(PROGRAM_PATH), run_name="__main__")
 
-    return run_function(program, stack=stack, config=values, secret_keys=sorted(set(secret_keys)))
+    return run_function(program, stack=stack, config=values, secret_keys=sorted(set(secret_keys)), new_stack=new_stack)

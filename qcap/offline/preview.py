@@ -19,6 +19,7 @@ from capacity.stacks import LoadedStack
 from qcap.offline.analyzer_client import (
     Analysis,
     AnalyzerResource,
+    Diagnostic,
     PolicyConfigError,
     PolicyPackError,
     PolicyPackProcess,
@@ -61,17 +62,46 @@ def program_config(loaded: LoadedStack) -> tuple[dict[str, Any], list[str]]:
     return overrides, placeholders
 
 
-def run_stack_program(name: str, overrides: dict[str, Any], program: Path | None) -> ProgramRun:
-    """Run the project's __main__.py for the stack, or another Pulumi program file with the same config."""
+def run_stack_program(name: str, overrides: dict[str, Any], program: Path | None,
+                      new_stack: bool = False) -> ProgramRun:
+    """Run the project's __main__.py for the stack, or another Pulumi program (a file, or a directory with
+    Pulumi.yaml and __main__.py) with the same config; `new_stack` runs it as a new stack's first preview."""
     if program is None:
-        return run_program(name, config=overrides)
+        return run_program(name, config=overrides, new_stack=new_stack)
     values, secure = stack_config(name)
     values.update(overrides)
+    path = program / "__main__.py" if program.is_dir() else program
 
     def body() -> None:  # returns None: run_function would export a returned dict (runpy's globals)
-        runpy.run_path(str(program), run_name="__main__")
+        runpy.run_path(str(path), run_name="__main__")
 
-    return run_function(body, stack=name, config=values, secret_keys=[k for k in secure if k in values])
+    return run_function(body, stack=name, config=values, secret_keys=[k for k in secure if k in values],
+                        new_stack=new_stack)
+
+
+def program_problem(program: Path) -> str | None:
+    """Why --program cannot be run, or None: a Python file, or a Pulumi project directory with __main__.py."""
+    if program.is_file():
+        return None
+    if program.is_dir():
+        if not (program / "__main__.py").is_file():
+            return f"{program}: a program directory needs __main__.py (a Pulumi Python project)"
+        return None
+    return f"{program}: program file not found"
+
+
+# The message pulumi-policy reports for a policy that read a value unknown during preview.
+UNDECIDED_MARKER = "can't run policy"
+
+
+def undecided(analysis: Analysis) -> list[Diagnostic]:
+    """The policies that could not decide because a value they read is unknown until the resource exists."""
+    return [d for d in analysis.diagnostics if UNDECIDED_MARKER in d.message]
+
+
+def undecided_mandatory(analysis: Analysis) -> list[Diagnostic]:
+    levels = {p.name: p.level for p in analysis.policies}
+    return [d for d in undecided(analysis) if levels.get(d.policy) == "mandatory"]
 
 
 def to_analyzer_resources(run: ProgramRun) -> list[AnalyzerResource]:
@@ -92,44 +122,75 @@ class PreviewError(Exception):
 
 @dataclass
 class Preview:
-    """A program run, the pack's analysis of it, the provider contract, the placeholders used and the timings."""
+    """The update preview (run and analysis), the first preview of a new stack, the provider contract,
+    the placeholders used and the timings. With `new_stack_only` the update preview is the new stack's."""
 
     run: ProgramRun
     analysis: Analysis
+    new_stack_run: ProgramRun
+    new_stack_analysis: Analysis
     contract: ContractReport
     placeholders: list[str]
+    new_stack_only: bool = False
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def blocked(self) -> bool:
-        """A mandatory policy violation, or a resource AWS or Cloudflare would refuse."""
-        return bool(self.analysis.mandatory or self.contract.violations)
+        """A mandatory policy violation in either preview, or a resource AWS or Cloudflare would refuse."""
+        return bool(self.analysis.mandatory or self.new_stack_analysis.mandatory or self.contract.violations)
 
 
 def preview(loaded: LoadedStack, program: Path | None = None, policy_config: dict[str, Any] | None = None,
-            policy_config_source: str = "policy config") -> Preview:
-    """Run the stack's program (or another program file) and the policy pack, in parallel as the CLI does."""
+            policy_config_source: str = "policy config", new_stack_only: bool = False) -> Preview:
+    """Run the stack's program (or another program) and the policy pack, in parallel as the CLI does: as an
+    update (every output known) and as the first preview of a new stack (outputs computed on create unknown)."""
     started = time.perf_counter()
     overrides, placeholders = program_config(loaded)
     present, _ = stack_config(loaded.name)
-    timings: dict[str, float] = {}
-    with PolicyPackProcess(stack=loaded.name, project=project_name(), config={**present, **overrides}) as pack:
-        clock = time.perf_counter()
-        run = run_stack_program(loaded.name, overrides, program)
-        timings["program"] = time.perf_counter() - clock
-        if not run.ok:
-            raise PreviewError(f"the program for stack {loaded.name!r} failed:\n{run.error}")
-        contract = check_contract(run.registrations)
-        timings["contract"] = contract.seconds
-        try:
-            analysis = run_analysis(pack, to_analyzer_resources(run), policy_config, config_source=policy_config_source)
-        except (PolicyConfigError, PolicyPackError) as exc:
-            raise PreviewError(str(exc)) from None
+    timings: dict[str, float] = {"program": 0.0, "analysis": 0.0}
+    # The pack reads the stack's environment from config, so prod rules apply to untagged resources too.
+    pack_config = {"qcap:environment": loaded.plan.environment, **present, **overrides}
+    modes = (True,) if new_stack_only else (False, True)
+    results: dict[bool, tuple[ProgramRun, Analysis]] = {}
+    with PolicyPackProcess(stack=loaded.name, project=project_name(), config=pack_config) as pack:
+        for fresh in modes:
+            clock = time.perf_counter()
+            run = run_stack_program(loaded.name, overrides, program, new_stack=fresh)
+            timings["program"] += time.perf_counter() - clock
+            if not run.ok:
+                raise PreviewError(f"the program for stack {loaded.name!r} failed:\n{run.error}")
+            try:
+                analysis = run_analysis(pack, to_analyzer_resources(run), policy_config,
+                                        config_source=policy_config_source)
+            except (PolicyConfigError, PolicyPackError) as exc:
+                raise PreviewError(str(exc)) from None
+            results[fresh] = (run, analysis)
+            timings["analysis"] += sum(analysis.timings_seconds[k] for k in ("configure", "analyze", "analyze_stack"))
+            timings.setdefault("policy_wait_after_program", analysis.timings_seconds["pack_ready"])
+    run, analysis = results[modes[0]]
+    # The contract reads the physical inputs, which both modes share: check the fullest run.
+    contract = check_contract(run.registrations)
+    timings["contract"] = contract.seconds
     timings["pack_start"] = analysis.timings_seconds["pack_start"]
-    timings["policy_wait_after_program"] = analysis.timings_seconds["pack_ready"]
-    timings["analysis"] = sum(analysis.timings_seconds[k] for k in ("configure", "analyze", "analyze_stack"))
     timings["total"] = time.perf_counter() - started
-    return Preview(run, analysis, contract, placeholders, timings)
+    fresh_run, fresh_analysis = results[True]
+    return Preview(run, analysis, fresh_run, fresh_analysis, contract, placeholders, new_stack_only, timings)
+
+
+def new_stack_json(preview_result: Preview) -> dict[str, Any]:
+    """What the first preview of a new stack decides, and which rules cannot decide there."""
+    run, analysis = preview_result.new_stack_run, preview_result.new_stack_analysis
+    names = {r.urn: r.name for r in run.registrations}
+    levels = {p.name: p.level for p in analysis.policies}
+    blind = undecided(analysis)
+    return {
+        "exit_code": 1 if analysis.mandatory else 0,
+        "violations": [{"policy": d.policy, "level": d.level, "resource": names.get(d.urn), "message": d.message}
+                       for d in analysis.diagnostics if d not in blind],
+        "undecided": [{"policy": d.policy, "level": levels.get(d.policy), "resource": names.get(d.urn),
+                       "reason": d.message.split("during preview: ", 1)[-1]} for d in blind],
+        "undecided_mandatory": len(undecided_mandatory(analysis)),
+    }
 
 
 def as_json(loaded: LoadedStack, run: ProgramRun, analysis: Analysis, placeholders: list[str],
