@@ -158,6 +158,9 @@ def replay(calls: list[ApiCall], region: str, config: dict[str, Any]) -> list[st
             ids[call.arn.rsplit("/", 1)[-1]] = response["GroupId"]
         if call.operation == "CreateSecret":
             ids[call.arn] = response["ARN"]
+        if call.operation == "CreateKey":  # the mock's key ARN and id stand for moto's
+            ids[call.arn] = response["KeyMetadata"]["Arn"]
+            ids[call.arn.rsplit("/", 1)[-1]] = response["KeyMetadata"]["KeyId"]
         made.append(f"{call.operation} {call.resource}")
     return made
 

@@ -48,10 +48,14 @@ def test_unsafe_profile_is_blocked(tmp_path, name):
         assert blocker in {v["policy"] for v in report["violations"] if v["level"] == "mandatory"}
 
 
-def test_cooldown_as_long_as_the_objective_is_reported_as_advisory(tmp_path):
+def test_cooldown_as_long_as_the_objective_is_refused_by_the_planner_with_a_patch(tmp_path):
     profile = write_profile(tmp_path, "slow-cooldown", "scale_out_cooldown_seconds: 3600, min_capacity: 1", 900)
     # Enough traffic that one task cannot carry the peak, so the fleet must scale out in time.
     profile.write_text(profile.read_text().replace("messages_per_day: 50000", "messages_per_day: 5000000"))
     result = CliRunner().invoke(app, ["preview", str(profile), "--json"])
     report = json.loads(result.stdout)
-    assert ("scaling-cooldown-fits-objective", "advisory") in {(v["policy"], v["level"]) for v in report["violations"]}
+    # Overrides are judged like derived values (issue 12), so the planner blocks before the pack's
+    # advisory `scaling-cooldown-fits-objective` (which still gates raw programs) would see it.
+    assert (result.exit_code, report["blocked_by"]) == (1, "planner")
+    errors = [f for w in report["plan"]["workloads"] for f in w["findings"] if f["severity"] == "error"]
+    assert [f["patch"] for f in errors] == [{"workloads[0].overrides.scale_out_cooldown_seconds": 60}]

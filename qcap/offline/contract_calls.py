@@ -352,6 +352,15 @@ def _secret_version(r: Resource) -> list:
                                                   "SecretString": r.inputs.get("secretString")}, ())]
 
 
+def _ssm_parameter(r: Resource) -> list:
+    name, auto = _name(r)
+    return [("ssm", "PutParameter", _drop_none({"Name": name, "Type": r.inputs.get("type"),
+                                                "Value": r.inputs.get("value"), "KeyId": r.inputs.get("keyId"),
+                                                "Description": r.inputs.get("description"),
+                                                "Tags": tag_list(r.inputs.get("tags"))}),
+             ("Name",) if auto else ())]
+
+
 def _schedule(r: Resource) -> list:
     i = r.inputs
     name, auto = _name(r)
@@ -440,6 +449,7 @@ TRANSLATORS: dict[str, Callable[[Resource], list]] = {
     "aws:ec2/securityGroup:SecurityGroup": _security_group,
     "aws:secretsmanager/secret:Secret": _secret,
     "aws:secretsmanager/secretVersion:SecretVersion": _secret_version,
+    "aws:ssm/parameter:Parameter": _ssm_parameter,
     "aws:scheduler/schedule:Schedule": _schedule,
     "aws:sns/topic:Topic": _topic,
     "aws:sns/topicSubscription:TopicSubscription": _subscription,

@@ -168,8 +168,11 @@ def preview(loaded: LoadedStack, program: Path | None = None, policy_config: dic
             timings["analysis"] += sum(analysis.timings_seconds[k] for k in ("configure", "analyze", "analyze_stack"))
             timings.setdefault("policy_wait_after_program", analysis.timings_seconds["pack_ready"])
     run, analysis = results[modes[0]]
-    # The contract reads the physical inputs, which both modes share: check the fullest run.
-    contract = check_contract(run.registrations)
+    # The contract checks the values AWS and Cloudflare receive, so it reads a run where all are known.
+    known = results[False][0] if False in results else run_stack_program(loaded.name, overrides, program)
+    if not known.ok:
+        raise PreviewError(f"the program for stack {loaded.name!r} failed:\n{known.error}")
+    contract = check_contract(known.registrations)
     timings["contract"] = contract.seconds
     timings["pack_start"] = analysis.timings_seconds["pack_start"]
     timings["total"] = time.perf_counter() - started
