@@ -314,3 +314,40 @@ AGE_REPORT_PERCENTILE = 99
 VERIFY_TARGET_HEADROOMS = (0.25, 0.5, 0.75, 0.9)
 # Verification reports a tuned setting only when it saves at least 1% of the task-hours.
 VERIFY_MIN_SAVING_FRACTION = 0.01
+
+# --- Settling autoscaling, churn and scheduled capacity (issue 13) --------------------
+# Resting-point target: the metric (visible + in flight) / running tasks equals
+# utilization x concurrency while the fleet keeps up (Little's law), so target tracking
+# rests at tasks = arrival x t / target only when target < concurrency; the target is
+# concurrency x utilization. The planner simulates these utilizations (highest, cheapest,
+# first) and keeps the cheapest that holds the objective without flapping. Our choice.
+RESTING_UTILIZATION_CANDIDATES = (0.9, 0.8, 0.7, 0.6, 0.5, 0.4)
+# Scheduled min capacity (tight objectives with a known daily shape): the floor of an hour
+# covers the busier of that hour and the next at this utilization, so the running fleet
+# absorbs the rise on its own. Our choice, proved in simulation.
+SCHEDULED_FLOOR_UTILIZATION = 0.9
+HOURS_PER_DAY = 24
+# Flapping (docs/simulate.md): at a constant rate, after FLAP_SETTLE_SECONDS, more than
+# FLAP_MAX_ACTIONS scaling actions in the next FLAP_WINDOW_SECONDS; or, in a diurnal day,
+# more task launches than 2 x (largest - smallest fleet) + FLAP_DIURNAL_SLACK_LAUNCHES.
+FLAP_SETTLE_SECONDS = SECONDS_PER_HOUR
+FLAP_WINDOW_SECONDS = 6 * SECONDS_PER_HOUR
+FLAP_MAX_ACTIONS = 2
+FLAP_DIURNAL_SLACK_LAUNCHES = 6
+# Verification's constant-rate checks: these fractions of the planned peak.
+FLAP_CHECK_PEAK_FRACTIONS = (0.25, 0.5, 0.75, 1.0)
+# SQS: "If an SQS queue is inactive for more than six hours, metrics can take up to 15
+# minutes to be available after the queue is activated" (SQS developer guide, available
+# CloudWatch metrics). The simulator delays the first datapoints after such a gap.
+SQS_IDLE_AFTER_SECONDS = 6 * SECONDS_PER_HOUR
+SQS_IDLE_METRIC_LAG_SECONDS = 15 * 60
+# Random processing times (optional): lognormal with the profile's mean and p99; z of p99.
+P99_STANDARD_SCORE = 2.3263478740408408
+# At most this many processing times are drawn per simulated minute (their mean varies less beyond).
+SIM_MAX_PROCESSING_DRAWS = 400
+# Daily shape (profile): an hour may be at most 100 x the average; its busiest hour may
+# exceed the stated peak by 1% (rounding of hand-written multipliers).
+DAILY_SHAPE_MAX_MULTIPLIER = 100.0
+DAILY_SHAPE_PEAK_TOLERANCE = 0.01
+# `qcap simulate --scenario constant --peak-fraction F`: F up to 10 x the peak (a stress run).
+MAX_PEAK_FRACTION = 10.0
