@@ -170,8 +170,9 @@ SUPABASE_FREE_MAX_CONNECTIONS = 60
 
 # Plan the fleet for 80% utilisation at peak so a burst has room before the age objective slips.
 TARGET_UTILIZATION = 0.8
-# Share of the age objective the backlog-per-task target may use; the rest covers the
-# scale-out reaction (3 datapoints, metric delay, task start).
+# `qcap doctor`: tasks are surely busy when the backlog per task passes their slots plus this
+# share of the objective's work (the old backlog-per-task target, which had no resting point
+# as an autoscaling target; issue 13 replaced it there).
 BACKLOG_TARGET_HEADROOM = 0.5
 # Cloudflare: shard so each queue runs at 80% of its ingest cap at peak.
 CLOUDFLARE_SHARD_UTILIZATION = 0.8

@@ -241,7 +241,7 @@ def verify(profile: Profile, plan: Plan, settings: Settings = Settings()) -> lis
     seen: dict[tuple, Verification] = {}
     for lane in plan.workloads:
         # Partitions of one workload are the same queue several times: simulate one.
-        signature = tuple(v for k, v in lane.model_dump().items() if k not in ("name", "lane", "reasons", "findings"))
+        signature = tuple(repr(v) for k, v in lane.model_dump().items() if k not in ("name", "lane", "reasons", "findings"))
         if signature in seen:
             first = seen[signature]
             results.append(Verification(lane.name, first.holds, first.checks, first.tuning, first.note, first.churn))

@@ -21,9 +21,10 @@ def test_simulate_prints_each_fleet_side_by_side_with_its_figures():
     assert result.exit_code == 0, result.output
     for heading in ("plan autoscaling", "static 19 tasks", "CDK default scaling", "task-hours / lower bound",
                     "max age of oldest", "p99 age of oldest", "minutes over 5 min", "peak backlog", "drain time",
-                    "cost (USD)"):
+                    "cost (USD)", "task launches", "scaling actions (out / in)", "longest at one size"):
         assert heading in result.output
-    assert "1.13x" in result.output  # plan autoscaling against the lower bound, seed 004's diurnal day
+    assert "1.15x" in result.output  # plan autoscaling against the lower bound, seed 004's diurnal day
+    assert "23.62 h" in result.output  # the plan's fleet holds one size for most of the flat day
     assert "456" in result.output  # the static fleet: 19 tasks x 24 h
 
 
