@@ -145,7 +145,7 @@ def simulate_service(
         if woke or visible >= limits.EMPTY_QUEUE_MESSAGES:
             if s0 - active_at >= settings.idle_after_seconds and settings.idle_metric_lag_seconds > 0:
                 metrics.stale_from = m
-                metrics.stale_until = s0 + settings.metric_delay_seconds + settings.idle_metric_lag_seconds
+                metrics.stale_until = s1 + settings.metric_delay_seconds + settings.idle_metric_lag_seconds
             active_at = float(s1)
 
         # This minute's datapoints: (visible + in flight) / running, visible maximum, CPU.
