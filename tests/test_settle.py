@@ -45,3 +45,8 @@ def test_settle_stops_at_a_flapping_fleet_since_headroom_does_not_stop_a_zero_to
                            max_capacity=3, average=1.74, peak=6.94, trough=0.17))
     assert not chosen.held and chosen.tried == 1
     assert chosen.task_launches > 2 * 3 + limits.FLAP_DIURNAL_SLACK_LAUNCHES
+
+
+def test_settle_does_not_simulate_a_fleet_whose_min_equals_its_max():
+    chosen = settle(_probe(min_capacity=3, max_capacity=3))
+    assert (chosen.utilization, chosen.tried, chosen.held) == (0.9, 0, True)

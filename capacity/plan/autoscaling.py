@@ -228,7 +228,10 @@ def derived_utilization(probe: Probe):
         f"so target tracking rests at arrival x {num(probe.processing_seconds)} s / {num(target)} tasks, "
         f"{round(settled.utilization * 100)}% busy, and a backlog that builds lifts the metric above it in proportion"
     )
-    if settled.held:
+    if settled.held and settled.tried == 0:
+        why = (f"{head}; not simulated: min = max = {probe.max_capacity} tasks, so the target never changes the fleet "
+               f"(the highest candidate, {settled.utilization:g}, is kept for when the bounds move)")
+    elif settled.held:
         why = (
             f"{head}; utilization chosen by simulation: the cheapest of {settled.tried} candidates tried (from "
             f"{candidates}, highest first) that held the objective in {settled.scenarios} without flapping "

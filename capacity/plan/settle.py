@@ -99,6 +99,8 @@ def settle(p: Probe, candidates: tuple[float, ...] = limits.RESTING_UTILIZATION_
     changes min capacity), and the highest candidate is reported as not held.
     """
     ordered = sorted(candidates, reverse=True)
+    if p.min_capacity >= p.max_capacity and not p.schedule:
+        return Settled(ordered[0], 0, True, 0.0, 0.0, 0, "no scenario: min = max, the fleet cannot move")
     tried = 0
     results: list = []
     for utilization in ordered:
