@@ -101,3 +101,17 @@ def test_verify_holds_for_the_cloudflare_stack_within_its_objective():
     (verdict,) = verify(profile, stack_plan)
     assert verdict.holds
     assert all(c.result.max_age_seconds <= 120 for c in verdict.checks if c.scenario != "drain")
+
+
+def test_verify_fails_a_plan_that_flaps_at_a_constant_rate_with_seed_004s_old_target():
+    data = yaml.safe_load(resolve_stack("event-backlog").read_text())
+    data["workloads"][0]["overrides"] = {"target_backlog_per_task": 76}  # the pre-issue-13 target
+    profile = parse_profile(data, "event-backlog-old-target.yaml")
+    stack_plan = plan(profile)
+    assert stack_plan.workloads[0].errors[0].limit == "no resting point"
+    (verdict,) = verify(profile, stack_plan)
+    assert not verdict.holds
+    flapping = [c for c in verdict.churn if "flaps" in c.reason]
+    assert flapping and not any(c.holds for c in flapping)
+    diurnal = next(c for c in verdict.checks if c.scenario == "diurnal")
+    assert not diurnal.holds and diurnal.reason.startswith("flaps: 636 task launches in the day")

@@ -48,7 +48,9 @@ def drain_end_hours(result: SimulationResult) -> float | None:
     return (peak_minute * 60 + result.drain_seconds) / 3600
 
 
-def _legend_label(r: SimulationResult) -> str:
+def _legend_label(lane: WorkloadPlan, r: SimulationResult) -> str:
+    if lane.broker == "cloudflare" or lane.mode == "scheduled":
+        return f"{r.fleet} ({r.task_launches} {'invocations' if lane.broker == 'cloudflare' else 'runs'} started)"
     return f"{r.fleet} ({r.task_launches} launches, {r.scale_out_actions + r.scale_in_actions} scaling actions)"
 
 
@@ -72,7 +74,7 @@ def write_figure(path: Path, lane: WorkloadPlan, scenario: sc.Scenario, results:
         axes[1].plot(hours, r.timeline.backlog_messages, label=r.fleet, **common)
         ages = r.timeline.max_age_seconds
         axes[2].plot(hours, np.maximum(ages, AGE_LOG_FLOOR_SECONDS) if log_age else ages, label=r.fleet, **common)
-        axes[3].step(hours, np.rint(r.timeline.tasks), where="post", label=_legend_label(r), **common)
+        axes[3].step(hours, np.rint(r.timeline.tasks), where="post", label=_legend_label(lane, r), **common)
         end = drain_end_hours(r)
         if end is not None and scenario.name == "drain":
             for ax in axes:
