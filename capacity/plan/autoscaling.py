@@ -233,8 +233,8 @@ def derived_utilization(probe: Probe):
                f"(the highest candidate, {settled.utilization:g}, is kept for when the bounds move)")
     elif settled.held:
         why = (
-            f"{head}; utilization chosen by simulation: the cheapest of {settled.tried} candidates tried (from "
-            f"{candidates}, highest first) that held the objective in {settled.scenarios} without flapping "
+            f"{head}; utilization chosen by simulation: the cheapest that held the objective in {settled.scenarios} "
+            f"without flapping, {settled.tried} of the candidates {candidates} tried, highest (cheapest) first "
             f"(oldest message {duration(settled.max_age_seconds)}, {settled.task_launches} task launches in the day)"
         )
     else:
