@@ -344,8 +344,10 @@ SQS_IDLE_AFTER_SECONDS = 6 * SECONDS_PER_HOUR
 SQS_IDLE_METRIC_LAG_SECONDS = 15 * 60
 # Random processing times (optional): lognormal with the profile's mean and p99; z of p99.
 P99_STANDARD_SCORE = 2.3263478740408408
-# At most this many processing times are drawn per simulated minute (their mean varies less beyond).
+# Up to this many processing times are drawn per simulated minute; beyond, their mean is drawn
+# from the normal the central limit theorem gives (floored at a tenth of the mean).
 SIM_MAX_PROCESSING_DRAWS = 400
+SIM_MIN_PROCESSING_FACTOR = 0.1
 # Daily shape (profile): an hour may be at most 100 x the average; its busiest hour may
 # exceed the stated peak by 1% (rounding of hand-written multipliers).
 DAILY_SHAPE_MAX_MULTIPLIER = 100.0

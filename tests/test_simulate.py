@@ -339,5 +339,5 @@ def test_processing_times_drawn_to_the_p99_vary_a_small_fleets_minutes_more_than
     large = processing_factors(model, Settings(random_seed=3), 50, 2000)
     assert small.mean() == pytest.approx(1.0, abs=0.05)
     assert large.mean() == pytest.approx(1.0, abs=0.02)
-    assert small.std() > 2 * large.std()  # 60 messages a minute against the 400 drawn at most
+    assert small.std() > 5 * large.std()  # 60 messages a minute against 3,000: the mean of many varies less
     assert np.all(processing_factors(model, Settings(), 1, 10) == 1.0)  # no seed: the mean, always

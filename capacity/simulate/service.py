@@ -27,7 +27,11 @@ def processing_factors(model: QueueModel, settings: Settings, tasks_hint: float,
     sigma = z - math.sqrt(z * z - 2 * ratio) if z * z > 2 * ratio else z
     rng = np.random.default_rng(settings.random_seed + 1)
     n = max(1, round(tasks_hint * model.per_task_messages_per_second * SECONDS_PER_MINUTE))
-    draws = rng.lognormal(-sigma * sigma / 2, sigma, size=(minutes, min(n, limits.SIM_MAX_PROCESSING_DRAWS)))
+    if n > limits.SIM_MAX_PROCESSING_DRAWS:
+        # The mean of many draws: normal with the lognormal's variance over n (central limit).
+        spread = math.sqrt((math.exp(sigma * sigma) - 1) / n)
+        return np.maximum(limits.SIM_MIN_PROCESSING_FACTOR, rng.normal(1.0, spread, size=minutes))
+    draws = rng.lognormal(-sigma * sigma / 2, sigma, size=(minutes, n))
     return draws.mean(axis=1)
 
 
