@@ -354,3 +354,6 @@ DAILY_SHAPE_MAX_MULTIPLIER = 100.0
 DAILY_SHAPE_PEAK_TOLERANCE = 0.01
 # `qcap simulate --scenario constant --peak-fraction F`: F up to 10 x the peak (a stress run).
 MAX_PEAK_FRACTION = 10.0
+# The planner re-runs the chosen utilization's diurnal day with Poisson arrivals and p99
+# processing times drawn with this seed: metric noise must not make the fleet flap.
+SETTLE_NOISE_SEED = 1

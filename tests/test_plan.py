@@ -72,11 +72,14 @@ def test_min_capacity_is_zero_when_the_objective_outlasts_two_cold_starts():
 
 def test_target_is_concurrency_times_a_utilization_below_one_so_the_fleet_has_a_resting_point():
     w = plan_one()
-    assert w.target_utilization == 0.9  # the highest candidate held the objective in simulation
-    assert w.target_backlog_per_task == 1.8  # 2 slots x 0.9, below the concurrency
+    # 0.9, 0.8 and 0.7 hold the fluid day but flap once arrivals are Poisson and a p99 of 3 x the mean
+    # makes each minute's throughput noisy; 0.6 settles in both
+    assert w.target_utilization == 0.6
+    assert w.target_backlog_per_task == 1.2  # 2 slots x 0.6, below the concurrency
     assert "(visible + in flight) / running tasks" in w.reasons["target_backlog_per_task"]
-    assert ("chosen by simulation: the cheapest that held the objective in diurnal and spike without flapping, 1 of the "
-            "candidates 0.9, 0.8, 0.7, 0.6, 0.5, 0.4 tried") in w.reasons["target_backlog_per_task"]
+    assert ("chosen by simulation: the cheapest that held the objective in diurnal and spike (and the day again with "
+            "Poisson arrivals and p99 processing times, seed 1) without flapping, 4 of the candidates 0.9, 0.8, 0.7, "
+            "0.6, 0.5, 0.4 tried") in w.reasons["target_backlog_per_task"]
 
 
 def test_cooldowns_scale_out_fast_and_in_slowly():
@@ -208,7 +211,7 @@ def test_target_override_at_or_above_the_concurrency_is_an_error_with_no_resting
     w = plan_one(overrides__target_backlog_per_task=2_000)
     assert not w.feasible
     assert w.errors[0].limit == "no resting point"
-    assert w.errors[0].fix == "set target_backlog_per_task below 2, e.g. 1.8 (the planner's)"
+    assert w.errors[0].fix == "set target_backlog_per_task below 2, e.g. 1.2 (the planner's)"
 
 
 # --- seeds ----------------------------------------------------------------------------------
@@ -254,7 +257,7 @@ def test_seed_003_splits_partitions_and_priorities_into_lanes():
     assert names == ["jobs-0", "jobs-1", "jobs-2", "jobs-3", "notify-high", "notify-normal", "notify-low"]
     jobs = p.workload("jobs-2")
     assert jobs.arrival_average_per_second == pytest.approx(2_000_000 / 86_400 / 4)
-    assert (jobs.min_capacity, jobs.max_capacity, jobs.target_backlog_per_task) == (1, 10, 3.6)
+    assert (jobs.min_capacity, jobs.max_capacity, jobs.target_backlog_per_task) == (1, 10, 2.8)
     assert [(a.hour, a.min_capacity, a.time_zone) for a in jobs.scheduled_capacity] == [
         (7, 2, "America/New_York"), (17, 1, "America/New_York")]
     assert p.workload("notify-high").max_age_seconds == 30

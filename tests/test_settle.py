@@ -7,7 +7,8 @@ from capacity.plan.settle import Probe, flaps_at_constant, flaps_in_day, settle
 
 
 def _probe(**changes) -> Probe:
-    values = dict(concurrency_per_task=1, processing_seconds=2.0, max_age_seconds=300, min_capacity=7,
+    values = dict(concurrency_per_task=1, processing_seconds=2.0, max_age_seconds=300, processing_p99_seconds=4.0,
+                  min_capacity=7,
                   max_capacity=19, scale_out_cooldown_seconds=60, scale_in_cooldown_seconds=300, schedule=(),
                   average=6.94, peak=6.94, trough=3.47, hourly=None)
     values.update(changes)

@@ -156,6 +156,7 @@ def plan_autoscaling(
     def probe_with(minimum: int) -> Probe:
         return Probe(
             concurrency_per_task=c.concurrency_per_task, processing_seconds=c.processing_seconds, max_age_seconds=age,
+            processing_p99_seconds=c.p99_seconds,
             min_capacity=min(minimum, max_capacity), max_capacity=max_capacity,
             scale_out_cooldown_seconds=int(out_cd), scale_in_cooldown_seconds=int(in_cd),
             schedule=tuple((a.hour * limits.SECONDS_PER_HOUR, a.min_capacity) for a in scheduled),

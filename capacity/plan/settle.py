@@ -23,6 +23,7 @@ class Probe:
     concurrency_per_task: int
     processing_seconds: float
     max_age_seconds: float
+    processing_p99_seconds: float
     min_capacity: int
     max_capacity: int
     scale_out_cooldown_seconds: int
@@ -69,9 +70,10 @@ def probe_scenarios(p: Probe) -> list[sc.Scenario]:
 
 
 def _run(p: Probe, utilization: float):
-    from capacity.simulate import QueueModel, TargetTrackingFleet, simulate  # the simulator imports the plan's models
+    from capacity.simulate import QueueModel, Settings, TargetTrackingFleet, simulate  # it imports the plan's models
 
-    model = QueueModel("probe", p.processing_seconds, p.concurrency_per_task, p.max_age_seconds)
+    model = QueueModel("probe", p.processing_seconds, p.concurrency_per_task, p.max_age_seconds,
+                       processing_p99_seconds=p.processing_p99_seconds)
     fleet = TargetTrackingFleet(
         min_capacity=p.min_capacity,
         max_capacity=p.max_capacity,
@@ -87,15 +89,22 @@ def _run(p: Probe, utilization: float):
         if not result.objective_met:
             return "objective", results
     day = results[-1]
-    return ("flaps" if flaps_in_day(day.task_launches, day.smallest_fleet, day.largest_fleet) else ""), results
+    if flaps_in_day(day.task_launches, day.smallest_fleet, day.largest_fleet):
+        return "flaps", results
+    # The same day with Poisson arrivals and processing times to the p99: noise must not make it flap.
+    noisy = simulate(model, fleet, probe_scenarios(p)[-1], Settings(random_seed=limits.SETTLE_NOISE_SEED))
+    if not noisy.objective_met or flaps_in_day(noisy.task_launches, noisy.smallest_fleet, noisy.largest_fleet):
+        return "noise", results
+    return "", results
 
 
 @lru_cache(maxsize=256)
 def settle(p: Probe, candidates: tuple[float, ...] = limits.RESTING_UTILIZATION_CANDIDATES) -> Settled:
     """The highest candidate utilization (fewest task-hours) that holds the objective without flapping.
 
-    A candidate that misses the objective makes way for more headroom (a lower one); one that
-    flaps ends the search, since more headroom does not stop a fleet cycling (the caller then
+    A candidate that misses the objective, or flaps only once arrivals and processing times are
+    random (metric noise crossing a target with too little room), makes way for more headroom
+    (a lower one); one that flaps in the deterministic day ends the search, since more headroom does not stop a fleet cycling (the caller then
     changes min capacity), and the highest candidate is reported as not held.
     """
     ordered = sorted(candidates, reverse=True)
@@ -109,7 +118,9 @@ def settle(p: Probe, candidates: tuple[float, ...] = limits.RESTING_UTILIZATION_
         if not failure:
             return Settled(
                 utilization, tried, True, sum(r.task_hours for r in results),
-                max(r.max_age_seconds for r in results), results[-1].task_launches, "diurnal and spike",
+                max(r.max_age_seconds for r in results), results[-1].task_launches,
+                f"diurnal and spike (and the day again with Poisson arrivals and p99 processing times, seed "
+                f"{limits.SETTLE_NOISE_SEED})",
             )
         if failure == "flaps":
             return Settled(ordered[0], tried, False, sum(r.task_hours for r in results),
