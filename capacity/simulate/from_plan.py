@@ -84,6 +84,6 @@ def comparison_fleets(plan: WorkloadPlan) -> list[Fleet]:
         return [own]
     return [
         own,
-        StaticFleet(tasks=plan.max_capacity, label=f"static {plan.max_capacity} tasks"),
+        StaticFleet(tasks=plan.max_capacity, label=f"static {plan.max_capacity} task{'' if plan.max_capacity == 1 else 's'}"),
         CdkDefaultFleet(min_capacity=max(plan.min_capacity, 1), max_capacity=plan.max_capacity),
     ]
