@@ -201,8 +201,9 @@ NAME_HASH_CHARS = 6
 
 # Plan the fleet for 80% utilisation at peak so a burst has room before the age objective slips.
 TARGET_UTILIZATION = 0.8
-# Share of the age objective the backlog-per-task target may use; the rest covers the
-# scale-out reaction (3 datapoints, metric delay, task start).
+# `qcap doctor`: tasks are surely busy when the backlog per task passes their slots plus this
+# share of the objective's work (the old backlog-per-task target, which had no resting point
+# as an autoscaling target; issue 13 replaced it there).
 BACKLOG_TARGET_HEADROOM = 0.5
 # Cloudflare: shard so each queue runs at 80% of its ingest cap at peak.
 CLOUDFLARE_SHARD_UTILIZATION = 0.8
@@ -383,3 +384,44 @@ WORKER_METRIC_PERIOD_SECONDS = 60
 WORKER_REDIS_EMPTY_POLL_SECONDS = 0.1
 # Receivers per SQS worker: one per receive batch of slots, at most 4 polls in parallel.
 WORKER_MAX_RECEIVERS = 4
+# --- Settling autoscaling, churn and scheduled capacity (issue 13) --------------------
+# Resting-point target: the metric (visible + in flight) / running tasks equals
+# utilization x concurrency while the fleet keeps up (Little's law), so target tracking
+# rests at tasks = arrival x t / target only when target < concurrency; the target is
+# concurrency x utilization. The planner simulates these utilizations (highest, cheapest,
+# first) and keeps the cheapest that holds the objective without flapping. Our choice.
+RESTING_UTILIZATION_CANDIDATES = (0.9, 0.8, 0.7, 0.6, 0.5, 0.4)
+# Scheduled min capacity (tight objectives with a known daily shape): the floor of an hour
+# covers the busier of that hour and the next at this utilization, so the running fleet
+# absorbs the rise on its own. Our choice, proved in simulation.
+SCHEDULED_FLOOR_UTILIZATION = 0.9
+HOURS_PER_DAY = 24
+# Flapping (docs/simulate.md): at a constant rate, after FLAP_SETTLE_SECONDS, more than
+# FLAP_MAX_ACTIONS scaling actions in the next FLAP_WINDOW_SECONDS; or, in a diurnal day,
+# more task launches than 2 x (largest - smallest fleet) + FLAP_DIURNAL_SLACK_LAUNCHES.
+FLAP_SETTLE_SECONDS = SECONDS_PER_HOUR
+FLAP_WINDOW_SECONDS = 6 * SECONDS_PER_HOUR
+FLAP_MAX_ACTIONS = 2
+FLAP_DIURNAL_SLACK_LAUNCHES = 6
+# Verification's constant-rate checks: these fractions of the planned peak.
+FLAP_CHECK_PEAK_FRACTIONS = (0.25, 0.5, 0.75, 1.0)
+# SQS: "If an SQS queue is inactive for more than six hours, metrics can take up to 15
+# minutes to be available after the queue is activated" (SQS developer guide, available
+# CloudWatch metrics). The simulator delays the first datapoints after such a gap.
+SQS_IDLE_AFTER_SECONDS = 6 * SECONDS_PER_HOUR
+SQS_IDLE_METRIC_LAG_SECONDS = 15 * 60
+# Random processing times (optional): lognormal with the profile's mean and p99; z of p99.
+P99_STANDARD_SCORE = 2.3263478740408408
+# Up to this many processing times are drawn per simulated minute; beyond, their mean is drawn
+# from the normal the central limit theorem gives (floored at a tenth of the mean).
+SIM_MAX_PROCESSING_DRAWS = 400
+SIM_MIN_PROCESSING_FACTOR = 0.1
+# Daily shape (profile): an hour may be at most 100 x the average; its busiest hour may
+# exceed the stated peak by 1% (rounding of hand-written multipliers).
+DAILY_SHAPE_MAX_MULTIPLIER = 100.0
+DAILY_SHAPE_PEAK_TOLERANCE = 0.01
+# `qcap simulate --scenario constant --peak-fraction F`: F up to 10 x the peak (a stress run).
+MAX_PEAK_FRACTION = 10.0
+# The planner re-runs the chosen utilization's diurnal day with Poisson arrivals and p99
+# processing times drawn with this seed: metric noise must not make the fleet flap.
+SETTLE_NOISE_SEED = 1

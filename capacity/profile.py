@@ -49,6 +49,41 @@ MAX_MESSAGE_BYTES_BY_BROKER = {
 }
 
 
+class DailyShape(BaseModel):
+    """How the day's traffic is shaped: one multiplier of the daily average per hour, in a time zone."""
+
+    model_config = _STRICT
+
+    hourly_multipliers: tuple[Annotated[float, Field(ge=0, le=limits.DAILY_SHAPE_MAX_MULTIPLIER)], ...]
+    """24 numbers, hour 0 (midnight to 1 am) first: each hour's rate over the day's average (scaled so they average 1)."""
+    time_zone: str = "UTC"
+    """IANA time zone the hours are in (also the scheduled actions' time zone), e.g. Europe/London. Default: UTC."""
+
+    @model_validator(mode="after")
+    def check_hours(self) -> DailyShape:
+        count = len(self.hourly_multipliers)
+        if count != limits.HOURS_PER_DAY:
+            raise ValueError(
+                f"hourly_multipliers needs {limits.HOURS_PER_DAY} values, hour 0 first (got {count})"
+            )
+        if not sum(self.hourly_multipliers) > 0:
+            raise ValueError("hourly_multipliers are all 0: give at least one hour with traffic")
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"time_zone {self.time_zone!r} is not an IANA time zone name such as 'UTC' or 'Europe/London'"
+            ) from None
+        return self
+
+    def hourly_fractions(self) -> tuple[float, ...]:
+        """Each hour's rate over the day's average (the multipliers scaled to average exactly 1)."""
+        mean = sum(self.hourly_multipliers) / len(self.hourly_multipliers)
+        return tuple(m / mean for m in self.hourly_multipliers)
+
+
 class Traffic(BaseModel):
     model_config = _STRICT
 
@@ -64,6 +99,8 @@ class Traffic(BaseModel):
     """Typical message size in bytes, body plus attributes."""
     backlog_messages: int = Field(default=0, ge=0)
     """Messages already waiting that the fleet must drain. Default: 0."""
+    daily_shape: DailyShape | None = None
+    """The day's shape by hour; lets the plan schedule min capacity for tight objectives. Default: none."""
 
     @model_validator(mode="after")
     def check_one_peak(self) -> Traffic:
@@ -83,6 +120,14 @@ class Traffic(BaseModel):
                 f"peak_messages_per_second ({self.peak_messages_per_second!r}) is below the daily "
                 f"average ({average:.3f} msg/s from messages_per_day {self.messages_per_day!r})"
             )
+        if self.daily_shape is not None:
+            busiest = max(self.daily_shape.hourly_fractions())
+            peak = self.peak_messages_per_second / average if self.peak_messages_per_second and average else self.peak_to_average
+            if peak is not None and busiest > peak * (1 + limits.DAILY_SHAPE_PEAK_TOLERANCE):
+                raise ValueError(
+                    f"daily_shape's busiest hour is {busiest:.3g} x the average, above the peak ({peak:.3g} x): "
+                    "raise the peak or flatten the shape"
+                )
         return self
 
 

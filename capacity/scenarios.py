@@ -127,6 +127,60 @@ def diurnal(average_per_second: float, peak_per_second: float, trough_per_second
     )
 
 
+def shaped_day(hourly_per_second: tuple[float, ...] | list[float], days: float = 1.0) -> Scenario:
+    """A day that follows a profile's daily shape: each hour at its own rate (hour 0 = local midnight)."""
+    if len(hourly_per_second) != limits.HOURS_PER_DAY:
+        raise ScenarioError(f"a daily shape needs {limits.HOURS_PER_DAY} hourly rates (got {len(hourly_per_second)})")
+    for hour, value in enumerate(hourly_per_second):
+        _check_rate(f"hour {hour}'s rate", value)
+    n = _seconds(days)
+    day = np.repeat(np.asarray(hourly_per_second, dtype=float), limits.SECONDS_PER_HOUR)
+    rates = np.tile(day, math.ceil(n / day.size))[:n]
+    return Scenario(
+        name="diurnal",
+        description=(
+            f"diurnal, the profile's daily shape: {min(hourly_per_second):.4g} to {max(hourly_per_second):.4g} "
+            f"msg/s by hour, {days:g} day(s)"
+        ),
+        arrivals_per_second=rates,
+    )
+
+
+def shaped_spike(hourly_per_second: tuple[float, ...] | list[float], peak_per_second: float, days: float = 1.0) -> Scenario:
+    """The shaped day with the hour before its busiest hour at the design peak: the busy hours come an hour early."""
+    day = shaped_day(hourly_per_second, days)
+    busiest = int(np.argmax(np.asarray(hourly_per_second)))
+    early = (busiest - 1) % limits.HOURS_PER_DAY
+    rates = day.arrivals_per_second.copy()
+    start = early * limits.SECONDS_PER_HOUR
+    rates[start : start + limits.SECONDS_PER_HOUR] = peak_per_second
+    return Scenario(
+        name="spike",
+        description=(
+            f"spike: the daily shape with hour {early}:00 at the design peak {peak_per_second:.4g} msg/s "
+            f"(an hour before the busiest hour)"
+        ),
+        arrivals_per_second=rates,
+    )
+
+
+def design_day(average: float, peak: float, trough: float, hourly: tuple[float, ...] | None, days: float = 1.0) -> Scenario:
+    """The standard diurnal day: the profile's own shape when it has one, else the cosine wave."""
+    if hourly is not None:
+        return shaped_day(hourly, days)
+    return diurnal(average, peak, trough, days)
+
+
+def design_spike(
+    average: float, peak: float, trough: float, hourly: tuple[float, ...] | None, days: float = 1.0
+) -> Scenario:
+    """The standard spike, sized from the profile's own peak: from the trough to the peak for an hour, then the
+    average (with a daily shape: the busy hours an hour early)."""
+    if hourly is not None:
+        return shaped_spike(hourly, peak, max(days, 1.0))
+    return spike(trough, peak, limits.VERIFY_SPIKE_MINUTES, days=days, after_per_second=average)
+
+
 def spike(
     base_per_second: float,
     spike_per_second: float,

@@ -1,7 +1,9 @@
 """Plan verification: simulate each queue's standard scenarios and say whether the objective holds.
 
-The standard scenarios are a diurnal day, a spike from the trough straight to the planned
-peak, and a backlog drain (the profile's backlog, or a one-hour outage at the peak rate).
+The standard scenarios are a diurnal day (the profile's daily shape when it has one), a
+spike from the trough straight to the planned peak, and a backlog drain (the profile's
+backlog, or a one-hour outage at the peak rate). Autoscaled services are also run at
+constant rates (25% to 100% of the peak) to check that the fleet settles (no flapping).
 For autoscaled services the verifier also searches the backlog-per-task target and the
 min capacity for the cheapest setting (fewest task-hours over the diurnal day and the
 spike) that holds, and reports it as a result with its reason; the plan is not changed.
@@ -14,6 +16,8 @@ from dataclasses import dataclass
 from capacity import limits
 from capacity import scenarios as sc
 from capacity.plan import Plan, WorkloadPlan, duration, num
+from capacity.plan.autoscaling import resting_target
+from capacity.plan.settle import flaps_at_constant, flaps_in_day
 from capacity.profile import Profile, Workload
 from capacity.simulate import (
     Settings,
@@ -56,6 +60,7 @@ class Verification:
     checks: tuple[ScenarioCheck, ...]
     tuning: Tuning | None
     note: str
+    churn: tuple[ScenarioCheck, ...] = ()
 
     @property
     def task_hours(self) -> float:
@@ -66,14 +71,15 @@ class Verification:
 def standard_scenarios(plan: WorkloadPlan, drain_allowed_seconds: float) -> list[sc.Scenario]:
     """The diurnal day, the trough-to-peak spike and the backlog drain for one queue."""
     average, peak, trough = plan.arrival_average_per_second, plan.arrival_peak_per_second, plan.arrival_trough_per_second
+    hourly = plan.hourly_arrival_per_second
     backlog = plan.backlog_messages or peak * limits.DRAIN_OUTAGE_SECONDS
     drain_days = min(
         limits.MAX_SOURCE_RETENTION_SECONDS,
         drain_allowed_seconds * limits.RETENTION_MARGIN + limits.SECONDS_PER_HOUR,
     ) / limits.SECONDS_PER_DAY
     return [
-        sc.diurnal(average, peak, trough, days=1),
-        sc.spike(trough, peak, limits.VERIFY_SPIKE_MINUTES, days=1, after_per_second=average),
+        sc.design_day(average, peak, trough, hourly, days=1),
+        sc.design_spike(average, peak, trough, hourly, days=1),
         sc.drain(backlog, average, days=drain_days),
     ]
 
@@ -94,6 +100,14 @@ def _check(scenario: sc.Scenario, result: SimulationResult, allowed: float) -> S
         else:
             holds = True
             reason = f"drains in {duration(result.drain_seconds)}, within the {duration(allowed)} allowed"
+    elif scenario.name == "diurnal" and result.scale_out_actions + result.scale_in_actions and flaps_in_day(
+        result.task_launches, result.smallest_fleet, result.largest_fleet
+    ):
+        holds = False
+        reason = (
+            f"flaps: {result.task_launches} task launches in the day, more than 2 x ({result.largest_fleet} - "
+            f"{result.smallest_fleet}) + {limits.FLAP_DIURNAL_SLACK_LAUNCHES} for a fleet that follows the day"
+        )
     elif result.objective_met:
         holds = True
         reason = f"oldest message at most {duration(result.max_age_seconds)}, objective {duration(result.objective_seconds)}"
@@ -104,6 +118,27 @@ def _check(scenario: sc.Scenario, result: SimulationResult, allowed: float) -> S
             f"objective for {result.minutes_over_objective} min"
         )
     return ScenarioCheck(scenario.name, scenario.description, holds, reason, result)
+
+
+def churn_checks(model, fleet, peak: float, settings: Settings) -> tuple[ScenarioCheck, ...]:
+    """Constant rates at fractions of the peak: after an hour to settle, at most 2 scaling actions in 6 hours."""
+    days = (limits.FLAP_SETTLE_SECONDS + limits.FLAP_WINDOW_SECONDS) / limits.SECONDS_PER_DAY
+    checks = []
+    for fraction in limits.FLAP_CHECK_PEAK_FRACTIONS:
+        scenario = sc.constant(peak * fraction, days)
+        result = simulate(model, fleet, scenario, settings)
+        window = [a for a in result.action_seconds
+                  if limits.FLAP_SETTLE_SECONDS <= a[0] < limits.FLAP_SETTLE_SECONDS + limits.FLAP_WINDOW_SECONDS]
+        flaps = flaps_at_constant(result.action_seconds)
+        held = result.objective_met and not flaps
+        reason = (
+            f"{len(window)} scaling actions in the 6 h after the first hour"
+            + (f" (more than {limits.FLAP_MAX_ACTIONS}: flaps)" if flaps else "")
+            + ("" if result.objective_met else f"; oldest message {duration(result.max_age_seconds)}, over the objective")
+        )
+        checks.append(ScenarioCheck("constant", f"constant {round(fraction * 100)}% of peak ({num(round(peak * fraction, 3))} msg/s)",
+                                    held, reason, result))
+    return tuple(checks)
 
 
 def _share(plan: Plan, lane: WorkloadPlan) -> float:
@@ -128,16 +163,17 @@ def _verify_lane(profile: Profile, plan: Plan, lane: WorkloadPlan, settings: Set
     if not isinstance(fleet, TargetTrackingFleet):
         kind = "Cloudflare consumers scale themselves" if lane.broker == "cloudflare" else "scheduled runs"
         return Verification(lane.name, holds, checks, None, f"not tuned: {kind}, with no target or min capacity to tune")
+    churn = churn_checks(model, fleet, lane.arrival_peak_per_second, settings)
+    holds = holds and all(c.holds for c in churn)
     tuning = _tune(lane, model, scenarios[:2], allowed, settings, scenarios[2], fleet, checks)
-    return Verification(lane.name, holds, checks, tuning, "")
+    return Verification(lane.name, holds, checks, tuning, "", churn)
 
 
 def _tune(lane, model, day_scenarios, allowed, settings, drain_scenario, planned, planned_checks) -> Tuning | None:
     """The cheapest (min capacity, target) whose diurnal day and spike hold; binary search on min per target."""
-    mu = lane.per_task_messages_per_second
     c = lane.concurrency_per_task
-    # The plan's own target first, so a tie keeps the plan's setting.
-    others = {round(c + lane.max_age_seconds * mu * h, 2) for h in limits.VERIFY_TARGET_HEADROOMS}
+    # The plan's own target first, so a tie keeps the plan's setting; the others rest (below c).
+    others = {resting_target(c, u) for u in limits.RESTING_UTILIZATION_CANDIDATES}
     targets = [planned.target_backlog_per_task] + sorted(others - {planned.target_backlog_per_task})
     lowest = 0 if lane.min_capacity == 0 else 1
     cache: dict[tuple[int, float], tuple[ScenarioCheck, ...] | None] = {}
@@ -204,10 +240,10 @@ def verify(profile: Profile, plan: Plan, settings: Settings = Settings()) -> lis
     seen: dict[tuple, Verification] = {}
     for lane in plan.workloads:
         # Partitions of one workload are the same queue several times: simulate one.
-        signature = tuple(v for k, v in lane.model_dump().items() if k not in ("name", "lane", "reasons", "findings"))
+        signature = tuple(repr(v) for k, v in lane.model_dump().items() if k not in ("name", "lane", "reasons", "findings"))
         if signature in seen:
             first = seen[signature]
-            results.append(Verification(lane.name, first.holds, first.checks, first.tuning, first.note))
+            results.append(Verification(lane.name, first.holds, first.checks, first.tuning, first.note, first.churn))
             continue
         verdict = _verify_lane(profile, plan, lane, settings)
         seen[signature] = verdict

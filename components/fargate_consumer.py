@@ -501,7 +501,9 @@ class FargateConsumer(pulumi.ComponentResource):
             min_capacity=plan.min_capacity,
             max_capacity=plan.max_capacity,
             tags=workload_tags(plan, args.stack, "scaling"),
-            opts=self._child,
+            # Scheduled actions move min capacity through the day; a deploy must not reset it.
+            opts=pulumi.ResourceOptions.merge(self._child, pulumi.ResourceOptions(ignore_changes=["minCapacity"]))
+            if plan.scheduled_capacity else self._child,
         )
         expression = REDIS_BACKLOG_PER_TASK_EXPRESSION if args.redis else SQS_BACKLOG_PER_TASK_EXPRESSION
         tracking = aws.appautoscaling.Policy(
@@ -530,10 +532,29 @@ class FargateConsumer(pulumi.ComponentResource):
             },
             opts=self._child,
         )
+        self.scheduled_actions = self._create_scheduled_capacity(target)
         arns = [tracking.arn]
         if plan.min_capacity == 0:
             arns.append(self._create_scale_from_zero(target))
         return arns
+
+    def _create_scheduled_capacity(self, target: aws.appautoscaling.Target) -> list[aws.appautoscaling.ScheduledAction]:
+        """One scheduled action per change of the plan's hourly min capacity, cron in the profile's time zone."""
+        args, plan = self._args, self._args.plan
+        actions = []
+        for action in plan.scheduled_capacity:
+            actions.append(aws.appautoscaling.ScheduledAction(
+                f"{self._name}-min-{action.hour:02d}h",
+                name=f"qcap-{args.stack}-{plan.name}-min-{action.hour:02d}h",
+                service_namespace=target.service_namespace,
+                scalable_dimension=target.scalable_dimension,
+                resource_id=target.resource_id,
+                schedule=action.cron,
+                timezone=action.time_zone,
+                scalable_target_action={"min_capacity": action.min_capacity, "max_capacity": plan.max_capacity},
+                opts=self._child,
+            ))
+        return actions
 
     def _create_scale_from_zero(self, target: aws.appautoscaling.Target) -> pulumi.Output[str]:
         """Step policy and its alarm: messages waiting while no task runs start one task."""

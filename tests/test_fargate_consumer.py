@@ -222,3 +222,31 @@ def test_role_names_fit_iams_64_characters_when_a_partitioned_lane_has_a_40_char
     names = [physical_name(r) for r in run.of_type("aws:iam/role:Role")]
     assert len(names) == 2 and len(set(names)) == 2
     assert [len(n) for n in names if len(n) > 64] == []
+SHAPE = {"time_zone": "Europe/London",
+         "hourly_multipliers": [0.2] * 7 + [1.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 1.0] + [0.2] * 6}
+
+
+def test_scheduled_actions_raise_min_capacity_ahead_of_the_busy_hours_in_the_profiles_time_zone(run_components):
+    # Given a tight objective (60 s, under the autoscaler's ~5 min reaction) and a known daily shape
+    plan = plan_workload(SQS_WORKLOAD, objective__max_age_seconds=60, traffic__peak_to_average=2.2,
+                         traffic__daily_shape=SHAPE)
+    # When the consumer is built
+    run = build(run_components, sqs_args(plan))
+    # Then one scheduled action per change of the hourly floor sets min capacity, cron in London time
+    actions = run.of_type("aws:appautoscaling/scheduledAction:ScheduledAction")
+    got = sorted((a.inputs["schedule"], a.inputs["timezone"], a.inputs["scalableTargetAction"]["minCapacity"])
+                 for a in actions)
+    assert got == [("cron(0 17 * * ? *)", "Europe/London", 6), ("cron(0 18 * * ? *)", "Europe/London", 2),
+                   ("cron(0 6 * * ? *)", "Europe/London", 6), ("cron(0 7 * * ? *)", "Europe/London", 12)]
+    assert {a.inputs["scalableTargetAction"]["maxCapacity"] for a in actions} == {plan.max_capacity}
+    assert {a.inputs["serviceNamespace"] for a in actions} == {"ecs"}
+    # and the scalable target keeps the schedule's min across deploys
+    assert run.named("events-scaling-target").ignore_changes == ("minCapacity",)
+    assert plan.min_capacity == 2  # the quiet hours' floor
+    assert "41% fewer task-hours" in plan.reasons["scheduled_capacity"]
+
+
+def test_no_scheduled_actions_without_a_daily_shape(run_components):
+    run = build(run_components, sqs_args(plan_workload(SQS_WORKLOAD)))
+    assert run.of_type("aws:appautoscaling/scheduledAction:ScheduledAction") == []
+    assert run.named("events-scaling-target").ignore_changes == ()

@@ -44,7 +44,8 @@ def expected_for(w: WorkloadPlan, emails: int) -> Counter[str]:
         scale_from_zero = w.min_capacity == 0
         expected.update({"qcap:aws:FargateConsumer": 1, "aws:ecs/service:Service": 1, "aws:iam/role:Role": 2,
                          "aws:iam/rolePolicy:RolePolicy": 1, "aws:appautoscaling/target:Target": 1,
-                         "aws:appautoscaling/policy:Policy": 1 + scale_from_zero})
+                         "aws:appautoscaling/policy:Policy": 1 + scale_from_zero,
+                         "aws:appautoscaling/scheduledAction:ScheduledAction": len(w.scheduled_capacity)})
         alarms += scale_from_zero
     expected["aws:cloudwatch/metricAlarm:MetricAlarm"] = alarms
     return expected

@@ -170,3 +170,22 @@ def test_a_drain_longer_than_fourteen_days_is_refused_saying_messages_would_expi
         "message at most 14 days (1,209,600 s), so a backlog drained over a longer time loses its oldest messages "
         "before they are processed)"
     ]
+def test_a_daily_shape_is_scaled_to_average_one_in_its_time_zone():
+    shape = {"time_zone": "America/New_York", "hourly_multipliers": [0.5] * 12 + [1.5] * 12}
+    p = make_profile(traffic__daily_shape=shape)
+    daily = p.workloads[0].traffic.daily_shape
+    assert daily.time_zone == "America/New_York"
+    assert daily.hourly_fractions() == (0.5,) * 12 + (1.5,) * 12
+
+
+def test_a_daily_shape_needs_24_hours_a_real_time_zone_and_a_busiest_hour_within_the_peak():
+    assert problems_of(profile_data(traffic__daily_shape={"hourly_multipliers": [1.0] * 23})) == [
+        "workloads[0].traffic.daily_shape: hourly_multipliers needs 24 values, hour 0 first (got 23)"
+    ]
+    assert problems_of(profile_data(traffic__daily_shape={"hourly_multipliers": [1.0] * 24, "time_zone": "Mars/Base"})) == [
+        "workloads[0].traffic.daily_shape: time_zone 'Mars/Base' is not an IANA time zone name such as 'UTC' or "
+        "'Europe/London'"
+    ]
+    too_busy = {"hourly_multipliers": [0.1] * 23 + [10.0]}  # 10 / mean 0.51 = 19.5 x the average, peak is 2 x
+    (problem,) = problems_of(profile_data(traffic__daily_shape=too_busy))
+    assert problem.startswith("workloads[0].traffic: daily_shape's busiest hour is 19.5 x the average, above the peak (2 x)")

@@ -130,3 +130,33 @@ def test_trace_error_says_the_trace_is_shorter_than_the_days_asked(tmp_path):
 def test_trace_error_names_a_missing_file(tmp_path):
     with pytest.raises(sc.ScenarioError, match="trace file not found"):
         sc.trace(tmp_path / "absent.csv")
+
+
+def test_a_shaped_day_holds_each_hours_rate_for_the_whole_hour():
+    hourly = [float(h) for h in range(24)]
+    day = sc.shaped_day(hourly)
+    assert day.duration_seconds == 86_400
+    assert day.arrivals_per_second[0] == 0.0 and day.arrivals_per_second[3600 * 5 + 17] == 5.0
+    assert day.arrivals_per_second[-1] == 23.0
+    assert "daily shape" in day.description
+
+
+def test_the_shaped_spike_brings_the_design_peak_an_hour_before_the_busiest_hour():
+    hourly = [1.0] * 24
+    hourly[17] = 3.0
+    spike = sc.shaped_spike(hourly, peak_per_second=4.0)
+    assert spike.arrivals_per_second[16 * 3600] == 4.0 and spike.arrivals_per_second[17 * 3600 - 1] == 4.0
+    assert spike.arrivals_per_second[17 * 3600] == 3.0 and spike.arrivals_per_second[15 * 3600] == 1.0
+    assert "hour 16:00 at the design peak 4" in spike.description
+
+
+def test_the_standard_spike_is_sized_from_the_profiles_own_peak_without_a_shape():
+    spike = sc.design_spike(average=2.0, peak=5.0, trough=1.0, hourly=None)
+    rates = spike.arrivals_per_second
+    assert rates[0] == 1.0 and rates.max() == 5.0 and rates[-1] == 2.0
+    assert np.count_nonzero(rates == 5.0) == 60 * 60
+
+
+def test_a_shaped_day_needs_24_rates():
+    with pytest.raises(sc.ScenarioError, match="needs 24 hourly rates"):
+        sc.shaped_day([1.0] * 23)

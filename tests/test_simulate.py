@@ -251,3 +251,93 @@ def test_model_from_plan_prices_a_task_hour_from_fargate_size():
     assert model.per_task_messages_per_second == pytest.approx(lane.per_task_messages_per_second)
     assert model.task_usd_per_hour == pytest.approx(0.25 * limits.FARGATE_X86_USD_PER_VCPU_HOUR
                                                     + 0.5 * limits.FARGATE_X86_USD_PER_GB_HOUR)
+
+
+# --- issue 13: cooldown rule, late metrics of an idle queue, churn, schedules, randomness ----------
+
+from capacity.simulate.autoscalers import MinuteMetrics, TargetTrackingScaler  # noqa: E402
+from capacity.simulate.measure import longest_hold_seconds  # noqa: E402
+from capacity.simulate.service import processing_factors  # noqa: E402
+
+
+def _metrics(values: dict[int, float], minutes: int = 30) -> MinuteMetrics:
+    per_task = [0.5] * minutes
+    for minute, value in values.items():
+        per_task[minute] = value
+    return MinuteMetrics(backlog_per_task=per_task, visible_max=[0.0] * minutes, cpu_percent=[0.0] * minutes)
+
+
+def test_target_tracking_scales_out_in_its_cooldown_only_when_it_asks_for_more_than_the_last_scale_out():
+    fleet = TargetTrackingFleet(min_capacity=1, max_capacity=100, target_backlog_per_task=1,
+                                scale_out_cooldown_seconds=600)
+    scaler = TargetTrackingScaler(fleet, Settings())
+    metrics = _metrics({6: 5, 7: 5, 8: 5, 9: 4, 10: 8})
+    # At 600 s the datapoints of minutes 6-8 are above the target: 2 running x 5 / 1 = 10.
+    assert scaler.decide(600.0, metrics, running=2, desired=2) == 10
+    # In the cooldown, asking for 8 (less than the last scale-out's 10) changes nothing...
+    assert scaler.decide(660.0, metrics, running=2, desired=10) == 10
+    # ...but asking for 16 goes ahead (AWS: scale out during the cooldown if the new capacity is larger).
+    assert scaler.decide(720.0, metrics, running=2, desired=10) == 16
+    assert scaler.cause == "out"
+
+
+def test_an_idle_queue_wakes_its_autoscaler_fifteen_minutes_late_after_six_idle_hours():
+    fleet = TargetTrackingFleet(min_capacity=0, max_capacity=5, target_backlog_per_task=0.9)
+    short, long = 600, 6 * 3600 + 600
+    quick = simulate(_model(objective=3600), fleet, _rates((0.0, short), (0.1, 1800))).timeline.tasks
+    late = simulate(_model(objective=3600), fleet, _rates((0.0, long), (0.1, 1800))).timeline.tasks
+    first_quick = _first_minute(quick, lambda t: t > 0) - short // 60
+    first_late = _first_minute(late, lambda t: t > 0) - long // 60
+    assert (first_late - first_quick) * 60 == limits.SQS_IDLE_METRIC_LAG_SECONDS
+    no_lag = simulate(_model(objective=3600), fleet, _rates((0.0, long), (0.1, 1800)),
+                      Settings(idle_metric_lag_seconds=0)).timeline.tasks
+    assert _first_minute(no_lag, lambda t: t > 0) - long // 60 == first_quick
+
+
+def test_simulate_counts_launches_scaling_actions_and_the_longest_time_at_one_size():
+    fleet = TargetTrackingFleet(min_capacity=1, max_capacity=10, target_backlog_per_task=0.9)
+    result = simulate(_model(), fleet, _rates((0.3, 3600), (5.0, 3600), (0.3, 3600)))
+    assert result.scale_out_actions >= 1 and result.scale_in_actions >= 1
+    assert result.task_launches == result.largest_fleet - 1  # up from one task, each launched once
+    assert (result.smallest_fleet, result.largest_fleet) == (1, 10)  # the backlog of the step scales out to max
+    assert 6 in np.rint(result.timeline.tasks)  # then rests at ceil(5 x 1 s / 0.9)
+    assert result.longest_hold_seconds >= 3000
+    assert [kind for _, kind in result.action_seconds][0] == "out"
+    assert result.as_json()["task_launches"] == result.task_launches
+
+
+def test_longest_hold_is_the_longest_stretch_of_one_fleet_size():
+    assert longest_hold_seconds(np.array([1, 1, 2, 2, 2, 1])) == 3.0
+    assert longest_hold_seconds(np.array([4.0] * 10)) == 10.0
+
+
+def test_a_schedule_raises_min_capacity_at_its_hour_and_counts_as_scheduled_not_as_the_policys():
+    fleet = TargetTrackingFleet(min_capacity=1, max_capacity=10, target_backlog_per_task=0.9,
+                                schedule=((3600, 6), (7200, 1)))
+    assert [fleet.floor_at(s) for s in (0, 3599, 3600, 7199, 7200, 86_400 + 3600)] == [1, 1, 6, 6, 1, 6]
+    result = simulate(_model(), fleet, _rates((0.3, 3 * 3600)))
+    assert result.largest_fleet == 6
+    assert result.timeline.tasks[60 + 1] == 6  # the raise at 1 h; tasks run a minute later
+    assert result.scheduled_actions == 2  # the raise, and the scale-in the lowered floor releases
+    assert result.scale_out_actions == 0 and result.scale_in_actions == 0
+
+
+def test_poisson_arrivals_are_seeded_whole_messages_with_the_scenarios_mean():
+    scenario = _rates((3.0, 7200))
+    fleet = StaticFleet(tasks=5)
+    first = simulate(_model(), fleet, scenario, Settings(random_seed=7))
+    again = simulate(_model(), fleet, scenario, Settings(random_seed=7))
+    other = simulate(_model(), fleet, scenario, Settings(random_seed=8))
+    assert first.messages_arrived == again.messages_arrived != other.messages_arrived
+    assert first.messages_arrived == pytest.approx(3.0 * 7200, rel=0.02)
+    assert first.messages_arrived == int(first.messages_arrived)
+
+
+def test_processing_times_drawn_to_the_p99_vary_a_small_fleets_minutes_more_than_a_large_ones():
+    model = _model(processing_seconds=1.0, processing_p99_seconds=5.0)
+    small = processing_factors(model, Settings(random_seed=3), 1, 2000)
+    large = processing_factors(model, Settings(random_seed=3), 50, 2000)
+    assert small.mean() == pytest.approx(1.0, abs=0.05)
+    assert large.mean() == pytest.approx(1.0, abs=0.02)
+    assert small.std() > 5 * large.std()  # 60 messages a minute against 3,000: the mean of many varies less
+    assert np.all(processing_factors(model, Settings(), 1, 10) == 1.0)  # no seed: the mean, always

@@ -21,9 +21,10 @@ def test_simulate_prints_each_fleet_side_by_side_with_its_figures():
     assert result.exit_code == 0, result.output
     for heading in ("plan autoscaling", "static 19 tasks", "CDK default scaling", "task-hours / lower bound",
                     "max age of oldest", "p99 age of oldest", "minutes over 5 min", "peak backlog", "drain time",
-                    "cost (USD)"):
+                    "cost (USD)", "task launches", "scaling actions (out / in)", "longest at one size"):
         assert heading in result.output
-    assert "1.13x" in result.output  # plan autoscaling against the lower bound, seed 004's diurnal day
+    assert "1.15x" in result.output  # plan autoscaling against the lower bound, seed 004's diurnal day
+    assert "23.62 h" in result.output  # the plan's fleet holds one size for most of the flat day
     assert "456" in result.output  # the static fleet: 19 tasks x 24 h
 
 
@@ -94,3 +95,32 @@ def test_render_verification_returns_false_when_an_objective_misses():
     console = Console(record=True, width=200)
     assert render_verification(console, profile, plan(profile)) is False
     assert "misses" in console.export_text()
+
+
+def test_simulate_json_reports_churn_per_fleet():
+    result = runner.invoke(app, ["simulate", "event-backlog", "--scenario", "constant", "--peak-fraction", "0.5",
+                                 "--json"])
+    assert result.exit_code == 0, result.output
+    (workload,) = json.loads(result.output)["workloads"]
+    assert "0.5 x the peak" in workload["description"]
+    plan_run = workload["results"][0]
+    assert {"task_launches", "scale_out_actions", "scale_in_actions", "longest_hold_seconds"} <= set(plan_run)
+    # from ceil(3.47 / 0.5) = 7 tasks to the resting point ceil(3.47 x 2 s / 0.9) = 8 in the first hour, then still
+    assert plan_run["scale_out_actions"] + plan_run["scale_in_actions"] <= 4
+    assert plan_run["longest_hold_seconds"] > 22 * 3600
+
+
+def test_simulate_spike_is_the_design_spike_unless_a_multiplier_asks_for_a_stress_beyond_the_peak():
+    design = runner.invoke(app, ["simulate", "event-backlog", "--scenario", "spike", "--json"])
+    assert json.loads(design.output)["workloads"][0]["description"].startswith("spike: 3.472 msg/s, then 6.944")
+    stress = runner.invoke(app, ["simulate", "event-backlog", "--scenario", "spike", "--spike-multiplier", "3",
+                                 "--json"])
+    (workload,) = json.loads(stress.output)["workloads"]
+    assert workload["scenario"] == "stress"
+    assert workload["description"].startswith("stress (beyond the design peak 6.944 msg/s)")
+
+
+def test_simulate_exits_2_when_the_peak_fraction_is_not_positive():
+    result = runner.invoke(app, ["simulate", "dev", "--scenario", "constant", "--peak-fraction", "0"])
+    assert result.exit_code == 2
+    assert "--peak-fraction must be > 0" in result.output

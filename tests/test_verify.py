@@ -54,13 +54,18 @@ def test_verify_drains_the_seed_004_backlog_within_the_allowed_time(seed_004):
     assert drain.result.drain_seconds < 336 * 3600
 
 
-def test_verify_reports_a_tuned_setting_without_changing_the_plan_when_a_cheaper_one_holds(seed_004):
+def test_verify_finds_nothing_cheaper_for_seed_004_whose_target_was_already_chosen_by_simulation(seed_004):
     _, stack_plan, (verdict,) = seed_004
-    assert verdict.tuning is not None
-    assert verdict.tuning.task_hours < verdict.task_hours
-    assert all(c.holds for c in verdict.tuning.checks)
-    assert "also holds" in verdict.tuning.reason
-    assert stack_plan.workloads[0].min_capacity == 7  # the plan itself is untouched
+    assert verdict.tuning is None
+    assert stack_plan.workloads[0].target_backlog_per_task == 0.9
+
+
+def test_verify_runs_seed_004_at_constant_rates_and_finds_it_settles(seed_004):
+    _, _, (verdict,) = seed_004
+    assert [c.description.split(" (")[0] for c in verdict.churn] == [
+        "constant 25% of peak", "constant 50% of peak", "constant 75% of peak", "constant 100% of peak"]
+    assert all(c.holds for c in verdict.churn)
+    assert all("0 scaling actions in the 6 h after the first hour" == c.reason for c in verdict.churn)
 
 
 def test_verify_holds_for_seed_001_whose_min_capacity_covers_the_peak():
@@ -71,7 +76,7 @@ def test_verify_holds_for_seed_001_whose_min_capacity_covers_the_peak():
 
 def test_verify_says_the_objective_misses_and_finds_a_setting_that_holds_when_min_capacity_is_too_low():
     data = yaml.safe_load(resolve_stack("track-points").read_text())
-    data["workloads"][0]["overrides"] = {"min_capacity": 1}
+    data["workloads"][0]["overrides"] = {"min_capacity": 1, "target_backlog_per_task": 0.9}
     profile = parse_profile(data, "track-points-min-1.yaml")
     stack_plan = plan(profile)
     (verdict,) = verify(profile, stack_plan)
@@ -79,7 +84,7 @@ def test_verify_says_the_objective_misses_and_finds_a_setting_that_holds_when_mi
     spike = next(c for c in verdict.checks if c.scenario == "spike")
     assert not spike.holds and "over the 60 s objective" in spike.reason
     assert verdict.tuning is not None
-    assert verdict.tuning.min_capacity > stack_plan.workloads[0].min_capacity
+    assert verdict.tuning.target_backlog_per_task < 0.9  # more headroom instead of a larger floor
     assert all(c.holds for c in verdict.tuning.checks)
     assert "cheapest setting that holds" in verdict.tuning.reason
 
@@ -96,3 +101,17 @@ def test_verify_holds_for_the_cloudflare_stack_within_its_objective():
     (verdict,) = verify(profile, stack_plan)
     assert verdict.holds
     assert all(c.result.max_age_seconds <= 120 for c in verdict.checks if c.scenario != "drain")
+
+
+def test_verify_fails_a_plan_that_flaps_at_a_constant_rate_with_seed_004s_old_target():
+    data = yaml.safe_load(resolve_stack("event-backlog").read_text())
+    data["workloads"][0]["overrides"] = {"target_backlog_per_task": 76}  # the pre-issue-13 target
+    profile = parse_profile(data, "event-backlog-old-target.yaml")
+    stack_plan = plan(profile)
+    assert stack_plan.workloads[0].errors[0].limit == "no resting point"
+    (verdict,) = verify(profile, stack_plan)
+    assert not verdict.holds
+    flapping = [c for c in verdict.churn if "flaps" in c.reason]
+    assert flapping and not any(c.holds for c in flapping)
+    diurnal = next(c for c in verdict.checks if c.scenario == "diurnal")
+    assert not diurnal.holds and diurnal.reason.startswith("flaps: 636 task launches in the day")

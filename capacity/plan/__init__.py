@@ -13,7 +13,7 @@ Where each number is decided:
 """
 
 from capacity.plan.formatting import duration, num
-from capacity.plan.models import Finding, Plan, WorkloadPlan
+from capacity.plan.models import Finding, Plan, ScheduledCapacity, WorkloadPlan
 from capacity.plan.stack import plan
 
-__all__ = ["Finding", "Plan", "WorkloadPlan", "duration", "num", "plan"]
+__all__ = ["Finding", "Plan", "ScheduledCapacity", "WorkloadPlan", "duration", "num", "plan"]

@@ -10,18 +10,19 @@ from capacity.plan.derivation import Derivation
 from capacity.plan.formatting import num
 
 
-def plan_service_alarms(d: Derivation, age: float, max_capacity: int, target: float) -> dict[str, Any]:
+def plan_service_alarms(d: Derivation, age: float, max_capacity: int, mu: float) -> dict[str, Any]:
     age_alarm = d.set(
         "alarm_age_seconds",
         math.ceil(age),
         f"{math.ceil(age)} s = the objective: alarm when the oldest message is older for "
         f"{limits.AGE_ALARM_EVALUATION_MINUTES} of {limits.AGE_ALARM_EVALUATION_MINUTES} minutes",
     )
+    depth = math.ceil(max_capacity * mu * age)
     saturation = d.set(
         "alarm_saturation_messages",
-        math.ceil(max_capacity * target),
-        f"{num(math.ceil(max_capacity * target))} = max_capacity {max_capacity} x target {num(target)}: more waiting "
-        f"than the whole fleet is meant to hold, for {limits.SATURATION_ALARM_MINUTES} minutes",
+        depth,
+        f"{num(depth)} = max_capacity {max_capacity} x {num(mu)} msg/s x objective {num(age)} s: more waiting than "
+        f"the whole fleet clears within the objective, for {limits.SATURATION_ALARM_MINUTES} minutes",
     )
     d.reasons["alarm_max_tasks"] = (
         f"{max_capacity} = max_capacity: the fleet pinned at its ceiling for {limits.MAX_TASKS_ALARM_MINUTES} minutes"

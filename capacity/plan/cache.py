@@ -14,7 +14,7 @@ from capacity.profile import Workload
 
 
 def plan_cache(
-    d: Derivation, w: Workload, environment: str, rates: Rates, max_capacity: int, target: float,
+    d: Derivation, w: Workload, environment: str, rates: Rates, max_capacity: int, saturation_messages: int,
     share: Share = Share(),
 ) -> dict[str, Any]:
     cache = w.cache or default_cache()
@@ -42,11 +42,11 @@ def plan_cache(
             f"shrink cache.pool_size_per_task to {pool}" if pool >= 1 else "lower max_capacity",
             {"cache.pool_size_per_task": pool} if pool >= 1 else None,
         )
-    held = rates.backlog + math.ceil(max_capacity * target)
+    held = rates.backlog + saturation_messages
     item = w.traffic.message_bytes + cache.item_overhead_bytes
     memory = math.ceil(held * item / (1 - limits.ELASTICACHE_RESERVED_MEMORY_FRACTION))
     d.reasons["cache_memory_bytes"] = (
-        f"{num(memory)} = (backlog {num(rates.backlog)} + saturation depth {num(math.ceil(max_capacity * target))}) "
+        f"{num(memory)} = (backlog {num(rates.backlog)} + saturation depth {num(saturation_messages)}) "
         f"x ({num(w.traffic.message_bytes)} + {cache.item_overhead_bytes} overhead) bytes / "
         f"(1 - reserved {limits.ELASTICACHE_RESERVED_MEMORY_FRACTION})"
     )

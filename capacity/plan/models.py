@@ -26,6 +26,17 @@ class Finding(BaseModel):
     """Patches the planner proposes, best first, before they are checked (not part of the contract)."""
 
 
+class ScheduledCapacity(BaseModel):
+    """A scheduled action on the scalable target: from `hour` (local time) on, min capacity is `min_capacity`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    hour: int
+    min_capacity: int
+    cron: str
+    time_zone: str
+
+
 class WorkloadPlan(BaseModel):
     """Every derived number for one queue (a workload, or one partition or priority level of it)."""
 
@@ -102,6 +113,10 @@ class WorkloadPlan(BaseModel):
     monthly_cost_usd: float
     reasons: dict[str, str]
     findings: tuple[Finding, ...]
+    target_utilization: float | None = None
+    hourly_arrival_per_second: tuple[float, ...] | None = None
+    time_zone: str | None = None
+    scheduled_capacity: tuple[ScheduledCapacity, ...] = ()
 
     @property
     def errors(self) -> tuple[Finding, ...]:

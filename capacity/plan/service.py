@@ -89,7 +89,9 @@ def plan_service(profile: Profile, w: Workload, lane: Lane, d: Derivation) -> di
             capped_by.patch if capped_by else {"overrides.max_capacity": tasks_peak},
         )
 
-    min_capacity, target, out_cd, in_cd = plan_autoscaling(d, c, rates, age, mu, max_capacity)
+    scaling = plan_autoscaling(d, c, rates, age, mu, max_capacity, w.traffic.daily_shape)
+    min_capacity, target = scaling.min_capacity, scaling.target_backlog_per_task
+    out_cd, in_cd = scaling.scale_out_cooldown_seconds, scaling.scale_in_cooldown_seconds
     judge_autoscaling(d, rates, age, mu, c.concurrency_per_task, c.p99_seconds, min_capacity, target, out_cd)
 
     visibility = plan_visibility_timeout(d, w, limits.SQS_MAX_VISIBILITY_TIMEOUT_SECONDS if w.sqs_like else None)
@@ -151,8 +153,9 @@ def plan_service(profile: Profile, w: Workload, lane: Lane, d: Derivation) -> di
             )
         fifo_high = fifo_high_throughput(d, rates.peak)
 
-    alarms = plan_service_alarms(d, age, max_capacity, target)
-    cache = (plan_cache(d, w, env, rates, max_capacity, target, lane.budgets.redis_clients)
+    alarms = plan_service_alarms(d, age, max_capacity, mu)
+    saturation = alarms["alarm_saturation_messages"]
+    cache = (plan_cache(d, w, env, rates, max_capacity, saturation, lane.budgets.redis_clients)
              if w.broker is Broker.redis else {})
 
     current = c.current_tasks
@@ -161,7 +164,7 @@ def plan_service(profile: Profile, w: Workload, lane: Lane, d: Derivation) -> di
         d.reasons["current_tasks"] = f"{current} = consumer.current_tasks: the fleet running today"
         current_drain = _current_fleet(d, current, mu, rates, retention, age)
 
-    total = service_monthly_cost(d, w, rates, mu, min_capacity, cache)
+    total = service_monthly_cost(d, w, rates, mu, min_capacity, cache, scaling.expected_average_tasks)
 
     return dict(
         **rate_fields(rates, mu),
@@ -180,6 +183,10 @@ def plan_service(profile: Profile, w: Workload, lane: Lane, d: Derivation) -> di
         current_tasks=current,
         current_drain_seconds=current_drain,
         monthly_cost_usd=total,
+        target_utilization=scaling.target_utilization,
+        hourly_arrival_per_second=scaling.hourly_rates,
+        time_zone=w.traffic.daily_shape.time_zone if w.traffic.daily_shape else None,
+        scheduled_capacity=scaling.scheduled,
         **alarms,
         **cache,
     )

@@ -16,6 +16,8 @@ minute boundaries), so a 7-day run at one-second resolution takes well under a s
 
 from __future__ import annotations
 
+import numpy as np
+
 from capacity.scenarios import Scenario
 from capacity.simulate.cloudflare import simulate_cloudflare
 from capacity.simulate.from_plan import comparison_fleets, model_from_plan, plan_fleet, sink_messages_per_second
@@ -40,8 +42,16 @@ from capacity.simulate.service import simulate_service
 __all__ = [
     "CdkDefaultFleet", "CloudflareFleet", "Fleet", "QueueModel", "ScheduledFleet", "Settings", "SimulationError",
     "SimulationResult", "StaticFleet", "TargetTrackingFleet", "Timeline", "comparison_fleets", "model_from_plan",
-    "plan_fleet", "simulate", "sink_messages_per_second",
+    "plan_fleet", "poisson_arrivals", "simulate", "sink_messages_per_second",
 ]
+
+
+def poisson_arrivals(scenario: Scenario, seed: int) -> Scenario:
+    """The scenario with each second's arrivals drawn from a Poisson distribution of its rate (seeded)."""
+    rng = np.random.default_rng(seed)
+    drawn = rng.poisson(scenario.arrivals_per_second).astype(float)
+    return Scenario(scenario.name, scenario.description + f" (Poisson arrivals, seed {seed})", drawn,
+                    scenario.initial_backlog_messages)
 
 
 def simulate(
@@ -54,6 +64,8 @@ def simulate(
     """Run one fleet against one scenario and measure it."""
     if scenario.duration_seconds < 1:
         raise SimulationError("the scenario has no seconds to simulate")
+    if settings.random_seed is not None:
+        scenario = poisson_arrivals(scenario, settings.random_seed)
     if isinstance(fleet, ScheduledFleet):
         run = simulate_scheduled(model, fleet, scenario, settings, progress)
         result = measure(model, fleet, scenario, run, 1.0, model.per_task_messages_per_second)

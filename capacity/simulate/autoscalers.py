@@ -24,6 +24,16 @@ class MinuteMetrics:
     backlog_per_task: list[float]
     visible_max: list[float]
     cpu_percent: list[float]
+    # An idle queue's SQS datapoints from minute stale_from on are not published before stale_until.
+    stale_from: int = -1
+    stale_until: float = -math.inf
+
+    def newest(self, now: float, delay: float) -> int:
+        """The newest datapoint a policy can read at `now`, with the idle queue's late metrics."""
+        last = last_available_minute(now, delay)
+        if now < self.stale_until:
+            last = min(last, self.stale_from - 1)
+        return last
 
 
 def last_available_minute(now: float, delay: float) -> int:
@@ -40,17 +50,42 @@ def all_below(values: list[float], threshold: float) -> bool:
 
 
 class TargetTrackingScaler:
-    """Target tracking as Application Auto Scaling runs it: 3 datapoints above, 15 below 90%."""
+    """Target tracking as Application Auto Scaling runs it: 3 datapoints above, 15 below 90%.
+
+    Cooldowns as AWS documents them: during the scale-out cooldown a new scale-out happens
+    only when it asks for more capacity than the last one did; scale-in waits for both.
+    Scheduled actions set min capacity at their times (raising the fleet when it is below);
+    `cause` says who made the last change: "out", "in" (the policies) or "scheduled".
+    """
 
     def __init__(self, fleet: TargetTrackingFleet, settings: Settings):
         self.fleet = fleet
         self.settings = settings
         self.out_until = -math.inf
         self.in_until = -math.inf
+        self.last_out_capacity = 0
+        self.cause = ""
+        self.floor = fleet.floor_at(0.0)
+        self.floor_dropped_at = -math.inf
 
     def decide(self, now: float, metrics: MinuteMetrics, running: int, desired: int) -> int:
+        floor = self.fleet.floor_at(now)
+        if floor < self.floor:
+            self.floor_dropped_at = now
+        self.floor = floor
+        wanted = self._policy(now, metrics, running, desired, floor)
+        if wanted < floor:
+            wanted = floor
+        if wanted > desired and self.cause != "out":
+            self.cause = "scheduled"
+        if wanted < desired and now - self.floor_dropped_at <= SECONDS_PER_MINUTE:
+            self.cause = "scheduled"  # releasing capacity the schedule held: the schedule's decision
+        return wanted
+
+    def _policy(self, now: float, metrics: MinuteMetrics, running: int, desired: int, floor: int) -> int:
         f, s = self.fleet, self.settings
-        last = last_available_minute(now, s.metric_delay_seconds)
+        self.cause = ""
+        last = metrics.newest(now, s.metric_delay_seconds)
         if last < 0:
             return desired
         if desired == 0:
@@ -58,18 +93,18 @@ class TargetTrackingScaler:
             if len(window) >= limits.ZERO_TO_ONE_DATAPOINTS and all(
                 v >= limits.ZERO_TO_ONE_VISIBLE_MESSAGES for v in window
             ):
-                return min(f.max_capacity, max(limits.ZERO_TO_ONE_TASKS, f.min_capacity))
+                self.cause = "out"
+                return min(f.max_capacity, max(limits.ZERO_TO_ONE_TASKS, floor))
             return desired
         latest = metrics.backlog_per_task[last]
         out_window = metrics.backlog_per_task[max(0, last - s.scale_out_datapoints + 1) : last + 1]
-        if (
-            len(out_window) == s.scale_out_datapoints
-            and all_above(out_window, f.target_backlog_per_task)
-            and now >= self.out_until
-        ):
+        if len(out_window) == s.scale_out_datapoints and all_above(out_window, f.target_backlog_per_task):
             wanted = min(f.max_capacity, math.ceil(running * latest / f.target_backlog_per_task))
-            if wanted > desired:
+            # In the cooldown only a larger scale-out than the last one goes ahead (AWS docs).
+            if wanted > desired and (now >= self.out_until or wanted > self.last_out_capacity):
                 self.out_until = now + f.scale_out_cooldown_seconds
+                self.last_out_capacity = wanted
+                self.cause = "out"
                 return wanted
         in_window = metrics.backlog_per_task[max(0, last - s.scale_in_datapoints + 1) : last + 1]
         if (
@@ -78,9 +113,10 @@ class TargetTrackingScaler:
             and now >= self.in_until
             and now >= self.out_until
         ):
-            wanted = max(f.min_capacity, math.ceil(running * latest / f.target_backlog_per_task))
+            wanted = max(floor, math.ceil(running * latest / f.target_backlog_per_task))
             if wanted < desired:
                 self.in_until = now + f.scale_in_cooldown_seconds
+                self.cause = "in"
                 return wanted
         return desired
 
@@ -114,7 +150,7 @@ class CdkDefaultScaler:
 
     def decide(self, now: float, metrics: MinuteMetrics, running: int, desired: int) -> int:
         f, s = self.fleet, self.settings
-        last = last_available_minute(now, s.metric_delay_seconds)
+        last = metrics.newest(now, s.metric_delay_seconds)
         proposals: list[int] = []
         # Step policy: the newest complete 5-minute window of visible messages (Maximum statistic).
         complete_windows = (last + 1) // self.period_minutes

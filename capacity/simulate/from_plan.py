@@ -44,6 +44,7 @@ def model_from_plan(plan: WorkloadPlan, sink: Sink | None = None, share: float =
         sink_messages_per_second=None if plan.mode == "scheduled" else sink_messages_per_second(sink, plan, share),
         task_usd_per_hour=0.0 if cloudflare else task_usd_per_hour(plan.task_cpu, plan.task_memory_mib, plan.architecture),
         usd_per_message=cloudflare_usd_per_message(plan.message_bytes) if cloudflare else 0.0,
+        processing_p99_seconds=plan.processing_p99_seconds,
     )
 
 
@@ -67,7 +68,13 @@ def plan_fleet(
         target_backlog_per_task=target if target is not None else plan.concurrency_per_task,
         scale_out_cooldown_seconds=plan.scale_out_cooldown_seconds or limits.PLANNED_SCALE_OUT_COOLDOWN_SECONDS,
         scale_in_cooldown_seconds=plan.scale_in_cooldown_seconds or limits.PLANNED_SCALE_IN_COOLDOWN_SECONDS,
+        schedule=schedule_of(plan) if min_capacity is None else (),
     )
+
+
+def schedule_of(plan: WorkloadPlan) -> tuple[tuple[int, int], ...]:
+    """The plan's scheduled actions as (second of the local day, min capacity) for the simulator."""
+    return tuple((a.hour * limits.SECONDS_PER_HOUR, a.min_capacity) for a in plan.scheduled_capacity)
 
 
 def comparison_fleets(plan: WorkloadPlan) -> list[Fleet]:
@@ -77,6 +84,6 @@ def comparison_fleets(plan: WorkloadPlan) -> list[Fleet]:
         return [own]
     return [
         own,
-        StaticFleet(tasks=plan.max_capacity, label=f"static {plan.max_capacity} tasks"),
+        StaticFleet(tasks=plan.max_capacity, label=f"static {plan.max_capacity} task{'' if plan.max_capacity == 1 else 's'}"),
         CdkDefaultFleet(min_capacity=max(plan.min_capacity, 1), max_capacity=plan.max_capacity),
     ]

@@ -34,6 +34,15 @@ def oldest_ages(arrived_cum: np.ndarray, arrivals: np.ndarray, deleted_cum: np.n
     return np.where(present, np.maximum(0.0, now - arrived_at), 0.0)
 
 
+def longest_hold_seconds(running: np.ndarray) -> float:
+    """The longest stretch, in seconds, over which the number of running tasks did not change."""
+    if running.size == 0:
+        return 0.0
+    changes = np.flatnonzero(np.diff(running) != 0)
+    edges = np.concatenate(([-1], changes, [running.size - 1]))
+    return float(np.diff(edges).max())
+
+
 def measure(
     model: QueueModel,
     fleet: Fleet,
@@ -81,6 +90,13 @@ def measure(
         max_age_seconds=minute_max_age,
         tasks=per_minute(run.running, "mean") * scale,
     )
+    whole = np.rint(run.running)
+    if run.task_launches is None:  # scheduled and Cloudflare consumers: every start of a task or invocation
+        launches = int(np.maximum(0.0, np.diff(np.concatenate(([0.0], whole)))).sum() * scale)
+        actions: list[tuple[int, str]] = []
+    else:
+        launches = int(run.task_launches * scale)
+        actions = run.actions
     return SimulationResult(
         workload=model.name,
         fleet=fleet.label,
@@ -99,4 +115,12 @@ def measure(
         messages_left=float(arrived_cum[-1] - deleted_cum[-1]) * scale,
         duration_seconds=total,
         timeline=timeline,
+        task_launches=launches,
+        scale_out_actions=sum(1 for _, kind in actions if kind == "out"),
+        scale_in_actions=sum(1 for _, kind in actions if kind == "in"),
+        scheduled_actions=run.scheduled_actions,
+        longest_hold_seconds=longest_hold_seconds(whole),
+        smallest_fleet=int(whole.min() * scale) if whole.size else 0,
+        largest_fleet=int(whole.max() * scale) if whole.size else 0,
+        action_seconds=tuple(actions),
     )

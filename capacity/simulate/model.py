@@ -31,6 +31,11 @@ class Settings:
     scale_in_fraction: float = limits.TARGET_TRACKING_SCALE_IN_FRACTION
     max_launches_per_minute: int = limits.FARGATE_MAX_LAUNCHES_PER_SERVICE_PER_MINUTE
     cpu_percent_when_busy: float = limits.SIM_CPU_PERCENT_WHEN_ALL_SLOTS_BUSY
+    # SQS metrics of a queue idle this long arrive idle_metric_lag_seconds late when it wakes.
+    idle_after_seconds: float = limits.SQS_IDLE_AFTER_SECONDS
+    idle_metric_lag_seconds: float = limits.SQS_IDLE_METRIC_LAG_SECONDS
+    # With a seed: Poisson arrivals and lognormal processing times (mean and p99 of the model).
+    random_seed: int | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,7 @@ class QueueModel:
     sink_messages_per_second: float | None = None
     task_usd_per_hour: float = 0.0
     usd_per_message: float = 0.0
+    processing_p99_seconds: float | None = None
 
     @property
     def per_task_messages_per_second(self) -> float:
@@ -60,6 +66,20 @@ class TargetTrackingFleet:
     scale_out_cooldown_seconds: float = limits.PLANNED_SCALE_OUT_COOLDOWN_SECONDS
     scale_in_cooldown_seconds: float = limits.PLANNED_SCALE_IN_COOLDOWN_SECONDS
     label: str = "plan autoscaling"
+    # Scheduled actions: (second of the day, min capacity from then on), repeated daily.
+    schedule: tuple[tuple[int, int], ...] = ()
+
+    def floor_at(self, second: float) -> int:
+        """The min capacity in force at `second` of the run (the schedule's latest action, else min_capacity)."""
+        if not self.schedule:
+            return self.min_capacity
+        of_day = second % limits.SECONDS_PER_DAY
+        ordered = sorted(self.schedule)
+        current = ordered[-1][1]  # yesterday's last action holds until today's first
+        for at, value in ordered:
+            if at <= of_day:
+                current = value
+        return current
 
 
 @dataclass(frozen=True)
@@ -144,6 +164,15 @@ class SimulationResult:
     messages_left: float
     duration_seconds: int
     timeline: Timeline = field(repr=False)
+    task_launches: int = 0
+    scale_out_actions: int = 0
+    scale_in_actions: int = 0
+    scheduled_actions: int = 0
+    longest_hold_seconds: float = 0.0
+    smallest_fleet: int = 0
+    largest_fleet: int = 0
+    # (second, "out" | "in") of every scaling action the policies took (not the schedule's).
+    action_seconds: tuple[tuple[int, str], ...] = field(default=(), repr=False)
 
     @property
     def objective_met(self) -> bool:
@@ -177,6 +206,13 @@ class SimulationResult:
             "messages_processed": round(self.messages_processed, 1),
             "messages_left": round(self.messages_left, 1),
             "duration_seconds": self.duration_seconds,
+            "task_launches": self.task_launches,
+            "scale_out_actions": self.scale_out_actions,
+            "scale_in_actions": self.scale_in_actions,
+            "scheduled_actions": self.scheduled_actions,
+            "longest_hold_seconds": round(self.longest_hold_seconds, 1),
+            "smallest_fleet": self.smallest_fleet,
+            "largest_fleet": self.largest_fleet,
         }
 
 
@@ -187,3 +223,8 @@ class Run:
     starts: np.ndarray
     running: np.ndarray
     billed: np.ndarray
+    task_launches: int | None = None
+    scheduled_actions: int = 0
+    actions: list[tuple[int, str]] = field(default_factory=list)
+    # Processing seconds of the messages started in each second (None: the model's mean).
+    processing: np.ndarray | None = None

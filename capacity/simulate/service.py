@@ -6,9 +6,33 @@ import math
 
 import numpy as np
 
+from capacity import limits
 from capacity.scenarios import Scenario
 from capacity.simulate.autoscalers import CdkDefaultScaler, MinuteMetrics, StaticScaler, TargetTrackingScaler, check_service, fleet_bounds
 from capacity.simulate.model import SECONDS_PER_MINUTE, FLUID_EPSILON_MESSAGES, CdkDefaultFleet, Fleet, Progress, QueueModel, Run, Settings, TargetTrackingFleet
+
+
+def processing_factors(model: QueueModel, settings: Settings, tasks_hint: float, minutes: int) -> np.ndarray:
+    """Per minute, the mean processing time of the messages it starts over the model's mean (1.0 without a seed).
+
+    Processing times are lognormal with the model's mean and p99; a minute that starts n
+    messages sees the mean of n draws, so the p99 matters most for small fleets.
+    """
+    ones = np.ones(minutes)
+    p99 = model.processing_p99_seconds
+    if settings.random_seed is None or p99 is None or p99 <= model.processing_seconds:
+        return ones
+    z = limits.P99_STANDARD_SCORE
+    ratio = math.log(p99 / model.processing_seconds)
+    sigma = z - math.sqrt(z * z - 2 * ratio) if z * z > 2 * ratio else z
+    rng = np.random.default_rng(settings.random_seed + 1)
+    n = max(1, round(tasks_hint * model.per_task_messages_per_second * SECONDS_PER_MINUTE))
+    if n > limits.SIM_MAX_PROCESSING_DRAWS:
+        # The mean of many draws: normal with the lognormal's variance over n (central limit).
+        spread = math.sqrt((math.exp(sigma * sigma) - 1) / n)
+        return np.maximum(limits.SIM_MIN_PROCESSING_FACTOR, rng.normal(1.0, spread, size=minutes))
+    draws = rng.lognormal(-sigma * sigma / 2, sigma, size=(minutes, n))
+    return draws.mean(axis=1)
 
 
 def simulate_service(
@@ -33,6 +57,8 @@ def simulate_service(
     else:
         controller = StaticScaler(fleet)
     low, high = fleet_bounds(fleet)
+    if isinstance(fleet, TargetTrackingFleet):
+        low = min(high, fleet.floor_at(0.0))
     first_rate = float(arrivals[:SECONDS_PER_MINUTE].mean()) if total else 0.0
     running = min(high, max(low, math.ceil(first_rate / mu - FLUID_EPSILON_MESSAGES)))
     desired = running
@@ -50,12 +76,24 @@ def simulate_service(
     starts_cum = np.zeros(total + 1 + pad)
     visible = scenario.initial_backlog_messages
     report_every = max(1, minutes // 100)
+    factors = processing_factors(model, settings, max(1.0, float(arrivals.mean()) / mu if total else 1.0), minutes)
+    launches = 0
+    actions: list[tuple[int, str]] = []
+    scheduled = 0
+    arrived_total = scenario.initial_backlog_messages
+    active_at = 0.0  # the last second the queue held or received a whole message
 
     for m in range(minutes):
         s0 = m * SECONDS_PER_MINUTE
         s1 = min(total, s0 + SECONDS_PER_MINUTE)
         length = s1 - s0
         wanted = controller.decide(float(s0), metrics, running, desired)
+        if wanted != desired:
+            cause = getattr(controller, "cause", "") or ("out" if wanted > desired else "in")
+            if cause == "scheduled":
+                scheduled += 1
+            else:
+                actions.append((s0, "out" if wanted > desired else "in"))
         if wanted > desired:
             unlaunched += wanted - desired
         elif wanted < desired:
@@ -75,6 +113,7 @@ def simulate_service(
         if launch:
             pending.append([s0 + settings.task_start_seconds, launch])
             unlaunched -= launch
+            launches += launch
 
         # Tasks running in each second of this minute (pending ones join when ready).
         tasks = np.full(length, float(running))
@@ -90,7 +129,7 @@ def simulate_service(
         billed[s0:s1] = running + sum(c for _, c in pending)
 
         # Lindley recursion over the minute: visible(i+1) = max(0, visible(i) + a(i) - capacity(i)).
-        capacity = tasks * mu
+        capacity = tasks * (mu / factors[m])
         if cap is not None:
             capacity = np.minimum(capacity, cap)
         chunk = arrivals[s0:s1]
@@ -103,6 +142,15 @@ def simulate_service(
         starts[s0:s1] = started
         starts_cum[pad + s0 + 1 : pad + s1 + 1] = starts_cum[pad + s0] + np.cumsum(started)
         visible = float(after[-1])
+        # An idle queue's metrics come late once it wakes (SQS: after 6 idle hours, up to 15 min).
+        before_total = arrived_total
+        arrived_total += float(chunk.sum())
+        woke = math.floor(arrived_total + FLUID_EPSILON_MESSAGES) > math.floor(before_total + FLUID_EPSILON_MESSAGES)
+        if woke or visible >= limits.EMPTY_QUEUE_MESSAGES:
+            if s0 - active_at >= settings.idle_after_seconds and settings.idle_metric_lag_seconds > 0:
+                metrics.stale_from = m
+                metrics.stale_until = s1 + settings.metric_delay_seconds + settings.idle_metric_lag_seconds
+            active_at = float(s1)
 
         # This minute's datapoints: (visible + in flight) / running, visible maximum, CPU.
         back = starts_cum[pad + s0 + 1 - lag : pad + s1 + 1 - lag]
@@ -118,4 +166,5 @@ def simulate_service(
             metrics.cpu_percent[m] = min(1.0, busy) * settings.cpu_percent_when_busy
         if progress is not None and m % report_every == 0:
             progress(m / minutes)
-    return Run(starts=starts, running=running_per_second, billed=billed)
+    return Run(starts=starts, running=running_per_second, billed=billed, task_launches=launches,
+               scheduled_actions=scheduled, actions=actions)

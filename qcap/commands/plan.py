@@ -30,6 +30,7 @@ ROWS: list[tuple[str, str]] = [
     ("per_task_messages_per_second", "msg/s"),
     ("max_capacity", "tasks"),
     ("min_capacity", "tasks"),
+    ("scheduled_capacity", "actions"),
     ("target_backlog_per_task", "msgs/task"),
     ("scale_out_cooldown_seconds", "s"),
     ("scale_in_cooldown_seconds", "s"),
@@ -69,6 +70,8 @@ ROWS: list[tuple[str, str]] = [
 
 def _value(w: WorkloadPlan, field: str, unit: str) -> str:
     value = getattr(w, field)
+    if field == "scheduled_capacity":
+        return f"{len(value)} {unit}"
     if field == "current_drain_seconds" and value is None:
         return "never"
     if isinstance(value, float) and unit == "msg/s":

@@ -5,7 +5,6 @@ static fleet and CDK's default scaling; and `render_verification`, which `qcap p
 from __future__ import annotations
 
 import json
-import textwrap
 import time
 from enum import Enum
 from pathlib import Path
@@ -20,15 +19,13 @@ from capacity import limits
 from capacity import scenarios as sc
 from capacity.plan import Plan, WorkloadPlan, duration, num
 from capacity.profile import Profile
-from capacity.simulate import SimulationResult, comparison_fleets, model_from_plan, simulate
+from capacity.simulate import Settings, SimulationResult, comparison_fleets, model_from_plan, simulate
 from capacity.verify import Verification, verify
+from qcap.commands.simulate_figure import write_figure
 from qcap.commands.stack_loading import EXIT_BAD_INPUT, err_console, load_stack
 
 # Show a progress bar only for runs that take longer than this (a short run should not flicker).
 PROGRESS_AFTER_SECONDS = 1.0
-FIGURE_SIZE_INCHES = (13, 10)
-FIGURE_TITLE_CHARS = 110
-FIGURE_DPI = 110
 
 
 class ScenarioName(str, Enum):
@@ -64,18 +61,36 @@ def build_scenario(
     name: ScenarioName,
     days: float | None,
     trace: Path | None,
-    spike_multiplier: float,
-    spike_minutes: float,
+    spike_multiplier: float | None,
+    spike_minutes: float | None,
+    peak_fraction: float | None = None,
 ) -> sc.Scenario:
-    """The chosen scenario for one queue, from its planned rates (a trace is split by the queue's share)."""
+    """The chosen scenario for one queue, from its planned rates (a trace is split by the queue's share).
+
+    The spike is the standard one, sized from the profile's own peak, unless --spike-multiplier
+    asks for a stress spike (a multiple of the average), which is labelled as beyond the design
+    peak when it is.
+    """
     run_days = 1.0 if days is None else days
-    average = lane.arrival_average_per_second
+    average, peak, trough = lane.arrival_average_per_second, lane.arrival_peak_per_second, lane.arrival_trough_per_second
     if name is ScenarioName.constant:
+        if peak_fraction is not None:
+            scenario = sc.constant(peak * peak_fraction, run_days)
+            return sc.Scenario(scenario.name, f"{scenario.description} ({peak_fraction:g} x the peak)",
+                               scenario.arrivals_per_second)
         return sc.constant(average, run_days)
     if name is ScenarioName.diurnal:
-        return sc.diurnal(average, lane.arrival_peak_per_second, lane.arrival_trough_per_second, run_days)
+        return sc.design_day(average, peak, trough, lane.hourly_arrival_per_second, run_days)
     if name is ScenarioName.spike:
-        return sc.spike(average, average * spike_multiplier, spike_minutes, run_days)
+        if spike_multiplier is None and spike_minutes is None:
+            return sc.design_spike(average, peak, trough, lane.hourly_arrival_per_second, run_days)
+        multiplier = limits.SPIKE_DEFAULT_MULTIPLIER if spike_multiplier is None else spike_multiplier
+        minutes = limits.SPIKE_DEFAULT_MINUTES if spike_minutes is None else spike_minutes
+        stress = sc.spike(average, average * multiplier, minutes, run_days)
+        if average * multiplier > peak * (1 + 1e-9):
+            return sc.Scenario("stress", f"stress (beyond the design peak {peak:.4g} msg/s): {stress.description}",
+                               stress.arrivals_per_second)
+        return stress
     if name is ScenarioName.drain:
         backlog = lane.backlog_messages or lane.arrival_peak_per_second * limits.DRAIN_OUTAGE_SECONDS
         return sc.drain(backlog, average, run_days)
@@ -134,6 +149,11 @@ def _results_table(lane: WorkloadPlan, scenario: sc.Scenario, results: list[Simu
         ("cost (USD)", lambda r: f"${r.cost_usd:,.2f}"),
         ("task-hours / lower bound", _ratio),
         ("messages left at the end", lambda r: num(round(r.messages_left))),
+        ("task launches", lambda r: num(r.task_launches)),
+        ("scaling actions (out / in)", lambda r: f"{r.scale_out_actions} / {r.scale_in_actions}"),
+        ("scheduled actions", lambda r: num(r.scheduled_actions)),
+        ("fleet (smallest-largest)", lambda r: f"{r.smallest_fleet}-{r.largest_fleet}"),
+        ("longest at one size", lambda r: duration(r.longest_hold_seconds)),
     ]
     for label, cell in rows:
         table.add_row(label, *[cell(r) for r in results])
@@ -144,46 +164,9 @@ def _figure_path(png: Path, lane: WorkloadPlan, many: bool) -> Path:
     return png if not many else png.with_name(f"{png.stem}-{lane.name}{png.suffix or '.png'}")
 
 
-def write_figure(path: Path, lane: WorkloadPlan, scenario: sc.Scenario, results: list[SimulationResult]) -> None:
-    """Arrivals vs throughput, backlog, age of oldest against the objective, and running tasks, over time."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(4, 1, figsize=FIGURE_SIZE_INCHES, sharex=True)
-    hours_of = lambda r: r.timeline.minutes / 60  # noqa: E731 - a one-line unit conversion
-    first = results[0]
-    for r in results:
-        hours = hours_of(r)
-        axes[0].plot(hours, r.timeline.throughput_per_second, lw=1, label=f"throughput: {r.fleet}")
-        axes[1].plot(hours, r.timeline.backlog_messages, lw=1, label=r.fleet)
-        axes[2].plot(hours, r.timeline.max_age_seconds, lw=1, label=r.fleet)
-        axes[3].step(hours, r.timeline.tasks, lw=1, where="post", label=r.fleet)
-    axes[0].plot(hours_of(first), first.timeline.arrivals_per_second, color="black", ls="--", lw=1.2,
-                 label="arrivals", zorder=5)
-    axes[2].axhline(lane.max_age_seconds, color="red", ls="--", lw=1.2, label=f"objective {duration(lane.max_age_seconds)}")
-    axes[0].set_ylabel("messages / s")
-    axes[0].set_title("Arrivals and throughput")
-    axes[1].set_ylabel("messages waiting")
-    axes[1].set_title("Backlog (visible messages)")
-    axes[2].set_ylabel("seconds")
-    axes[2].set_title("Age of the oldest message against the objective")
-    axes[3].set_ylabel("tasks")
-    axes[3].set_title("Running tasks (Cloudflare: busy consumers)")
-    axes[3].set_xlabel("time since start (hours)")
-    for ax in axes:
-        ax.grid(True, alpha=0.3)
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, borderaxespad=0)
-    title = textwrap.fill(f"qcap simulate: {lane.name}, {scenario.description}", FIGURE_TITLE_CHARS)
-    fig.suptitle(title, fontsize=11)
-    fig.tight_layout()
-    fig.savefig(path, dpi=FIGURE_DPI)
-    plt.close(fig)
-
-
 def run_simulations(
-    profile: Profile, plan: Plan, lane: WorkloadPlan, scenario: sc.Scenario, console: Console
+    profile: Profile, plan: Plan, lane: WorkloadPlan, scenario: sc.Scenario, console: Console,
+    settings: Settings = Settings(),
 ) -> list[SimulationResult]:
     """The plan's fleet and its comparisons against one scenario, with a progress bar for long runs."""
     workload = next(w for w in profile.workloads if w.name == lane.group)
@@ -192,7 +175,7 @@ def run_simulations(
     for fleet in comparison_fleets(lane):
         progress = _LazyProgress(console, f"{lane.name}: {fleet.label}")
         try:
-            results.append(simulate(model, fleet, scenario, progress=progress))
+            results.append(simulate(model, fleet, scenario, settings, progress=progress))
         finally:
             progress.close()
     return results
@@ -205,8 +188,10 @@ def register(app: typer.Typer) -> None:
         workload: Optional[str] = typer.Option(None, "--workload", help="Simulate only this workload (or queue)."),
         scenario: ScenarioName = typer.Option(ScenarioName.diurnal, "--scenario", help="Arrival scenario."),
         trace: Optional[Path] = typer.Option(None, "--trace", help="CSV of per-minute NumberOfMessagesSent (with --scenario trace)."),
-        spike_multiplier: float = typer.Option(limits.SPIKE_DEFAULT_MULTIPLIER, "--spike-multiplier", help="Spike rate as a multiple of the average."),
-        spike_minutes: float = typer.Option(limits.SPIKE_DEFAULT_MINUTES, "--spike-minutes", help="Minutes the spike lasts."),
+        spike_multiplier: Optional[float] = typer.Option(None, "--spike-multiplier", help="A stress spike: this multiple of the average (default: the standard spike to the profile's own peak)."),
+        spike_minutes: Optional[float] = typer.Option(None, "--spike-minutes", help=f"Minutes a stress spike lasts (default {limits.SPIKE_DEFAULT_MINUTES})."),
+        peak_fraction: Optional[float] = typer.Option(None, "--peak-fraction", help="With --scenario constant: this fraction of the peak instead of the average."),
+        seed: Optional[int] = typer.Option(None, "--seed", help="Random Poisson arrivals and processing times (mean and p99), seeded."),
         days: Optional[float] = typer.Option(None, "--days", help="Days to simulate (default 1; a trace: all of it)."),
         png: Optional[Path] = typer.Option(None, "--png", help="Write a figure of the run to this PNG file."),
         json_output: bool = typer.Option(False, "--json", help="Print the results as JSON."),
@@ -219,11 +204,15 @@ def register(app: typer.Typer) -> None:
         if days is not None and not days > 0:
             err.print(f"--days must be > 0 (got {days!r})", markup=False)
             raise typer.Exit(EXIT_BAD_INPUT)
+        if peak_fraction is not None and not 0 < peak_fraction <= limits.MAX_PEAK_FRACTION:
+            err.print(f"--peak-fraction must be > 0 and <= {limits.MAX_PEAK_FRACTION:g} (got {peak_fraction!r})", markup=False)
+            raise typer.Exit(EXIT_BAD_INPUT)
         report: list[dict] = []
         for lane in lanes:
             try:
-                chosen = build_scenario(loaded.plan, lane, scenario, days, trace, spike_multiplier, spike_minutes)
-                results = run_simulations(loaded.profile, loaded.plan, lane, chosen, err)
+                chosen = build_scenario(loaded.plan, lane, scenario, days, trace, spike_multiplier, spike_minutes,
+                                        peak_fraction)
+                results = run_simulations(loaded.profile, loaded.plan, lane, chosen, err, Settings(random_seed=seed))
             except (sc.ScenarioError, ValueError) as exc:
                 err.print(f"{stack}: {exc}", markup=False)
                 raise typer.Exit(EXIT_BAD_INPUT) from None
@@ -256,7 +245,7 @@ def render_verification(console: Console, profile: Profile, plan: Plan) -> bool:
         table = Table(title=f"{v.workload}: objective {mark}", title_justify="left")
         for column in ("scenario", "verdict", "why", "task-hours", "vs lower bound"):
             table.add_column(column, justify="right" if column.startswith(("task", "vs")) else "left")
-        for check in v.checks:
+        for check in v.checks + v.churn:
             table.add_row(
                 check.description,
                 "holds" if check.holds else "[red]misses[/]",

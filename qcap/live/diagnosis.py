@@ -280,8 +280,9 @@ def _check_service(plan: WorkloadPlan, facts: WorkloadFacts, c: Computed) -> lis
                             f"{behind}; short by {t.needed - service.running}, and max_capacity {live_max} stops the "
                             f"autoscaler: raise it to {t.needed} (overrides.max_capacity) or partition the workload"))
 
-    # Tasks are surely busy when more waits than the autoscaling target lets them hold.
-    holds = service.running * (plan.target_backlog_per_task or plan.concurrency_per_task)
+    # Tasks are surely busy when more waits than their slots plus half the objective's worth of work
+    # (the autoscaling target, concurrency x utilization, now sits below the slots and cannot say this).
+    holds = service.running * (plan.concurrency_per_task + mu * plan.max_age_seconds * limits.BACKLOG_TARGET_HEADROOM)
     if c.fleet_per_second is not None and service.running > 0 and c.backlog > holds:
         o = c.flow.outflow_per_second
         delivered = o / c.fleet_per_second
