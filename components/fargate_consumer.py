@@ -27,6 +27,7 @@ from components.queue_alarms import (
     redis_dimensions,
 )
 from capacity.names import fit_name
+from components.stack_key import known_arn
 from components.tags import Role, stack_tags, workload_tags
 
 CONTAINER_NAME = "consumer"
@@ -291,20 +292,17 @@ def redis_metric_statement() -> dict[str, Any]:
     }
 
 
-def task_arn_pattern(cluster_arn: str) -> str:
-    """Every task of one cluster: arn:aws:ecs:<region>:<acct>:task/<cluster>/*."""
-    if ":cluster/" not in cluster_arn:
-        raise ValueError(f"{cluster_arn!r} is not an ECS cluster ARN (arn:aws:ecs:<region>:<account>:cluster/<name>)")
-    return cluster_arn.replace(":cluster/", ":task/", 1) + "/*"
+def task_protection_statement(cluster_name: pulumi.Input[str], region: pulumi.Input[str] | None = None) -> dict[str, Any]:
+    """The worker may protect its own tasks from scale-in (through the ECS agent), nothing else.
 
-
-def task_protection_statement(cluster_arn: pulumi.Input[str]) -> dict[str, Any]:
-    """The worker may protect its own tasks from scale-in (through the ECS agent), nothing else."""
+    The ARN is built from the cluster's name, known before the cluster exists, so the pack can
+    judge the policy at a new stack's first preview.
+    """
     return {
         "Sid": "ProtectOwnTasksWhileBusy",
         "Effect": "Allow",
         "Action": list(TASK_PROTECTION_ACTIONS),
-        "Resource": [pulumi.Output.from_input(cluster_arn).apply(task_arn_pattern)],
+        "Resource": [known_arn("ecs", pulumi.Output.concat("task/", cluster_name, "/*"), region=region)],
     }
 
 
@@ -454,7 +452,7 @@ class FargateConsumer(pulumi.ComponentResource):
         else:
             environment["QUEUE_URL"] = args.queue_url
             statements = [sqs_consumer_statement(args.queue_arn)]
-        statements.append(task_protection_statement(self.cluster_arn))
+        statements.append(task_protection_statement(self.cluster_name, args.region))
         environment.update(args.environment)
         return TaskSpec(plan, args.stack, args.region, environment, dict(args.secrets), statements, args.kms_key_arn,
                         tuple(args.secret_resources))

@@ -130,6 +130,14 @@ def test_a_fifo_queue_needs_a_fifo_dead_letter_queue_that_outlives_it():
     ]
 
 
+def test_a_fifo_pair_of_equal_retention_is_accepted():
+    # SQS resets a FIFO message's enqueue timestamp when it moves to a FIFO DLQ (issue 16).
+    dlq = queue("q-dlq.fifo", "arn:q-dlq", FifoQueue="true", MessageRetentionPeriod="1209600")
+    source = queue("q.fifo", "arn:q", FifoQueue="true", MessageRetentionPeriod="1209600",
+                   RedrivePolicy=json.dumps({"deadLetterTargetArn": "arn:q-dlq", "maxReceiveCount": 5}))
+    assert found(dlq, source) == []
+
+
 def test_a_fifo_flag_without_the_fifo_suffix_is_named():
     assert found(queue("q", "arn:q", FifoQueue="true")) == [
         ("QueueName", "'.fifo' exactly when FifoQueue is true", "'q' with FifoQueue true")]

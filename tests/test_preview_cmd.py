@@ -94,15 +94,17 @@ def test_preview_prints_contract_violations_as_errors_and_the_count_of_checks(tm
     assert "BLOCKED" in result.stdout
 
 
-def test_preview_prints_the_planners_warnings_beside_a_passing_pack():
+def test_preview_prints_the_planners_warnings_beside_the_packs_verdict():
     from tests.item_profiles import profile_path
 
     result = preview(str(profile_path("late_age_alarm")))
-    assert result.exit_code == 0, result.stdout
+    # The planner warns; the pack (issue 16) blocks an age alarm far above the objective.
+    assert result.exit_code == 1, result.stdout
     assert "planner warnings" in result.stdout
     assert "events [age alarm] alarm_age_seconds 86400 is later than the 300 s objective" in result.stdout
     assert "patch: workloads[0].overrides.alarm_age_seconds: 300" in result.stdout
-    assert "passed: no mandatory violation; 1 planner warning (see above)" in result.stdout
+    assert "age-alarm-within-objective" in result.stdout
+    assert "BLOCKED: fix the mandatory and contract violations above; 1 planner warning (see above)" in result.stdout
     report = json.loads(preview(str(profile_path("late_age_alarm")), "--json").stdout)
     assert report["planner_warnings"] == [{
         "workload": "events", "limit": "age alarm", "message": "alarm_age_seconds 86400 is later than the 300 s objective",

@@ -191,7 +191,7 @@ def check_queue(c: Checker, call: ApiCall, queues_by_arn: dict[str, ApiCall]) ->
     c.check(dlq_fifo == fifo, where, "Attributes.RedrivePolicy.deadLetterTargetArn",
             "a FIFO queue's DLQ is FIFO, a standard queue's is standard", SRC_SQS_DLQ,
             f"{'FIFO' if fifo else 'standard'} queue with {'FIFO' if dlq_fifo else 'standard'} DLQ {dlq.resource}")
-    if fifo:
+    if fifo and dlq_fifo:
         return  # SQS resets a FIFO message's enqueue time when it is dead-lettered: equal retention is safe
     source_retention = _queue_number(a, "MessageRetentionPeriod") or limits.SQS_DEFAULT_RETENTION_SECONDS
     dlq_retention = _queue_number(dlq_attributes, "MessageRetentionPeriod") or limits.SQS_DEFAULT_RETENTION_SECONDS
