@@ -21,8 +21,9 @@ from rich.tree import Tree
 from capacity.plan import Plan, num
 from capacity.plan.patches import format_patch
 from qcap.commands.stack_loading import EXIT_BAD_INPUT, load_stack
-from qcap.offline.analyzer_client import Analysis, Diagnostic, PolicyConfigError, read_policy_config
+from qcap.offline.analyzer_client import Analysis, Diagnostic
 from qcap.offline.contract import ContractReport
+from qcap.offline.policy_config import PolicyConfigError, read_policy_config
 from qcap.offline.mock_engine import STACK_TYPE, ProgramRun, Registration
 from qcap.offline.preview import Preview, PreviewError, as_json, new_stack_json, preview, program_problem
 

@@ -29,9 +29,9 @@ from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2_grpc
 
 from capacity import limits
+from qcap.offline.policy_config import PolicyInfo, resolve_policy_config
 
 POLICIES_DIR = Path(__file__).resolve().parents[2] / "policies"
-LEVELS = ("advisory", "mandatory", "remediate", "disabled")
 _LEVEL_TO_WIRE = {
     "advisory": analyzer_pb2.ADVISORY,
     "mandatory": analyzer_pb2.MANDATORY,
@@ -39,23 +39,17 @@ _LEVEL_TO_WIRE = {
     "disabled": analyzer_pb2.DISABLED,
 }
 _WIRE_TO_LEVEL = {v: k for k, v in _LEVEL_TO_WIRE.items()}
-ALL_POLICIES_KEY = "all"
 STACK_TYPE = "pulumi:pulumi:Stack"
 PROVIDER_TYPE_PREFIX = "pulumi:providers:"
 # Seconds the pack gets to exit after SIGTERM before it is killed.
 STOP_GRACE_SECONDS = 3
 # Analyze calls kept in flight at once (the pack serves 4 at a time).
 ANALYZE_IN_FLIGHT = 8
-_JSON_TYPES = {"number": (int, float), "integer": (int,), "boolean": (bool,), "string": (str,),
-               "array": (list,), "object": (dict,)}
+
 
 
 class PolicyPackError(Exception):
     """The pack did not start, a call failed or timed out; the message says which and shows its stderr."""
-
-
-class PolicyConfigError(Exception):
-    """A policy-config file that cannot be used: names the file, the policy and the field."""
 
 
 # --- what goes in, what comes out ----------------------------------------------------
@@ -75,22 +69,6 @@ class AnalyzerResource:
     property_dependencies: Mapping[str, Sequence[str]] = field(default_factory=dict)
     protect: bool = False
     ignore_changes: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class PolicyInfo:
-    """A policy as the pack describes itself in GetAnalyzerInfo."""
-
-    name: str
-    description: str
-    level: str
-    remediation: str
-    config_schema: Mapping[str, Any]
-    stack: bool
-    tags: tuple[str, ...]
-
-    def defaults(self) -> dict[str, Any]:
-        return {k: v["default"] for k, v in self.config_schema.items() if isinstance(v, Mapping) and "default" in v}
 
 
 @dataclass(frozen=True)
@@ -123,79 +101,6 @@ class Analysis:
     @property
     def advisory(self) -> list[Diagnostic]:
         return [d for d in self.diagnostics if d.level == "advisory"]
-
-
-# --- the policy-config file ----------------------------------------------------------
-
-
-def read_policy_config(path: Path | str) -> dict[str, Any]:
-    """Read a policy-config JSON file shaped like the CLI's --policy-pack-config (validated later against the pack)."""
-    path = Path(path)
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise PolicyConfigError(f"{path}: file not found") from None
-    except OSError as exc:
-        raise PolicyConfigError(f"{path}: cannot read: {exc.strerror}") from None
-    except json.JSONDecodeError as exc:
-        raise PolicyConfigError(f"{path}: line {exc.lineno}, column {exc.colno}: not valid JSON: {exc.msg}") from None
-    if not isinstance(data, dict):
-        raise PolicyConfigError(f"{path}: expected a JSON object keyed by policy name, got {type(data).__name__}")
-    return data
-
-
-def _check_property(where: str, key: str, value: Any, schema: Mapping[str, Any]) -> None:
-    kind = schema.get("type")
-    allowed = _JSON_TYPES.get(str(kind))
-    if allowed and (not isinstance(value, allowed) or (isinstance(value, bool) and kind != "boolean")):
-        raise PolicyConfigError(f"{where}: {key} must be a {kind}, got {value!r}")
-    minimum = schema.get("minimum")
-    if minimum is not None and isinstance(value, (int, float)) and value < minimum:
-        raise PolicyConfigError(f"{where}: {key} is {value!r}; allowed: >= {minimum}")
-
-
-def resolve_policy_config(
-    policies: Sequence[PolicyInfo], given: Mapping[str, Any] | None, source: str = "policy config"
-) -> dict[str, tuple[str, dict[str, Any]]]:
-    """Each policy's (level, properties): its own level and schema defaults, overlaid with `given`.
-
-    `given` maps a policy name (or "all") to a level string or to an object with an optional
-    `enforcementLevel` and the policy's properties; anything else is a PolicyConfigError.
-    """
-    by_name = {p.name: p for p in policies}
-    given = dict(given or {})
-    unknown = sorted(k for k in given if k not in by_name and k != ALL_POLICIES_KEY)
-    if unknown:
-        raise PolicyConfigError(f"{source}: unknown polic{'ies' if len(unknown) > 1 else 'y'} "
-                                f"{', '.join(unknown)}; known: {', '.join(sorted(by_name))}")
-    everyone = given.pop(ALL_POLICIES_KEY, None)
-    if everyone is not None and everyone not in LEVELS:
-        raise PolicyConfigError(f"{source}: all: {everyone!r} is not allowed; allowed: {', '.join(LEVELS)}")
-    resolved = {}
-    for name, policy in by_name.items():
-        level = everyone or policy.level
-        properties = policy.defaults()
-        entry = given.get(name)
-        where = f"{source}: {name}"
-        if isinstance(entry, str):
-            entry = {"enforcementLevel": entry}
-        if entry is not None and not isinstance(entry, Mapping):
-            raise PolicyConfigError(f"{where}: expected a level ({', '.join(LEVELS)}) or an object, got {entry!r}")
-        for key, value in (entry or {}).items():
-            if key == "enforcementLevel":
-                if value not in LEVELS:
-                    raise PolicyConfigError(f"{where}: enforcementLevel {value!r} is not allowed; allowed: "
-                                            f"{', '.join(LEVELS)}")
-                level = value
-                continue
-            schema = policy.config_schema.get(key)
-            if schema is None:
-                known = ", ".join(sorted(policy.config_schema)) or "none (only enforcementLevel)"
-                raise PolicyConfigError(f"{where}: unknown property {key!r}; allowed: {known}")
-            _check_property(where, key, value, schema)
-            properties[key] = value
-        resolved[name] = (level, properties)
-    return resolved
 
 
 # --- wire conversions -----------------------------------------------------------------

@@ -20,11 +20,11 @@ from qcap.offline.analyzer_client import (
     Analysis,
     AnalyzerResource,
     Diagnostic,
-    PolicyConfigError,
     PolicyPackError,
     PolicyPackProcess,
     run_analysis,
 )
+from qcap.offline.policy_config import PolicyConfigError
 from qcap.offline.contract import ContractReport, check_contract
 from qcap.offline.mock_engine import ProgramRun, project_name, run_function, run_program, stack_config
 
