@@ -20,12 +20,6 @@ runner = CliRunner()
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 # The scheduler's PassRole policy names the consumer's two roles by ARN; a role's ARN is known before it
 # exists only once the role's name is an input (the explicit role names are a separate change in flight).
-UNDECIDED_UNTIL_ROLES_ARE_NAMED = {
-    ("scheduled-questions", "iam-least-privilege", "questions-schedule-pass-roles"),
-    ("scheduled-questions", "iam-no-allow-not-action", "questions-schedule-pass-roles"),
-}
-
-
 def test_new_stack_mode_leaves_computed_outputs_unknown_and_inputs_known():
     import pulumi_aws as aws
 
@@ -57,7 +51,8 @@ def test_every_mandatory_rule_decides_on_the_first_preview_of_every_shipped_stac
     assert report["mode"] == "new-stack"
     blind = {(stack, u["policy"], u["resource"]) for u in report["new_stack"]["undecided"]
              if u["level"] == "mandatory"}
-    assert blind <= UNDECIDED_UNTIL_ROLES_ARE_NAMED
+    # The roles are named explicitly (issue 14), so even the scheduler's PassRole policy is known.
+    assert blind == set()
     assert [v for v in report["violations"] if v["level"] == "mandatory"] == []
     assert result.exit_code == 0
 
