@@ -314,3 +314,55 @@ AGE_REPORT_PERCENTILE = 99
 VERIFY_TARGET_HEADROOMS = (0.25, 0.5, 0.75, 0.9)
 # Verification reports a tuned setting only when it saves at least 1% of the task-hours.
 VERIFY_MIN_SAVING_FRACTION = 0.01
+
+# --- Bounds on what a profile or a trace may say (issue 11) ----------------------------
+# Not vendor limits but the edge of what any plan could mean: a value beyond them is a
+# typo (1e12 for 1e2) and is rejected when the profile is read, naming the bound and why,
+# so that no input can make the planner or simulator work beyond what the limits allow.
+
+# The most messages per second one workload could plan against the largest limits: the
+# 10,000 Cloudflare queues of an account at 5,000 msg/s each (50 million msg/s). SQS has
+# no documented ceiling, but a fleet at the ECS cap (5,000 tasks) would need 10,000 msg/s
+# per task to go further, which no consumer does.
+MAX_PLANNABLE_MESSAGES_PER_SECOND = CLOUDFLARE_MAX_QUEUES_PER_ACCOUNT * CLOUDFLARE_MAX_MESSAGES_PER_SECOND_PER_QUEUE
+MAX_PLANNABLE_MESSAGES_PER_DAY = MAX_PLANNABLE_MESSAGES_PER_SECOND * SECONDS_PER_DAY
+# A backlog larger than the plannable rate could fill in the longest retention (14 days)
+# cannot exist on any broker qcap plans.
+MAX_PLANNABLE_BACKLOG_MESSAGES = MAX_PLANNABLE_MESSAGES_PER_SECOND * SQS_MAX_RETENTION_SECONDS
+# A peak is sustained for minutes; a day's messages arriving in one second is the most a
+# peak-to-average ratio can mean.
+MAX_PEAK_TO_AVERAGE = SECONDS_PER_DAY
+# Processing one message takes at least a microsecond (a unit mistake below that) and at
+# most as long as the longest retention (the message is gone before it could finish).
+MIN_PROCESSING_SECONDS = 1e-6
+MAX_PROCESSING_SECONDS = SQS_MAX_RETENTION_SECONDS
+# An age objective under a second cannot be observed (CloudWatch's finest metrics are
+# 1 s) and one beyond the longest retention cannot be kept (the message is deleted first).
+MIN_OBJECTIVE_SECONDS = 1
+MAX_OBJECTIVE_SECONDS = SQS_MAX_RETENTION_SECONDS
+# Sinks: a request rate under one a day (1 / 86,400 per second) is a unit mistake; the
+# largest rate, bandwidth, request and connection count are what the plannable rate of
+# the largest messages would need.
+MIN_SINK_REQUESTS_PER_SECOND = 1 / SECONDS_PER_DAY
+MAX_SINK_REQUESTS_PER_SECOND = MAX_PLANNABLE_MESSAGES_PER_SECOND
+MIN_SINK_BYTES_PER_SECOND = 1
+MAX_SINK_BYTES_PER_SECOND = MAX_PLANNABLE_MESSAGES_PER_SECOND * SQS_MAX_MESSAGE_BYTES
+MAX_SINK_MESSAGES_PER_REQUEST = MAX_PLANNABLE_MESSAGES_PER_SECOND
+MAX_SINK_REQUEST_BYTES = MAX_SINK_BYTES_PER_SECOND
+# Connections: every task at the ECS cap holding 10,000 in-flight messages, each with a
+# connection (5,000 x 10,000); a slot holds at least a thousandth and at most 1,000 of one.
+MAX_SINK_CONNECTIONS = ECS_MAX_TASKS_PER_SERVICE * 10_000
+MIN_CONNECTIONS_PER_SLOT = 0.001
+MAX_CONNECTIONS_PER_SLOT = 1_000
+# Overrides that count messages or requests share the plannable backlog's bound.
+MAX_OVERRIDE_MESSAGES = MAX_PLANNABLE_BACKLOG_MESSAGES
+# A trace CSV is one row per minute: at most the 15 days CloudWatch keeps one-minute data
+# (plus a day of slack for time zones), so a gap of a year in its timestamps is an error,
+# not 525,600 minutes to simulate.
+MAX_TRACE_MINUTES = (CLOUDWATCH_ONE_MINUTE_RETENTION_SECONDS + SECONDS_PER_DAY) // 60
+# Simulations run at most as long as the longest retention plus a day (a drain of a
+# 14-day backlog); `--days` beyond that is rejected.
+MAX_SIMULATION_DAYS = SQS_MAX_RETENTION_SECONDS // SECONDS_PER_DAY + 1
+# A profile is a short YAML file (the largest shipped one is under 4 KB); reading stops at
+# 1 MiB so a wrong path (a log, an image) fails at once instead of being parsed.
+MAX_PROFILE_BYTES = 1_048_576
