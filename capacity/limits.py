@@ -366,3 +366,7 @@ MAX_SIMULATION_DAYS = SQS_MAX_RETENTION_SECONDS // SECONDS_PER_DAY + 1
 # A profile is a short YAML file (the largest shipped one is under 4 KB); reading stops at
 # 1 MiB so a wrong path (a log, an image) fails at once instead of being parsed.
 MAX_PROFILE_BYTES = 1_048_576
+# A trace file at most 16 MiB (the longest trace, 23,040 one-minute rows, is under 1 MiB),
+# and a row's count at most the plannable rate over a day (the coarsest sensible period).
+MAX_TRACE_BYTES = 16 * 1_048_576
+MAX_TRACE_MESSAGES_PER_ROW = MAX_PLANNABLE_MESSAGES_PER_DAY
