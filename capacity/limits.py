@@ -370,3 +370,6 @@ MAX_PROFILE_BYTES = 1_048_576
 # and a row's count at most the plannable rate over a day (the coarsest sensible period).
 MAX_TRACE_BYTES = 16 * 1_048_576
 MAX_TRACE_MESSAGES_PER_ROW = MAX_PLANNABLE_MESSAGES_PER_DAY
+# A backlog drained in under a minute cannot be planned for: one CloudWatch datapoint is a
+# minute, and scaling out takes several (a smaller drain_backlog_within_hours is a typo).
+MIN_DRAIN_HOURS = 1 / 60

@@ -192,7 +192,7 @@ class Objective(BaseModel):
 
     max_age_seconds: ObjectiveSeconds
     """The latency objective: the oldest waiting message should never be older than this."""
-    drain_backlog_within_hours: Number = Field(default=24.0, gt=0, le=24 * 14)
+    drain_backlog_within_hours: Number = Field(default=24.0, ge=limits.MIN_DRAIN_HOURS, le=24 * 14)
     """Hours allowed to drain backlog_messages while new traffic keeps arriving. Default: 24."""
 
 

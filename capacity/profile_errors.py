@@ -35,6 +35,7 @@ _BOUND_WHY: dict[tuple[str, str], str] = {
     ("max_age_seconds", "le"): _RETENTION,
     ("alarm_age_seconds", "le"): _RETENTION,
     ("max_age_seconds", "ge"): "CloudWatch's finest metrics are 1 s; an age under that cannot be observed",
+    ("drain_backlog_within_hours", "ge"): "one CloudWatch datapoint is a minute; a faster drain cannot be planned",
     ("requests_per_second", "ge"): "under one request a day is a unit mistake",
     ("requests_per_second", "le"): _PLANNABLE,
     ("bytes_per_second", "le"): _PLANNABLE + " at the largest message size",
@@ -70,6 +71,12 @@ def _describe(error: dict) -> str:
     if kind in ("float_type", "int_type"):
         expected = "an integer" if kind == "int_type" else "a number"
         return f"expected {expected}, got {type(given).__name__} {shown}"
+    if kind in ("model_type", "dict_type"):
+        return f"expected a mapping (indented `key: value` lines), got {type(given).__name__} {shown}"
+    if kind in ("tuple_type", "list_type"):
+        return f"expected a list (`- item` lines or [a, b]), got {type(given).__name__} {shown}"
+    if kind == "string_type":
+        return f"expected text, got {type(given).__name__} {shown}"
     if kind == "finite_number":
         return f"{shown} is not a finite number; infinity and NaN are not allowed"
     if kind == "extra_forbidden":

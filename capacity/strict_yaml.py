@@ -7,8 +7,14 @@ where each key was seen and raises `DuplicateKeyError` with both line numbers in
 
 from __future__ import annotations
 
+import re
+
 import yaml
 from yaml.nodes import MappingNode
+
+# YAML 1.2 reads `1e12` and `5e-324` as numbers; PyYAML (YAML 1.1) wants a dot and reads
+# them as text, which strict number fields would then refuse. Both spellings are numbers here.
+_EXPONENT_FLOAT = re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$")
 
 
 class DuplicateKeyError(yaml.YAMLError):
@@ -49,3 +55,6 @@ class StrictSafeLoader(yaml.SafeLoader):
 def load(text: str) -> object:
     """Parse one YAML document with StrictSafeLoader."""
     return yaml.load(text, Loader=StrictSafeLoader)  # noqa: S506 - a SafeLoader subclass
+
+
+StrictSafeLoader.add_implicit_resolver("tag:yaml.org,2002:float", _EXPONENT_FLOAT, list("-+0123456789"))

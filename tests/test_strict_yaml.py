@@ -24,3 +24,15 @@ def test_a_key_merged_from_an_anchor_may_be_overridden():
 
 def test_the_same_key_in_two_mappings_is_fine():
     assert load("- {a: 1}\n- {a: 2}\n") == [{"a": 1}, {"a": 2}]
+
+
+def test_exponent_numbers_without_a_dot_are_numbers_as_in_yaml_1_2():
+    assert load("a: 1e12\nb: 5e-324\nc: -2E3\nd: 1.5e3\ne: 1e\nf: '1e3'\n") == {
+        "a": 1e12, "b": 5e-324, "c": -2000.0, "d": 1500.0, "e": "1e", "f": "1e3"
+    }
+
+
+def test_plain_safe_load_is_left_as_it_was():
+    import yaml
+
+    assert yaml.safe_load("a: 1e12") == {"a": "1e12"}
