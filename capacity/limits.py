@@ -241,8 +241,18 @@ DOCTOR_TREND_TOLERANCE = 0.10
 DOCTOR_WARN_FRACTION = 0.8
 # warn when tasks deliver less than half the rate the plan expects of them while busy.
 DOCTOR_MIN_DELIVERY_FRACTION = 0.5
-# Attempts per AWS call (first try included) in botocore's adaptive retry mode.
-AWS_MAX_ATTEMPTS = 5
+# Attempts per AWS call (first try included) in botocore's adaptive retry mode. Four tries
+# of a 4 s read plus backoff (about 1 + 2 + 4 s) keep an endpoint that never answers under
+# 30 s for an interactive command (botocore's own defaults: 60 s per try, 5 tries = 301 s).
+AWS_MAX_ATTEMPTS = 4
+# Our choices: seconds to open a connection and to wait for an answer (botocore: 60 each).
+AWS_CONNECT_TIMEOUT_SECONDS = 3
+AWS_READ_TIMEOUT_SECONDS = 4
+# The most a user may set them to (QCAP_AWS_* or --timeout): 10 minutes, 10 tries.
+AWS_MAX_TIMEOUT_SECONDS = 600
+AWS_MAX_ATTEMPTS_ALLOWED = 10
+# An AWS error message is shown on one line, cut at this many characters.
+AWS_MESSAGE_MAX_CHARS = 300
 
 # --- Policies (issue 5) ----------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from capacity import limits
 from capacity.plan import WorkloadPlan, duration, num
 from qcap.live import diagnosis, doctor
 from qcap.live.facts import SQS_BROKERS
-from qcap.live.aws import AwsError, aws_errors, config_text, connect, resolve_region, stack_config
+from qcap.live.aws import AwsError, Timeouts, aws_errors, config_text, connect, resolve_region, stack_config
 from qcap.commands.stack_loading import EXIT_BAD_INPUT, err_console, load_stack
 
 EXIT_HEALTHY = 0
@@ -70,6 +70,11 @@ def register(app: typer.Typer) -> None:
             help=f"CloudWatch history to read, in minutes ({MIN_WINDOW_MINUTES}-{MAX_WINDOW_MINUTES}). Default: 60.",
         ),
         as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+        timeout: Optional[float] = typer.Option(
+            None, "--timeout",
+            help=f"Seconds to wait for each AWS answer (QCAP_AWS_READ_TIMEOUT). Default: {limits.AWS_READ_TIMEOUT_SECONDS}, "
+            f"{limits.AWS_MAX_ATTEMPTS} tries.",
+        ),
     ) -> None:
         """Check the live queues, consumers and autoscaling of STACK against its plan."""
         if not MIN_WINDOW_MINUTES <= window_minutes <= MAX_WINDOW_MINUTES:
@@ -82,8 +87,11 @@ def register(app: typer.Typer) -> None:
         try:
             choice = resolve_region(region, loaded.path, loaded.name)
             cluster_arn = config_text(stack_config(loaded.path, loaded.name).get("qcap:clusterArn"))
-            aws = connect(choice)
+            aws = connect(choice, Timeouts.from_env(timeout))
             aws.require_credentials()
+            if not as_json:
+                err_console.print(f"qcap doctor: reading {len(plans)} queue(s) from {aws.endpoint} ...",
+                                  markup=False, highlight=False)
             start, end = doctor.metric_window(doctor.utc_now(), window_minutes)
             with aws_errors("reading the stack's queues, metrics and services"):
                 endpoint = aws.endpoint
