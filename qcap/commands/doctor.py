@@ -13,7 +13,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.markup import escape
 
 from capacity import limits
 from capacity.plan import WorkloadPlan, duration, num
@@ -21,6 +21,7 @@ from qcap.live import diagnosis, doctor
 from qcap.live.facts import SQS_BROKERS
 from qcap.live.aws import AwsError, Timeouts, aws_errors, config_text, connect, resolve_region, stack_config
 from qcap.commands.stack_loading import EXIT_BAD_INPUT, err_console, load_stack
+from qcap.commands.tables import render_rows
 
 EXIT_HEALTHY = 0
 EXIT_UNHEALTHY = 1
@@ -156,13 +157,11 @@ def render(console: Console, stack: str, region: str | None, region_source: str,
         console.print(f"\n[bold]{plan.name}[/] inputs:")
         for line in _inputs(plan, d):
             console.print(f"  {line}", markup=False)
-    table = Table(title="verdicts", show_lines=False)
-    for column in ("workload", "check", "verdict", "value", "expected", "the numbers behind it"):
-        table.add_column(column, overflow="fold")
-    for d in diagnoses:
-        for c in d.checks:
-            table.add_row(c.workload, c.name, f"[{LEVEL_STYLE[c.level]}]{c.level}[/]", c.value, c.expected, c.detail)
-    console.print(table)
+    rows = [[escape(c.workload), escape(c.name), f"[{LEVEL_STYLE[c.level]}]{c.level}[/]", escape(c.value),
+             escape(c.expected)] for d in diagnoses for c in d.checks]
+    reasons = [c.detail for d in diagnoses for c in d.checks]
+    columns = [("workload", "left"), ("check", "left"), ("verdict", "left"), ("value", "left"), ("expected", "left")]
+    render_rows(console, "verdicts", columns, rows, "the numbers behind it", reasons)
     all_notes = list(notes) + [f"{d.workload}: {n}" for d in diagnoses for n in d.facts.notes]
     for note in all_notes:
         console.print(f"note: {note}", markup=False)

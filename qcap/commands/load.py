@@ -17,13 +17,12 @@ from capacity import limits
 from capacity.plan import num
 from qcap.live import load
 from qcap.live.aws import AwsError, RegionChoice, aws_errors, connect, region_from_queue_url, resolve_region
-from qcap.commands.stack_loading import EXIT_BAD_INPUT
+from qcap.commands.stack_loading import EXIT_BAD_INPUT, err_console
 
 EXIT_OK = 0
 EXIT_LOSS_OR_ERRORS = 1
 MAX_CONCURRENCY = 256
 
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def fail(message: str) -> typer.Exit:

@@ -19,7 +19,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from capacity.plan import Plan, num
-from qcap.commands.stack_loading import EXIT_BAD_INPUT, load_stack
+from qcap.commands.stack_loading import EXIT_BAD_INPUT, err_console, load_stack
 from qcap.offline.analyzer_client import Analysis, Diagnostic, PolicyConfigError, read_policy_config
 from qcap.offline.mock_engine import STACK_TYPE, ProgramRun, Registration
 from qcap.offline.preview import PreviewError, as_json, preview
@@ -35,7 +35,8 @@ def render_plan_summary(console: Console, stack: str, plan: Plan) -> None:
     table = Table(title=f"qcap preview {stack} ({plan.environment}): plan", title_justify="left")
     for column, justify in (("queue", "left"), ("broker", "left"), ("tasks", "right"), ("target/task", "right"),
                             ("visibility", "right"), ("retention", "right"), ("USD/month", "right")):
-        table.add_column(column, justify=justify, no_wrap=True)
+        # Fold, never cut: a queue name cut to `notify-norm...` cannot be searched for.
+        table.add_column(column, justify=justify, overflow="fold")
     for w in plan.workloads:
         table.add_row(
             w.name, w.broker, f"{w.min_capacity}-{w.max_capacity}", num(w.target_backlog_per_task),
@@ -121,7 +122,7 @@ def preview_command(
     Exit 0 clean, 1 blocked (a mandatory violation or an infeasible plan), 2 unusable input.
     """
     # soft_wrap: a long line stays one line in logs and pipes, so it can be grepped.
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    err = err_console
     console = Console(highlight=False, soft_wrap=True)
     loaded = load_stack(stack)
     given_policy_config = None
