@@ -319,8 +319,8 @@ def _per_period_counts(path: Path, points: list[tuple[datetime | None, float]]) 
     if slots * period // SECONDS_PER_MINUTE > limits.MAX_TRACE_MINUTES:
         widest = max(range(len(gaps)), key=gaps.__getitem__)
         raise ScenarioError(
-            f"{path}: the trace spans {slots * period / limits.SECONDS_PER_DAY:,.1f} days from {start.isoformat()} "
-            f"to {stamps[-1].isoformat()}, over the {limits.MAX_TRACE_MINUTES // 1440} days allowed (CloudWatch keeps "
+            f"{path}: the trace covers {slots * period / limits.SECONDS_PER_DAY:,.1f} days ({slots:,} periods of "
+            f"{period // 60:,} min) from {start.isoformat()} to {stamps[-1].isoformat()}, over the {limits.MAX_TRACE_MINUTES // 1440} days allowed (CloudWatch keeps "
             f"one-minute data 15 days); the widest gap is {gaps[widest] / limits.SECONDS_PER_DAY:,.1f} days after "
             f"{stamps[widest].isoformat()}"
         )

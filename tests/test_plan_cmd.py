@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import pytest
 import yaml
 from typer.testing import CliRunner
 
@@ -11,6 +13,7 @@ from qcap.cli import app
 from tests.factories import profile_data
 
 runner = CliRunner()
+STACKS = Path(__file__).resolve().parent.parent / "stacks"
 
 
 def run(*args: str):
@@ -62,3 +65,36 @@ def test_plan_of_an_unknown_stack_says_file_not_found():
     result = run("no-such-stack")
     assert result.exit_code == 2
     assert "no-such-stack.yaml: file not found" in result.output
+
+
+# --- issue 11: the table adapts to the terminal; errors are whole lines at any width ----------
+
+
+@pytest.mark.parametrize("columns", [40, 80, 200])
+def test_plan_output_fits_the_terminal_width_and_cuts_no_field_name(columns):
+    result = CliRunner().invoke(app, ["plan", "event-backlog"], env={"COLUMNS": str(columns)})
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert max(len(line.rstrip()) for line in lines) <= columns
+    assert "…" not in result.stdout
+    assert "target_backlog_per_task" in result.stdout and "76 msgs/task" in result.stdout
+
+
+def test_plan_json_is_the_same_at_any_width():
+    narrow = CliRunner().invoke(app, ["plan", "event-backlog", "--json"], env={"COLUMNS": "40"})
+    wide = CliRunner().invoke(app, ["plan", "event-backlog", "--json"], env={"COLUMNS": "300"})
+    assert narrow.stdout == wide.stdout and json.loads(narrow.stdout)["stack"] == "event-backlog"
+
+
+def test_profile_errors_are_whole_lines_at_40_columns_under_a_long_path(tmp_path):
+    deep = tmp_path / ("a-directory-name-long-enough-to-wrap-any-forty-column-line" * 2)
+    deep.mkdir()
+    path = deep / "bad.yaml"
+    path.write_text((STACKS / "event-backlog.yaml").read_text().replace("max_age_seconds: 300", "max_age_seconds: yes"))
+    result = CliRunner().invoke(app, ["plan", str(path)], env={"COLUMNS": "40"})
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"{path}: 1 problem",
+        f"{path}: workloads[0].objective.max_age_seconds: True is a YAML boolean (yes/no/on/off/true/false), "
+        "not a number; write the number",
+    ]

@@ -269,7 +269,7 @@ def register(app: typer.Typer) -> None:
             if not json_output:
                 console.print(_results_table(lane, chosen, results))
                 if figure is not None:
-                    console.print(f"figure written to {figure}", markup=False)
+                    console.print(f"figure written to {figure}", markup=False, soft_wrap=True)
         if json_output:
             console.print_json(json.dumps({"stack": loaded.name, "workloads": report}))
 
