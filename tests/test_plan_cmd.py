@@ -98,3 +98,13 @@ def test_profile_errors_are_whole_lines_at_40_columns_under_a_long_path(tmp_path
         f"{path}: workloads[0].objective.max_age_seconds: True is a YAML boolean (yes/no/on/off/true/false), "
         "not a number; write the number",
     ]
+
+
+def test_one_message_is_1_msg_not_1_msgs():
+    result = CliRunner().invoke(app, ["plan", "event-backlog"], env={"COLUMNS": "200"})
+    assert "1 msg " in result.stdout and "1 msgs" not in result.stdout
+
+
+def test_qcap_version_prints_the_package_version():
+    result = CliRunner().invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.stdout.startswith("qcap 0.")

@@ -113,6 +113,13 @@ def register(app: typer.Typer) -> None:
         raise typer.Exit(EXIT_HEALTHY if healthy else EXIT_UNHEALTHY)
 
 
+def _eta_words(c: diagnosis.Computed) -> str:
+    """The drain ETA in words: a duration, "no backlog to drain" when outflow keeps pace, else "never"."""
+    if c.backlog == 0 or (c.keeps_pace and c.wait_seconds <= c.flow.window_seconds):
+        return "none: no backlog to drain"
+    return "never" if math.isinf(c.eta_seconds) else duration(c.eta_seconds)
+
+
 def _inputs(plan: WorkloadPlan, d: diagnosis.Diagnosis) -> list[str]:
     """The facts every verdict is computed from, one line each, so a reader can redo the arithmetic."""
     f = d.facts
@@ -123,11 +130,11 @@ def _inputs(plan: WorkloadPlan, d: diagnosis.Diagnosis) -> list[str]:
     assert c is not None
     lines = [
         f"queue {q.name}: visible {num(q.visible)}, in flight {num(q.in_flight)}, delayed {num(q.delayed)}, "
-        f"oldest {duration(c.oldest_age_seconds)}; retention {num(q.retention_seconds)} s, visibility "
+        f"oldest {duration(c.oldest_age_seconds) if c.age_measured else 'no data'}; retention {num(q.retention_seconds)} s, visibility "
         f"{num(q.visibility_timeout_seconds)} s, max receives {num(q.max_receive_count)}",
         f"flow over {duration(c.flow.window_seconds)}: in {diagnosis.rate(c.flow.inflow_per_second)}, out "
         f"{diagnosis.rate(c.flow.outflow_per_second)}; drain ETA "
-        f"{'never' if math.isinf(c.eta_seconds) else duration(c.eta_seconds)}",
+        f"{_eta_words(c)}",
         f"plan: {num(plan.per_task_messages_per_second)} msg/s per task (concurrency {plan.concurrency_per_task}), "
         f"objective {duration(plan.max_age_seconds)}, capacity {plan.min_capacity}-{plan.max_capacity}, target "
         f"{num(plan.target_backlog_per_task)} per task",

@@ -73,8 +73,8 @@ def _value(w: WorkloadPlan, field: str, unit: str) -> str:
         return f"${value:,.2f}"
     if unit == "s" and isinstance(value, (int, float)) and value >= SHOW_DURATION_FROM_SECONDS:
         return f"{text} s ({duration(value)})"
-    if unit == "tasks" and value == 1:
-        unit = "task"
+    if unit in ("tasks", "msgs") and value == 1:
+        unit = unit[:-1]  # "1 task", "1 msg"
     return f"{text} {unit}".strip()
 
 
