@@ -32,6 +32,10 @@ DRAIN_VISIBILITY_TIMEOUT_SECONDS = 60
 DEFAULT_DRAIN_TIMEOUT_SECONDS = 300
 DEFAULT_MESSAGE_BYTES = 256
 DEFAULT_CONCURRENCY = 8
+# With --drain, senders wait while this many messages are sent and not yet back: two
+# receive batches. Open loop, moto (and a slow consumer) fall behind and the queue deepens
+# until the run cannot finish (docs/doctor.md); closed, the rate is what the drain sustains.
+DEFAULT_MAX_OUTSTANDING = 2 * limits.SQS_MAX_RECEIVE_BATCH
 
 
 # --- pacing and statistics (pure) -----------------------------------------------------
