@@ -108,3 +108,27 @@ def test_one_message_is_1_msg_not_1_msgs():
 def test_qcap_version_prints_the_package_version():
     result = CliRunner().invoke(app, ["--version"])
     assert result.exit_code == 0 and result.stdout.startswith("qcap 0.")
+
+
+@pytest.mark.parametrize("command", [["plan"], ["simulate", "--days", "0.02"], ["preview"]])
+@pytest.mark.parametrize(("old", "new"), [
+    ("max_age_seconds: 300", "max_age_seconds: .inf"),
+    ("max_age_seconds: 300", "max_age_seconds: Infinity"),
+    ("processing_seconds: 2.0", "processing_seconds: 5e-324"),
+    ("messages_per_day: 600000", "messages_per_day: 1e15"),
+])
+def test_absurd_numbers_exit_2_with_one_line_in_plan_simulate_and_preview(tmp_path, command, old, new):
+    text = (STACKS / "event-backlog.yaml").read_text()
+    assert old in text
+    path = tmp_path / "absurd.yaml"
+    path.write_text(text.replace(old, new, 1))
+    result = CliRunner().invoke(app, [command[0], str(path), *command[1:]], env={"COLUMNS": "40"})
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    lines = result.stderr.splitlines()
+    assert lines[0] == f"{path}: 1 problem" and len(lines) == 2 and lines[1].startswith(f"{path}: workloads[0].")
+
+
+def test_plan_verify_says_what_it_is_doing_when_output_is_not_a_terminal():
+    result = CliRunner().invoke(app, ["plan", "dev", "--verify"])
+    assert "verifying 1 queue(s) against the standard scenarios ..." in result.stderr
