@@ -128,3 +128,12 @@ def test_simulate_trace_errors_are_one_line_at_40_columns_under_a_long_path(tmp_
     (line,) = result.stderr.splitlines()
     assert line.startswith(f"dev: {path}: the trace covers 730.0 days (2 periods of 525,600 min) from 2025-03-01")
     assert "over the 16 days allowed" in line
+
+
+def test_a_long_simulation_says_what_runs_when_output_is_not_a_terminal(monkeypatch):
+    from qcap.commands import simulate as simulate_cmd
+
+    monkeypatch.setattr(simulate_cmd, "PROGRESS_AFTER_SECONDS", 0.0)
+    result = runner.invoke(app, ["simulate", "dev", "--days", "0.05"])
+    assert result.exit_code == 0, result.output
+    assert "simulating orders: plan autoscaling ..." in result.stderr.splitlines()

@@ -15,11 +15,11 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 from rich.tree import Tree
 
 from capacity.plan import Plan, num
 from qcap.commands.stack_loading import EXIT_BAD_INPUT, err_console, load_stack
+from qcap.commands.tables import render_rows
 from qcap.offline.analyzer_client import Analysis, Diagnostic, PolicyConfigError, read_policy_config
 from qcap.offline.mock_engine import STACK_TYPE, ProgramRun, Registration
 from qcap.offline.preview import PreviewError, as_json, preview
@@ -32,18 +32,16 @@ LEVEL_STYLES = {"mandatory": "bold red", "advisory": "yellow"}
 
 
 def render_plan_summary(console: Console, stack: str, plan: Plan) -> None:
-    table = Table(title=f"qcap preview {stack} ({plan.environment}): plan", title_justify="left")
-    for column, justify in (("queue", "left"), ("broker", "left"), ("tasks", "right"), ("target/task", "right"),
-                            ("visibility", "right"), ("retention", "right"), ("USD/month", "right")):
-        # Fold, never cut: a queue name cut to `notify-norm...` cannot be searched for.
-        table.add_column(column, justify=justify, overflow="fold")
-    for w in plan.workloads:
-        table.add_row(
-            w.name, w.broker, f"{w.min_capacity}-{w.max_capacity}", num(w.target_backlog_per_task),
-            "n/a" if w.visibility_timeout_seconds is None else f"{w.visibility_timeout_seconds} s",
-            f"{w.retention_seconds} s", f"{w.monthly_cost_usd:,.2f}",
-        )
-    console.print(table)
+    """One row per queue; the table fits the terminal and never cuts a queue name."""
+    columns = [("queue", "left"), ("broker", "left"), ("tasks", "right"), ("target/task", "right"),
+               ("visibility", "right"), ("retention", "right"), ("USD/month", "right")]
+    rows = [
+        [escape(w.name), w.broker, f"{w.min_capacity}-{w.max_capacity}", num(w.target_backlog_per_task),
+         "n/a" if w.visibility_timeout_seconds is None else f"{w.visibility_timeout_seconds} s",
+         f"{w.retention_seconds} s", f"{w.monthly_cost_usd:,.2f}"]
+        for w in plan.workloads
+    ]
+    render_rows(console, f"qcap preview {escape(stack)} ({plan.environment}): plan", columns, rows)
 
 
 def render_tree(console: Console, run: ProgramRun, diagnostics: Sequence[Diagnostic]) -> None:

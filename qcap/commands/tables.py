@@ -39,11 +39,13 @@ def render_rows(
     widths = [max([_cell_width(name)] + [_cell_width(row[i]) for row in rows]) for i, (name, _) in enumerate(columns)]
     short = sum(widths) + TABLE_CHARS_PER_COLUMN * len(columns) + 1
     with_reason = reason_column is not None
-    if not with_reason or console.width >= short + MIN_REASON_COLUMNS + TABLE_CHARS_PER_COLUMN:
+    fits = short <= console.width if not with_reason else (
+        console.width >= short + MIN_REASON_COLUMNS + TABLE_CHARS_PER_COLUMN
+    )
+    if fits:
         table = Table(title=title, title_justify="left", expand=with_reason)
         for (name, justify), width in zip(columns, widths):
-            fits = short <= console.width
-            table.add_column(name, justify=justify, no_wrap=fits, overflow="fold", min_width=width if fits else None)
+            table.add_column(name, justify=justify, no_wrap=True, min_width=width)
         if with_reason:
             table.add_column(reason_column, overflow="fold", ratio=1)
         for i, row in enumerate(rows):
@@ -52,8 +54,8 @@ def render_rows(
         return
     console.print(Text.from_markup(title, style="italic"))
     header = "  ".join(name for name, _ in columns)
-    console.print(Text(f"{header}\n{' ' * REASON_INDENT}{reason_column}", style="bold"))
+    console.print(Text(header + (f"\n{' ' * REASON_INDENT}{reason_column}" if with_reason else ""), style="bold"))
     for i, row in enumerate(rows):
         console.print(Text.from_markup("  ".join(row)), overflow="fold")
-        if reasons[i]:
+        if with_reason and reasons[i]:
             console.print(Padding(Text(reasons[i], overflow="fold"), (0, 0, 0, REASON_INDENT), expand=False))
