@@ -72,3 +72,21 @@ def run_components() -> Callable[..., ProgramRun]:
 def pytest_sessionfinish(session, exitstatus):
     """Collect leftover Pulumi tasks now, so a late log line from one lands before pytest's summary."""
     gc.collect()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _terminal_width_is_pinned():
+    """Tests never depend on the terminal that runs them: 80 columns unless a test sets COLUMNS itself.
+
+    (CI runs with COLUMNS=40 and COLUMNS=300 as well as to a file and a pipe; tests of width
+    pass their own COLUMNS to CliRunner or their own Console(width=...).)
+    """
+    import os
+
+    saved = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = "80"
+    yield
+    if saved is None:
+        os.environ.pop("COLUMNS", None)
+    else:
+        os.environ["COLUMNS"] = saved
