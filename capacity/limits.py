@@ -282,8 +282,18 @@ DOCTOR_TREND_TOLERANCE = 0.10
 DOCTOR_WARN_FRACTION = 0.8
 # warn when tasks deliver less than half the rate the plan expects of them while busy.
 DOCTOR_MIN_DELIVERY_FRACTION = 0.5
-# Attempts per AWS call (first try included) in botocore's adaptive retry mode.
-AWS_MAX_ATTEMPTS = 5
+# Attempts per AWS call (first try included) in botocore's adaptive retry mode. Four tries
+# of a 4 s read plus backoff (about 1 + 2 + 4 s) keep an endpoint that never answers under
+# 30 s for an interactive command (botocore's own defaults: 60 s per try, 5 tries = 301 s).
+AWS_MAX_ATTEMPTS = 4
+# Our choices: seconds to open a connection and to wait for an answer (botocore: 60 each).
+AWS_CONNECT_TIMEOUT_SECONDS = 3
+AWS_READ_TIMEOUT_SECONDS = 4
+# The most a user may set them to (QCAP_AWS_* or --timeout): 10 minutes, 10 tries.
+AWS_MAX_TIMEOUT_SECONDS = 600
+AWS_MAX_ATTEMPTS_ALLOWED = 10
+# An AWS error message is shown on one line, cut at this many characters.
+AWS_MESSAGE_MAX_CHARS = 300
 
 # --- Policies (issue 5) ----------------------------------------------------------------
 
@@ -425,3 +435,61 @@ MAX_PEAK_FRACTION = 10.0
 # The planner re-runs the chosen utilization's diurnal day with Poisson arrivals and p99
 # processing times drawn with this seed: metric noise must not make the fleet flap.
 SETTLE_NOISE_SEED = 1
+# --- Bounds on what a profile or a trace may say (issue 11) ----------------------------
+# Not vendor limits but the edge of what any plan could mean: a value beyond them is a
+# typo (1e12 for 1e2) and is rejected when the profile is read, naming the bound and why,
+# so that no input can make the planner or simulator work beyond what the limits allow.
+
+# The most messages per second one workload could plan against the largest limits: the
+# 10,000 Cloudflare queues of an account at 5,000 msg/s each (50 million msg/s). SQS has
+# no documented ceiling, but a fleet at the ECS cap (5,000 tasks) would need 10,000 msg/s
+# per task to go further, which no consumer does.
+MAX_PLANNABLE_MESSAGES_PER_SECOND = CLOUDFLARE_MAX_QUEUES_PER_ACCOUNT * CLOUDFLARE_MAX_MESSAGES_PER_SECOND_PER_QUEUE
+MAX_PLANNABLE_MESSAGES_PER_DAY = MAX_PLANNABLE_MESSAGES_PER_SECOND * SECONDS_PER_DAY
+# A backlog larger than the plannable rate could fill in the longest retention (14 days)
+# cannot exist on any broker qcap plans.
+MAX_PLANNABLE_BACKLOG_MESSAGES = MAX_PLANNABLE_MESSAGES_PER_SECOND * SQS_MAX_RETENTION_SECONDS
+# A peak is sustained for minutes; a day's messages arriving in one second is the most a
+# peak-to-average ratio can mean.
+MAX_PEAK_TO_AVERAGE = SECONDS_PER_DAY
+# Processing one message takes at least a microsecond (a unit mistake below that) and at
+# most as long as the longest retention (the message is gone before it could finish).
+MIN_PROCESSING_SECONDS = 1e-6
+MAX_PROCESSING_SECONDS = SQS_MAX_RETENTION_SECONDS
+# An age objective under a second cannot be observed (CloudWatch's finest metrics are
+# 1 s) and one beyond the longest retention cannot be kept (the message is deleted first).
+MIN_OBJECTIVE_SECONDS = 1
+MAX_OBJECTIVE_SECONDS = SQS_MAX_RETENTION_SECONDS
+# Sinks: a request rate under one a day (1 / 86,400 per second) is a unit mistake; the
+# largest rate, bandwidth, request and connection count are what the plannable rate of
+# the largest messages would need.
+MIN_SINK_REQUESTS_PER_SECOND = 1 / SECONDS_PER_DAY
+MAX_SINK_REQUESTS_PER_SECOND = MAX_PLANNABLE_MESSAGES_PER_SECOND
+MIN_SINK_BYTES_PER_SECOND = 1
+MAX_SINK_BYTES_PER_SECOND = MAX_PLANNABLE_MESSAGES_PER_SECOND * SQS_MAX_MESSAGE_BYTES
+MAX_SINK_MESSAGES_PER_REQUEST = MAX_PLANNABLE_MESSAGES_PER_SECOND
+MAX_SINK_REQUEST_BYTES = MAX_SINK_BYTES_PER_SECOND
+# Connections: every task at the ECS cap holding 10,000 in-flight messages, each with a
+# connection (5,000 x 10,000); a slot holds at least a thousandth and at most 1,000 of one.
+MAX_SINK_CONNECTIONS = ECS_MAX_TASKS_PER_SERVICE * 10_000
+MIN_CONNECTIONS_PER_SLOT = 0.001
+MAX_CONNECTIONS_PER_SLOT = 1_000
+# Overrides that count messages or requests share the plannable backlog's bound.
+MAX_OVERRIDE_MESSAGES = MAX_PLANNABLE_BACKLOG_MESSAGES
+# A trace CSV is one row per minute: at most the 15 days CloudWatch keeps one-minute data
+# (plus a day of slack for time zones), so a gap of a year in its timestamps is an error,
+# not 525,600 minutes to simulate.
+MAX_TRACE_MINUTES = (CLOUDWATCH_ONE_MINUTE_RETENTION_SECONDS + SECONDS_PER_DAY) // 60
+# Simulations run at most as long as the longest retention plus a day (a drain of a
+# 14-day backlog); `--days` beyond that is rejected.
+MAX_SIMULATION_DAYS = SQS_MAX_RETENTION_SECONDS // SECONDS_PER_DAY + 1
+# A profile is a short YAML file (the largest shipped one is under 4 KB); reading stops at
+# 1 MiB so a wrong path (a log, an image) fails at once instead of being parsed.
+MAX_PROFILE_BYTES = 1_048_576
+# A trace file at most 16 MiB (the longest trace, 23,040 one-minute rows, is under 1 MiB),
+# and a row's count at most the plannable rate over a day (the coarsest sensible period).
+MAX_TRACE_BYTES = 16 * 1_048_576
+MAX_TRACE_MESSAGES_PER_ROW = MAX_PLANNABLE_MESSAGES_PER_DAY
+# A backlog drained in under a minute cannot be planned for: one CloudWatch datapoint is a
+# minute, and scaling out takes several (a smaller drain_backlog_within_hours is a typo).
+MIN_DRAIN_HOURS = 1 / 60

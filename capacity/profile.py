@@ -14,11 +14,17 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from capacity import limits
+from capacity import limits, strict_yaml
+from capacity.profile_errors import describe_error
 
 _STRICT = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
-PositiveSeconds = Annotated[float, Field(gt=0)]
+# Numbers are strict: a YAML boolean (`yes`, `on`, `true`) or a string is not a number, and
+# a float must be finite (`.inf`, `.nan` are refused); a float field still takes an int.
+Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+Count = Annotated[int, Field(strict=True)]
+PositiveSeconds = Annotated[Number, Field(ge=limits.MIN_PROCESSING_SECONDS, le=limits.MAX_PROCESSING_SECONDS)]
+ObjectiveSeconds = Annotated[Number, Field(ge=limits.MIN_OBJECTIVE_SECONDS, le=limits.MAX_OBJECTIVE_SECONDS)]
 NAME_PATTERN = r"^[a-z][a-z0-9-]{0,39}$"
 
 
@@ -87,17 +93,19 @@ class DailyShape(BaseModel):
 class Traffic(BaseModel):
     model_config = _STRICT
 
-    messages_per_day: float = Field(ge=0)
+    messages_per_day: Number = Field(ge=0, le=limits.MAX_PLANNABLE_MESSAGES_PER_DAY)
     """Messages arriving per day on average."""
-    peak_messages_per_second: float | None = Field(default=None, gt=0)
+    peak_messages_per_second: Number | None = Field(
+        default=None, gt=0, le=limits.MAX_PLANNABLE_MESSAGES_PER_SECOND
+    )
     """Highest sustained arrival rate (a few minutes or more). Give this or peak_to_average."""
-    peak_to_average: float | None = Field(default=None, ge=1)
+    peak_to_average: Number | None = Field(default=None, ge=1, le=limits.MAX_PEAK_TO_AVERAGE)
     """Peak rate as a multiple of the daily average. Give this or peak_messages_per_second."""
-    trough_to_average: float = Field(default=1.0, ge=0, le=1)
+    trough_to_average: Number = Field(default=1.0, ge=0, le=1)
     """Quietest rate as a fraction of the average (0 = nights with no traffic). Default: 1."""
-    message_bytes: int = Field(gt=0)
+    message_bytes: Count = Field(gt=0, le=limits.SQS_MAX_MESSAGE_BYTES)
     """Typical message size in bytes, body plus attributes."""
-    backlog_messages: int = Field(default=0, ge=0)
+    backlog_messages: Count = Field(default=0, ge=0, le=limits.MAX_PLANNABLE_BACKLOG_MESSAGES)
     """Messages already waiting that the fleet must drain. Default: 0."""
     daily_shape: DailyShape | None = None
     """The day's shape by hour; lets the plan schedule min capacity for tight objectives. Default: none."""
@@ -140,13 +148,13 @@ class Consumer(BaseModel):
     """Mean seconds to process one message (for `broker: cloudflare`, one batch: a consumer invocation)."""
     processing_p99_seconds: PositiveSeconds | None = None
     """99th percentile of the same; when left out, 2 x processing_seconds."""
-    concurrency_per_task: int = Field(default=1, ge=1, le=10_000)
+    concurrency_per_task: Count = Field(default=1, ge=1, le=10_000)
     """Messages one task processes at the same time. Default: 1."""
-    receive_batch: int = Field(default=limits.SQS_MAX_RECEIVE_BATCH, ge=1, le=limits.CLOUDFLARE_MAX_BATCH_SIZE)
+    receive_batch: Count = Field(default=limits.SQS_MAX_RECEIVE_BATCH, ge=1, le=limits.CLOUDFLARE_MAX_BATCH_SIZE)
     """Messages per receive call (SQS: 1-10; Cloudflare: the largest batch to allow, 1-100). Default: 10."""
-    task_cpu: int = 256
+    task_cpu: Count = 256
     """Fargate CPU units per task: 256, 512, 1024, 2048, 4096, 8192 or 16384. Default: 256."""
-    task_memory_mib: int = 512
+    task_memory_mib: Count = 512
     """Fargate memory per task in MiB; must be a valid pair with task_cpu. Default: 512."""
     architecture: Literal["x86_64", "arm64"] = "x86_64"
     """CPU architecture of the task (ARM is about 20% cheaper). Default: x86_64."""
@@ -154,11 +162,11 @@ class Consumer(BaseModel):
     """Container image of the consumer (AWS brokers). Required there."""
     script_name: str | None = None
     """Name of the consumer Worker script (`broker: cloudflare`). Required there."""
-    interval_seconds: int | None = Field(default=None, ge=60, le=86_400)
+    interval_seconds: Count | None = Field(default=None, ge=60, le=86_400)
     """Scheduled mode: seconds between runs (EventBridge Scheduler's finest rate is 1 minute)."""
-    batch_limit: int | None = Field(default=None, ge=1, le=100_000)
+    batch_limit: Count | None = Field(default=None, ge=1, le=100_000)
     """Scheduled mode: most messages one run takes."""
-    current_tasks: int | None = Field(default=None, ge=0, le=limits.ECS_MAX_TASKS_PER_SERVICE)
+    current_tasks: Count | None = Field(default=None, ge=0, le=limits.ECS_MAX_TASKS_PER_SERVICE)
     """Tasks running today, if any: the plan says whether they keep up and drain the backlog."""
 
     @model_validator(mode="after")
@@ -227,9 +235,9 @@ def _describe_memory(allowed: tuple[int, ...]) -> str:
 class Objective(BaseModel):
     model_config = _STRICT
 
-    max_age_seconds: PositiveSeconds
+    max_age_seconds: ObjectiveSeconds
     """The latency objective: the oldest waiting message should never be older than this."""
-    drain_backlog_within_hours: float = Field(default=24.0, gt=0, le=24 * 14)
+    drain_backlog_within_hours: Number = Field(default=24.0, ge=limits.MIN_DRAIN_HOURS, le=24 * 14)
     """Hours allowed to drain backlog_messages while new traffic keeps arriving. Default: 24."""
 
 
@@ -238,24 +246,30 @@ class Sink(BaseModel):
 
     name: str = Field(min_length=1)
     """What the consumers write to (for messages: "Tinybird Events API")."""
-    requests_per_second: float | None = Field(default=None, gt=0)
+    requests_per_second: Number | None = Field(
+        default=None, ge=limits.MIN_SINK_REQUESTS_PER_SECOND, le=limits.MAX_SINK_REQUESTS_PER_SECOND
+    )
     """Request rate the sink accepts (its quota)."""
-    messages_per_request: int = Field(default=1, ge=1)
+    messages_per_request: Count = Field(default=1, ge=1, le=limits.MAX_SINK_MESSAGES_PER_REQUEST)
     """Messages the consumer packs into one sink request. Default: 1."""
-    bytes_per_second: float | None = Field(default=None, gt=0)
+    bytes_per_second: Number | None = Field(
+        default=None, ge=limits.MIN_SINK_BYTES_PER_SECOND, le=limits.MAX_SINK_BYTES_PER_SECOND
+    )
     """Bytes per second the sink accepts."""
-    max_request_bytes: int | None = Field(default=None, gt=0)
+    max_request_bytes: Count | None = Field(default=None, gt=0, le=limits.MAX_SINK_REQUEST_BYTES)
     """Largest request the sink accepts, in bytes."""
-    max_connections: int | None = Field(default=None, ge=1)
+    max_connections: Count | None = Field(default=None, ge=1, le=limits.MAX_SINK_CONNECTIONS)
     """Connections the sink allows in all (a database's max_connections)."""
-    connections_per_slot: float = Field(default=1.0, gt=0)
+    connections_per_slot: Number = Field(
+        default=1.0, ge=limits.MIN_CONNECTIONS_PER_SLOT, le=limits.MAX_CONNECTIONS_PER_SLOT
+    )
     """Connections one in-flight message holds. Default: 1."""
 
 
 class Retries(BaseModel):
     model_config = _STRICT
 
-    max_receives: int = Field(
+    max_receives: Count = Field(
         default=limits.DEFAULT_MAX_RECEIVES,
         ge=limits.SQS_MIN_MAX_RECEIVE_COUNT,
         le=limits.SQS_MAX_MAX_RECEIVE_COUNT,
@@ -266,17 +280,17 @@ class Retries(BaseModel):
 class Cache(BaseModel):
     model_config = _STRICT
 
-    pool_size_per_task: int = Field(default=10, ge=1, le=10_000)
+    pool_size_per_task: Count = Field(default=10, ge=1, le=10_000)
     """Redis connections each consumer task opens (its pool size). Default: 10."""
-    producer_connections: int = Field(default=0, ge=0)
+    producer_connections: Count = Field(default=0, ge=0, le=limits.ELASTICACHE_MAX_CONNECTIONS_PER_NODE)
     """Connections the producers hold in all. Default: 0."""
-    max_clients: int = Field(
+    max_clients: Count = Field(
         default=limits.ELASTICACHE_MAX_CONNECTIONS_PER_NODE,
         ge=1,
         le=limits.ELASTICACHE_MAX_CONNECTIONS_PER_NODE,
     )
     """Connection budget of the server (ElastiCache: up to 65,000). Default: 65000."""
-    item_overhead_bytes: int = Field(default=100, ge=0)
+    item_overhead_bytes: Count = Field(default=100, ge=0, le=limits.SQS_MAX_MESSAGE_BYTES)
     """Memory Redis spends per queued item beyond the message (sorted-set entry). Default: 100."""
 
 
@@ -285,9 +299,9 @@ class Priority(BaseModel):
 
     name: str = Field(pattern=r"^[a-z][a-z0-9]{0,9}$")
     """Level name, used in resource names (lowercase, up to 10 characters)."""
-    share: float = Field(gt=0, le=1)
+    share: Number = Field(gt=0, le=1)
     """Fraction of the workload's traffic at this level."""
-    max_age_seconds: PositiveSeconds
+    max_age_seconds: ObjectiveSeconds
     """This level's own latency objective."""
 
 
@@ -296,29 +310,29 @@ class Overrides(BaseModel):
 
     model_config = _STRICT
 
-    min_capacity: int | None = Field(default=None, ge=0, le=limits.ECS_MAX_TASKS_PER_SERVICE)
-    max_capacity: int | None = Field(default=None, ge=1, le=limits.ECS_MAX_TASKS_PER_SERVICE)
-    target_backlog_per_task: float | None = Field(default=None, gt=0)
-    scale_out_cooldown_seconds: int | None = Field(default=None, ge=0, le=3_600)
-    scale_in_cooldown_seconds: int | None = Field(default=None, ge=0, le=3_600)
-    visibility_timeout_seconds: int | None = Field(default=None, ge=0, le=limits.SQS_MAX_VISIBILITY_TIMEOUT_SECONDS)
-    retention_seconds: int | None = Field(
+    min_capacity: Count | None = Field(default=None, ge=0, le=limits.ECS_MAX_TASKS_PER_SERVICE)
+    max_capacity: Count | None = Field(default=None, ge=1, le=limits.ECS_MAX_TASKS_PER_SERVICE)
+    target_backlog_per_task: Number | None = Field(default=None, gt=0, le=limits.MAX_OVERRIDE_MESSAGES)
+    scale_out_cooldown_seconds: Count | None = Field(default=None, ge=0, le=3_600)
+    scale_in_cooldown_seconds: Count | None = Field(default=None, ge=0, le=3_600)
+    visibility_timeout_seconds: Count | None = Field(default=None, ge=0, le=limits.SQS_MAX_VISIBILITY_TIMEOUT_SECONDS)
+    retention_seconds: Count | None = Field(
         default=None, ge=limits.SQS_MIN_RETENTION_SECONDS, le=limits.SQS_MAX_RETENTION_SECONDS
     )
-    dlq_retention_seconds: int | None = Field(
+    dlq_retention_seconds: Count | None = Field(
         default=None, ge=limits.SQS_MIN_RETENTION_SECONDS, le=limits.SQS_MAX_RETENTION_SECONDS
     )
-    max_receive_count: int | None = Field(
+    max_receive_count: Count | None = Field(
         default=None, ge=limits.SQS_MIN_MAX_RECEIVE_COUNT, le=limits.SQS_MAX_MAX_RECEIVE_COUNT
     )
-    alarm_age_seconds: int | None = Field(default=None, gt=0)
-    alarm_saturation_messages: int | None = Field(default=None, gt=0)
-    shards: int | None = Field(default=None, ge=1, le=limits.CLOUDFLARE_MAX_QUEUES_PER_ACCOUNT)
-    batch_size: int | None = Field(default=None, ge=1, le=limits.CLOUDFLARE_MAX_BATCH_SIZE)
-    max_wait_time_ms: int | None = Field(default=None, ge=0, le=limits.CLOUDFLARE_MAX_WAIT_TIME_MS)
-    max_concurrency: int | None = Field(default=None, ge=1)
+    alarm_age_seconds: Count | None = Field(default=None, gt=0, le=limits.MAX_OBJECTIVE_SECONDS)
+    alarm_saturation_messages: Count | None = Field(default=None, gt=0, le=limits.MAX_OVERRIDE_MESSAGES)
+    shards: Count | None = Field(default=None, ge=1, le=limits.CLOUDFLARE_MAX_QUEUES_PER_ACCOUNT)
+    batch_size: Count | None = Field(default=None, ge=1, le=limits.CLOUDFLARE_MAX_BATCH_SIZE)
+    max_wait_time_ms: Count | None = Field(default=None, ge=0, le=limits.CLOUDFLARE_MAX_WAIT_TIME_MS)
+    max_concurrency: Count | None = Field(default=None, ge=1, le=limits.MAX_OVERRIDE_MESSAGES)
     cache_node_type: str | None = None
-    batch_limit: int | None = Field(default=None, ge=1)
+    batch_limit: Count | None = Field(default=None, ge=1, le=limits.MAX_OVERRIDE_MESSAGES)
 
     @model_validator(mode="after")
     def check_capacity_order(self) -> Overrides:
@@ -353,7 +367,7 @@ class Workload(BaseModel):
     """The retry budget before the dead-letter queue."""
     cache: Cache | None = None
     """Redis connection and memory settings; only for `broker: redis`."""
-    partitions: int = Field(default=1, ge=1, le=100)
+    partitions: Count = Field(default=1, ge=1, le=100)
     """Queues sharing the traffic by a hash of a key (each with its own consumers). Default: 1."""
     priorities: tuple[Priority, ...] = ()
     """Named levels, each a queue with its own share of traffic and objective."""
@@ -448,60 +462,6 @@ class ProfileError(Exception):
         super().__init__("\n".join(f"{self.path}: {p}" for p in problems))
 
 
-def _field_path(loc: tuple) -> str:
-    """Render a pydantic location as `workloads[0].consumer.processing_seconds`."""
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif str(part).startswith(("function-after", "function-before", "function-wrap")):
-            continue
-        else:
-            out += f".{part}" if out else str(part)
-    return out or "(top level)"
-
-
-# Why a bound is where it is, for bounds a user would otherwise take for arbitrary.
-BOUND_REASONS = {"drain_backlog_within_hours": f"SQS keeps a message at most 14 days ({limits.SQS_MAX_RETENTION_SECONDS:,} "
-                 "s), so a backlog drained over a longer time loses its oldest messages before they are processed"}
-
-
-def _describe(error: dict) -> str:
-    kind = error["type"]
-    ctx = error.get("ctx") or {}
-    given = error.get("input")
-    if kind == "extra_forbidden":
-        return "unknown key (check the spelling; see docs/profile.md)"
-    if kind == "missing":
-        return "required field is missing"
-    if kind == "value_error":
-        return str(ctx.get("error", error["msg"]))
-    bounds = {
-        "greater_than": "> {gt}",
-        "greater_than_equal": ">= {ge}",
-        "less_than": "< {lt}",
-        "less_than_equal": "<= {le}",
-    }
-    if kind in bounds:
-        plain = {k: format(v, "g") if isinstance(v, float) else v for k, v in ctx.items()}
-        why = BOUND_REASONS.get(str(error["loc"][-1]) if error.get("loc") else "", "")
-        return f"{given!r} is out of range; allowed: {bounds[kind].format(**plain)}" + (f" ({why})" if why else "")
-    if kind == "enum":
-        return f"{given!r} is not allowed; allowed: {ctx.get('expected')}"
-    if kind == "literal_error":
-        return f"{given!r} is not allowed; allowed: {ctx.get('expected')}"
-    if kind == "string_pattern_mismatch":
-        return f"{given!r} does not match {ctx.get('pattern')}"
-    return f"{error['msg']} (got {given!r})"
-
-
-def _field_location(error: dict) -> str:
-    loc = tuple(error["loc"])
-    if error["type"] == "value_error" and loc and isinstance(loc[-1], str) and "." in loc[-1]:
-        loc = loc[:-1]
-    return _field_path(loc)
-
-
 def parse_profile(data: object, path: Path | str = "<profile>") -> Profile:
     """Validate already-parsed YAML data; raise ProfileError with every problem at once."""
     if not isinstance(data, dict):
@@ -509,7 +469,7 @@ def parse_profile(data: object, path: Path | str = "<profile>") -> Profile:
     try:
         return Profile.model_validate(data)
     except ValidationError as exc:
-        problems = [f"{_field_location(e)}: {_describe(e)}" for e in exc.errors(include_url=False)]
+        problems = [describe_error(e) for e in exc.errors(include_url=False)]
         raise ProfileError(path, problems) from None
 
 
@@ -517,18 +477,32 @@ def load_profile(path: Path | str) -> Profile:
     """Read and validate a stack profile file."""
     path = Path(path)
     try:
-        text = path.read_text()
+        with path.open("rb") as f:
+            raw = f.read(limits.MAX_PROFILE_BYTES + 1)
     except FileNotFoundError:
         raise ProfileError(path, ["file not found"]) from None
     except OSError as exc:
-        raise ProfileError(path, [f"cannot read: {exc.strerror}"]) from None
+        raise ProfileError(path, [f"cannot read: {exc.strerror or exc}"]) from None
+    if len(raw) > limits.MAX_PROFILE_BYTES:
+        raise ProfileError(path, [f"larger than {limits.MAX_PROFILE_BYTES:,} bytes; a profile is a short YAML file"])
     try:
-        data = yaml.safe_load(text)
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ProfileError(
+            path, [f"line {line}: not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); save the file as UTF-8"]
+        ) from None
+    try:
+        data = strict_yaml.load(text)
+    except strict_yaml.DuplicateKeyError as exc:
+        raise ProfileError(path, [str(exc)]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
+        problem = getattr(exc, "problem", None) or str(exc).replace("\n", " ")
         raise ProfileError(path, [f"{where}not valid YAML: {problem}"]) from None
+    except RecursionError:
+        raise ProfileError(path, ["not valid YAML: nested too deeply"]) from None
     return parse_profile(data, path)
 
 

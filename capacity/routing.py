@@ -37,3 +37,17 @@ def routing_rule(workload: str, queues: list[str], by_priority: bool) -> str | N
         f"{workload}: queue index = fnv1a_32(partition key, UTF-8) mod {len(queues)}; "
         f"index i goes to {queues[0].rsplit('-', 1)[0]}-<i> ({queues[0]} .. {queues[-1]})"
     )
+
+
+def shard_rule(workload: str, shards: int) -> str | None:
+    """The same rule as routing_rule for `shards` queues named `<workload>-<i>`, without listing them.
+
+    Work stays bounded by the text, not by the count: a plan with millions of shards (already
+    an error finding) costs no more than one with two.
+    """
+    if shards <= 1:
+        return None
+    return (
+        f"{workload}: queue index = fnv1a_32(partition key, UTF-8) mod {shards}; "
+        f"index i goes to {workload}-<i> ({workload}-0 .. {workload}-{shards - 1})"
+    )

@@ -54,6 +54,11 @@ class Scenario:
 def _seconds(days: float) -> int:
     if not days > 0:
         raise ScenarioError(f"days must be > 0 (got {days!r})")
+    if not days <= limits.MAX_SIMULATION_DAYS:
+        raise ScenarioError(
+            f"days must be <= {limits.MAX_SIMULATION_DAYS} (got {days!r}): the longest retention (14 days) "
+            "plus a day is the longest run that can tell anything"
+        )
     return int(round(days * limits.SECONDS_PER_DAY))
 
 
@@ -268,6 +273,11 @@ def _pick_columns(path: Path, header: list[str]) -> tuple[int | None, int]:
 
 def _read_rows(path: Path) -> list[list[str]]:
     try:
+        if path.stat().st_size > limits.MAX_TRACE_BYTES:
+            raise ScenarioError(
+                f"{path}: the trace is {path.stat().st_size:,} bytes, over {limits.MAX_TRACE_BYTES:,}; a per-minute "
+                f"trace of the {limits.MAX_TRACE_MINUTES // 1440} days CloudWatch keeps is far smaller"
+            )
         with path.open(newline="", encoding="utf-8-sig") as handle:
             return [row for row in csv.reader(handle)]
     except FileNotFoundError:
@@ -307,6 +317,12 @@ def trace(path: Path | str, days: float | None = None) -> Scenario:
             raise ScenarioError(
                 f"{path}, line {line_number}, column {value_index + 1} ({value_name}): {cell!r} must be a "
                 "finite count >= 0"
+            )
+        if value > limits.MAX_TRACE_MESSAGES_PER_ROW:
+            raise ScenarioError(
+                f"{path}, line {line_number}, column {value_index + 1} ({value_name}): {cell!r} is over "
+                f"{limits.MAX_TRACE_MESSAGES_PER_ROW:,} messages, the most one workload could plan (50 million "
+                "msg/s) over a day"
             )
         stamp = None
         if time_index is not None:
@@ -354,6 +370,14 @@ def _per_period_counts(path: Path, points: list[tuple[datetime | None, float]]) 
         )
     start = stamps[0]
     slots = int((stamps[-1] - start).total_seconds()) // period + 1
+    if slots * period // SECONDS_PER_MINUTE > limits.MAX_TRACE_MINUTES:
+        widest = max(range(len(gaps)), key=gaps.__getitem__)
+        raise ScenarioError(
+            f"{path}: the trace covers {slots * period / limits.SECONDS_PER_DAY:,.1f} days ({slots:,} periods of "
+            f"{period // 60:,} min) from {start.isoformat()} to {stamps[-1].isoformat()}, over the {limits.MAX_TRACE_MINUTES // 1440} days allowed (CloudWatch keeps "
+            f"one-minute data 15 days); the widest gap is {gaps[widest] / limits.SECONDS_PER_DAY:,.1f} days after "
+            f"{stamps[widest].isoformat()}"
+        )
     counts = np.zeros(slots)
     for stamp, value in ordered:
         counts[int((stamp - start).total_seconds()) // period] = value

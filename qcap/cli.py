@@ -7,6 +7,7 @@ assembles them, so a command can be read (and tested) on its own.
 from __future__ import annotations
 
 import importlib
+from importlib.metadata import version as package_version
 
 import typer
 
@@ -18,10 +19,16 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"qcap {package_version('qcap')}")
+        raise typer.Exit()
 
 
 @app.callback()
-def _root() -> None:
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
+) -> None:
     """Capacity-planned queue infrastructure: plan it, provision it with Pulumi, gate it, simulate it, check it."""
 
 

@@ -102,3 +102,19 @@ def ecs_agent():
 
     with ecs_agent_stub() as stub:
         yield stub
+@pytest.fixture(scope="session", autouse=True)
+def _terminal_width_is_pinned():
+    """Tests never depend on the terminal that runs them: 80 columns unless a test sets COLUMNS itself.
+
+    (CI runs with COLUMNS=40 and COLUMNS=300 as well as to a file and a pipe; tests of width
+    pass their own COLUMNS to CliRunner or their own Console(width=...).)
+    """
+    import os
+
+    saved = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = "80"
+    yield
+    if saved is None:
+        os.environ.pop("COLUMNS", None)
+    else:
+        os.environ["COLUMNS"] = saved

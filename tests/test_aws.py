@@ -9,6 +9,7 @@ import boto3
 import botocore.retries.standard
 import pytest
 from botocore.awsrequest import AWSResponse
+from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from qcap.live import aws
@@ -25,7 +26,7 @@ def credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_clients_use_botocores_adaptive_retry_mode_with_the_attempt_budget(credentials):
     client = aws.connect(aws.RegionChoice("eu-west-1", "--region")).sqs
     assert client.meta.config.retries["mode"] == "adaptive"
-    assert client.meta.config.retries["total_max_attempts"] == 5
+    assert client.meta.config.retries["total_max_attempts"] == 4
 
 
 def test_clients_honour_aws_endpoint_url_for_moto_or_localstack(credentials, monkeypatch):
@@ -147,3 +148,95 @@ class socket_closed_port:
 
     def __exit__(self, *exc: object) -> None:
         return None
+
+
+# --- issue 11: timeouts that fit an interactive command, one-line errors ---------------------
+
+
+def test_client_config_uses_interactive_timeouts_by_default():
+    config = aws.client_config()
+    assert (config.connect_timeout, config.read_timeout) == (3, 4)
+    assert config.retries == {"mode": "adaptive", "total_max_attempts": 4}
+
+
+def test_timeouts_come_from_the_environment_then_from_the_option(monkeypatch):
+    monkeypatch.setenv("QCAP_AWS_CONNECT_TIMEOUT", "1.5")
+    monkeypatch.setenv("QCAP_AWS_READ_TIMEOUT", "2")
+    monkeypatch.setenv("QCAP_AWS_MAX_ATTEMPTS", "2")
+    assert aws.Timeouts.from_env() == aws.Timeouts(1.5, 2.0, 2)
+    assert aws.Timeouts.from_env(read_seconds=7).read_seconds == 7
+
+
+@pytest.mark.parametrize(("name", "value", "message"), [
+    ("QCAP_AWS_READ_TIMEOUT", "soon", "QCAP_AWS_READ_TIMEOUT='soon' is not a number"),
+    ("QCAP_AWS_READ_TIMEOUT", "0", "QCAP_AWS_READ_TIMEOUT must be seconds > 0 and <= 600 (got 0.0)"),
+    ("QCAP_AWS_MAX_ATTEMPTS", "2.5", "QCAP_AWS_MAX_ATTEMPTS must be a whole number > 0 and <= 10 (got 2.5)"),
+])
+def test_a_bad_timeout_setting_is_one_clear_error(monkeypatch, name, value, message):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(aws.AwsError) as caught:
+        aws.Timeouts.from_env()
+    assert str(caught.value) == message
+
+
+def test_an_html_error_page_becomes_one_line_naming_the_operation():
+    html = "<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n<h1>Internal</h1>\n"
+    error = ClientError(
+        {"Error": {"Code": "500", "Message": html},
+         "ResponseMetadata": {"HTTPStatusCode": 500, "HTTPHeaders": {"content-type": "text/html; charset=utf-8"}}},
+        "ListQueues",
+    )
+    with pytest.raises(aws.AwsError) as caught, aws.aws_errors("listing queues"):
+        raise error
+    message = str(caught.value)
+    assert "\n" not in message and "<html" not in message
+    assert message.startswith("the endpoint answered ListQueues while listing queues with HTTP 500 and a web page")
+    assert "check --region and AWS_ENDPOINT_URL" in message
+
+
+def test_doctor_gives_up_on_an_endpoint_that_never_answers_within_30_seconds_with_one_line(tmp_path, monkeypatch):
+    """A loopback socket that accepts and never answers: exit 2 with one line, bounded by the timeouts."""
+    import socket
+    import threading
+    import time
+
+    from typer.testing import CliRunner
+
+    from qcap.cli import app
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept_and_hold():
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept_and_hold, daemon=True)
+    thread.start()
+    port = server.getsockname()[1]
+    for key in ("AWS_PROFILE", "AWS_ENDPOINT_URL_SQS"):
+        monkeypatch.delenv(key, raising=False)
+    env = {"AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}", "AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s",
+           "COLUMNS": "40"}
+    started = time.monotonic()
+    try:
+        result = CliRunner().invoke(app, ["doctor", "event-backlog", "--region", "eu-west-1"], env=env)
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        for conn in held:
+            conn.close()
+        server.close()
+    elapsed = time.monotonic() - started
+    assert result.exit_code == 2, result.output
+    assert elapsed < 30
+    errors = [line for line in result.stderr.splitlines() if line.startswith("qcap doctor: cannot reach")]
+    assert len(errors) == 1 and "Read timeout" in errors[0]
+    assert all(line.startswith("qcap doctor: ") for line in result.stderr.splitlines())

@@ -22,6 +22,7 @@ from moto import mock_aws
 from moto.sqs.models import Queue
 from typer.testing import CliRunner
 
+from capacity import limits
 from capacity.plan import WorkloadPlan, plan
 from capacity.profile import load_profile
 from qcap.live import aws as qcap_aws
@@ -542,7 +543,7 @@ def test_doctor_reports_throttling_and_exits_2_when_retries_run_out(tmp_path, mo
     code, out = run_doctor(str(stack.path))
     assert code == 2
     assert "AWS throttled GetQueueAttributes" in out
-    assert "Throttling on all 5 attempts" in out
-    assert len(seen) == 5  # AWS_MAX_ATTEMPTS, first try included
+    assert f"Throttling on all {limits.AWS_MAX_ATTEMPTS} attempts" in out
+    assert len(seen) == limits.AWS_MAX_ATTEMPTS  # first try included
     # adaptive mode: after the first throttle the client-side token bucket makes calls wait
     assert max(state["waits"]) > 0

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import pytest
 import yaml
 from typer.testing import CliRunner
 
@@ -11,6 +13,7 @@ from qcap.cli import app
 from tests.factories import profile_data
 
 runner = CliRunner()
+STACKS = Path(__file__).resolve().parent.parent / "stacks"
 
 
 def run(*args: str):
@@ -62,3 +65,70 @@ def test_plan_of_an_unknown_stack_says_file_not_found():
     result = run("no-such-stack")
     assert result.exit_code == 2
     assert "no-such-stack.yaml: file not found" in result.output
+
+
+# --- issue 11: the table adapts to the terminal; errors are whole lines at any width ----------
+
+
+@pytest.mark.parametrize("columns", [40, 80, 200])
+def test_plan_output_fits_the_terminal_width_and_cuts_no_field_name(columns):
+    result = CliRunner().invoke(app, ["plan", "event-backlog"], env={"COLUMNS": str(columns)})
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert max(len(line.rstrip()) for line in lines) <= columns
+    assert "…" not in result.stdout
+    assert "target_backlog_per_task" in result.stdout and "0.9 msgs/task" in result.stdout
+
+
+def test_plan_json_is_the_same_at_any_width():
+    narrow = CliRunner().invoke(app, ["plan", "event-backlog", "--json"], env={"COLUMNS": "40"})
+    wide = CliRunner().invoke(app, ["plan", "event-backlog", "--json"], env={"COLUMNS": "300"})
+    assert narrow.stdout == wide.stdout and json.loads(narrow.stdout)["stack"] == "event-backlog"
+
+
+def test_profile_errors_are_whole_lines_at_40_columns_under_a_long_path(tmp_path):
+    deep = tmp_path / ("a-directory-name-long-enough-to-wrap-any-forty-column-line" * 2)
+    deep.mkdir()
+    path = deep / "bad.yaml"
+    path.write_text((STACKS / "event-backlog.yaml").read_text().replace("max_age_seconds: 300", "max_age_seconds: yes"))
+    result = CliRunner().invoke(app, ["plan", str(path)], env={"COLUMNS": "40"})
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"{path}: 1 problem",
+        f"{path}: workloads[0].objective.max_age_seconds: True is a YAML boolean (yes/no/on/off/true/false), "
+        "not a number; write the number",
+    ]
+
+
+def test_one_message_is_1_msg_not_1_msgs():
+    result = CliRunner().invoke(app, ["plan", "event-backlog"], env={"COLUMNS": "200"})
+    assert "1 msg " in result.stdout and "1 msgs" not in result.stdout
+
+
+def test_qcap_version_prints_the_package_version():
+    result = CliRunner().invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.stdout.startswith("qcap 0.")
+
+
+@pytest.mark.parametrize("command", [["plan"], ["simulate", "--days", "0.02"], ["preview"]])
+@pytest.mark.parametrize(("old", "new"), [
+    ("max_age_seconds: 300", "max_age_seconds: .inf"),
+    ("max_age_seconds: 300", "max_age_seconds: Infinity"),
+    ("processing_seconds: 2.0", "processing_seconds: 5e-324"),
+    ("messages_per_day: 600000", "messages_per_day: 1e15"),
+])
+def test_absurd_numbers_exit_2_with_one_line_in_plan_simulate_and_preview(tmp_path, command, old, new):
+    text = (STACKS / "event-backlog.yaml").read_text()
+    assert old in text
+    path = tmp_path / "absurd.yaml"
+    path.write_text(text.replace(old, new, 1))
+    result = CliRunner().invoke(app, [command[0], str(path), *command[1:]], env={"COLUMNS": "40"})
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    lines = result.stderr.splitlines()
+    assert lines[0] == f"{path}: 1 problem" and len(lines) == 2 and lines[1].startswith(f"{path}: workloads[0].")
+
+
+def test_plan_verify_says_what_it_is_doing_when_output_is_not_a_terminal():
+    result = CliRunner().invoke(app, ["plan", "dev", "--verify"])
+    assert "verifying 1 queue(s) against the standard scenarios ..." in result.stderr

@@ -246,3 +246,21 @@ def test_preview_exits_2_when_the_program_file_is_missing(tmp_path):
     result = preview("dev", "--program", str(tmp_path / "nowhere.py"))
     assert result.exit_code == 2
     assert "program file not found" in result.stderr
+
+
+def test_the_plan_summary_never_cuts_a_queue_name_at_80_or_40_columns():
+    import io
+
+    from rich.console import Console
+
+    from capacity.plan import plan
+    from capacity.profile import load_profile, resolve_stack
+    from qcap.commands.preview import render_plan_summary
+
+    job_queues = plan(load_profile(resolve_stack("job-queues")))
+    for width in (80, 40):
+        out = io.StringIO()
+        render_plan_summary(Console(file=out, width=width), "job-queues", job_queues)
+        assert "…" not in out.getvalue()
+        if width == 80:
+            assert "notify-normal" in out.getvalue()

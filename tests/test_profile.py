@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from capacity import limits
 from capacity.profile import ProfileError, load_profile, parse_profile, resolve_stack, stack_names
 from tests.factories import CLOUDFLARE_WORKLOAD, DELETE, make_profile, profile_data
+
+
+ROOT_STACKS = Path(__file__).resolve().parent.parent / "stacks"
 
 
 def problems_of(data, path="stacks/bad.yaml") -> list[str]:
@@ -112,7 +118,7 @@ def test_several_problems_are_all_reported_at_once():
     data = profile_data(consumer__processing_seconds=-1, traffic__message_bytes=0)
     problems = problems_of(data)
     assert "workloads[0].traffic.message_bytes: 0 is out of range; allowed: > 0" in problems
-    assert "workloads[0].consumer.processing_seconds: -1 is out of range; allowed: > 0" in problems
+    assert "workloads[0].consumer.processing_seconds: -1 is out of range; allowed: >= 1e-06 (below a microsecond is a unit mistake)" in problems
 
 
 def test_environment_outside_the_enum_lists_the_choices():
@@ -170,6 +176,8 @@ def test_a_drain_longer_than_fourteen_days_is_refused_saying_messages_would_expi
         "message at most 14 days (1,209,600 s), so a backlog drained over a longer time loses its oldest messages "
         "before they are processed)"
     ]
+
+
 def test_a_daily_shape_is_scaled_to_average_one_in_its_time_zone():
     shape = {"time_zone": "America/New_York", "hourly_multipliers": [0.5] * 12 + [1.5] * 12}
     p = make_profile(traffic__daily_shape=shape)
@@ -189,3 +197,103 @@ def test_a_daily_shape_needs_24_hours_a_real_time_zone_and_a_busiest_hour_within
     too_busy = {"hourly_multipliers": [0.1] * 23 + [10.0]}  # 10 / mean 0.51 = 19.5 x the average, peak is 2 x
     (problem,) = problems_of(profile_data(traffic__daily_shape=too_busy))
     assert problem.startswith("workloads[0].traffic: daily_shape's busiest hour is 19.5 x the average, above the peak (2 x)")
+
+
+# --- issue 11: strict numbers, finite values, sane bounds, bytes that are not UTF-8 ----------
+
+
+def test_a_yaml_boolean_is_not_taken_as_a_number():
+    assert problems_of(profile_data(objective__max_age_seconds=True)) == [
+        "workloads[0].objective.max_age_seconds: True is a YAML boolean (yes/no/on/off/true/false), "
+        "not a number; write the number"
+    ]
+
+
+def test_max_age_yes_in_a_file_is_rejected_not_a_one_second_objective(tmp_path):
+    path = tmp_path / "yes.yaml"
+    text = (ROOT_STACKS / "session-events.yaml").read_text()
+    path.write_text(text.replace("max_age_seconds: 120", "max_age_seconds: yes", 1))
+    assert "max_age_seconds: yes" in path.read_text()
+    with pytest.raises(ProfileError) as caught:
+        load_profile(path)
+    assert any("is a YAML boolean" in p and "max_age_seconds" in p for p in caught.value.problems)
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan")])
+def test_non_finite_floats_are_rejected_naming_the_field(value):
+    problems = problems_of(profile_data(traffic__messages_per_day=value))
+    assert len(problems) == 1
+    assert problems[0].startswith("workloads[0].traffic.messages_per_day: ")
+    assert "not a finite number; infinity and NaN are not allowed" in problems[0]
+
+
+@pytest.mark.parametrize("text", ["inf", "Infinity", "1e3"])
+def test_a_number_written_as_text_is_rejected(text):
+    assert problems_of(profile_data(consumer__processing_seconds=text)) == [
+        f"workloads[0].consumer.processing_seconds: {text!r} is text, not a number; write the number "
+        "without quotes (infinity and NaN are not allowed)"
+    ]
+
+
+def test_a_float_field_still_takes_an_integer():
+    assert make_profile(consumer__processing_seconds=3).workloads[0].consumer.processing_seconds == 3.0
+
+
+def test_a_count_with_a_fraction_is_rejected():
+    assert problems_of(profile_data(consumer__concurrency_per_task=2.5)) == [
+        "workloads[0].consumer.concurrency_per_task: 2.5 is not a whole number; this field counts, write an integer"
+    ]
+
+
+def test_an_absurd_peak_rate_is_rejected_naming_the_limit_and_why():
+    problems = problems_of(profile_data(traffic__peak_to_average=DELETE, traffic__peak_messages_per_second=1e12))
+    assert problems == [
+        "workloads[0].traffic.peak_messages_per_second: 1000000000000.0 is out of range; allowed: <= 50,000,000 "
+        "(the most one workload could plan: 10,000 Cloudflare queues x 5,000 msg/s)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("consumer__processing_seconds", 5e-324),
+        ("traffic__backlog_messages", 10**400),
+        ("objective__max_age_seconds", 1e308),
+        ("sink", {"name": "db", "requests_per_second": 5e-324}),
+    ],
+)
+def test_extreme_numbers_are_out_of_range_not_an_overflow_later(key, value):
+    problems = problems_of(profile_data(**{key: value}))
+    assert len(problems) == 1 and "is out of range; allowed:" in problems[0]
+
+
+def test_a_profile_that_is_not_utf8_names_the_line_and_byte(tmp_path):
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("environment: dev\n# caf\xe9\nworkloads: []\n".encode("latin-1"))
+    with pytest.raises(ProfileError) as caught:
+        load_profile(path)
+    assert caught.value.problems == ["line 2: not UTF-8 (byte 0xe9 at offset 22); save the file as UTF-8"]
+
+
+def test_a_key_given_twice_names_both_lines(tmp_path):
+    path = tmp_path / "twice.yaml"
+    path.write_text("environment: dev\nworkloads: []\nenvironment: prod\n")
+    with pytest.raises(ProfileError) as caught:
+        load_profile(path)
+    assert caught.value.problems == [
+        "line 3: key 'environment' is given twice in the same mapping (lines 1 and 3); keep one"
+    ]
+
+
+def test_a_file_over_the_size_bound_is_refused_before_parsing(tmp_path):
+    path = tmp_path / "huge.yaml"
+    path.write_bytes(b"#" * (limits.MAX_PROFILE_BYTES + 1))
+    with pytest.raises(ProfileError) as caught:
+        load_profile(path)
+    assert caught.value.problems == ["larger than 1,048,576 bytes; a profile is a short YAML file"]
+
+
+def test_a_huge_aliased_value_is_quoted_short():
+    nested = [[list(range(1000))] * 1000] * 1000
+    problems = problems_of(profile_data(traffic__messages_per_day=nested))
+    assert len(problems) == 1 and len(problems[0]) < 200

@@ -163,3 +163,24 @@ def test_redrive_exits_2_when_the_queues_are_not_deployed(stack):
     result = CliRunner().invoke(cli(), ["redrive", str(stack), "--workload", "events", "--yes"])
     assert result.exit_code == 2
     assert "queue qcap-seed-events does not exist" in result.stderr
+
+
+def test_an_html_500_from_the_endpoint_says_it_does_not_implement_start_message_move_task():
+    """moto 5.2 answers StartMessageMoveTask with an HTML 500 page; the user sees one line, as docs/doctor.md says."""
+    from botocore.exceptions import ClientError
+
+    class HtmlSqs:
+        def start_message_move_task(self, **_):
+            raise ClientError(
+                {"Error": {"Code": "500", "Message": "<!doctype html>\n<html lang=en>\n<title>500</title>\n"},
+                 "ResponseMetadata": {"HTTPStatusCode": 500, "HTTPHeaders": {"content-type": "text/html"}}},
+                "StartMessageMoveTask",
+            )
+
+    target = redrive.RedriveTarget("q", "arn:aws:sqs:eu-west-1:1:q", "q-dlq", "arn:aws:sqs:eu-west-1:1:q-dlq", 5, 0)
+    with pytest.raises(qcap_aws.AwsError) as caught:
+        redrive.start_redrive(HtmlSqs(), target, 10)
+    assert str(caught.value) == (
+        "this endpoint does not implement StartMessageMoveTask (it answered HTTP 500 with a web page; moto does not "
+        "implement it, as of moto 5.2): run the redrive against SQS itself or LocalStack"
+    )

@@ -2,7 +2,7 @@
 
 import pytest
 
-from capacity.routing import fnv1a_32, routing_rule, shard_for
+from capacity.routing import fnv1a_32, routing_rule, shard_for, shard_rule
 
 
 def test_fnv1a_matches_the_published_test_vectors():
@@ -27,3 +27,13 @@ def test_routing_rule_is_none_for_a_single_queue_and_names_the_queues_otherwise(
     rule = routing_rule("jobs", ["jobs-0", "jobs-1", "jobs-2"], by_priority=False)
     assert rule == "jobs: queue index = fnv1a_32(partition key, UTF-8) mod 3; index i goes to jobs-<i> (jobs-0 .. jobs-2)"
     assert routing_rule("n", ["n-high", "n-low"], by_priority=True).endswith("n-high, n-low")
+
+
+def test_shard_rule_reads_like_routing_rule_without_listing_every_queue():
+    names = [f"events-{i}" for i in range(3)]
+    assert shard_rule("events", 3) == routing_rule("events", names, by_priority=False)
+    assert shard_rule("events", 1) is None
+
+
+def test_a_billion_shards_cost_one_line_not_a_billion_names():
+    assert shard_rule("events", 10**9).endswith("(events-0 .. events-999999999)")

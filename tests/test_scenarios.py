@@ -160,3 +160,25 @@ def test_the_standard_spike_is_sized_from_the_profiles_own_peak_without_a_shape(
 def test_a_shaped_day_needs_24_rates():
     with pytest.raises(sc.ScenarioError, match="needs 24 hourly rates"):
         sc.shaped_day([1.0] * 23)
+
+
+def test_a_trace_with_a_year_gap_is_refused_at_once_naming_the_gap(tmp_path):
+    path = tmp_path / "gap.csv"
+    path.write_text("Timestamp,Sum\n2025-03-01T00:00:00Z,1\n2025-03-01T00:01:00Z,1\n2026-03-01T00:00:00Z,1\n")
+    with pytest.raises(sc.ScenarioError) as caught:
+        sc.trace(path)
+    message = str(caught.value)
+    assert "over the 16 days allowed (CloudWatch keeps one-minute data 15 days)" in message
+    assert "the widest gap is 365.0 days after 2025-03-01T00:01:00+00:00" in message
+
+
+def test_a_row_over_a_days_plannable_messages_is_refused(tmp_path):
+    path = tmp_path / "huge.csv"
+    path.write_text("Timestamp,Sum\n2025-03-01T00:00:00Z,1e15\n")
+    with pytest.raises(sc.ScenarioError, match=r"line 2, column 2 \(Sum\): '1e15' is over 4,320,000,000,000 messages"):
+        sc.trace(path)
+
+
+def test_a_run_longer_than_the_longest_retention_plus_a_day_is_refused():
+    with pytest.raises(sc.ScenarioError, match=r"days must be <= 15 \(got 16\)"):
+        sc.constant(1.0, days=16)

@@ -124,3 +124,46 @@ def test_simulate_exits_2_when_the_peak_fraction_is_not_positive():
     result = runner.invoke(app, ["simulate", "dev", "--scenario", "constant", "--peak-fraction", "0"])
     assert result.exit_code == 2
     assert "--peak-fraction must be > 0" in result.output
+
+
+def test_simulate_refuses_a_png_in_a_missing_directory_before_simulating(tmp_path):
+    target = tmp_path / "missing" / "run.png"
+    result = runner.invoke(app, ["simulate", "dev", "--png", str(target)], env={"COLUMNS": "40"})
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"--png {target}: directory {target.parent} does not exist; create it first"
+    ]
+
+
+def test_simulate_png_without_a_suffix_reports_the_file_matplotlib_writes(tmp_path):
+    result = runner.invoke(app, ["simulate", "dev", "--days", "0.05", "--png", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out.png").is_file()
+    assert f"figure written to {tmp_path / 'out.png'}" in result.stdout
+
+
+def test_simulate_refuses_more_days_than_the_longest_retention_plus_one():
+    result = runner.invoke(app, ["simulate", "dev", "--days", "1e9"])
+    assert result.exit_code == 2
+    assert "--days must be > 0 and <= 15 (got 1000000000.0)" in result.stderr
+
+
+def test_simulate_trace_errors_are_one_line_at_40_columns_under_a_long_path(tmp_path):
+    deep = tmp_path / ("a-long-directory-name-so-a-wrapped-line-would-show" * 2)
+    deep.mkdir()
+    path = deep / "sent.csv"
+    path.write_text("Timestamp,Sum\n2025-03-01T00:00:00Z,1\n2026-03-01T00:00:00Z,1\n")
+    result = runner.invoke(app, ["simulate", "dev", "--scenario", "trace", "--trace", str(path)], env={"COLUMNS": "40"})
+    assert result.exit_code == 2
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"dev: {path}: the trace covers 730.0 days (2 periods of 525,600 min) from 2025-03-01")
+    assert "over the 16 days allowed" in line
+
+
+def test_a_long_simulation_says_what_runs_when_output_is_not_a_terminal(monkeypatch):
+    from qcap.commands import simulate as simulate_cmd
+
+    monkeypatch.setattr(simulate_cmd, "PROGRESS_AFTER_SECONDS", 0.0)
+    result = runner.invoke(app, ["simulate", "dev", "--days", "0.05"])
+    assert result.exit_code == 0, result.output
+    assert "simulating orders: plan autoscaling ..." in result.stderr.splitlines()

@@ -21,7 +21,7 @@ from capacity.plan.patches import attach_patches
 from capacity.plan.scheduled import plan_scheduled
 from capacity.plan.service import plan_service
 from capacity.profile import Broker, Cache, ConsumerMode, Profile, Workload
-from capacity.routing import routing_rule
+from capacity.routing import routing_rule, shard_rule
 
 
 def plan(profile: Profile, check_patches: bool = True) -> Plan:
@@ -45,7 +45,8 @@ def _plan_stack(profile: Profile) -> Plan:
             routing[w.name] = rule
     for p in plans:
         if p.broker == Broker.cloudflare.value and p.shards and p.shards > 1:
-            routing[p.name] = routing_rule(p.name, [f"{p.name}-{i}" for i in range(p.shards)], by_priority=False)
+            # No list of names: a typo can derive millions of shards (flagged as an error finding).
+            routing[p.name] = shard_rule(p.name, p.shards)
     return Plan(
         environment=profile.environment.value,
         alert_emails=tuple(profile.alerts.emails),

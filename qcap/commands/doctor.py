@@ -13,14 +13,15 @@ from typing import Optional
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.markup import escape
 
 from capacity import limits
 from capacity.plan import WorkloadPlan, duration, num
 from qcap.live import diagnosis, doctor
 from qcap.live.facts import SQS_BROKERS
-from qcap.live.aws import AwsError, aws_errors, config_text, connect, resolve_region, stack_config
+from qcap.live.aws import AwsError, Timeouts, aws_errors, config_text, connect, resolve_region, stack_config
 from qcap.commands.stack_loading import EXIT_BAD_INPUT, err_console, load_stack
+from qcap.commands.tables import render_rows
 
 EXIT_HEALTHY = 0
 EXIT_UNHEALTHY = 1
@@ -70,6 +71,11 @@ def register(app: typer.Typer) -> None:
             help=f"CloudWatch history to read, in minutes ({MIN_WINDOW_MINUTES}-{MAX_WINDOW_MINUTES}). Default: 60.",
         ),
         as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+        timeout: Optional[float] = typer.Option(
+            None, "--timeout",
+            help=f"Seconds to wait for each AWS answer (QCAP_AWS_READ_TIMEOUT). Default: {limits.AWS_READ_TIMEOUT_SECONDS}, "
+            f"{limits.AWS_MAX_ATTEMPTS} tries.",
+        ),
     ) -> None:
         """Check the live queues, consumers and autoscaling of STACK against its plan."""
         if not MIN_WINDOW_MINUTES <= window_minutes <= MAX_WINDOW_MINUTES:
@@ -82,8 +88,11 @@ def register(app: typer.Typer) -> None:
         try:
             choice = resolve_region(region, loaded.path, loaded.name)
             cluster_arn = config_text(stack_config(loaded.path, loaded.name).get("qcap:clusterArn"))
-            aws = connect(choice)
+            aws = connect(choice, Timeouts.from_env(timeout))
             aws.require_credentials()
+            if not as_json:
+                err_console.print(f"qcap doctor: reading {len(plans)} queue(s) from {aws.endpoint} ...",
+                                  markup=False, highlight=False)
             start, end = doctor.metric_window(doctor.utc_now(), window_minutes)
             with aws_errors("reading the stack's queues, metrics and services"):
                 endpoint = aws.endpoint
@@ -104,6 +113,13 @@ def register(app: typer.Typer) -> None:
         raise typer.Exit(EXIT_HEALTHY if healthy else EXIT_UNHEALTHY)
 
 
+def _eta_words(c: diagnosis.Computed) -> str:
+    """The drain ETA in words: a duration, "no backlog to drain" when outflow keeps pace, else "never"."""
+    if c.backlog == 0 or (c.keeps_pace and c.wait_seconds <= c.flow.window_seconds):
+        return "none: no backlog to drain"
+    return "never" if math.isinf(c.eta_seconds) else duration(c.eta_seconds)
+
+
 def _inputs(plan: WorkloadPlan, d: diagnosis.Diagnosis) -> list[str]:
     """The facts every verdict is computed from, one line each, so a reader can redo the arithmetic."""
     f = d.facts
@@ -114,11 +130,11 @@ def _inputs(plan: WorkloadPlan, d: diagnosis.Diagnosis) -> list[str]:
     assert c is not None
     lines = [
         f"queue {q.name}: visible {num(q.visible)}, in flight {num(q.in_flight)}, delayed {num(q.delayed)}, "
-        f"oldest {duration(c.oldest_age_seconds)}; retention {num(q.retention_seconds)} s, visibility "
+        f"oldest {duration(c.oldest_age_seconds) if c.age_measured else 'no data'}; retention {num(q.retention_seconds)} s, visibility "
         f"{num(q.visibility_timeout_seconds)} s, max receives {num(q.max_receive_count)}",
         f"flow over {duration(c.flow.window_seconds)}: in {diagnosis.rate(c.flow.inflow_per_second)}, out "
         f"{diagnosis.rate(c.flow.outflow_per_second)}; drain ETA "
-        f"{'never' if math.isinf(c.eta_seconds) else duration(c.eta_seconds)}",
+        f"{_eta_words(c)}",
         f"plan: {num(plan.per_task_messages_per_second)} msg/s per task (concurrency {plan.concurrency_per_task}), "
         f"objective {duration(plan.max_age_seconds)}, capacity {plan.min_capacity}-{plan.max_capacity}, target "
         f"{num(plan.target_backlog_per_task)} per task",
@@ -148,13 +164,11 @@ def render(console: Console, stack: str, region: str | None, region_source: str,
         console.print(f"\n[bold]{plan.name}[/] inputs:")
         for line in _inputs(plan, d):
             console.print(f"  {line}", markup=False)
-    table = Table(title="verdicts", show_lines=False)
-    for column in ("workload", "check", "verdict", "value", "expected", "the numbers behind it"):
-        table.add_column(column, overflow="fold")
-    for d in diagnoses:
-        for c in d.checks:
-            table.add_row(c.workload, c.name, f"[{LEVEL_STYLE[c.level]}]{c.level}[/]", c.value, c.expected, c.detail)
-    console.print(table)
+    rows = [[escape(c.workload), escape(c.name), f"[{LEVEL_STYLE[c.level]}]{c.level}[/]", escape(c.value),
+             escape(c.expected)] for d in diagnoses for c in d.checks]
+    reasons = [c.detail for d in diagnoses for c in d.checks]
+    columns = [("workload", "left"), ("check", "left"), ("verdict", "left"), ("value", "left"), ("expected", "left")]
+    render_rows(console, "verdicts", columns, rows, "the numbers behind it", reasons)
     all_notes = list(notes) + [f"{d.workload}: {n}" for d in diagnoses for n in d.facts.notes]
     for note in all_notes:
         console.print(f"note: {note}", markup=False)

@@ -7,6 +7,8 @@ lost, 2 on bad input or an AWS problem (no credentials, no permission, no such q
 from __future__ import annotations
 
 import json
+import threading
+import time
 from typing import Optional
 
 import typer
@@ -17,13 +19,16 @@ from capacity import limits
 from capacity.plan import num
 from qcap.live import load
 from qcap.live.aws import AwsError, RegionChoice, aws_errors, connect, region_from_queue_url, resolve_region
-from qcap.commands.stack_loading import EXIT_BAD_INPUT
+from qcap.commands.stack_loading import EXIT_BAD_INPUT, err_console
 
 EXIT_OK = 0
 EXIT_LOSS_OR_ERRORS = 1
+# The shell's convention for a run stopped with Ctrl-C (128 + SIGINT).
+EXIT_INTERRUPTED = 130
 MAX_CONCURRENCY = 256
+# When output is not a terminal, a progress line at most this often.
+PROGRESS_LINE_EVERY_SECONDS = 5.0
 
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def fail(message: str) -> typer.Exit:
@@ -31,11 +36,47 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(EXIT_BAD_INPUT)
 
 
-def _progress(console: Console) -> Progress:
+def _progress(console: Console) -> Progress | _LineProgress:
+    """A bar on a terminal; elsewhere (a pipe, a log, CI) a line every few seconds."""
+    if not console.is_terminal:
+        return _LineProgress(console)
     return Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=console, transient=False,
     )
+
+
+class _LineProgress:
+    """Progress for output that is not a terminal: `send 2,000/20,000, drain 1,950/20,000` lines, throttled."""
+
+    def __init__(self, console: Console):
+        self.console = console
+        self.tasks: dict[int, list] = {}
+        self.lock = threading.Lock()
+        self.last = time.monotonic()
+
+    def __enter__(self) -> _LineProgress:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._say()
+
+    def add_task(self, description: str, total: int) -> int:
+        self.tasks[len(self.tasks)] = [description, 0, total]
+        return len(self.tasks) - 1
+
+    def advance(self, task: int, n: int) -> None:
+        with self.lock:
+            self.tasks[task][1] += n
+            if time.monotonic() - self.last >= PROGRESS_LINE_EVERY_SECONDS:
+                self.last = time.monotonic()
+                self._say()
+
+    def counts(self) -> str:
+        return ", ".join(f"{d} {num(done)}/{num(total)}" for d, done, total in self.tasks.values())
+
+    def _say(self) -> None:
+        self.console.print(f"qcap load: {self.counts()}", markup=False, highlight=False)
 
 
 def register(app: typer.Typer) -> None:
@@ -64,7 +105,8 @@ def register(app: typer.Typer) -> None:
         ),
         max_outstanding: Optional[int] = typer.Option(
             None, "--max-outstanding",
-            help="With --drain: senders wait while this many sent messages are not yet received (a closed loop).",
+            help="With --drain: senders wait while this many sent messages are not yet received (a closed loop). "
+            f"Default with --drain: {load.DEFAULT_MAX_OUTSTANDING}; give a large number for an open loop.",
         ),
         drain_timeout_seconds: float = typer.Option(
             load.DEFAULT_DRAIN_TIMEOUT_SECONDS, "--drain-timeout",
@@ -93,6 +135,8 @@ def register(app: typer.Typer) -> None:
             )
         if drain_timeout_seconds <= 0:
             raise fail(f"--drain-timeout {drain_timeout_seconds:g} is out of range; allowed: > 0 seconds")
+        if drain and max_outstanding is None:
+            max_outstanding = load.DEFAULT_MAX_OUTSTANDING
         run_id = load.new_run_id()
         smallest = load.min_message_bytes(run_id)
         if not smallest <= message_bytes <= limits.SQS_MAX_MESSAGE_BYTES:
@@ -126,17 +170,33 @@ def register(app: typer.Typer) -> None:
             + f"; run id {run_id}",
             markup=False,
         )
-        with _progress(console) as progress:
-            send_task = progress.add_task("send", total=messages)
-            drain_task = progress.add_task("drain", total=messages) if drain else None
-            sent, drained = load.run(
-                aws.sqs, queue_url, run_id, messages, message_bytes,
-                rate_per_second=rate, concurrency=concurrency, fifo=fifo,
-                drain=drain, drain_timeout_seconds=drain_timeout_seconds, drain_concurrency=drain_concurrency,
-                max_outstanding=max_outstanding,
-                on_sent=lambda n: progress.advance(send_task, n),
-                on_drained=lambda n: progress.advance(drain_task, n) if drain_task is not None else None,
+        counted = {"sent": 0, "drained": 0}
+
+        def count(key: str, task: int | None, n: int) -> None:
+            counted[key] += n
+            if task is not None:
+                progress.advance(task, n)
+
+        try:
+            with _progress(console) as progress:
+                send_task = progress.add_task("send", total=messages)
+                drain_task = progress.add_task("drain", total=messages) if drain else None
+                sent, drained = load.run(
+                    aws.sqs, queue_url, run_id, messages, message_bytes,
+                    rate_per_second=rate, concurrency=concurrency, fifo=fifo,
+                    drain=drain, drain_timeout_seconds=drain_timeout_seconds, drain_concurrency=drain_concurrency,
+                    max_outstanding=max_outstanding,
+                    on_sent=lambda n: count("sent", send_task, n),
+                    on_drained=lambda n: count("drained", drain_task, n),
+                )
+        except KeyboardInterrupt:
+            err_console.print(
+                f"qcap load: interrupted: sent {num(counted['sent'])} of {num(messages)}"
+                + (f", drained {num(counted['drained'])}" if drain else "")
+                + f"; run id {run_id} (its messages left in the queue carry it)",
+                markup=False, highlight=False,
             )
+            raise typer.Exit(EXIT_INTERRUPTED) from None
         ok = sent.failed == 0 and (drained is None or drained.lost == 0)
         if as_json:
             report = {"queue_url": queue_url, "run_id": run_id, "message_bytes": message_bytes,

@@ -8,19 +8,17 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from capacity.fixing import fix_profile
 from capacity.plan import Plan, WorkloadPlan, duration, num
 from capacity.plan.patches import format_patch
 from capacity.profile import ProfileError
 from qcap.commands.stack_loading import EXIT_BAD_INPUT, load_stack, report_profile_error
+from qcap.commands.tables import render_rows
 
 EXIT_INFEASIBLE = 1
 # Seconds from which a value also reads as minutes, hours or days (as `duration` switches units).
 SHOW_DURATION_FROM_SECONDS = 120
-# The table is wide (value and reason columns); pin it so piped output does not wrap at 80.
-TABLE_WIDTH_COLUMNS = 160
 
 # The rows `qcap plan` prints, in order, with their units; a row is shown when the plan has it.
 ROWS: list[tuple[str, str]] = [
@@ -81,8 +79,8 @@ def _value(w: WorkloadPlan, field: str, unit: str) -> str:
         return f"${value:,.2f}"
     if unit == "s" and isinstance(value, (int, float)) and value >= SHOW_DURATION_FROM_SECONDS:
         return f"{text} s ({duration(value)})"
-    if unit == "tasks" and value == 1:
-        unit = "task"
+    if unit in ("tasks", "msgs") and value == 1:
+        unit = unit[:-1]  # "1 task", "1 msg"
     return f"{text} {unit}".strip()
 
 
@@ -92,16 +90,14 @@ def render_plan(console: Console, stack: str, plan: Plan) -> None:
     for w in plan.workloads:
         verdict = "[green]feasible[/]" if w.feasible else "[bold red]INFEASIBLE[/]"
         title = f"{w.name} ({w.broker}, {w.mode}) {verdict}; binding: {escape(w.binding_limit)}"
-        table = Table(title=title, title_justify="left", show_lines=False, expand=True)
-        table.add_column("field", style="cyan", no_wrap=True)
-        table.add_column("value", justify="right", no_wrap=True)
-        table.add_column("reason", overflow="fold")
+        rows, reasons = [], []
         for field, unit in ROWS:
             if field not in w.reasons:
                 continue
             shown = "n/a" if getattr(w, field) is None and field != "current_drain_seconds" else _value(w, field, unit)
-            table.add_row(field, shown, escape(w.reasons[field]))
-        console.print(table)
+            rows.append([f"[cyan]{field}[/]", escape(shown)])
+            reasons.append(w.reasons[field])
+        render_rows(console, title, [("field", "left"), ("value", "right")], rows, "reason", reasons)
         for f in w.findings:
             style = "bold red" if f.severity == "error" else "yellow"
             console.print(f"  [{style}]{f.severity}[/] {escape(f'[{f.limit}]')} {escape(f.message)}", highlight=False)
@@ -131,7 +127,7 @@ def plan_command(
 ) -> None:
     """Derive and explain every provisioned number. Exit 0 feasible, 1 infeasible, 2 bad profile."""
     loaded = load_stack(stack)
-    console = Console(width=TABLE_WIDTH_COLUMNS if not as_json else None)
+    console = Console()
     if fix or write:
         _fix(console, loaded.path, write, as_json)
         return

@@ -15,12 +15,12 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 from rich.tree import Tree
 
 from capacity.plan import Plan, num
 from capacity.plan.patches import format_patch
-from qcap.commands.stack_loading import EXIT_BAD_INPUT, load_stack
+from qcap.commands.stack_loading import EXIT_BAD_INPUT, err_console, load_stack
+from qcap.commands.tables import render_rows
 from qcap.offline.analyzer_client import Analysis, Diagnostic
 from qcap.offline.contract import ContractReport
 from qcap.offline.policy_config import PolicyConfigError, read_policy_config
@@ -35,17 +35,16 @@ LEVEL_STYLES = {"mandatory": "bold red", "advisory": "yellow"}
 
 
 def render_plan_summary(console: Console, stack: str, plan: Plan) -> None:
-    table = Table(title=f"qcap preview {stack} ({plan.environment}): plan", title_justify="left")
-    for column, justify in (("queue", "left"), ("broker", "left"), ("tasks", "right"), ("target/task", "right"),
-                            ("visibility", "right"), ("retention", "right"), ("USD/month", "right")):
-        table.add_column(column, justify=justify, no_wrap=True)
-    for w in plan.workloads:
-        table.add_row(
-            w.name, w.broker, f"{w.min_capacity}-{w.max_capacity}", num(w.target_backlog_per_task),
-            "n/a" if w.visibility_timeout_seconds is None else f"{w.visibility_timeout_seconds} s",
-            f"{w.retention_seconds} s", f"{w.monthly_cost_usd:,.2f}",
-        )
-    console.print(table)
+    """One row per queue; the table fits the terminal and never cuts a queue name."""
+    columns = [("queue", "left"), ("broker", "left"), ("tasks", "right"), ("target/task", "right"),
+               ("visibility", "right"), ("retention", "right"), ("USD/month", "right")]
+    rows = [
+        [escape(w.name), w.broker, f"{w.min_capacity}-{w.max_capacity}", num(w.target_backlog_per_task),
+         "n/a" if w.visibility_timeout_seconds is None else f"{w.visibility_timeout_seconds} s",
+         f"{w.retention_seconds} s", f"{w.monthly_cost_usd:,.2f}"]
+        for w in plan.workloads
+    ]
+    render_rows(console, f"qcap preview {escape(stack)} ({plan.environment}): plan", columns, rows)
 
 
 def render_planner_warnings(console: Console, plan: Plan) -> int:
@@ -182,7 +181,7 @@ def preview_command(
     infeasible plan), 2 unusable input (including a program that fails, with its error).
     """
     # soft_wrap: a long line stays one line in logs and pipes, so it can be grepped.
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    err = err_console
     console = Console(highlight=False, soft_wrap=True)
     loaded = load_stack(stack)
     given_policy_config = None

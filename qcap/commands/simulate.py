@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import Optional
@@ -101,6 +103,17 @@ def build_scenario(
     return whole if share == 1 else whole.scaled(share)
 
 
+@contextmanager
+def stage(console: Console, what: str) -> Iterator[None]:
+    """A spinner on a terminal while a stage runs; elsewhere one line on stderr saying what is running."""
+    if console.is_terminal:
+        with console.status(f"{what} ..."):
+            yield
+    else:
+        err_console.print(f"{what} ...", markup=False, highlight=False)
+        yield
+
+
 class _LazyProgress:
     """A rich progress bar that appears only once a run has taken PROGRESS_AFTER_SECONDS."""
 
@@ -110,10 +123,17 @@ class _LazyProgress:
         self.started_at = time.perf_counter()
         self.bar: Progress | None = None
         self.task = None
+        self.said = False
 
     def __call__(self, fraction: float) -> None:
         if self.bar is None:
             if time.perf_counter() - self.started_at < PROGRESS_AFTER_SECONDS:
+                return
+            if not self.console.is_terminal:
+                # Not a terminal (a pipe, a log): one line per stage instead of a bar.
+                if not self.said:
+                    self.console.print(f"simulating {self.label} ...", markup=False, highlight=False)
+                    self.said = True
                 return
             self.bar = Progress(
                 TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
@@ -161,7 +181,9 @@ def _results_table(lane: WorkloadPlan, scenario: sc.Scenario, results: list[Simu
 
 
 def _figure_path(png: Path, lane: WorkloadPlan, many: bool) -> Path:
-    return png if not many else png.with_name(f"{png.stem}-{lane.name}{png.suffix or '.png'}")
+    """The file a figure goes to (matplotlib adds .png to a name without a suffix, so the report says so too)."""
+    png = png if png.suffix else png.with_suffix(".png")
+    return png if not many else png.with_name(f"{png.stem}-{lane.name}{png.suffix}")
 
 
 def run_simulations(
@@ -201,8 +223,12 @@ def register(app: typer.Typer) -> None:
         console = Console(highlight=False)
         err = err_console
         lanes = _lanes(loaded.plan, workload)
-        if days is not None and not days > 0:
-            err.print(f"--days must be > 0 (got {days!r})", markup=False)
+        if days is not None and not 0 < days <= limits.MAX_SIMULATION_DAYS:
+            err.print(f"--days must be > 0 and <= {limits.MAX_SIMULATION_DAYS} (got {days!r}): the longest retention "
+                      "(14 days) plus a day", markup=False)
+            raise typer.Exit(EXIT_BAD_INPUT)
+        if png is not None and not png.resolve().parent.is_dir():
+            err.print(f"--png {png}: directory {png.resolve().parent} does not exist; create it first", markup=False)
             raise typer.Exit(EXIT_BAD_INPUT)
         if peak_fraction is not None and not 0 < peak_fraction <= limits.MAX_PEAK_FRACTION:
             err.print(f"--peak-fraction must be > 0 and <= {limits.MAX_PEAK_FRACTION:g} (got {peak_fraction!r})", markup=False)
@@ -232,14 +258,15 @@ def register(app: typer.Typer) -> None:
             if not json_output:
                 console.print(_results_table(lane, chosen, results))
                 if figure is not None:
-                    console.print(f"figure written to {figure}", markup=False)
+                    console.print(f"figure written to {figure}", markup=False, soft_wrap=True)
         if json_output:
             console.print_json(json.dumps({"stack": loaded.name, "workloads": report}))
 
 
 def render_verification(console: Console, profile: Profile, plan: Plan) -> bool:
     """Print, per queue, whether the objective holds in the standard scenarios; True when all hold."""
-    verdicts: list[Verification] = verify(profile, plan)
+    with stage(console, f"verifying {len(plan.workloads)} queue(s) against the standard scenarios"):
+        verdicts: list[Verification] = verify(profile, plan)
     for v in verdicts:
         mark = "[green]holds[/]" if v.holds else "[red]misses[/]"
         table = Table(title=f"{v.workload}: objective {mark}", title_justify="left")

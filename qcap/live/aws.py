@@ -86,9 +86,72 @@ class RegionChoice:
     source: str
 
 
-def client_config() -> Config:
-    """botocore's adaptive retry mode: backoff plus a client-side rate limiter that slows on throttling."""
-    return Config(retries={"mode": "adaptive", "total_max_attempts": limits.AWS_MAX_ATTEMPTS})
+@dataclass(frozen=True)
+class Timeouts:
+    """How long one AWS call may wait to connect and for an answer, and how many tries in all.
+
+    The defaults fit an interactive command: an endpoint that never answers fails in about
+    max_attempts x read_seconds plus backoff (under 30 s), not botocore's 60 s per try.
+    QCAP_AWS_CONNECT_TIMEOUT, QCAP_AWS_READ_TIMEOUT and QCAP_AWS_MAX_ATTEMPTS change them.
+    """
+
+    connect_seconds: float = limits.AWS_CONNECT_TIMEOUT_SECONDS
+    read_seconds: float = limits.AWS_READ_TIMEOUT_SECONDS
+    max_attempts: int = limits.AWS_MAX_ATTEMPTS
+
+    @classmethod
+    def from_env(cls, read_seconds: float | None = None) -> Timeouts:
+        """The defaults, changed by the QCAP_AWS_* environment variables, then by an explicit read timeout."""
+        values = {
+            "connect_seconds": _env_number("QCAP_AWS_CONNECT_TIMEOUT", limits.AWS_CONNECT_TIMEOUT_SECONDS),
+            "read_seconds": _env_number("QCAP_AWS_READ_TIMEOUT", limits.AWS_READ_TIMEOUT_SECONDS),
+            "max_attempts": int(_env_number("QCAP_AWS_MAX_ATTEMPTS", limits.AWS_MAX_ATTEMPTS, whole=True)),
+        }
+        if read_seconds is not None:
+            values["read_seconds"] = _checked("--timeout", read_seconds)
+        return cls(**values)
+
+
+def _checked(name: str, value: float, whole: bool = False) -> float:
+    top = limits.AWS_MAX_TIMEOUT_SECONDS if not whole else limits.AWS_MAX_ATTEMPTS_ALLOWED
+    if not (0 < value <= top) or (whole and value != int(value)):
+        kind = "a whole number" if whole else "seconds"
+        raise AwsError(f"{name} must be {kind} > 0 and <= {top} (got {value!r})")
+    return value
+
+
+def _env_number(name: str, default: float, whole: bool = False) -> float:
+    text = os.environ.get(name)
+    if text is None or not text.strip():
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise AwsError(f"{name}={text!r} is not a number") from None
+    return _checked(name, value, whole)
+
+
+def client_config(timeouts: Timeouts | None = None) -> Config:
+    """botocore's adaptive retry mode (backoff plus a client-side rate limiter) with interactive timeouts."""
+    t = timeouts or Timeouts()
+    return Config(
+        connect_timeout=t.connect_seconds,
+        read_timeout=t.read_seconds,
+        retries={"mode": "adaptive", "total_max_attempts": t.max_attempts},
+    )
+
+
+def is_html_answer(exc: ClientError) -> bool:
+    """True when the endpoint answered with a web page (a proxy, or moto failing inside) instead of an AWS error."""
+    message = str(exc.response.get("Error", {}).get("Message", ""))
+    content_type = str(exc.response.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("content-type", ""))
+    return "text/html" in content_type or message.lstrip()[:15].lower().startswith(("<!doctype", "<html"))
+
+
+def one_line(text: str, limit: int = limits.AWS_MESSAGE_MAX_CHARS) -> str:
+    """An AWS message on one line (whitespace collapsed), cut at `limit` characters."""
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 
 def stack_config_path(stack_path: Path, stack_name: str) -> Path | None:
@@ -154,12 +217,13 @@ class Aws:
 
     session: boto3.Session
     region_source: str
+    timeouts: Timeouts = field(default_factory=Timeouts)
     _clients: dict[str, Any] = field(default_factory=dict)
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
             with aws_errors():
-                self._clients[service] = self.session.client(service, config=client_config())
+                self._clients[service] = self.session.client(service, config=client_config(self.timeouts))
         return self._clients[service]
 
     @property
@@ -202,14 +266,15 @@ def new_session(region: str | None) -> boto3.Session:
     return boto3.Session(region_name=region) if region else boto3.Session()
 
 
-def connect(choice: RegionChoice) -> Aws:
+def connect(choice: RegionChoice, timeouts: Timeouts | None = None) -> Aws:
     """A session for the chosen region; fails with a clear message when no region can be found."""
+    timeouts = timeouts or Timeouts.from_env()
     session = new_session(choice.region)
     if not session.region_name:
         raise AwsError(
             "no AWS region: pass --region, set aws:region in Pulumi.<stack>.yaml, or export AWS_REGION"
         )
-    return Aws(session=session, region_source=choice.source)
+    return Aws(session=session, region_source=choice.source, timeouts=timeouts)
 
 
 def error_code(exc: ClientError) -> str:
@@ -239,10 +304,17 @@ def aws_errors(action: str = "") -> Iterator[None]:
             if override
             else "check the region and the network (a proxy or VPC endpoint)"
         )
-        raise AwsError(f"cannot reach the AWS endpoint{doing}: {exc}. {hint}") from None
+        raise AwsError(f"cannot reach the AWS endpoint{doing}: {one_line(str(exc))}. {hint}") from None
     except ClientError as exc:
         code = error_code(exc)
-        message = exc.response.get("Error", {}).get("Message", "")
+        message = one_line(exc.response.get("Error", {}).get("Message", ""))
+        if is_html_answer(exc):
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", code)
+            raise AwsError(
+                f"the endpoint answered {exc.operation_name}{doing} with HTTP {status} and a web page, not an AWS "
+                f"error: it may not implement {exc.operation_name} (moto does not implement every action) or not "
+                "serve this region; check --region and AWS_ENDPOINT_URL"
+            ) from None
         if code in AUTH_ERROR_CODES:
             raise AwsError(
                 f"AWS refused {exc.operation_name}{doing}: {code}: {message}. The credentials in use lack a "
@@ -260,7 +332,7 @@ def aws_errors(action: str = "") -> Iterator[None]:
             ) from None
         raise AwsError(f"AWS answered {exc.operation_name}{doing} with {code}: {message}") from None
     except BotoCoreError as exc:
-        raise AwsError(f"AWS SDK error{doing}: {exc}") from None
+        raise AwsError(f"AWS SDK error{doing}: {one_line(str(exc))}") from None
 
 
 def queue_name_from_arn(arn: str) -> str:

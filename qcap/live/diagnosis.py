@@ -55,6 +55,13 @@ class Computed:
     tasks: TasksNeeded
     fleet_per_second: float | None
     dlq: DlqGrowth
+    age_measured: bool = True
+    """False when CloudWatch had no ApproximateAgeOfOldestMessage datapoint in the window."""
+
+    @property
+    def keeps_pace(self) -> bool:
+        """Outflow matches inflow and what waits clears within the objective's reach: no backlog to drain."""
+        return math.isinf(self.eta_seconds) and is_steady(self.flow.inflow_per_second, self.flow.outflow_per_second)
 
 
 @dataclass(frozen=True)
@@ -104,6 +111,7 @@ def compute(plan: WorkloadPlan, facts: WorkloadFacts) -> Computed:
     return Computed(
         backlog=backlog,
         oldest_age_seconds=age,
+        age_measured=bool(facts.history.oldest_age),
         flow=f,
         eta_seconds=eta,
         wait_seconds=wait_seconds(backlog, f.outflow_per_second),
@@ -173,6 +181,12 @@ def _check_age(plan: WorkloadPlan, c: Computed) -> Check:
         level = "warn"
     else:
         level = "ok"
+    if not c.age_measured:
+        # "0 s" would read as fine while messages wait; say there is nothing to judge by.
+        waiting = f"{num(c.backlog)} message{'s' if c.backlog != 1 else ''} wait"
+        return Check(plan.name, "age of oldest", "warn" if c.backlog else "ok", "no data", f"<= {duration(objective)}",
+                     f"no ApproximateAgeOfOldestMessage datapoint in the window while {waiting}: CloudWatch has "
+                     "not published it (an idle queue's metrics lag up to 15 min); run again later")
     detail = f"ApproximateAgeOfOldestMessage, latest datapoint: {num(round(age))} s against the {num(objective)} s objective"
     return Check(plan.name, "age of oldest", level, duration(age), f"<= {duration(objective)}", detail)
 
@@ -202,7 +216,8 @@ def _check_drain(plan: WorkloadPlan, queue: QueueFacts, c: Computed) -> Check:
         return Check(plan.name, "drain", "critical", "never", f"wait <= {duration(objective)}",
                      f"{behind}; {formula}: the backlog grows by {num(round(growth))} messages an hour")
     if c.wait_seconds <= objective:
-        return Check(plan.name, "drain", "ok", eta_text, f"wait <= {duration(objective)}", f"{behind}; {wait}; {formula}")
+        shown = "no backlog to drain" if math.isinf(c.eta_seconds) else eta_text
+        return Check(plan.name, "drain", "ok", shown, f"wait <= {duration(objective)}", f"{behind}; {wait}; {formula}")
     if o <= i:
         return Check(plan.name, "drain", "critical", "never", f"wait <= {duration(objective)}",
                      f"{behind}; {formula}: outflow only keeps pace, the backlog does not shrink; {wait}")
@@ -240,7 +255,7 @@ def _check_expiry(name: str, queue: QueueFacts, c: Computed) -> Check:
         return Check(name, "expiry risk", "critical", f"{num(c.at_risk)} messages", "0", detail)
     if c.oldest_age_seconds + clear > limits.DOCTOR_WARN_FRACTION * r:
         return Check(name, "expiry risk", "warn", "0 messages", "0",
-                     detail + f"; within {int((1 - limits.DOCTOR_WARN_FRACTION) * 100)}% of retention")
+                     detail + f"; within {round((1 - limits.DOCTOR_WARN_FRACTION) * 100)}% of retention")
     return Check(name, "expiry risk", "ok", "0 messages", "0", detail)
 
 

@@ -32,6 +32,10 @@ DRAIN_VISIBILITY_TIMEOUT_SECONDS = 60
 DEFAULT_DRAIN_TIMEOUT_SECONDS = 300
 DEFAULT_MESSAGE_BYTES = 256
 DEFAULT_CONCURRENCY = 8
+# With --drain, senders wait while this many messages are sent and not yet back: two
+# receive batches. Open loop, moto (and a slow consumer) fall behind and the queue deepens
+# until the run cannot finish (docs/doctor.md); closed, the rate is what the drain sustains.
+DEFAULT_MAX_OUTSTANDING = 2 * limits.SQS_MAX_RECEIVE_BATCH
 
 
 # --- pacing and statistics (pure) -----------------------------------------------------
@@ -170,6 +174,9 @@ class DrainReport:
 
     expected: int
     received_ids: set[str] = field(default_factory=set)
+    # Received and deleted: only these have left the queue (SQS still counts a received,
+    # undeleted message as in flight), so the closed loop counts them as back.
+    returned_ids: set[str] = field(default_factory=set)
     duplicates: int = 0
     foreign: int = 0
     deleted: int = 0
@@ -227,9 +234,9 @@ class _Shared:
         self.drained = threading.Condition(self.lock)
 
     def outstanding(self) -> int:
-        """Messages sent and not yet received back (only meaningful while draining)."""
+        """Messages sent and not yet received and deleted (only meaningful while draining)."""
         assert self.drain is not None
-        return len(self.send.sent_ids) - len(self.drain.received_ids)
+        return len(self.send.sent_ids) - len(self.drain.returned_ids)
 
     def wait_for_room(self, timeout_seconds: float) -> None:
         """Closed loop: hold the senders while max_outstanding messages wait in the queue."""
@@ -358,6 +365,7 @@ def _drain_worker(sqs: Any, queue_url: str, run_id: str, shared: _Shared, on_dra
                 report.errors[_code(exc)] += 1
             continue
         ours: list[dict[str, str]] = []
+        our_ids: list[str] = []
         others: list[dict[str, Any]] = []
         fresh = 0
         with shared.lock:
@@ -373,10 +381,13 @@ def _drain_worker(sqs: Any, queue_url: str, run_id: str, shared: _Shared, on_dra
                     report.received_ids.add(mid)
                     fresh += 1
                 ours.append({"Id": str(len(ours)), "ReceiptHandle": m["ReceiptHandle"]})
+                our_ids.append(mid)
         if others:
             _release(sqs, queue_url, others, report, shared.lock)
         if ours:
             _delete(sqs, queue_url, ours, report, shared.lock)
+            with shared.lock:
+                report.returned_ids.update(our_ids)
         if fresh:
             with shared.drained:
                 shared.drained.notify_all()

@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 
 from capacity import limits, names
 from capacity.plan import WorkloadPlan, num
-from qcap.live.aws import AwsError, error_code
+from qcap.live.aws import AwsError, error_code, is_html_answer
 from qcap.live.doctor import queue_name
 from qcap.live.facts import QUEUE_MISSING_CODES
 
@@ -109,6 +109,12 @@ def start_redrive(sqs: Any, target: RedriveTarget, rate: int) -> str:
             "run the redrive against SQS itself or LocalStack"
         ) from None
     except ClientError as exc:
+        if is_html_answer(exc):  # moto 5.2 fails inside with an HTML 500 page
+            raise AwsError(
+                "this endpoint does not implement StartMessageMoveTask (it answered HTTP "
+                f"{exc.response.get('ResponseMetadata', {}).get('HTTPStatusCode', '?')} with a web page; moto does "
+                "not implement it, as of moto 5.2): run the redrive against SQS itself or LocalStack"
+            ) from None
         if error_code(exc) in ("UnsupportedOperation", "InvalidParameterValue", "ResourceNotFoundException"):
             raise AwsError(f"SQS refused the redrive: {error_code(exc)}: {exc.response['Error'].get('Message', '')}") from None
         raise

@@ -1,0 +1,119 @@
+"""Pydantic validation errors of a profile as one line each: the field path, the value and what is allowed."""
+
+from __future__ import annotations
+
+import reprlib
+
+
+
+def _field_path(loc: tuple) -> str:
+    """Render a pydantic location as `workloads[0].consumer.processing_seconds`."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif str(part).startswith(("function-after", "function-before", "function-wrap")):
+            continue
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(top level)"
+
+
+# Why a field's bound from capacity/limits.py is where it is, for the message that quotes it.
+_PLANNABLE = "the most one workload could plan: 10,000 Cloudflare queues x 5,000 msg/s"
+_RETENTION = "the longest retention, 14 days: the message is gone by then"
+_BOUND_WHY: dict[tuple[str, str], str] = {
+    ("peak_messages_per_second", "le"): _PLANNABLE,
+    ("messages_per_day", "le"): _PLANNABLE + ", for a whole day",
+    ("backlog_messages", "le"): _PLANNABLE + ", for 14 days",
+    ("peak_to_average", "le"): "a whole day's messages in one second",
+    ("processing_seconds", "ge"): "below a microsecond is a unit mistake",
+    ("processing_p99_seconds", "ge"): "below a microsecond is a unit mistake",
+    ("processing_seconds", "le"): _RETENTION,
+    ("processing_p99_seconds", "le"): _RETENTION,
+    ("max_age_seconds", "le"): _RETENTION,
+    ("alarm_age_seconds", "le"): _RETENTION,
+    ("max_age_seconds", "ge"): "CloudWatch's finest metrics are 1 s; an age under that cannot be observed",
+    ("drain_backlog_within_hours", "ge"): "one CloudWatch datapoint is a minute; a faster drain cannot be planned",
+    ("drain_backlog_within_hours", "le"): "SQS keeps a message at most 14 days (1,209,600 s), so a backlog drained over "
+                                          "a longer time loses its oldest messages before they are processed",
+    ("requests_per_second", "ge"): "under one request a day is a unit mistake",
+    ("requests_per_second", "le"): _PLANNABLE,
+    ("bytes_per_second", "le"): _PLANNABLE + " at the largest message size",
+    ("max_connections", "le"): "5,000 tasks x 10,000 in-flight messages, each holding a connection",
+}
+# Inputs are quoted in messages shortened, so a huge (or YAML-aliased) value stays one line.
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = _SHORT.maxother = 60
+_SHORT.maxlist = _SHORT.maxtuple = _SHORT.maxdict = 4
+_SHORT.maxlevel = 1
+
+
+def _bound(value: object) -> object:
+    """A bound as written by a person: 50,000,000 rather than 5e+07; 1e-06 stays short."""
+    if isinstance(value, float) and value.is_integer() and abs(value) >= 1_000_000:
+        return f"{int(value):,}"
+    if isinstance(value, int) and abs(value) >= 1_000_000:
+        return f"{value:,}"
+    return format(value, "g") if isinstance(value, float) else value
+
+
+def _describe(error: dict) -> str:
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    given = error.get("input")
+    shown = _SHORT.repr(given)
+    if kind in ("float_type", "int_type") and isinstance(given, bool):
+        return f"{shown} is a YAML boolean (yes/no/on/off/true/false), not a number; write the number"
+    if kind in ("float_type", "int_type") and isinstance(given, str):
+        return f"{shown} is text, not a number; write the number without quotes (infinity and NaN are not allowed)"
+    if kind == "int_type" and isinstance(given, float):
+        return f"{shown} is not a whole number; this field counts, write an integer"
+    if kind in ("float_type", "int_type"):
+        expected = "an integer" if kind == "int_type" else "a number"
+        return f"expected {expected}, got {type(given).__name__} {shown}"
+    if kind in ("model_type", "dict_type"):
+        return f"expected a mapping (indented `key: value` lines), got {type(given).__name__} {shown}"
+    if kind in ("tuple_type", "list_type"):
+        return f"expected a list (`- item` lines or [a, b]), got {type(given).__name__} {shown}"
+    if kind == "string_type":
+        return f"expected text, got {type(given).__name__} {shown}"
+    if kind == "finite_number":
+        return f"{shown} is not a finite number; infinity and NaN are not allowed"
+    if kind == "extra_forbidden":
+        return "unknown key (check the spelling; see docs/profile.md)"
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "value_error":
+        return str(ctx.get("error", error["msg"]))
+    bounds = {
+        "greater_than": "> {gt}",
+        "greater_than_equal": ">= {ge}",
+        "less_than": "< {lt}",
+        "less_than_equal": "<= {le}",
+    }
+    if kind in bounds:
+        plain = {k: _bound(v) for k, v in ctx.items()}
+        field = next((part for part in reversed(error["loc"]) if isinstance(part, str)), "")
+        why = _BOUND_WHY.get((field, kind.replace("greater_than_equal", "ge").replace("less_than_equal", "le")))
+        because = f" ({why})" if why else ""
+        return f"{shown} is out of range; allowed: {bounds[kind].format(**plain)}{because}"
+    if kind == "enum":
+        return f"{shown} is not allowed; allowed: {ctx.get('expected')}"
+    if kind == "literal_error":
+        return f"{shown} is not allowed; allowed: {ctx.get('expected')}"
+    if kind == "string_pattern_mismatch":
+        return f"{shown} does not match {ctx.get('pattern')}"
+    return f"{error['msg']} (got {shown})"
+
+
+def _field_location(error: dict) -> str:
+    loc = tuple(error["loc"])
+    if error["type"] == "value_error" and loc and isinstance(loc[-1], str) and "." in loc[-1]:
+        loc = loc[:-1]
+    return _field_path(loc)
+
+
+def describe_error(error: dict) -> str:
+    """One pydantic error as `field.path: what is wrong; what is allowed`."""
+    return f"{_field_location(error)}: {_describe(error)}"
