@@ -18,7 +18,7 @@ import pulumi_aws as aws
 
 from capacity import limits
 from capacity.plan import WorkloadPlan
-from capacity.profile import fargate_size_problem
+from capacity.fargate import fargate_size_problem
 from components.queue_alarms import (
     CONTAINER_INSIGHTS_NAMESPACE,
     REDIS_DEPTH_METRIC,
