@@ -129,7 +129,8 @@ def test_preview_reaches_the_engine_or_says_why_on_a_mutated_profile(case, case_
     from qcap.commands import preview as preview_cmd
     from qcap.offline.preview import PreviewError, program_config
 
-    def fake_preview(loaded, program=None, policy_config=None, policy_config_source="policy config"):
+    def fake_preview(loaded, program=None, policy_config=None, policy_config_source="policy config",
+                     new_stack_only=False):
         program_config(loaded)
         raise PreviewError("engine skipped by the fuzzer")
 
