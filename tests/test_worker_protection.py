@@ -6,7 +6,8 @@ import threading
 import time
 
 import pytest
-from test_worker_sqs import Running, config, make_queue, send, wait_until
+from test_worker_sqs import config, make_queue, send
+from worker_running import Running, wait_until
 
 from worker.engine import Message
 from worker.protection import TaskProtection

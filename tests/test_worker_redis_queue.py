@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from servers import subprocess_env
 from worker_handlers import read_log
+from worker_running import Running, wait_until
 
 from worker.config import WorkerConfig
 from worker.engine import Message
@@ -29,30 +30,6 @@ def config(redis_srv, **changes) -> WorkerConfig:
                     stack="unit", publish_metrics=False, redis_pool_size=4, stop_timeout_seconds=10)
     settings.update(changes)
     return WorkerConfig(**settings)
-
-
-class Running:
-    def __init__(self, engine):
-        self.engine = engine
-        self.thread = threading.Thread(target=engine.run, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self.engine
-
-    def __exit__(self, *exc):
-        self.engine.stop()
-        self.thread.join(30)
-        assert not self.thread.is_alive()
-
-
-def wait_until(predicate, timeout: float, step: float = 0.02) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return predicate()
 
 
 class RecordingCloudWatch:

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from servers import subprocess_env
 from worker_handlers import read_log
+from worker_running import Running, wait_until
 
 from worker.config import WorkerConfig
 from worker.engine import Message
@@ -69,32 +70,6 @@ def config(url: str, **changes) -> WorkerConfig:
                     stop_timeout_seconds=10)
     settings.update(changes)
     return WorkerConfig(**settings)
-
-
-class Running:
-    """A worker on a thread of this process, stopped (and joined) when the block ends."""
-
-    def __init__(self, engine):
-        self.engine = engine
-        self.thread = threading.Thread(target=engine.run, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self.engine
-
-    def __exit__(self, *exc):
-        self.engine.stop()
-        self.thread.join(30)
-        assert not self.thread.is_alive()
-
-
-def wait_until(predicate, timeout: float, step: float = 0.02) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return predicate()
 
 
 def test_receivers_cover_the_slots_one_receive_batch_each_up_to_four():
