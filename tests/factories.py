@@ -77,3 +77,16 @@ def registration(type_: str, name: str, inputs: dict[str, Any], outputs: dict[st
                         inputs=inputs, outputs=outputs or {}, id=(outputs or {}).get("id", name), dependencies=(),
                         property_dependencies={}, protect=False, ignore_changes=(), provider="",
                         delete_before_replace=False, retain_on_delete=False)
+
+
+# One small SQS workload the doctor tests judge (test_diagnosis) and name (test_doctor).
+DOCTOR_PROFILE = {
+    "environment": "dev",
+    "workloads": [{
+        "name": "orders", "broker": "sqs",
+        "traffic": {"messages_per_day": 86_400, "peak_to_average": 2, "message_bytes": 1000},
+        "consumer": {"processing_seconds": 1.0, "concurrency_per_task": 2, "image": "x"},
+        "objective": {"max_age_seconds": 600},
+    }],
+}
+

@@ -7,6 +7,7 @@ import pytest
 from capacity.plan import plan
 from capacity.profile import parse_profile
 from qcap.live import diagnosis
+from tests.factories import DOCTOR_PROFILE as PROFILE
 from qcap.live.facts import History, QueueFacts, ScalingFacts, ServiceFacts, WorkloadFacts
 
 START, END = 0.0, 3600.0
@@ -14,17 +15,6 @@ START, END = 0.0, 3600.0
 
 def flat(per_minute: float, minutes: int = 60) -> tuple[tuple[float, float], ...]:
     return tuple((START + 60 * m, per_minute) for m in range(minutes))
-
-
-PROFILE = {
-    "environment": "dev",
-    "workloads": [{
-        "name": "orders", "broker": "sqs",
-        "traffic": {"messages_per_day": 86_400, "peak_to_average": 2, "message_bytes": 1000},
-        "consumer": {"processing_seconds": 1.0, "concurrency_per_task": 2, "image": "x"},
-        "objective": {"max_age_seconds": 600},
-    }],
-}
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from capacity.plan import plan
 from capacity.profile import parse_profile
 from qcap.live import doctor, drain
 from qcap.live.aws import Aws
-from tests.test_diagnosis import PROFILE
+from tests.factories import DOCTOR_PROFILE as PROFILE
 
 
 @pytest.fixture
