@@ -48,6 +48,10 @@ SQS_METRIC_PERIOD_SECONDS = 60
 SQS_STANDARD_USD_PER_MILLION_REQUESTS = 0.40
 SQS_FIFO_USD_PER_MILLION_REQUESTS = 0.50
 SQS_BILLING_CHUNK_BYTES = 65_536
+# SQS Developer Guide, "Increasing throughput using horizontal scaling and action batching":
+# from an EC2 client in the same Region a request takes "around 20 ms" on average. A worker
+# that receives only into free slots pays it once per message (capacity/plan/receiving.py).
+SQS_REQUEST_LATENCY_SECONDS = 0.020
 
 # --- Application Auto Scaling (ECS) and Fargate ----------------------------------------
 
@@ -394,6 +398,16 @@ WORKER_METRIC_PERIOD_SECONDS = 60
 WORKER_REDIS_EMPTY_POLL_SECONDS = 0.1
 # Receivers per SQS worker: one per receive batch of slots, at most 4 polls in parallel.
 WORKER_MAX_RECEIVERS = 4
+# Measured, benchmarks/bench_worker.py on a loopback redis-server: the Redis worker's claim
+# script answers in 0.3-0.6 ms, and a slot cycles in t + 0.6-1.9 ms once the worker's own
+# dispatch is counted (c = 1-32, t = 0.005-0.05 s). We plan with 1 ms, a claim round trip
+# plus dispatch; an in-VPC ElastiCache round trip is of the same order.
+REDIS_CLAIM_LATENCY_SECONDS = 0.001
+# A freed slot that finds every receiver busy waits, on average, for half of the receive in
+# progress before its own (a uniform arrival into a round trip); docs/workers.md.
+RECEIVE_WAIT_BUSY_FACTOR = 0.5
+# Largest receive overhead a profile may state: a receive long-polls at most 20 s.
+MAX_RECEIVE_OVERHEAD_SECONDS = SQS_MAX_RECEIVE_WAIT_SECONDS
 # --- Settling autoscaling, churn and scheduled capacity (issue 13) --------------------
 # Resting-point target: the metric (visible + in flight) / running tasks equals
 # utilization x concurrency while the fleet keeps up (Little's law), so target tracking

@@ -167,6 +167,8 @@ class Consumer(BaseModel):
     """Scheduled mode: seconds between runs (EventBridge Scheduler's finest rate is 1 minute)."""
     batch_limit: Count | None = Field(default=None, ge=1, le=100_000)
     """Scheduled mode: most messages one run takes."""
+    receive_overhead_seconds: Number | None = Field(default=None, ge=0, le=limits.MAX_RECEIVE_OVERHEAD_SECONDS)
+    """Seconds a slot waits for its next message after finishing one (receive round trips); the per-task rate is concurrency / (processing + this). Default: from the broker's request latency (docs/plan.md); measure yours with benchmarks/bench_worker.py."""
     current_tasks: Count | None = Field(default=None, ge=0, le=limits.ECS_MAX_TASKS_PER_SERVICE)
     """Tasks running today, if any: the plan says whether they keep up and drain the backlog."""
 

@@ -122,7 +122,8 @@ def expected_tasks(hourly: tuple[float, ...], floors: tuple[int, ...], mu: float
 
 
 def plan_autoscaling(
-    d: Derivation, c: Consumer, rates: Rates, age: float, mu: float, max_capacity: int, shape: DailyShape | None
+    d: Derivation, c: Consumer, rates: Rates, age: float, mu: float, max_capacity: int, shape: DailyShape | None,
+    receive_overhead_seconds: float = 0.0,
 ) -> Autoscaling:
     """min_capacity (and its schedule), target_backlog_per_task and the two cooldowns of a service's scaling."""
     hourly = hourly_rates(shape, rates.average)
@@ -155,8 +156,9 @@ def plan_autoscaling(
 
     def probe_with(minimum: int) -> Probe:
         return Probe(
-            concurrency_per_task=c.concurrency_per_task, processing_seconds=c.processing_seconds, max_age_seconds=age,
-            processing_p99_seconds=c.p99_seconds,
+            concurrency_per_task=c.concurrency_per_task, max_age_seconds=age,
+            processing_seconds=c.processing_seconds + receive_overhead_seconds,
+            processing_p99_seconds=c.p99_seconds + receive_overhead_seconds,
             min_capacity=min(minimum, max_capacity), max_capacity=max_capacity,
             scale_out_cooldown_seconds=int(out_cd), scale_in_cooldown_seconds=int(in_cd),
             schedule=tuple((a.hour * limits.SECONDS_PER_HOUR, a.min_capacity) for a in scheduled),

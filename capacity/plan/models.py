@@ -59,6 +59,7 @@ class WorkloadPlan(BaseModel):
     max_age_seconds: float
     processing_seconds: float
     processing_p99_seconds: float
+    receive_overhead_seconds: float
     message_bytes: int
     backlog_messages: int
     min_capacity: int

@@ -11,6 +11,7 @@ from capacity.plan.delivery import plan_max_receive_count, plan_visibility_timeo
 from capacity.plan.derivation import Derivation
 from capacity.plan.formatting import duration, num
 from capacity.plan.lanes import Lane, rate_fields, rates_of
+from capacity.plan.receiving import receive_overhead, slot_seconds
 from capacity.plan.retention import plan_dlq_retention, plan_retention
 from capacity.profile import Profile, Workload
 
@@ -22,27 +23,31 @@ def plan_scheduled(profile: Profile, w: Workload, lane: Lane, d: Derivation) -> 
     age = lane.max_age_seconds
     interval = c.interval_seconds
     concurrency = c.concurrency_per_task
-    mu = concurrency / c.processing_seconds
+    overhead, d.reasons["receive_overhead_seconds"] = receive_overhead(w.broker, c)
+    slot = slot_seconds(c, overhead)
+    mu = concurrency / slot
     d.reasons["per_task_messages_per_second"] = (
-        f"{num(mu)} = concurrency_per_task {concurrency} / processing_seconds {num(c.processing_seconds)} while a run lasts"
+        f"{num(mu)} = concurrency_per_task {concurrency} / (processing_seconds {num(c.processing_seconds)} + "
+        f"receive_overhead_seconds {num(overhead)}) while a run lasts"
     )
     batch_limit = d.set(
         "batch_limit", c.batch_limit, f"{c.batch_limit} = consumer.batch_limit: most messages one run takes"
     )
     rounds = math.ceil(batch_limit / concurrency)
-    run = rounds * c.processing_seconds
-    run_p99 = rounds * c.p99_seconds
+    run = rounds * slot
+    run_p99 = rounds * (c.p99_seconds + overhead)
     d.reasons["run_seconds"] = (
-        f"{num(run)} s = ceil(batch_limit {batch_limit} / concurrency {concurrency}) = {rounds} rounds x "
-        f"{num(c.processing_seconds)} s, {num(round(run / interval * 100, 1))}% of the {interval} s interval"
+        f"{num(round(run, 3))} s = ceil(batch_limit {batch_limit} / concurrency {concurrency}) = {rounds} rounds x "
+        f"{num(round(slot, 6))} s (processing + receive overhead), {num(round(run / interval * 100, 1))}% of the "
+        f"{interval} s interval"
     )
     d.reasons["interval_seconds"] = f"{interval} s = consumer.interval_seconds"
     d.binding = "interval and batch limit"
     limit_path = "overrides.batch_limit" if d.overridden("batch_limit") else "consumer.batch_limit"
     limit_name = limit_path.split(".")[0] + ".batch_limit"
     # Rounds a run may take: half the interval at the mean, under the whole interval at p99.
-    mean_rounds = math.floor(limits.SCHEDULED_MAX_RUN_FRACTION_OF_INTERVAL * interval / c.processing_seconds)
-    p99_rounds = math.ceil(interval / c.p99_seconds) - 1
+    mean_rounds = math.floor(limits.SCHEDULED_MAX_RUN_FRACTION_OF_INTERVAL * interval / slot)
+    p99_rounds = math.ceil(interval / (c.p99_seconds + overhead)) - 1
     allowed_rounds = min(mean_rounds, p99_rounds)
     if run > limits.SCHEDULED_MAX_RUN_FRACTION_OF_INTERVAL * interval or run_p99 >= interval:
         if run > limits.SCHEDULED_MAX_RUN_FRACTION_OF_INTERVAL * interval:
@@ -161,6 +166,7 @@ def plan_scheduled(profile: Profile, w: Workload, lane: Lane, d: Derivation) -> 
     total = scheduled_monthly_cost(d, w, rates, interval, run)
     return dict(
         **rate_fields(rates, mu),
+        receive_overhead_seconds=overhead,
         min_capacity=0,
         max_capacity=1,
         max_concurrency=concurrency,

@@ -16,6 +16,7 @@ from capacity.plan.derivation import Derivation
 from capacity.plan.formatting import duration, num
 from capacity.plan.lanes import Lane, Rates, rate_fields, rates_of
 from capacity.plan.overrides import judge_autoscaling, judge_max_capacity
+from capacity.plan.receiving import receive_overhead, slot_seconds
 from capacity.plan.retention import plan_dlq_retention, plan_retention
 from capacity.profile import Broker, Profile, Workload
 
@@ -25,9 +26,11 @@ def plan_service(profile: Profile, w: Workload, lane: Lane, d: Derivation) -> di
     env = profile.environment.value
     rates = rates_of(w, lane, d)
     age = lane.max_age_seconds
-    mu = c.concurrency_per_task / c.processing_seconds
+    overhead, d.reasons["receive_overhead_seconds"] = receive_overhead(w.broker, c)
+    mu = c.concurrency_per_task / slot_seconds(c, overhead)
     d.reasons["per_task_messages_per_second"] = (
-        f"{num(mu)} = concurrency_per_task {c.concurrency_per_task} / processing_seconds {num(c.processing_seconds)}"
+        f"{num(mu)} = concurrency_per_task {c.concurrency_per_task} / (processing_seconds {num(c.processing_seconds)} "
+        f"+ receive_overhead_seconds {num(overhead)})"
     )
     util = limits.TARGET_UTILIZATION
     tasks_peak = math.ceil(rates.peak / (mu * util))
@@ -89,7 +92,7 @@ def plan_service(profile: Profile, w: Workload, lane: Lane, d: Derivation) -> di
             capped_by.patch if capped_by else {"overrides.max_capacity": tasks_peak},
         )
 
-    scaling = plan_autoscaling(d, c, rates, age, mu, max_capacity, w.traffic.daily_shape)
+    scaling = plan_autoscaling(d, c, rates, age, mu, max_capacity, w.traffic.daily_shape, overhead)
     min_capacity, target = scaling.min_capacity, scaling.target_backlog_per_task
     out_cd, in_cd = scaling.scale_out_cooldown_seconds, scaling.scale_in_cooldown_seconds
     judge_autoscaling(d, rates, age, mu, c.concurrency_per_task, c.p99_seconds, min_capacity, target, out_cd)
@@ -168,6 +171,7 @@ def plan_service(profile: Profile, w: Workload, lane: Lane, d: Derivation) -> di
 
     return dict(
         **rate_fields(rates, mu),
+        receive_overhead_seconds=overhead,
         min_capacity=min_capacity,
         max_capacity=max_capacity,
         target_backlog_per_task=target,

@@ -86,6 +86,7 @@ _DEFAULTS: dict[str, Any] = dict(
     interval_seconds=None,
     current_tasks=None,
     current_drain_seconds=None,
+    receive_overhead_seconds=0.0,
 )
 
 

@@ -38,13 +38,13 @@ def model_from_plan(plan: WorkloadPlan, sink: Sink | None = None, share: float =
     cloudflare = plan.broker == "cloudflare"
     return QueueModel(
         name=plan.name,
-        processing_seconds=plan.processing_seconds,
+        processing_seconds=plan.processing_seconds + plan.receive_overhead_seconds,
         concurrency_per_task=plan.batch_size if cloudflare and plan.batch_size else plan.concurrency_per_task,
         max_age_seconds=plan.max_age_seconds,
         sink_messages_per_second=None if plan.mode == "scheduled" else sink_messages_per_second(sink, plan, share),
         task_usd_per_hour=0.0 if cloudflare else task_usd_per_hour(plan.task_cpu, plan.task_memory_mib, plan.architecture),
         usd_per_message=cloudflare_usd_per_message(plan.message_bytes) if cloudflare else 0.0,
-        processing_p99_seconds=plan.processing_p99_seconds,
+        processing_p99_seconds=plan.processing_p99_seconds + plan.receive_overhead_seconds,
     )
 
 

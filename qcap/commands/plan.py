@@ -25,6 +25,7 @@ ROWS: list[tuple[str, str]] = [
     ("arrival_average_per_second", "msg/s"),
     ("arrival_peak_per_second", "msg/s"),
     ("arrival_trough_per_second", "msg/s"),
+    ("receive_overhead_seconds", "s"),
     ("per_task_messages_per_second", "msg/s"),
     ("max_capacity", "tasks"),
     ("min_capacity", "tasks"),
