@@ -1,14 +1,16 @@
-"""One worker process's throughput against the plan's c / t, on a moto server and on a real redis-server.
+"""One worker process's throughput against the plan's per-task rate, on a moto server and on a real redis-server.
 
 Run: .venv/bin/python benchmarks/bench_worker.py [--brokers sqs,redis] [--concurrency 1,8,32] [--seconds 0.05,0.5]
 Needs redis-server on PATH (apt-get install -y redis-server). Prints a table; asserts nothing.
 
 For each cell the handler sleeps t seconds; the queue is kept full (Redis: preloaded; SQS: a
 closed-loop producer keeps 2c + 20 messages outstanding, because moto's SendMessage scans the
-queue); after a warm-up the completions in a fixed window give the measured rate, compared
-with the plan's per-task rate mu = c / t. The SQS worker polls with one receiver here (moto's
-ReceiveMessage is not atomic between concurrent polls), so its figures include moto's own
-cost per call (about 5-15 ms for a receive of 10), which real SQS does not add to our CPU.
+queue); after a warm-up the completions in a fixed window give the measured rate. It is
+compared with c / t and with the planner's per-task rate c / (t + o), where o is the receive
+overhead of capacity/plan/receiving.py computed from the receive latency this run measured
+(the mean time of the worker's own receive or claim calls). The SQS worker polls with one
+receiver here (moto's ReceiveMessage is not atomic between concurrent polls), so its latency
+is moto's, a few ms on loopback growing with load, where real SQS averages about 20 ms.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from servers import moto_server, redis_server  # noqa: E402
 
+from capacity.plan.receiving import overhead_seconds  # noqa: E402
 from worker.config import WorkerConfig  # noqa: E402
 from worker.redis_queue import RedisQueue, redis_worker  # noqa: E402
 from worker.sqs import sqs_worker  # noqa: E402
@@ -62,19 +65,39 @@ class Meter:
         return (last - first) / (time.monotonic() - started)
 
 
-def run_engine(engine, meter: Meter, seconds: float, window: float, before_stop=None) -> float:
+class TimedFetch:
+    """Wraps a broker's fetch to record how long each receive (or claim) call takes."""
+
+    def __init__(self, fetch):
+        self.fetch = fetch
+        self.seconds: list[float] = []
+
+    def __call__(self, count: int, wait_seconds: int):
+        started = time.monotonic()
+        try:
+            return self.fetch(count, wait_seconds)
+        finally:
+            self.seconds.append(time.monotonic() - started)
+
+    def mean_seconds(self) -> float:
+        recent = self.seconds[len(self.seconds) // 4:]  # skip the warm-up's calls
+        return sum(recent) / len(recent) if recent else 0.0
+
+
+def run_engine(engine, meter: Meter, seconds: float, window: float) -> tuple[float, float]:
+    """(completions per second in the window, mean receive latency in seconds)."""
+    timed = TimedFetch(engine.broker.fetch)
+    engine.broker.fetch = timed
     thread = threading.Thread(target=engine.run, daemon=True)
     thread.start()
     try:
-        return meter.window(window)
+        return meter.window(window), timed.mean_seconds()
     finally:
-        if before_stop:
-            before_stop()
         engine.stop()
         thread.join(30)
 
 
-def bench_sqs(moto, c: int, t: float, window: float, receivers: int = 1) -> float:
+def bench_sqs(moto, c: int, t: float, window: float, receivers: int = 1) -> tuple[float, float]:
     sqs = moto.client()
     url = sqs.create_queue(QueueName=f"bench-{c}-{str(t).replace('.', '_')}")["QueueUrl"]
     meter = Meter()
@@ -101,7 +124,7 @@ def bench_sqs(moto, c: int, t: float, window: float, receivers: int = 1) -> floa
         producer.join(10)
 
 
-def bench_redis(server, c: int, t: float, window: float) -> float:
+def bench_redis(server, c: int, t: float, window: float) -> tuple[float, float]:
     config = WorkerConfig(redis_host="127.0.0.1", redis_port=server.port, workload=f"bench-{c}-{t}",
                           concurrency=c, receive_batch=10, publish_metrics=False, redis_pool_size=4)
     queue = RedisQueue.from_config(config)
@@ -129,18 +152,23 @@ def main() -> int:
             for c, t in cells:
                 window = WINDOW_SECONDS.get(t, DEFAULT_WINDOW_SECONDS)
                 if broker == "sqs":
-                    rate = bench_sqs(server, c, t, window, args.receivers)
+                    rate, latency = bench_sqs(server, c, t, window, args.receivers)
                 else:
-                    rate = bench_redis(server, c, t, window)
-                planned = c / t
-                rows.append((c, t, "sqs (moto)" if broker == "sqs" else "redis", rate, planned, rate / planned))
-                print(f"  {rows[-1][2]:<11} c={c:<3} t={t:<5} {rate:8.1f} msg/s  (c/t {planned:g})", flush=True)
+                    rate, latency = bench_redis(server, c, t, window)
+                overhead = overhead_seconds(c, latency, t, args.receivers if broker == "sqs" else 1)
+                row = (c, t, "sqs (moto)" if broker == "sqs" else "redis", rate, c / t, latency,
+                       c / rate - t, overhead, c / (t + overhead))
+                rows.append(row)
+                print(f"  {row[2]:<11} c={c:<3} t={t:<5} {rate:8.1f} msg/s  (c/t {c / t:g}, "
+                      f"receive {latency * 1000:.1f} ms)", flush=True)
     print()
-    print(f"{'c':>3} {'t (s)':>6} {'broker':<11} {'measured msg/s':>15} {'c/t':>7} {'ratio':>6}")
-    for c, t, broker, rate, planned, ratio in rows:
-        print(f"{c:>3} {t:>6g} {broker:<11} {rate:>15.1f} {planned:>7g} {ratio:>6.2f}")
+    print(f"{'c':>3} {'t (s)':>6} {'broker':<11} {'measured/s':>10} {'c/t':>6} {'ratio':>6} {'recv ms':>8} "
+          f"{'o meas ms':>9} {'o plan ms':>9} {'plan/s':>8} {'ratio':>6}")
+    for c, t, broker, rate, naive, latency, measured_o, planned_o, planned in rows:
+        print(f"{c:>3} {t:>6g} {broker:<11} {rate:>10.1f} {naive:>6g} {rate / naive:>6.2f} {latency * 1000:>8.1f} "
+              f"{measured_o * 1000:>9.1f} {planned_o * 1000:>9.1f} {planned:>8.1f} {rate / planned:>6.2f}")
+    print("\nratio: measured / c/t, then measured / the planner's c / (t + o) with o from the measured receive latency")
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

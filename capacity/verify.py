@@ -6,12 +6,13 @@ backlog, or a one-hour outage at the peak rate). Autoscaled services are also ru
 constant rates (25% to 100% of the peak) to check that the fleet settles (no flapping).
 For autoscaled services the verifier also searches the backlog-per-task target and the
 min capacity for the cheapest setting (fewest task-hours over the diurnal day and the
-spike) that holds, and reports it as a result with its reason; the plan is not changed.
+spike) that holds, by the planner's own bar (also with Poisson arrivals, unflapping), and
+reports it as a result with its reason; the plan is not changed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from capacity import limits
 from capacity import scenarios as sc
@@ -169,6 +170,15 @@ def _verify_lane(profile: Profile, plan: Plan, lane: WorkloadPlan, settings: Set
     return Verification(lane.name, holds, checks, tuning, "", churn)
 
 
+def _holds_with_noise(model, fleet, day_scenarios, allowed, settings: Settings) -> bool:
+    """The planner's own bar (capacity/plan/settle.py): the day again with Poisson arrivals and p99 draws holds, unflapping."""
+    day = next((s for s in day_scenarios if s.name == "diurnal"), None)
+    if day is None or settings.random_seed is not None:
+        return True  # a seeded run is already noisy
+    noisy = replace(settings, random_seed=limits.SETTLE_NOISE_SEED)
+    return _check(day, simulate(model, fleet, day, noisy), allowed).holds
+
+
 def _tune(lane, model, day_scenarios, allowed, settings, drain_scenario, planned, planned_checks) -> Tuning | None:
     """The cheapest (min capacity, target) whose diurnal day and spike hold; binary search on min per target."""
     c = lane.concurrency_per_task
@@ -189,6 +199,9 @@ def _tune(lane, model, day_scenarios, allowed, settings, drain_scenario, planned
                     cache[key] = None
                     return None
                 done.append(check)
+            if not _holds_with_noise(model, fleet, day_scenarios, allowed, settings):
+                cache[key] = None
+                return None
             cache[key] = tuple(done)
         return cache[key]
 

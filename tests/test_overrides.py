@@ -22,7 +22,7 @@ def test_guide_min_capacity_of_one_cannot_hold_a_sixty_second_objective_and_the_
         assert sorted(f.limit for f in w.errors) == ["age objective (min_capacity override)", "no resting point"]
         (error,) = [f for f in w.errors if f.limit == "age objective (min_capacity override)"]
         assert error.message == (
-            "min_capacity 1 (set in overrides) runs 8 msg/s, but the 60 s objective is shorter than the "
+            "min_capacity 1 (set in overrides) runs 7.67 msg/s, but the 60 s objective is shorter than the "
             "autoscaler's 5 min reaction, so the running tasks must absorb the 17.36 msg/s peak on their own; "
             "the planner would choose 3")
         # Lanes of one workload map back to the workload's entry.

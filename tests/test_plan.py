@@ -223,14 +223,16 @@ def test_target_override_at_or_above_the_concurrency_is_an_error_with_no_resting
 # --- seeds ----------------------------------------------------------------------------------
 
 
-def test_seed_004_needs_nineteen_tasks_and_fifteen_never_drain():
+def test_seed_004_needs_twenty_tasks_and_fifteen_never_drain():
     (w,) = seed("event-backlog").workloads
-    assert w.max_capacity == 19
+    # 2 s a message plus a 20 ms SQS receive: 0.495 msg/s a task, so 20 tasks drain within the retention bound.
+    assert w.per_task_messages_per_second == pytest.approx(1 / 2.02)
+    assert w.max_capacity == 20
     assert w.feasible
     assert w.current_tasks == 15
     assert w.current_drain_seconds is None
-    assert w.reasons["current_drain_seconds"].startswith("never: 15 tasks x 0.5 = 7.5 msg/s")
-    assert "58.33 days" in w.reasons["current_drain_seconds"]
+    assert w.reasons["current_drain_seconds"].startswith("never: 15 tasks x 0.495 = 7.43 msg/s")
+    assert "67.33 days" in w.reasons["current_drain_seconds"]
 
 
 def test_seed_000_names_tinybird_request_rate_as_the_binding_stage():
@@ -241,19 +243,22 @@ def test_seed_000_names_tinybird_request_rate_as_the_binding_stage():
 
 def test_seed_002_reproduces_the_fifteen_second_run():
     (w,) = seed("scheduled-questions").workloads
-    assert w.run_seconds == 15.0  # ceil(30 / 5) x 2.5
+    # ceil(30 / 5) = 6 rounds x (2.5 s + a 20.32 ms receive): the seed's 15 s run plus the receives.
+    assert w.run_seconds == pytest.approx(6 * (2.5 + 0.02 * (1 + 0.5 * 4 * 0.02 / 2.5)))
     assert (w.batch_limit, w.max_concurrency, w.interval_seconds) == (30, 5, 300)
     assert w.feasible
 
 
 def test_seed_001_caps_workers_at_the_database_and_budgets_connections():
     (w,) = seed("track-points").workloads
-    assert w.max_capacity == 5  # 1,000 inserts/s / 200 per worker
+    # 5 ms a point plus a 1 ms claim: 166.7 points/s a worker, so 1,000 inserts/s caps the fleet at 6.
+    assert w.per_task_messages_per_second == pytest.approx(1 / 0.006)
+    assert w.max_capacity == 6
     assert w.binding_limit == "sink request rate (Postgres (track points) 1,000 req/s)"
-    assert w.cache_connections == 5 * 50 + 50
+    assert w.cache_connections == 6 * 50 + 50
     assert w.cache_node_type == "cache.t4g.micro"
-    # backlog + saturation depth (5 tasks x 200 msg/s x the 60 s objective) held in memory
-    assert w.cache_memory_bytes == math.ceil((50_000 + 5 * 200 * 60) * 300 / 0.75)
+    # backlog + saturation depth (6 tasks x 166.7 msg/s x the 60 s objective) held in memory
+    assert w.cache_memory_bytes == math.ceil((50_000 + 6 * (1 / 0.006) * 60) * 300 / 0.75)
     assert w.cache_nodes == 2
 
 

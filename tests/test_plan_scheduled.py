@@ -11,7 +11,7 @@ from tests.item_profiles import load, plan_of
 def test_p99_overlap_fix_lowers_the_batch_limit_below_what_it_is():
     (w,) = plan_of("scheduled_p99_overlap").workloads
     (error,) = w.errors
-    assert error.message == "at p99 a full run takes 1,000 s, as long as the 600 s interval: runs overlap"
+    assert error.message == "at p99 a full run takes 1,002 s, as long as the 600 s interval: runs overlap"
     # ceil(600 / 10) - 1 = 59 rounds of 1 message end before the next run; 100 / 59 rounds needs concurrency 2.
     assert error.fix == ("lower consumer.batch_limit to at most 59 (it is 100) or raise consumer.concurrency_per_task "
                          "to 2; or lengthen consumer.interval_seconds to 1020")

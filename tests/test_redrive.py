@@ -98,11 +98,11 @@ def test_find_redrive_reads_both_arns_and_the_dlq_depth(stack):
 
 def test_default_rate_is_the_fleets_spare_throughput(stack):
     w = plan(load_profile(stack)).workloads[0]
-    # max_capacity x 0.5 msg/s - 6.944 arriving, floored
-    expected = int(w.max_capacity * 0.5 - 600_000 / 86_400)
+    # max_capacity x 0.495 msg/s (2 s + a 20 ms receive) - 6.944 arriving, floored
+    expected = int(w.max_capacity * w.per_task_messages_per_second - 600_000 / 86_400)
     rate = redrive.default_rate(w)
     assert rate.per_second == expected
-    assert f"floor({w.max_capacity} tasks x 0.5 msg/s - 6.94 arriving)" in rate.reason
+    assert f"floor({w.max_capacity} tasks x 0.495 msg/s - 6.94 arriving)" in rate.reason
 
 
 def test_rate_outside_startmessagemovetask_limits_is_rejected():

@@ -19,13 +19,13 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 def test_simulate_prints_each_fleet_side_by_side_with_its_figures():
     result = runner.invoke(app, ["simulate", "event-backlog"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
-    for heading in ("plan autoscaling", "static 19 tasks", "CDK default scaling", "task-hours / lower bound",
+    for heading in ("plan autoscaling", "static 20 tasks", "CDK default scaling", "task-hours / lower bound",
                     "max age of oldest", "p99 age of oldest", "minutes over 5 min", "peak backlog", "drain time",
                     "cost (USD)", "task launches", "scaling actions (out / in)", "longest at one size"):
         assert heading in result.output
     assert "1.15x" in result.output  # plan autoscaling against the lower bound, seed 004's diurnal day
     assert "23.62 h" in result.output  # the plan's fleet holds one size for most of the flat day
-    assert "456" in result.output  # the static fleet: 19 tasks x 24 h
+    assert "480" in result.output  # the static fleet: 20 tasks x 24 h
 
 
 def test_simulate_json_has_one_result_per_fleet_with_every_figure():
@@ -34,12 +34,12 @@ def test_simulate_json_has_one_result_per_fleet_with_every_figure():
     data = json.loads(result.output)
     (workload,) = data["workloads"]
     assert workload["scenario"] == "spike"
-    assert [r["fleet"] for r in workload["results"]] == ["plan autoscaling", "static 19 tasks", "CDK default scaling"]
+    assert [r["fleet"] for r in workload["results"]] == ["plan autoscaling", "static 20 tasks", "CDK default scaling"]
     keys = {"max_age_seconds", "p99_age_seconds", "minutes_over_objective", "peak_backlog_messages", "drain_seconds",
             "task_hours", "cost_usd", "lower_bound_task_hours", "task_hours_ratio", "objective_met"}
     assert keys <= set(workload["results"][0])
     static = workload["results"][1]
-    assert static["task_hours"] == 19 * 24
+    assert static["task_hours"] == 20 * 24
 
 
 def test_simulate_png_writes_a_png_figure(tmp_path):

@@ -26,8 +26,10 @@ def test_the_drain_ends_where_the_backlog_after_its_peak_first_empties(tmp_path)
     lane = _lane("event-backlog", "events")
     scenario = sc.drain(10_000, lane.arrival_average_per_second, days=0.25)
     results = [simulate(model_from_plan(lane), fleet, scenario) for fleet in comparison_fleets(lane)]
-    # 10,000 / (19 x 0.5 - 6.94) = 3,906 s for the static fleet at max capacity
-    assert abs(drain_end_hours(results[1]) - 3906 / 3600) < 0.05
+    # 10,000 / (20 x 0.495 - 6.94) = 3,382 s for the static fleet at max capacity
+    spare = lane.max_capacity * lane.per_task_messages_per_second - lane.arrival_average_per_second
+    assert round(10_000 / spare) == 3382
+    assert abs(drain_end_hours(results[1]) - 10_000 / spare / 3600) < 0.05
     path = tmp_path / "drain.png"
     write_figure(path, lane, scenario, results)
     assert path.read_bytes()[:8] == PNG_MAGIC
