@@ -6,9 +6,10 @@ Needs redis-server on PATH (apt-get install -y redis-server). Prints a table; as
 For each cell the handler sleeps t seconds; the queue is kept full (Redis: preloaded; SQS: a
 closed-loop producer keeps 2c + 20 messages outstanding, because moto's SendMessage scans the
 queue); after a warm-up the completions in a fixed window give the measured rate. It is
-compared with c / t and with the planner's per-task rate c / (t + o), where o is the receive
-overhead of capacity/plan/receiving.py computed from the receive latency this run measured
-(the mean time of the worker's own receive or claim calls). The SQS worker polls with one
+compared with c / t and with the planner's per-task rate (capacity/plan/receiving.py):
+c / (t + o), o the receive overhead computed from the receive latencies this run measured
+(the worker's own receive or claim calls: their mean, and the mean remaining time of one
+found in progress, E[L^2] / 2E[L]), at most receivers x batch / latency. The SQS worker polls with one
 receiver here (moto's ReceiveMessage is not atomic between concurrent polls), so its latency
 is moto's, a few ms on loopback growing with load, where real SQS averages about 20 ms.
 """
@@ -34,6 +35,7 @@ from worker.redis_queue import RedisQueue, redis_worker  # noqa: E402
 from worker.sqs import sqs_worker  # noqa: E402
 
 WARMUP_SECONDS = 1.0
+RECEIVE_BATCH = 10  # both brokers' workers here receive (claim) at most 10 at a time
 # Window length per handler time: long enough for ~10 rounds of c messages at t = 0.5 s.
 WINDOW_SECONDS = {0.05: 4.0, 0.5: 6.0}
 DEFAULT_WINDOW_SECONDS = 5.0
@@ -79,25 +81,29 @@ class TimedFetch:
         finally:
             self.seconds.append(time.monotonic() - started)
 
-    def mean_seconds(self) -> float:
-        recent = self.seconds[len(self.seconds) // 4:]  # skip the warm-up's calls
-        return sum(recent) / len(recent) if recent else 0.0
+    def moments(self) -> tuple[float, float]:
+        """(mean latency, mean residual E[L^2] / 2E[L]) of the calls after the warm-up's."""
+        recent = self.seconds[len(self.seconds) // 4:]
+        if not recent:
+            return 0.0, 0.0
+        mean = sum(recent) / len(recent)
+        return mean, sum(s * s for s in recent) / len(recent) / (2 * mean)
 
 
-def run_engine(engine, meter: Meter, seconds: float, window: float) -> tuple[float, float]:
-    """(completions per second in the window, mean receive latency in seconds)."""
+def run_engine(engine, meter: Meter, seconds: float, window: float) -> tuple[float, tuple[float, float]]:
+    """(completions per second in the window, (mean receive latency, mean residual) in seconds)."""
     timed = TimedFetch(engine.broker.fetch)
     engine.broker.fetch = timed
     thread = threading.Thread(target=engine.run, daemon=True)
     thread.start()
     try:
-        return meter.window(window), timed.mean_seconds()
+        return meter.window(window), timed.moments()
     finally:
         engine.stop()
         thread.join(30)
 
 
-def bench_sqs(moto, c: int, t: float, window: float, receivers: int = 1) -> tuple[float, float]:
+def bench_sqs(moto, c: int, t: float, window: float, receivers: int = 1) -> tuple[float, tuple[float, float]]:
     sqs = moto.client()
     url = sqs.create_queue(QueueName=f"bench-{c}-{str(t).replace('.', '_')}")["QueueUrl"]
     meter = Meter()
@@ -116,7 +122,7 @@ def bench_sqs(moto, c: int, t: float, window: float, receivers: int = 1) -> tupl
     producer = threading.Thread(target=produce, daemon=True)
     producer.start()
     config = WorkerConfig(queue_url=url, region="us-east-1", concurrency=c, receive_wait_seconds=1,
-                          receivers=receivers)
+                          receivers=receivers, receive_batch=RECEIVE_BATCH)
     try:
         return run_engine(sqs_worker(meter.handler(t), config, sqs=moto.client()), meter, t, window)
     finally:
@@ -124,9 +130,9 @@ def bench_sqs(moto, c: int, t: float, window: float, receivers: int = 1) -> tupl
         producer.join(10)
 
 
-def bench_redis(server, c: int, t: float, window: float) -> tuple[float, float]:
+def bench_redis(server, c: int, t: float, window: float) -> tuple[float, tuple[float, float]]:
     config = WorkerConfig(redis_host="127.0.0.1", redis_port=server.port, workload=f"bench-{c}-{t}",
-                          concurrency=c, receive_batch=10, publish_metrics=False, redis_pool_size=4)
+                          concurrency=c, receive_batch=RECEIVE_BATCH, publish_metrics=False, redis_pool_size=4)
     queue = RedisQueue.from_config(config)
     needed = int((window + WARMUP_SECONDS + 2) * c / t * 1.5) + 100
     queue.enqueue_many((str(i), "x") for i in range(needed))
@@ -152,12 +158,15 @@ def main() -> int:
             for c, t in cells:
                 window = WINDOW_SECONDS.get(t, DEFAULT_WINDOW_SECONDS)
                 if broker == "sqs":
-                    rate, latency = bench_sqs(server, c, t, window, args.receivers)
+                    rate, (latency, residual) = bench_sqs(server, c, t, window, args.receivers)
                 else:
-                    rate, latency = bench_redis(server, c, t, window)
-                overhead = overhead_seconds(c, latency, t, args.receivers if broker == "sqs" else 1)
+                    rate, (latency, residual) = bench_redis(server, c, t, window)
+                receivers = args.receivers if broker == "sqs" else 1
+                overhead = overhead_seconds(c, latency, t, receivers, residual)
+                # The planner's rate: c / (t + o), at most what the receivers hand out (batch 10 per receive).
+                planned = min(c / (t + overhead), receivers * RECEIVE_BATCH / latency) if latency else c / (t + overhead)
                 row = (c, t, "sqs (moto)" if broker == "sqs" else "redis", rate, c / t, latency,
-                       c / rate - t, overhead, c / (t + overhead))
+                       c / rate - t, overhead, planned)
                 rows.append(row)
                 print(f"  {row[2]:<11} c={c:<3} t={t:<5} {rate:8.1f} msg/s  (c/t {c / t:g}, "
                       f"receive {latency * 1000:.1f} ms)", flush=True)
@@ -167,7 +176,8 @@ def main() -> int:
     for c, t, broker, rate, naive, latency, measured_o, planned_o, planned in rows:
         print(f"{c:>3} {t:>6g} {broker:<11} {rate:>10.1f} {naive:>6g} {rate / naive:>6.2f} {latency * 1000:>8.1f} "
               f"{measured_o * 1000:>9.1f} {planned_o * 1000:>9.1f} {planned:>8.1f} {rate / planned:>6.2f}")
-    print("\nratio: measured / c/t, then measured / the planner's c / (t + o) with o from the measured receive latency")
+    print("\nratio: measured / c/t, then measured / the planner's rate: c / (t + o) with o from the measured receive "
+          "latencies, at most receivers x 10 / latency")
     return 0
 
 if __name__ == "__main__":

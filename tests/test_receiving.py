@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from capacity import limits
-from capacity.plan.receiving import busy_fraction, overhead_seconds, receive_overhead, receivers
+from capacity.plan.receiving import busy_fraction, overhead_seconds, per_task_rate, receive_overhead, receivers
 from capacity.profile import Broker
 from tests.factories import CLOUDFLARE_WORKLOAD, DELETE, make_profile, plan_one
 
@@ -68,6 +68,15 @@ def test_the_per_task_rate_counts_the_overhead():
     assert w.per_task_messages_per_second == pytest.approx(2 / (1.0 + w.receive_overhead_seconds))
     assert "receive_overhead_seconds" in w.reasons["per_task_messages_per_second"]
     assert w.reasons["receive_overhead_seconds"].startswith(f"{w.receive_overhead_seconds:g} s = latency 0.02 s")
+
+
+def test_many_short_slots_are_capped_by_what_the_receivers_hand_out():
+    # 400 slots of 10 ms: 4 receivers x 10 messages / 20 ms = 2,000 msg/s, under 400 / 0.04 s = 10,000.
+    c = consumer(consumer__concurrency_per_task=400, consumer__processing_seconds=0.01)
+    overhead, _ = receive_overhead(Broker.sqs, c)
+    rate, why = per_task_rate(Broker.sqs, c, overhead)
+    assert rate == pytest.approx(2_000)
+    assert why.startswith("2,000 = the receivers' ceiling, 4 receiver(s) x 10 messages per 0.02 s receive")
 
 
 def test_a_zero_overhead_gives_back_concurrency_over_processing_time():

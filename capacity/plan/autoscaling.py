@@ -157,7 +157,7 @@ def plan_autoscaling(
     def probe_with(minimum: int) -> Probe:
         return Probe(
             concurrency_per_task=c.concurrency_per_task, max_age_seconds=age,
-            processing_seconds=c.processing_seconds + receive_overhead_seconds,
+            processing_seconds=c.concurrency_per_task / mu,  # one slot's cycle: processing + receive overhead
             processing_p99_seconds=c.p99_seconds + receive_overhead_seconds,
             min_capacity=min(minimum, max_capacity), max_capacity=max_capacity,
             scale_out_cooldown_seconds=int(out_cd), scale_in_cooldown_seconds=int(in_cd),

@@ -47,10 +47,16 @@ def busy_fraction(concurrency: int, latency_seconds: float, processing_seconds: 
     return min(1.0, others * latency_seconds / (receiver_count * processing_seconds))
 
 
-def overhead_seconds(concurrency: int, latency_seconds: float, processing_seconds: float, receiver_count: int) -> float:
-    """latency x (1 + RECEIVE_WAIT_BUSY_FACTOR x busy): its own receive, plus half of one in progress when all are busy."""
+def overhead_seconds(concurrency: int, latency_seconds: float, processing_seconds: float, receiver_count: int,
+                     residual_seconds: float | None = None) -> float:
+    """latency + busy x the rest of a receive in progress (half a latency when latencies are steady).
+
+    residual_seconds is the mean remaining time of a receive found in progress, E[L^2] / (2 E[L]):
+    half the latency when every receive takes the same time, more when latencies vary.
+    """
     busy = busy_fraction(concurrency, latency_seconds, processing_seconds, receiver_count)
-    return round(latency_seconds * (1 + limits.RECEIVE_WAIT_BUSY_FACTOR * busy), 6)
+    residual = limits.RECEIVE_WAIT_BUSY_FACTOR * latency_seconds if residual_seconds is None else residual_seconds
+    return round(latency_seconds + busy * residual, 6)
 
 
 def receive_overhead(broker: Broker, c: Consumer) -> tuple[float, str]:
@@ -77,3 +83,31 @@ def receive_overhead(broker: Broker, c: Consumer) -> tuple[float, str]:
 def slot_seconds(c: Consumer, overhead_seconds: float) -> float:
     """One slot's cycle per message: processing plus the receive overhead."""
     return c.processing_seconds + overhead_seconds
+
+
+def receive_batch_size(broker: Broker, c: Consumer) -> int:
+    """Messages one receive can bring: SQS at most 10, a Redis claim up to receive_batch."""
+    if broker is Broker.redis:
+        return max(1, c.receive_batch)
+    return max(1, min(c.receive_batch, limits.SQS_MAX_RECEIVE_BATCH))
+
+
+def per_task_rate(broker: Broker, c: Consumer, overhead: float) -> tuple[float, str]:
+    """(msg/s, reason) one task sustains: concurrency / (t + o), but never more than its receivers can hand out."""
+    rate = c.concurrency_per_task / slot_seconds(c, overhead)
+    why = (f"{num(rate)} = concurrency_per_task {c.concurrency_per_task} / (processing_seconds "
+           f"{num(c.processing_seconds)} + receive_overhead_seconds {num(overhead)})")
+    latency = RECEIVE_LATENCY_SECONDS.get(broker)
+    if latency is None or c.receive_overhead_seconds is not None:
+        return rate, why
+    count = receivers(broker, c.concurrency_per_task, c.receive_batch)
+    batch = receive_batch_size(broker, c)
+    ceiling = count * batch / latency
+    if ceiling >= rate:
+        return rate, why
+    return ceiling, (
+        f"{num(ceiling)} = the receivers' ceiling, {count} receiver(s) x {batch} messages per {num(latency)} s "
+        f"receive, below concurrency_per_task {c.concurrency_per_task} / (processing_seconds "
+        f"{num(c.processing_seconds)} + receive_overhead_seconds {num(overhead)}) = {num(rate)}: the slots wait on "
+        "receives; a larger receive_batch (or fewer, slower slots) lifts it"
+    )

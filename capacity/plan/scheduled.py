@@ -11,7 +11,7 @@ from capacity.plan.delivery import plan_max_receive_count, plan_visibility_timeo
 from capacity.plan.derivation import Derivation
 from capacity.plan.formatting import duration, num
 from capacity.plan.lanes import Lane, rate_fields, rates_of
-from capacity.plan.receiving import receive_overhead, slot_seconds
+from capacity.plan.receiving import per_task_rate, receive_overhead, slot_seconds
 from capacity.plan.retention import plan_dlq_retention, plan_retention
 from capacity.profile import Profile, Workload
 
@@ -25,11 +25,8 @@ def plan_scheduled(profile: Profile, w: Workload, lane: Lane, d: Derivation) -> 
     concurrency = c.concurrency_per_task
     overhead, d.reasons["receive_overhead_seconds"] = receive_overhead(w.broker, c)
     slot = slot_seconds(c, overhead)
-    mu = concurrency / slot
-    d.reasons["per_task_messages_per_second"] = (
-        f"{num(mu)} = concurrency_per_task {concurrency} / (processing_seconds {num(c.processing_seconds)} + "
-        f"receive_overhead_seconds {num(overhead)}) while a run lasts"
-    )
+    mu, why = per_task_rate(w.broker, c, overhead)
+    d.reasons["per_task_messages_per_second"] = f"{why}, while a run lasts"
     batch_limit = d.set(
         "batch_limit", c.batch_limit, f"{c.batch_limit} = consumer.batch_limit: most messages one run takes"
     )

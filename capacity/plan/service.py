@@ -16,7 +16,7 @@ from capacity.plan.derivation import Derivation
 from capacity.plan.formatting import duration, num
 from capacity.plan.lanes import Lane, Rates, rate_fields, rates_of
 from capacity.plan.overrides import judge_autoscaling, judge_max_capacity
-from capacity.plan.receiving import receive_overhead, slot_seconds
+from capacity.plan.receiving import per_task_rate, receive_overhead
 from capacity.plan.retention import plan_dlq_retention, plan_retention
 from capacity.profile import Broker, Profile, Workload
 
@@ -27,11 +27,7 @@ def plan_service(profile: Profile, w: Workload, lane: Lane, d: Derivation) -> di
     rates = rates_of(w, lane, d)
     age = lane.max_age_seconds
     overhead, d.reasons["receive_overhead_seconds"] = receive_overhead(w.broker, c)
-    mu = c.concurrency_per_task / slot_seconds(c, overhead)
-    d.reasons["per_task_messages_per_second"] = (
-        f"{num(mu)} = concurrency_per_task {c.concurrency_per_task} / (processing_seconds {num(c.processing_seconds)} "
-        f"+ receive_overhead_seconds {num(overhead)})"
-    )
+    mu, d.reasons["per_task_messages_per_second"] = per_task_rate(w.broker, c, overhead)
     util = limits.TARGET_UTILIZATION
     tasks_peak = math.ceil(rates.peak / (mu * util))
     peak_why = f"ceil(peak {num(rates.peak)} / ({num(mu)} x {util})) = {tasks_peak} for the peak"

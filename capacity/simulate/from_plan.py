@@ -33,12 +33,19 @@ def sink_messages_per_second(sink: Sink | None, plan: WorkloadPlan, share: float
     return min(caps) * share if caps else None
 
 
+def _slot_seconds(plan: WorkloadPlan) -> float:
+    """One slot's cycle per message as the plan rates it: processing + receive overhead (c / mu for our workers)."""
+    if plan.broker == "cloudflare" or plan.per_task_messages_per_second <= 0:
+        return plan.processing_seconds
+    return plan.concurrency_per_task / plan.per_task_messages_per_second
+
+
 def model_from_plan(plan: WorkloadPlan, sink: Sink | None = None, share: float = 1.0) -> QueueModel:
     """The queue model of one WorkloadPlan; share is this queue's part of a sink its group shares."""
     cloudflare = plan.broker == "cloudflare"
     return QueueModel(
         name=plan.name,
-        processing_seconds=plan.processing_seconds + plan.receive_overhead_seconds,
+        processing_seconds=_slot_seconds(plan),
         concurrency_per_task=plan.batch_size if cloudflare and plan.batch_size else plan.concurrency_per_task,
         max_age_seconds=plan.max_age_seconds,
         sink_messages_per_second=None if plan.mode == "scheduled" else sink_messages_per_second(sink, plan, share),
