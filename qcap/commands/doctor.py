@@ -17,9 +17,8 @@ from rich.markup import escape
 
 from capacity import limits
 from capacity.plan import WorkloadPlan, duration, num
-from qcap.live import diagnosis, doctor
+from qcap.live import diagnosis
 from qcap.live.facts import SQS_BROKERS
-from qcap.live.aws import AwsError, Timeouts, aws_errors, config_text, connect, resolve_region, stack_config
 from qcap.commands.stack_loading import EXIT_BAD_INPUT, err_console, load_stack
 from qcap.commands.tables import render_rows
 
@@ -38,6 +37,8 @@ def fail(message: str) -> typer.Exit:
 
 def select_workloads(plans: tuple[WorkloadPlan, ...], workload: str | None, queue_url: str | None) -> tuple[list[WorkloadPlan], list[str]]:
     """The SQS workloads to check, and notes about the ones doctor skips."""
+    from qcap.live import doctor  # botocore: imported when doctor runs, not when qcap starts
+
     chosen = list(plans)
     if workload is not None:
         chosen = [w for w in plans if w.name == workload or w.group == workload]
@@ -78,6 +79,10 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Check the live queues, consumers and autoscaling of STACK against its plan."""
+        # boto3 and botocore cost a large part of a second: imported when doctor runs, not when qcap starts.
+        from qcap.live import doctor
+        from qcap.live.aws import AwsError, Timeouts, aws_errors, config_text, connect, resolve_region, stack_config
+
         if not MIN_WINDOW_MINUTES <= window_minutes <= MAX_WINDOW_MINUTES:
             raise fail(
                 f"--window-minutes {window_minutes} is out of range; allowed: {MIN_WINDOW_MINUTES}-{MAX_WINDOW_MINUTES} "
