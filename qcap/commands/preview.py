@@ -21,9 +21,8 @@ from capacity.plan import Plan, num
 from capacity.plan.patches import format_patch
 from qcap.commands.stack_loading import EXIT_BAD_INPUT, err_console, load_stack
 from qcap.commands.tables import render_rows
-from qcap.offline.policy_config import PolicyConfigError, read_policy_config
 
-# The engine (pulumi, grpc, botocore) is imported when a preview runs, so other commands start without it.
+# qcap.offline (pulumi, grpc and botocore with it) is imported when a preview runs, so other commands start without it.
 if TYPE_CHECKING:
     from qcap.offline.analyzer_client import Analysis, Diagnostic
     from qcap.offline.contract import ContractReport
@@ -187,6 +186,7 @@ def preview_command(
     Exit 0 clean, 1 blocked (a mandatory violation in either preview, a contract violation, or an
     infeasible plan), 2 unusable input (including a program that fails, with its error).
     """
+    from qcap.offline.policy_config import PolicyConfigError, read_policy_config
     from qcap.offline.preview import PreviewError, as_json, new_stack_json, preview, program_problem
 
     # soft_wrap: a long line stays one line in logs and pipes, so it can be grepped.
