@@ -33,6 +33,8 @@ def _root(
 
 
 # One module per command, each exposing register(app). Add a line to wire a new command.
+# Every one is imported at each start, so a command imports its heavy libraries (pulumi, grpc,
+# boto3, matplotlib: qcap.offline, qcap.live) inside its function; tests/test_cli.py checks plan's.
 COMMAND_MODULES = [
     "qcap.commands.plan",
     "qcap.commands.simulate",

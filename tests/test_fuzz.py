@@ -126,7 +126,7 @@ def test_preview_reaches_the_engine_or_says_why_on_a_mutated_profile(case, case_
     The real program and policy pack cost about a second per case: tests/test_preview_cmd.py
     runs them on the shipped stacks, and the test below on a handful of fuzzed profiles.
     """
-    from qcap.commands import preview as preview_cmd
+    from qcap.offline import preview as offline_preview
     from qcap.offline.preview import PreviewError, program_config
 
     def fake_preview(loaded, program=None, policy_config=None, policy_config_source="policy config",
@@ -134,7 +134,8 @@ def test_preview_reaches_the_engine_or_says_why_on_a_mutated_profile(case, case_
         program_config(loaded)
         raise PreviewError("engine skipped by the fuzzer")
 
-    monkeypatch.setattr(preview_cmd, "preview", fake_preview)
+    # The command imports the engine when it runs, so the fake goes where it imports it from.
+    monkeypatch.setattr(offline_preview, "preview", fake_preview)
     label, raw = case
     path = case_dir / "profile.yaml"
     path.write_bytes(raw)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 from rich.console import Console
@@ -17,11 +17,12 @@ from rich.markup import escape
 
 from capacity import limits
 from capacity.plan import WorkloadPlan, duration, num
-from qcap.live import diagnosis, doctor
-from qcap.live.facts import SQS_BROKERS
-from qcap.live.aws import AwsError, Timeouts, aws_errors, config_text, connect, resolve_region, stack_config
 from qcap.commands.stack_loading import EXIT_BAD_INPUT, err_console, load_stack
 from qcap.commands.tables import render_rows
+
+# qcap.live (boto3 and botocore with it) is imported when doctor runs, so the other commands start without it.
+if TYPE_CHECKING:
+    from qcap.live import diagnosis
 
 EXIT_HEALTHY = 0
 EXIT_UNHEALTHY = 1
@@ -38,6 +39,9 @@ def fail(message: str) -> typer.Exit:
 
 def select_workloads(plans: tuple[WorkloadPlan, ...], workload: str | None, queue_url: str | None) -> tuple[list[WorkloadPlan], list[str]]:
     """The SQS workloads to check, and notes about the ones doctor skips."""
+    from qcap.live import doctor
+    from qcap.live.facts import SQS_BROKERS
+
     chosen = list(plans)
     if workload is not None:
         chosen = [w for w in plans if w.name == workload or w.group == workload]
@@ -78,6 +82,9 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Check the live queues, consumers and autoscaling of STACK against its plan."""
+        from qcap.live import diagnosis, doctor
+        from qcap.live.aws import AwsError, Timeouts, aws_errors, config_text, connect, resolve_region, stack_config
+
         if not MIN_WINDOW_MINUTES <= window_minutes <= MAX_WINDOW_MINUTES:
             raise fail(
                 f"--window-minutes {window_minutes} is out of range; allowed: {MIN_WINDOW_MINUTES}-{MAX_WINDOW_MINUTES} "
@@ -122,6 +129,8 @@ def _eta_words(c: diagnosis.Computed) -> str:
 
 def _inputs(plan: WorkloadPlan, d: diagnosis.Diagnosis) -> list[str]:
     """The facts every verdict is computed from, one line each, so a reader can redo the arithmetic."""
+    from qcap.live import diagnosis
+
     f = d.facts
     q = f.queue
     if q is None:

@@ -18,7 +18,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from capacity import limits
 from capacity.plan import num
 from qcap.live import load
-from qcap.live.aws import AwsError, RegionChoice, aws_errors, connect, region_from_queue_url, resolve_region
 from qcap.commands.stack_loading import EXIT_BAD_INPUT, err_console
 
 EXIT_OK = 0
@@ -118,6 +117,9 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
     ) -> None:
         """Send N numbered messages to a queue with a thread pool and report rate, latency and errors."""
+        # boto3 and botocore cost a large part of a second: imported when load runs, not when qcap starts.
+        from qcap.live.aws import AwsError, RegionChoice, aws_errors, connect, region_from_queue_url, resolve_region
+
         if messages is None:
             raise fail("refusing to run without an explicit --messages N (the number of messages to send)")
         if messages < 1:

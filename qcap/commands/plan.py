@@ -9,7 +9,6 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from capacity.fixing import fix_profile
 from capacity.plan import Plan, WorkloadPlan, duration, num
 from capacity.plan.patches import format_patch
 from capacity.profile import ProfileError
@@ -146,6 +145,8 @@ def plan_command(
 
 
 def _fix(console: Console, path, write: bool, as_json: bool) -> None:
+    from capacity.fixing import fix_profile  # ruamel.yaml: only --fix edits a profile, so only --fix loads it
+
     try:
         result = fix_profile(path)
     except ProfileError as exc:

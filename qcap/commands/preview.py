@@ -10,7 +10,7 @@ import json
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -21,11 +21,13 @@ from capacity.plan import Plan, num
 from capacity.plan.patches import format_patch
 from qcap.commands.stack_loading import EXIT_BAD_INPUT, err_console, load_stack
 from qcap.commands.tables import render_rows
-from qcap.offline.analyzer_client import Analysis, Diagnostic
-from qcap.offline.contract import ContractReport
-from qcap.offline.policy_config import PolicyConfigError, read_policy_config
-from qcap.offline.mock_engine import STACK_TYPE, ProgramRun, Registration
-from qcap.offline.preview import Preview, PreviewError, as_json, new_stack_json, preview, program_problem
+
+# qcap.offline (pulumi, grpc and botocore with it) is imported when a preview runs, so other commands start without it.
+if TYPE_CHECKING:
+    from qcap.offline.analyzer_client import Analysis, Diagnostic
+    from qcap.offline.contract import ContractReport
+    from qcap.offline.mock_engine import ProgramRun, Registration
+    from qcap.offline.preview import Preview
 
 EXIT_BLOCKED = 1
 LEVEL_STYLES = {"mandatory": "bold red", "advisory": "yellow"}
@@ -65,6 +67,8 @@ def render_planner_warnings(console: Console, plan: Plan) -> int:
 
 
 def render_tree(console: Console, run: ProgramRun, diagnostics: Sequence[Diagnostic]) -> None:
+    from qcap.offline.mock_engine import STACK_TYPE
+
     flagged: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for d in diagnostics:
         flagged[d.urn][d.level] += 1
@@ -136,6 +140,8 @@ def render_infeasible(console: Console, plan: Plan) -> None:
 
 def render_new_stack(console: Console, result: Preview) -> None:
     """The first preview of a new stack, in a few lines: what blocks there, and what cannot be decided."""
+    from qcap.offline.preview import new_stack_json
+
     report = new_stack_json(result)
     decided = [v for v in report["violations"] if v["level"] == "mandatory"]
     console.print(f"\n[bold]first preview of a new stack[/] (outputs computed on create are unknown): "
@@ -180,6 +186,9 @@ def preview_command(
     Exit 0 clean, 1 blocked (a mandatory violation in either preview, a contract violation, or an
     infeasible plan), 2 unusable input (including a program that fails, with its error).
     """
+    from qcap.offline.policy_config import PolicyConfigError, read_policy_config
+    from qcap.offline.preview import PreviewError, as_json, new_stack_json, preview, program_problem
+
     # soft_wrap: a long line stays one line in logs and pipes, so it can be grepped.
     err = err_console
     console = Console(highlight=False, soft_wrap=True)

@@ -13,8 +13,6 @@ import typer
 from rich.console import Console
 
 from capacity.plan import duration, num
-from qcap.live import redrive
-from qcap.live.aws import AwsError, aws_errors, connect, resolve_region
 from qcap.commands.stack_loading import EXIT_BAD_INPUT, err_console, load_stack
 
 EXIT_DECLINED = 1
@@ -39,6 +37,10 @@ def register(app: typer.Typer) -> None:
         yes: bool = typer.Option(False, "--yes", help="Do not ask before starting."),
     ) -> None:
         """Move WORKLOAD's dead-lettered messages back to its queue (SQS StartMessageMoveTask)."""
+        # boto3 and botocore cost a large part of a second: imported when redrive runs, not when qcap starts.
+        from qcap.live import redrive
+        from qcap.live.aws import AwsError, aws_errors, connect, resolve_region
+
         loaded = load_stack(stack)
         try:
             plan = loaded.plan.workload(workload)

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 from rich.console import Console
@@ -21,10 +21,12 @@ from capacity import limits
 from capacity import scenarios as sc
 from capacity.plan import Plan, WorkloadPlan, duration, num
 from capacity.profile import Profile
-from capacity.simulate import Settings, SimulationResult, comparison_fleets, model_from_plan, simulate
-from capacity.verify import Verification, verify
-from qcap.commands.simulate_figure import write_figure
 from qcap.commands.stack_loading import EXIT_BAD_INPUT, err_console, load_stack
+
+# The simulator is imported when a simulation runs, so the other commands start without it.
+if TYPE_CHECKING:
+    from capacity.simulate import Settings, SimulationResult
+    from capacity.verify import Verification
 
 # Show a progress bar only for runs that take longer than this (a short run should not flicker).
 PROGRESS_AFTER_SECONDS = 1.0
@@ -188,9 +190,11 @@ def _figure_path(png: Path, lane: WorkloadPlan, many: bool) -> Path:
 
 def run_simulations(
     profile: Profile, plan: Plan, lane: WorkloadPlan, scenario: sc.Scenario, console: Console,
-    settings: Settings = Settings(),
+    settings: Settings,
 ) -> list[SimulationResult]:
     """The plan's fleet and its comparisons against one scenario, with a progress bar for long runs."""
+    from capacity.simulate import comparison_fleets, model_from_plan, simulate
+
     workload = next(w for w in profile.workloads if w.name == lane.group)
     model = model_from_plan(lane, workload.sink, _share(plan, lane))
     results = []
@@ -219,6 +223,9 @@ def register(app: typer.Typer) -> None:
         json_output: bool = typer.Option(False, "--json", help="Print the results as JSON."),
     ) -> None:
         """Simulate the plan's fleets against traffic: age of oldest, backlog, drain, task-hours and cost."""
+        from capacity.simulate import Settings
+        from qcap.commands.simulate_figure import write_figure
+
         loaded = load_stack(stack)
         console = Console(highlight=False)
         err = err_console
@@ -265,6 +272,8 @@ def register(app: typer.Typer) -> None:
 
 def render_verification(console: Console, profile: Profile, plan: Plan) -> bool:
     """Print, per queue, whether the objective holds in the standard scenarios; True when all hold."""
+    from capacity.verify import verify
+
     with stage(console, f"verifying {len(plan.workloads)} queue(s) against the standard scenarios"):
         verdicts: list[Verification] = verify(profile, plan)
     for v in verdicts:

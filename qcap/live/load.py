@@ -18,10 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from capacity import limits
-from qcap.live.aws import error_code
 
 ID_SEPARATOR = ":"
 INDEX_DIGITS = 10
@@ -209,7 +206,18 @@ class DrainReport:
         }
 
 
+def _boto_errors() -> tuple[type[Exception], ...]:
+    """The errors an SQS call raises. Imported on first use: `qcap` reads this module's defaults when it starts."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    return ClientError, BotoCoreError
+
+
 def _code(exc: Exception) -> str:
+    from botocore.exceptions import ClientError
+
+    from qcap.live.aws import error_code
+
     if isinstance(exc, ClientError):
         return error_code(exc) or "ClientError"
     return type(exc).__name__
@@ -328,7 +336,7 @@ def _send_worker(sqs: Any, queue_url: str, run_id: str, source: Iterator[list[di
         started = time.perf_counter()
         try:
             response = sqs.send_message_batch(QueueUrl=queue_url, Entries=entries)
-        except (ClientError, BotoCoreError) as exc:
+        except _boto_errors() as exc:
             with shared.lock:
                 report.calls += 1
                 report.errors[_code(exc)] += len(entries)
@@ -360,7 +368,7 @@ def _drain_worker(sqs: Any, queue_url: str, run_id: str, shared: _Shared, on_dra
                 WaitTimeSeconds=DRAIN_WAIT_SECONDS,
                 VisibilityTimeout=DRAIN_VISIBILITY_TIMEOUT_SECONDS,
             )
-        except (ClientError, BotoCoreError) as exc:
+        except _boto_errors() as exc:
             with shared.lock:
                 report.errors[_code(exc)] += 1
             continue
@@ -397,7 +405,7 @@ def _drain_worker(sqs: Any, queue_url: str, run_id: str, shared: _Shared, on_dra
 def _delete(sqs: Any, queue_url: str, entries: list[dict[str, str]], report: DrainReport, lock: threading.Lock) -> None:
     try:
         response = sqs.delete_message_batch(QueueUrl=queue_url, Entries=entries)
-    except (ClientError, BotoCoreError) as exc:
+    except _boto_errors() as exc:
         with lock:
             report.errors[_code(exc)] += len(entries)
         return
@@ -414,6 +422,6 @@ def _release(sqs: Any, queue_url: str, messages: list[dict[str, Any]], report: D
     ]
     try:
         sqs.change_message_visibility_batch(QueueUrl=queue_url, Entries=entries)
-    except (ClientError, BotoCoreError) as exc:
+    except _boto_errors() as exc:
         with lock:
             report.errors[_code(exc)] += len(entries)
