@@ -107,6 +107,19 @@ def test_floor_schedules_are_every_schedule_between_90_and_40_percent_whatever_m
     assert len({floors for floors, _ in found}) == len(found)
 
 
+def test_a_limit_builds_only_the_schedules_with_the_fewest_tasks_even_for_thousands_of_tasks():
+    everything = floor_schedules(JOBS_HOURLY, 8.0, 50, 0.9, 0.4)
+    assert floor_schedules(JOBS_HOURLY, 8.0, 50, 0.9, 0.4, limit=5) == everything[:5]
+    # 1,000 times the traffic: thousands of schedules between 90% and 40%, and the first 20 come at once
+    big = tuple(r * 1000 for r in JOBS_HOURLY)
+    first = floor_schedules(big, 8.0, 5000, 0.9, 0.4, limit=20)
+    assert len(first) == 20 and first[0][0] == scheduled_floors(big, 8.0, 5000, 0.9)
+    assert [sum(f) for f, _ in first] == sorted(sum(f) for f, _ in first)
+    # each next schedule raises some hours (those whose rates cross together) and lowers none
+    for (before, _), (after, _) in zip(first, first[1:]):
+        assert all(b <= a for b, a in zip(before, after)) and before != after
+
+
 def test_schedule_candidates_keep_one_utilization_at_90_percent_and_come_cheapest_first():
     candidates = schedule_candidates(JOBS_HOURLY, 8.0, 10)
     at_90 = scheduled_floors(JOBS_HOURLY, 8.0, 10, 0.9)

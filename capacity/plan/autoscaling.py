@@ -17,6 +17,7 @@ order of the task-hours they are expected to cost, and the first that holds is k
 
 from __future__ import annotations
 
+import heapq
 import math
 from dataclasses import dataclass
 
@@ -103,30 +104,47 @@ def scheduled_floors(hourly: tuple[float, ...], mu: float, max_capacity: int, ut
 
 
 def floor_schedules(
-    hourly: tuple[float, ...], mu: float, max_capacity: int, highest: float, lowest: float
+    hourly: tuple[float, ...], mu: float, max_capacity: int, highest: float, lowest: float, limit: int | None = None
 ) -> tuple[tuple[tuple[int, ...], float], ...]:
-    """Every distinct schedule of floors that covers each hour and the next at a utilization from highest to lowest.
+    """Distinct schedules of floors that cover each hour and the next at a utilization from highest down to lowest.
 
     An hour's floor ceil(ahead / (mu x u)) changes only where u crosses ahead / (mu x k) for a
-    whole number of tasks k, so evaluating once between consecutive crossings finds every
-    schedule in the range, whatever mu is: no grid of utilizations to fall between. Each
-    comes with the busiest any hour runs on its floor (max over hours of ahead / (mu x floor)),
-    the utilization it actually holds; highest utilization (fewest tasks) first.
+    whole number of tasks k (and not past max_capacity), so evaluating once between
+    consecutive crossings finds every schedule in the range, whatever mu is: no grid of
+    utilizations to fall between. The crossings are merged from the highest down, so with
+    `limit` only the first `limit` schedules (the fewest tasks) are built: a big fleet has
+    thousands. Each comes with the busiest any hour runs on its floor (max over hours of
+    ahead / (mu x floor)), the utilization it actually holds; highest utilization first.
     """
     aheads = [max(rate, hourly[(hour + 1) % len(hourly)]) for hour, rate in enumerate(hourly)]
-    crossings = {highest, lowest}
+    heap: list[tuple[float, float, int]] = []  # (-crossing, ahead, k): the next crossing of each hour
     for ahead in aheads:
-        if ahead <= 0:
-            continue
-        for k in range(math.ceil(ahead / (mu * highest)), math.ceil(ahead / (mu * lowest)) + 1):
-            if lowest < ahead / (mu * k) < highest:
-                crossings.add(ahead / (mu * k))
-    ordered = sorted(crossings, reverse=True)
+        if ahead > 0:
+            k = max(1, math.ceil(ahead / (mu * highest)))
+            heap.append((-ahead / (mu * k), ahead, k))
+    heapq.heapify(heap)
+    crossings: list[float] = []  # distinct, descending, strictly between lowest and highest
+    wanted = None if limit is None else limit  # schedules after the first need one crossing each
+    while heap and (wanted is None or len(crossings) <= wanted):
+        negative, ahead, k = heapq.heappop(heap)
+        crossing = -negative
+        if crossing <= lowest:
+            break
+        if k < max_capacity:
+            heapq.heappush(heap, (-ahead / (mu * (k + 1)), ahead, k + 1))
+        else:
+            continue  # the floor is capped: u below this crossing does not raise it
+        if crossing < highest and (not crossings or crossing < crossings[-1]):
+            crossings.append(crossing)
+    complete = wanted is None or len(crossings) <= wanted
+    points = [highest] + crossings + ([lowest] if complete else [])
     found: dict[tuple[int, ...], float] = {}
-    for u in [highest] + [(a + b) / 2 for a, b in zip(ordered, ordered[1:])]:
+    for u in [highest] + [(a + b) / 2 for a, b in zip(points, points[1:])]:
         floors = scheduled_floors(hourly, mu, max_capacity, u)
         if floors not in found:
             found[floors] = max(ahead / (mu * floor) for ahead, floor in zip(aheads, floors))
+        if limit is not None and len(found) >= limit:
+            break
     return tuple(found.items())
 
 
@@ -137,7 +155,7 @@ def schedule_candidates(
     """(target utilization, floors) pairs to simulate, fewest estimated task-hours of the design day first.
 
     One of the two utilizations is the highest candidate (90%): floors at it with a lower
-    target (target tracking follows the day above floors that cover each hour at 90%), or any
+    target (target tracking follows the day above floors that cover each hour at 90%), or a
     schedule of floors between 90% and the lowest candidate with the target at 90% (the
     schedule follows the day; target tracking answers only surges beyond it, with room
     between the floors' utilization and its target, so metric noise does not cross it). A pair
@@ -147,7 +165,9 @@ def schedule_candidates(
     ties go to the higher target, then the higher floors' utilization.
     """
     top, bottom = max(utilizations), min(utilizations)
-    schedules = floor_schedules(hourly, mu, max_capacity, top, bottom)
+    # The search tries at most SETTLE_MAX_SCHEDULED_RUNS candidates (one run each at least), and the
+    # schedules come cheapest first, so more of them could never be reached.
+    schedules = floor_schedules(hourly, mu, max_capacity, top, bottom, limit=limits.SETTLE_MAX_SCHEDULED_RUNS)
     at_top = schedules[0]
     pairs = [(at_top, u) for u in sorted(utilizations, reverse=True)] + [(s, top) for s in schedules[1:]]
     found = [
