@@ -339,8 +339,9 @@ def scheduled_utilization(probe: Probe, options: tuple[Candidate, ...]) -> tuple
     top, bottom = max(limits.RESTING_UTILIZATION_CANDIDATES), min(limits.RESTING_UTILIZATION_CANDIDATES)
     pairs = (f"{settled.candidates} candidate pairs of a target utilization and hourly floors (floors covering each "
              f"hour and the next at {top:g} with a target at any of "
-             f"{', '.join(f'{u:g}' for u in sorted(limits.RESTING_UTILIZATION_CANDIDATES, reverse=True))}, or every "
-             f"distinct schedule of floors from {top:g} down to {bottom:g} with the target at {top:g}), tried in order "
+             f"{', '.join(f'{u:g}' for u in sorted(limits.RESTING_UTILIZATION_CANDIDATES, reverse=True))}, or each "
+             f"distinct schedule of floors from {top:g} down to {bottom:g}, up to the {limits.SETTLE_MAX_SCHEDULED_RUNS} "
+             f"with the fewest tasks, with the target at {top:g}), tried in order "
              "of the task-hours they are expected to cost in the design day, fewest first")
     if settled.held and settled.tried == 0:
         return settled.utilization, (f"{head}; not simulated: min = max = {probe.max_capacity} tasks, so the target "
