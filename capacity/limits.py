@@ -414,11 +414,12 @@ MAX_RECEIVE_OVERHEAD_SECONDS = SQS_MAX_RECEIVE_WAIT_SECONDS
 # rests at tasks = arrival x t / target only when target < concurrency; the target is
 # concurrency x utilization. The planner simulates these utilizations (highest, cheapest,
 # first) and keeps the cheapest that holds the objective without flapping. Our choice.
+# Each candidate costs about 0.13 s of simulation (spike, day, noisy day) and `qcap plan`
+# must stay under 2 s for every shipped stack, so the list stays short.
 RESTING_UTILIZATION_CANDIDATES = (0.9, 0.8, 0.7, 0.6, 0.5, 0.4)
 # Scheduled min capacity (tight objectives with a known daily shape): the floor of an hour
-# covers the busier of that hour and the next at this utilization, so the running fleet
-# absorbs the rise on its own. Our choice, proved in simulation.
-SCHEDULED_FLOOR_UTILIZATION = 0.9
+# covers the busier of that hour and the next at a utilization from the same candidates,
+# chosen with the target (one of the two at the highest candidate), proved in simulation.
 HOURS_PER_DAY = 24
 # Flapping (docs/simulate.md): at a constant rate, after FLAP_SETTLE_SECONDS, more than
 # FLAP_MAX_ACTIONS scaling actions in the next FLAP_WINDOW_SECONDS; or, in a diurnal day,
@@ -449,6 +450,10 @@ MAX_PEAK_FRACTION = 10.0
 # The planner re-runs the chosen utilization's diurnal day with Poisson arrivals and p99
 # processing times drawn with this seed: metric noise must not make the fleet flap.
 SETTLE_NOISE_SEED = 1
+# The search for scheduled floors and a target together (capacity/plan/settle.py) stops after
+# this many simulated runs of a day (about 0.05 s each on our development machine), so that
+# `qcap plan` stays under 2 s (issue 13) even for a workload no candidate holds. Our choice.
+SETTLE_MAX_SCHEDULED_RUNS = 20
 # --- Bounds on what a profile or a trace may say (issue 11) ----------------------------
 # Not vendor limits but the edge of what any plan could mean: a value beyond them is a
 # typo (1e12 for 1e2) and is rejected when the profile is read, naming the bound and why,

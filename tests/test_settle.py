@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from capacity import limits
-from capacity.plan.settle import Probe, flaps_at_constant, flaps_in_day, settle
+from capacity.plan.autoscaling import schedule_candidates, scheduled_floors
+from capacity.plan.settle import Candidate, Probe, _run, flaps_at_constant, flaps_in_day, settle, settle_scheduled
 
 
 def _probe(**changes) -> Probe:
@@ -51,3 +52,60 @@ def test_settle_stops_at_a_flapping_fleet_since_headroom_does_not_stop_a_zero_to
 def test_settle_does_not_simulate_a_fleet_whose_min_equals_its_max():
     chosen = settle(_probe(min_capacity=3, max_capacity=3))
     assert (chosen.utilization, chosen.tried, chosen.held) == (0.9, 0, True)
+
+
+# Seed 003's jobs partition: 4 slots of 0.5 s (p99 2 s), a 60 s objective, New York business hours.
+JOBS_HOURLY = tuple(round(2_000_000 / 86_400 / 4 * m / (23.99 / 24), 6) for m in (
+    0.16, 0.16, 0.16, 0.16, 0.16, 0.25, 0.41, 0.82, 1.47, 2.13, 2.38, 2.29,
+    1.97, 2.13, 2.29, 2.13, 1.64, 1.15, 0.74, 0.49, 0.33, 0.25, 0.16, 0.16))
+
+
+def _jobs(**changes) -> Probe:
+    average = 2_000_000 / 86_400 / 4
+    values = dict(concurrency_per_task=4, processing_seconds=0.5, max_age_seconds=60, processing_p99_seconds=2.0,
+                  min_capacity=1, max_capacity=10, scale_out_cooldown_seconds=300, average=average,
+                  peak=3 * average, trough=0.2 * average, hourly=JOBS_HOURLY)
+    values.update(changes)
+    return _probe(**values)
+
+
+def test_a_candidates_schedule_sets_min_capacity_where_the_floor_changes_across_midnight_too():
+    candidate = Candidate(0.9, (2,) + (1,) * 22 + (3,), 0.9, 0.0)
+    assert candidate.schedule == ((0, 2), (3600, 1), (23 * 3600, 3))
+    assert candidate.min_capacity == 1
+    assert Candidate(0.9, (1,) * 24, 0.9, 0.0).schedule == ()
+
+
+def test_a_scheduled_candidate_that_flaps_under_noise_costs_one_run():
+    # 2 tasks all business day with the target at 90%: the 13.8 msg/s hour runs them 86% busy, and noise
+    # crosses the target (the day holds without noise)
+    floors = scheduled_floors(JOBS_HOURLY, 8.0, 10, 0.9)
+    failure, results, runs = _run(_jobs(), 0.9, Candidate(0.9, floors, 0.861, 34.0), noise_first=True)
+    assert (failure, results, runs) == ("noise", [], 1)
+    failure, results, runs = _run(_jobs(), 0.9, Candidate(0.9, floors, 0.861, 34.0))
+    assert (failure, runs) == ("noise", 3) and [r.objective_met for r in results] == [True, True]
+
+
+def test_settle_scheduled_keeps_the_first_candidate_in_the_given_order_that_holds():
+    candidates = schedule_candidates(JOBS_HOURLY, 8.0, 10)
+    chosen = settle_scheduled(_jobs(), candidates)
+    # The two cheaper ones flap once arrivals are Poisson; the third (37 task-hours expected) holds
+    assert (chosen.held, chosen.tried, chosen.candidates) == (True, 3, len(candidates))
+    assert chosen.candidate == candidates[2] and chosen.utilization == 0.9
+    assert chosen.candidate.floors[6:19] == (1, 2, 2, 3, 3, 2, 2, 2, 2, 2, 2, 2, 1)
+    assert chosen.max_age_seconds < 60 and chosen.task_launches <= 2
+    assert round(chosen.task_hours, 1) == 74.0  # the spike and the day, 37 each
+
+
+def test_settle_scheduled_stops_after_its_run_budget_and_reports_the_last_tried_as_not_held():
+    # An objective shorter than the processing time: every candidate misses it in its noisy day, one run each
+    hopeless = tuple(Candidate(round(0.9 - i * 0.01, 2), (1,) * 23 + (2,), 0.9, float(i)) for i in range(30))
+    chosen = settle_scheduled(_jobs(max_age_seconds=0.4), hopeless)
+    assert not chosen.held
+    assert chosen.tried == limits.SETTLE_MAX_SCHEDULED_RUNS
+    assert chosen.candidate == hopeless[limits.SETTLE_MAX_SCHEDULED_RUNS - 1]
+
+
+def test_settle_scheduled_does_not_simulate_floors_at_max_capacity():
+    chosen = settle_scheduled(_jobs(max_capacity=1), (Candidate(0.9, (1,) * 24, 0.9, 24.0),))
+    assert (chosen.held, chosen.tried) == (True, 0)

@@ -6,10 +6,18 @@ utilization: the metric (visible + in flight) / running tasks equals utilization
 concurrency while the fleet keeps up (Little's law), so target tracking rests at
 tasks = arrival x t / target, a fleet that keeps up, only when the target is below the
 concurrency. The utilization is chosen by simulation (capacity/plan/settle.py).
+
+A tight objective with a daily shape gets hourly floors (scheduled min capacity) instead of
+the peak fleet all day. The floors and the target are chosen together: one of their two
+utilizations is the highest candidate, so either the floors cover each hour at 90% and target
+tracking follows the day above them, or the floors follow the day at a lower utilization and
+target tracking, at 90%, answers only what they do not foresee. The pairs are simulated in
+order of the task-hours they are expected to cost, and the first that holds is kept.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
 from dataclasses import dataclass
 
@@ -18,7 +26,7 @@ from capacity.plan.derivation import Derivation
 from capacity.plan.formatting import duration, num
 from capacity.plan.lanes import Rates
 from capacity.plan.models import ScheduledCapacity
-from capacity.plan.settle import Probe, settle
+from capacity.plan.settle import Candidate, Probe, Settled, settle, settle_scheduled
 from capacity.profile import Consumer, DailyShape
 
 
@@ -81,13 +89,93 @@ def hourly_rates(shape: DailyShape | None, average: float) -> tuple[float, ...] 
     return tuple(round(average * f, 6) for f in shape.hourly_fractions())
 
 
-def scheduled_floors(hourly: tuple[float, ...], mu: float, max_capacity: int) -> tuple[int, ...]:
-    """Per hour, the tasks that absorb the busier of this hour and the next at SCHEDULED_FLOOR_UTILIZATION."""
+def scheduled_floors(hourly: tuple[float, ...], mu: float, max_capacity: int, utilization: float) -> tuple[int, ...]:
+    """Per hour, the tasks that absorb the busier of this hour and the next at `utilization`.
+
+    Covering the next hour too means the floor is up a whole hour before a busier hour: the
+    standard spike brings the busy hours an hour early, and a tight objective cannot wait
+    for the autoscaler.
+    """
     floors = []
     for hour, rate in enumerate(hourly):
         ahead = max(rate, hourly[(hour + 1) % len(hourly)])
-        floors.append(min(max_capacity, max(1, math.ceil(ahead / (mu * limits.SCHEDULED_FLOOR_UTILIZATION)))))
+        floors.append(min(max_capacity, max(1, math.ceil(ahead / (mu * utilization)))))
     return tuple(floors)
+
+
+def floor_schedules(
+    hourly: tuple[float, ...], mu: float, max_capacity: int, highest: float, lowest: float, limit: int | None = None
+) -> tuple[tuple[tuple[int, ...], float], ...]:
+    """Distinct schedules of floors that cover each hour and the next at a utilization from highest down to lowest.
+
+    An hour's floor ceil(ahead / (mu x u)) changes only where u crosses ahead / (mu x k) for a
+    whole number of tasks k (and not past max_capacity), so evaluating once between
+    consecutive crossings finds every schedule in the range, whatever mu is: no grid of
+    utilizations to fall between. The crossings are merged from the highest down, so with
+    `limit` only the first `limit` schedules (the fewest tasks) are built: a big fleet has
+    thousands. Each comes with the busiest any hour runs on its floor (max over hours of
+    ahead / (mu x floor)), the utilization it actually holds; highest utilization first.
+    """
+    aheads = [max(rate, hourly[(hour + 1) % len(hourly)]) for hour, rate in enumerate(hourly)]
+    heap: list[tuple[float, float, int]] = []  # (-crossing, ahead, k): the next crossing of each hour
+    for ahead in aheads:
+        if ahead > 0:
+            k = max(1, math.ceil(ahead / (mu * highest)))
+            heap.append((-ahead / (mu * k), ahead, k))
+    heapq.heapify(heap)
+    crossings: list[float] = []  # distinct, descending, strictly between lowest and highest
+    wanted = None if limit is None else limit  # schedules after the first need one crossing each
+    while heap and (wanted is None or len(crossings) <= wanted):
+        negative, ahead, k = heapq.heappop(heap)
+        crossing = -negative
+        if crossing <= lowest:
+            break
+        if k < max_capacity:
+            heapq.heappush(heap, (-ahead / (mu * (k + 1)), ahead, k + 1))
+        else:
+            continue  # the floor is capped: u below this crossing does not raise it
+        if crossing < highest and (not crossings or crossing < crossings[-1]):
+            crossings.append(crossing)
+    complete = wanted is None or len(crossings) <= wanted
+    points = [highest] + crossings + ([lowest] if complete else [])
+    found: dict[tuple[int, ...], float] = {}
+    for u in [highest] + [(a + b) / 2 for a, b in zip(points, points[1:])]:
+        floors = scheduled_floors(hourly, mu, max_capacity, u)
+        if floors not in found:
+            found[floors] = max(ahead / (mu * floor) for ahead, floor in zip(aheads, floors))
+        if limit is not None and len(found) >= limit:
+            break
+    return tuple(found.items())
+
+
+def schedule_candidates(
+    hourly: tuple[float, ...], mu: float, max_capacity: int,
+    utilizations: tuple[float, ...] = limits.RESTING_UTILIZATION_CANDIDATES,
+) -> tuple[Candidate, ...]:
+    """(target utilization, floors) pairs to simulate, fewest estimated task-hours of the design day first.
+
+    One of the two utilizations is the highest candidate (90%): floors at it with a lower
+    target (target tracking follows the day above floors that cover each hour at 90%), or a
+    schedule of floors between 90% and the lowest candidate with the target at 90% (the
+    schedule follows the day; target tracking answers only surges beyond it, with room
+    between the floors' utilization and its target, so metric noise does not cross it). A pair
+    with both lower is never estimated cheaper than either of those two (its floors are
+    those of one, its resting fleet at least that of the other), so it is left out. The
+    estimate is the day's sum over hours of the larger of the floor and the resting fleet;
+    ties go to the higher target, then the higher floors' utilization.
+    """
+    top, bottom = max(utilizations), min(utilizations)
+    # The search tries at most SETTLE_MAX_SCHEDULED_RUNS candidates (one run each at least), and the
+    # schedules come cheapest first, so more of them could never be reached.
+    schedules = floor_schedules(hourly, mu, max_capacity, top, bottom, limit=limits.SETTLE_MAX_SCHEDULED_RUNS)
+    at_top = schedules[0]
+    pairs = [(at_top, u) for u in sorted(utilizations, reverse=True)] + [(s, top) for s in schedules[1:]]
+    found = [
+        Candidate(target_u, floors, round(floor_u, 3),
+                  round(expected_tasks(hourly, floors, mu, target_u) * len(hourly), 6))
+        for (floors, floor_u), target_u in pairs
+    ]
+    return tuple(sorted(found, key=lambda c: (c.estimate_task_hours, -c.utilization, -c.floor_utilization)))
 
 
 def schedule_actions(floors: tuple[int, ...], time_zone: str) -> tuple[ScheduledCapacity, ...]:
@@ -139,20 +227,17 @@ def plan_autoscaling(
         f"{limits.PLANNED_SCALE_IN_COOLDOWN_SECONDS} s, ECS's default: scale in slowly, scale-in costs work in progress",
     )
     min_value, min_why = derived_min_capacity(age, rates, mu, max_capacity)
-    floors: tuple[int, ...] = ()
+    peak_fleet = min_value
     tight = age < reaction_seconds() and min_value > 0
+    options: tuple[Candidate, ...] = ()
     if tight and hourly is not None and not d.overridden("min_capacity"):
-        floors = scheduled_floors(hourly, mu, max_capacity)
-        peak_fleet = min_value
-        min_value = min(floors)
-        min_why = (
-            f"{min_value} outside the busy hours, raised by scheduled actions (scheduled_capacity): the "
-            f"{duration(age)} objective is shorter than the autoscaler's {duration(reaction_seconds())} reaction, "
-            f"so the running tasks must absorb each hour's traffic; the daily shape says how many, instead of the "
-            f"peak fleet of {peak_fleet} all day"
-        )
+        options = schedule_candidates(hourly, mu, max_capacity)
+        if d.overridden("target_backlog_per_task"):
+            # The floors were proved with the planner's target; with the user's, keep the floors that do not
+            # lean on target tracking to follow the day (each hour covered at the highest utilization).
+            at_top = scheduled_floors(hourly, mu, max_capacity, max(limits.RESTING_UTILIZATION_CANDIDATES))
+            options = tuple(o for o in options if o.floors == at_top)
     time_zone = shape.time_zone if shape is not None else "UTC"
-    scheduled = schedule_actions(floors, time_zone) if floors else ()
 
     def probe_with(minimum: int) -> Probe:
         return Probe(
@@ -161,13 +246,28 @@ def plan_autoscaling(
             processing_p99_seconds=c.p99_seconds + receive_overhead_seconds,
             min_capacity=min(minimum, max_capacity), max_capacity=max_capacity,
             scale_out_cooldown_seconds=int(out_cd), scale_in_cooldown_seconds=int(in_cd),
-            schedule=tuple((a.hour * limits.SECONDS_PER_HOUR, a.min_capacity) for a in scheduled),
+            schedule=(),
             average=rates.average, peak=rates.peak, trough=rates.trough, hourly=hourly,
         )
 
     minimum = d.overrides.get("min_capacity", min_value)
     probe = probe_with(minimum)
-    utilization, target_why, settled = derived_utilization(probe)
+    floors: tuple[int, ...] = ()
+    floor_utilization = 0.0
+    if options:
+        utilization, target_why, settled = scheduled_utilization(probe, options)
+        assert settled.candidate is not None
+        floors, floor_utilization = settled.candidate.floors, settled.candidate.floor_utilization
+        min_value = min(floors)
+        min_why = (
+            f"{min_value} outside the busy hours, raised by scheduled actions (scheduled_capacity): the "
+            f"{duration(age)} objective is shorter than the autoscaler's {duration(reaction_seconds())} reaction, "
+            f"so the running tasks must absorb each hour's traffic; the daily shape says how many, instead of the "
+            f"peak fleet of {peak_fleet} all day"
+        )
+    else:
+        utilization, target_why, settled = derived_utilization(probe)
+    scheduled = schedule_actions(floors, time_zone) if floors else ()
     if min_value == 0 and minimum == 0 and not settled.held:
         # Scale to zero on a trickle flaps: one barely-busy task reads 0 in flight, scales in, and the
         # zero-to-one step starts it again minutes later. One task always on settles instead.
@@ -201,7 +301,8 @@ def plan_autoscaling(
                 f"{num(resting_target(c.concurrency_per_task, utilization))} (the planner's)")
     elif not settled.held and not d.overridden("target_backlog_per_task"):
         d.warn("objective in simulation",
-               f"none of {settled.tried} candidate utilizations held the {duration(age)} objective without flapping "
+               f"none of {settled.tried} candidate {'settings' if options else 'utilizations'} held the "
+               f"{duration(age)} objective without flapping "
                f"in the simulated {settled.scenarios} (oldest message {duration(settled.max_age_seconds)}, "
                f"{settled.task_launches} task launches in the day)",
                "raise min_capacity or give the daily shape (traffic.daily_shape) so capacity can be scheduled")
@@ -213,24 +314,60 @@ def plan_autoscaling(
         saving = 1 - average_tasks / peak_fleet
         d.reasons["scheduled_capacity"] = (
             f"{len(scheduled)} scheduled actions in {time_zone}: each hour's min capacity covers the busier of it "
-            f"and the next at {int(limits.SCHEDULED_FLOOR_UTILIZATION * 100)}% utilization "
-            f"(floors by hour: {', '.join(str(f) for f in floors)}); about {num(round(average_tasks, 1))} tasks on "
+            f"and the next at most {round(floor_utilization * 100)}% busy "
+            f"(floors by hour: {', '.join(str(f) for f in floors)}), chosen with the target by simulation (see "
+            f"target_backlog_per_task); about {num(round(average_tasks, 1))} tasks on "
             f"average against {peak_fleet} for a peak-sized fleet all day, {round(saving * 100)}% fewer task-hours"
         )
     return Autoscaling(min_capacity, target, utilization, int(out_cd), int(in_cd), scheduled, hourly, average_tasks)
+
+
+def _resting_head(probe: Probe, utilization: float) -> str:
+    target = resting_target(probe.concurrency_per_task, utilization)
+    return (
+        f"{num(target)} = concurrency {probe.concurrency_per_task} x utilization {utilization:g}, on the metric "
+        "(visible + in flight) / running tasks: while the fleet keeps up that metric is utilization x concurrency, "
+        f"so target tracking rests at arrival x {num(probe.processing_seconds)} s / {num(target)} tasks, "
+        f"{round(utilization * 100)}% busy, and a backlog that builds lifts the metric above it in proportion"
+    )
+
+
+def scheduled_utilization(probe: Probe, options: tuple[Candidate, ...]) -> tuple[float, str, Settled]:
+    """(utilization, reason, Settled) for the target when scheduled floors are chosen with it (settle_scheduled)."""
+    settled = settle_scheduled(probe, options)
+    chosen = settled.candidate
+    assert chosen is not None
+    head = _resting_head(probe, settled.utilization)
+    top, bottom = max(limits.RESTING_UTILIZATION_CANDIDATES), min(limits.RESTING_UTILIZATION_CANDIDATES)
+    pairs = (f"{settled.candidates} candidate pairs of a target utilization and hourly floors (floors covering each "
+             f"hour and the next at {top:g} with a target at any of "
+             f"{', '.join(f'{u:g}' for u in sorted(limits.RESTING_UTILIZATION_CANDIDATES, reverse=True))}, or each "
+             f"distinct schedule of floors from {top:g} down to {bottom:g}, up to the {limits.SETTLE_MAX_SCHEDULED_RUNS} "
+             f"with the fewest tasks, with the target at {top:g}), tried in order "
+             "of the task-hours they are expected to cost in the design day, fewest first")
+    if settled.held and settled.tried == 0:
+        return settled.utilization, (f"{head}; not simulated: min = max = {probe.max_capacity} tasks, so the target "
+                                     "never changes the fleet"), settled
+    if settled.held:
+        why = (
+            f"{head}; chosen by simulation together with floors that run each hour (and the next) at most "
+            f"{round(chosen.floor_utilization * 100)}% busy: the first "
+            f"of {pairs}, that held the objective in {settled.scenarios} without flapping ({settled.tried} tried; "
+            f"estimated {num(round(chosen.estimate_task_hours, 1))} task-hours, simulated "
+            f"{num(round(settled.task_hours, 1))} task-hours for the spike and the day together, oldest message "
+            f"{duration(settled.max_age_seconds)}, {settled.task_launches} task launches in the day)"
+        )
+    else:
+        why = (f"{head}; none of the {pairs} held the objective in simulation ({settled.tried} tried): the last "
+               "tried, expected to cost the most of them")
+    return settled.utilization, why, settled
 
 
 def derived_utilization(probe: Probe):
     """(utilization, reason, Settled) for the target: the cheapest candidate that held in simulation."""
     settled = settle(probe)
     candidates = ", ".join(f"{u:g}" for u in sorted(limits.RESTING_UTILIZATION_CANDIDATES, reverse=True))
-    target = resting_target(probe.concurrency_per_task, settled.utilization)
-    head = (
-        f"{num(target)} = concurrency {probe.concurrency_per_task} x utilization {settled.utilization:g}, on the metric "
-        "(visible + in flight) / running tasks: while the fleet keeps up that metric is utilization x concurrency, "
-        f"so target tracking rests at arrival x {num(probe.processing_seconds)} s / {num(target)} tasks, "
-        f"{round(settled.utilization * 100)}% busy, and a backlog that builds lifts the metric above it in proportion"
-    )
+    head = _resting_head(probe, settled.utilization)
     if settled.held and settled.tried == 0:
         why = (f"{head}; not simulated: min = max = {probe.max_capacity} tasks, so the target never changes the fleet "
                f"(the highest candidate, {settled.utilization:g}, is kept for when the bounds move)")

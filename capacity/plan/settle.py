@@ -3,8 +3,11 @@
 The planner hands this module a workload's queue (concurrency, processing time, objective),
 its fleet bounds and schedule, and its design traffic; it simulates the standard diurnal day
 and spike (capacity/scenarios.py) for each candidate utilization, highest (cheapest) first,
-and keeps the first that holds the objective in both without flapping. Results are cached:
-the partitions of one workload are the same question asked several times.
+and keeps the first that holds the objective in both without flapping. With scheduled min
+capacity (tight objectives with a daily shape) a candidate is a target utilization and a
+schedule of hourly floors together, tried in the order the caller gives (fewest estimated
+task-hours first). Results are cached: the partitions of one workload are the same question
+asked several times.
 """
 
 from __future__ import annotations
@@ -36,6 +39,32 @@ class Probe:
 
 
 @dataclass(frozen=True)
+class Candidate:
+    """A target utilization with a schedule of hourly min capacities (floors) to simulate it with.
+
+    floors[h] is the min capacity from local hour h (one action where it changes);
+    floor_utilization is how busy the busiest hour (or the hour after it) runs on its floor,
+    estimate_task_hours what the caller expects the design day to cost (the order
+    candidates are tried in).
+    """
+
+    utilization: float
+    floors: tuple[int, ...]
+    floor_utilization: float
+    estimate_task_hours: float
+
+    @property
+    def schedule(self) -> tuple[tuple[int, int], ...]:
+        """(second of the local day, min capacity) at each hour whose floor differs from the hour before."""
+        return tuple((hour * limits.SECONDS_PER_HOUR, value) for hour, value in enumerate(self.floors)
+                     if value != self.floors[hour - 1])
+
+    @property
+    def min_capacity(self) -> int:
+        return min(self.floors)
+
+
+@dataclass(frozen=True)
 class Settled:
     """The utilization chosen, how many candidates were tried, and what the chosen one did."""
 
@@ -46,6 +75,9 @@ class Settled:
     max_age_seconds: float
     task_launches: int
     scenarios: str
+    # With scheduled candidates: the one chosen (None without a schedule) and how many there were.
+    candidate: Candidate | None = None
+    candidates: int = 0
 
 
 def flaps_in_day(launches: int, smallest: int, largest: int) -> bool:
@@ -69,33 +101,60 @@ def probe_scenarios(p: Probe) -> list[sc.Scenario]:
     ]
 
 
-def _run(p: Probe, utilization: float):
+def _noise_fails(result) -> bool:
+    return not result.objective_met or flaps_in_day(result.task_launches, result.smallest_fleet, result.largest_fleet)
+
+
+def _run(p: Probe, utilization: float, candidate: Candidate | None = None, noise_first: bool = False):
+    """("" when it held, else "objective", "flaps" or "noise"; the deterministic results; the runs simulated).
+
+    The spike, then the day, then the day again with Poisson arrivals and p99 processing times
+    (SETTLE_NOISE_SEED): noise must not make it miss or flap. With noise_first the noisy day
+    runs first, since it is what the cheapest candidates fail, so they cost one run each.
+    """
     from capacity.simulate import QueueModel, Settings, TargetTrackingFleet, simulate  # it imports the plan's models
 
     model = QueueModel("probe", p.processing_seconds, p.concurrency_per_task, p.max_age_seconds,
                        processing_p99_seconds=p.processing_p99_seconds)
     fleet = TargetTrackingFleet(
-        min_capacity=p.min_capacity,
+        min_capacity=p.min_capacity if candidate is None else min(candidate.min_capacity, p.max_capacity),
         max_capacity=p.max_capacity,
         target_backlog_per_task=round(p.concurrency_per_task * utilization, 3),
         scale_out_cooldown_seconds=p.scale_out_cooldown_seconds,
         scale_in_cooldown_seconds=p.scale_in_cooldown_seconds,
-        schedule=p.schedule,
+        schedule=p.schedule if candidate is None else candidate.schedule,
     )
+    scenarios = probe_scenarios(p)
+    noisy_settings = Settings(random_seed=limits.SETTLE_NOISE_SEED)
+    runs = 0
+    if noise_first:
+        runs += 1
+        if _noise_fails(simulate(model, fleet, scenarios[-1], noisy_settings)):
+            return "noise", [], runs
     results = []
-    for scenario in probe_scenarios(p):
+    for scenario in scenarios:
         result = simulate(model, fleet, scenario)
+        runs += 1
         results.append(result)
         if not result.objective_met:
-            return "objective", results
+            return "objective", results, runs
     day = results[-1]
     if flaps_in_day(day.task_launches, day.smallest_fleet, day.largest_fleet):
-        return "flaps", results
-    # The same day with Poisson arrivals and processing times to the p99: noise must not make it flap.
-    noisy = simulate(model, fleet, probe_scenarios(p)[-1], Settings(random_seed=limits.SETTLE_NOISE_SEED))
-    if not noisy.objective_met or flaps_in_day(noisy.task_launches, noisy.smallest_fleet, noisy.largest_fleet):
-        return "noise", results
-    return "", results
+        return "flaps", results, runs
+    if not noise_first:
+        runs += 1
+        if _noise_fails(simulate(model, fleet, scenarios[-1], noisy_settings)):
+            return "noise", results, runs
+    return "", results, runs
+
+
+NOISE_NOTE = (f"diurnal and spike (and the day again with Poisson arrivals and p99 processing times, seed "
+              f"{limits.SETTLE_NOISE_SEED})")
+
+
+def _summary(results) -> tuple[float, float, int]:
+    return (sum(r.task_hours for r in results), max(r.max_age_seconds for r in results),
+            results[-1].task_launches)
 
 
 @lru_cache(maxsize=256)
@@ -114,16 +173,45 @@ def settle(p: Probe, candidates: tuple[float, ...] = limits.RESTING_UTILIZATION_
     results: list = []
     for utilization in ordered:
         tried += 1
-        failure, results = _run(p, utilization)
+        failure, results, _ = _run(p, utilization)
         if not failure:
-            return Settled(
-                utilization, tried, True, sum(r.task_hours for r in results),
-                max(r.max_age_seconds for r in results), results[-1].task_launches,
-                f"diurnal and spike (and the day again with Poisson arrivals and p99 processing times, seed "
-                f"{limits.SETTLE_NOISE_SEED})",
-            )
+            return Settled(utilization, tried, True, *_summary(results), NOISE_NOTE)
         if failure == "flaps":
-            return Settled(ordered[0], tried, False, sum(r.task_hours for r in results),
-                           max(r.max_age_seconds for r in results), results[-1].task_launches, "diurnal and spike")
-    return Settled(ordered[-1], tried, False, sum(r.task_hours for r in results),
-                   max(r.max_age_seconds for r in results), results[-1].task_launches, "diurnal and spike")
+            return Settled(ordered[0], tried, False, *_summary(results), "diurnal and spike")
+    return Settled(ordered[-1], tried, False, *_summary(results), "diurnal and spike")
+
+
+@lru_cache(maxsize=256)
+def settle_scheduled(p: Probe, candidates: tuple[Candidate, ...]) -> Settled:
+    """The first candidate (target utilization and floors together, in the order given) that holds without flapping.
+
+    The caller orders the candidates by the task-hours it expects of them, fewest first, so
+    the first that holds the objective in the spike and the day without flapping, also with
+    Poisson arrivals and p99 processing times, is the cheapest that held. Unlike settle(), a
+    day that flaps does not end the search: other floors can stop a cycle. The search stops
+    after SETTLE_MAX_SCHEDULED_RUNS simulated runs (`qcap plan` stays fast); when no candidate
+    held by then, the most expensive one tried is reported as not held.
+    """
+    if not candidates:
+        raise ValueError("settle_scheduled needs at least one candidate")
+    if all(c.min_capacity >= p.max_capacity for c in candidates):
+        first = candidates[0]
+        return Settled(first.utilization, 0, True, 0.0, 0.0, 0, "no scenario: min = max, the fleet cannot move",
+                       first, len(candidates))
+    tried = runs = 0
+    last: tuple[Candidate, list] | None = None
+    for candidate in candidates:
+        if runs >= limits.SETTLE_MAX_SCHEDULED_RUNS:
+            break
+        tried += 1
+        failure, results, used = _run(p, candidate.utilization, candidate, noise_first=True)
+        runs += used
+        if not failure:
+            return Settled(candidate.utilization, tried, True, *_summary(results), NOISE_NOTE, candidate,
+                           len(candidates))
+        last = (candidate, results)
+    assert last is not None
+    candidate, results = last
+    summary = _summary(results) if results else (0.0, 0.0, 0)
+    return Settled(candidate.utilization, tried, False, *summary, "diurnal and spike (and the day again with "
+                   "Poisson arrivals)", candidate, len(candidates))
