@@ -49,6 +49,27 @@ def test_settle_stops_at_a_flapping_fleet_since_headroom_does_not_stop_a_zero_to
     assert chosen.task_launches > 2 * 3 + limits.FLAP_DIURNAL_SLACK_LAUNCHES
 
 
+SEED_004_WITH_RECEIVE = dict(processing_seconds=2.02, processing_p99_seconds=4.02, min_capacity=8, max_capacity=20,
+                             average=600_000 / 86_400, peak=600_000 / 86_400, trough=300_000 / 86_400)
+
+
+def test_a_fleet_that_flaps_only_under_noise_may_keep_its_resting_size_when_that_is_cheaper():
+    # Seed 004 with its 20 ms receive: at 0.9 a fleet allowed down to 8 flaps with Poisson arrivals;
+    # held at ceil(6.94 x 2.02 / 0.9) = 16 it does not, and costs less than utilization 0.8.
+    chosen = settle(_probe(**SEED_004_WITH_RECEIVE))
+    assert (chosen.utilization, chosen.min_capacity, chosen.held) == (0.9, 16, True)
+    failure, lower_min, _ = _run(_probe(**SEED_004_WITH_RECEIVE), 0.9)
+    assert failure == "noise"
+    assert chosen.task_hours < settle(_probe(**SEED_004_WITH_RECEIVE), may_raise_min=False).task_hours
+    assert chosen.weighed.startswith(f"{round(chosen.task_hours, 1):g} task-hours for the spike and the day, against ")
+
+
+def test_settle_keeps_the_users_min_capacity_when_told_not_to_raise_it():
+    chosen = settle(_probe(**SEED_004_WITH_RECEIVE), may_raise_min=False)
+    assert chosen.min_capacity is None
+    assert chosen.utilization < 0.9 and chosen.held
+
+
 def test_settle_does_not_simulate_a_fleet_whose_min_equals_its_max():
     chosen = settle(_probe(min_capacity=3, max_capacity=3))
     assert (chosen.utilization, chosen.tried, chosen.held) == (0.9, 0, True)

@@ -266,7 +266,16 @@ def plan_autoscaling(
             f"peak fleet of {peak_fleet} all day"
         )
     else:
-        utilization, target_why, settled = derived_utilization(probe)
+        utilization, target_why, settled = derived_utilization(probe, may_raise_min=not d.overridden("min_capacity"))
+        if settled.min_capacity is not None:
+            min_why = (
+                f"{settled.min_capacity} = ceil(average {num(rates.average)} x {num(probe.processing_seconds)} s / "
+                f"(concurrency {c.concurrency_per_task} x utilization {settled.utilization:g})), the fleet target "
+                f"tracking rests at for the average rate, not {min_value} ({min_why.split(':')[0]}): chosen by "
+                f"simulation, since with Poisson arrivals a fleet allowed below it flaps at utilization "
+                f"{settled.utilization:g}, and holding it costs {settled.weighed}"
+            )
+            min_value = settled.min_capacity
     scheduled = schedule_actions(floors, time_zone) if floors else ()
     if min_value == 0 and minimum == 0 and not settled.held:
         # Scale to zero on a trickle flaps: one barely-busy task reads 0 in flight, scales in, and the
@@ -363,9 +372,9 @@ def scheduled_utilization(probe: Probe, options: tuple[Candidate, ...]) -> tuple
     return settled.utilization, why, settled
 
 
-def derived_utilization(probe: Probe):
+def derived_utilization(probe: Probe, may_raise_min: bool = True):
     """(utilization, reason, Settled) for the target: the cheapest candidate that held in simulation."""
-    settled = settle(probe)
+    settled = settle(probe, may_raise_min=may_raise_min)
     candidates = ", ".join(f"{u:g}" for u in sorted(limits.RESTING_UTILIZATION_CANDIDATES, reverse=True))
     head = _resting_head(probe, settled.utilization)
     if settled.held and settled.tried == 0:
@@ -377,6 +386,10 @@ def derived_utilization(probe: Probe):
             f"without flapping, {settled.tried} of the candidates {candidates} tried, highest (cheapest) first "
             f"(oldest message {duration(settled.max_age_seconds)}, {settled.task_launches} task launches in the day)"
         )
+        if settled.min_capacity is not None:
+            why += f", with min capacity at its resting fleet {settled.min_capacity} (see min_capacity)"
+        elif settled.weighed:
+            why += f"; {settled.weighed}"
     else:
         why = f"{head}; none of the candidates ({candidates}) held the objective in simulation: the most headroom"
     return settled.utilization, why, settled

@@ -12,7 +12,8 @@ asked several times.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from capacity import limits
@@ -78,6 +79,10 @@ class Settled:
     # With scheduled candidates: the one chosen (None without a schedule) and how many there were.
     candidate: Candidate | None = None
     candidates: int = 0
+    # Without a schedule: a min capacity raised to the resting fleet at the average (None when kept),
+    # and what it was weighed against.
+    min_capacity: int | None = None
+    weighed: str = ""
 
 
 def flaps_in_day(launches: int, smallest: int, largest: int) -> bool:
@@ -157,28 +162,64 @@ def _summary(results) -> tuple[float, float, int]:
             results[-1].task_launches)
 
 
+def resting_fleet(p: Probe, utilization: float) -> int:
+    """Tasks target tracking rests at for the average rate: ceil(average x slot time / (concurrency x u))."""
+    return min(p.max_capacity, math.ceil(p.average * p.processing_seconds / (p.concurrency_per_task * utilization)))
+
+
 @lru_cache(maxsize=256)
-def settle(p: Probe, candidates: tuple[float, ...] = limits.RESTING_UTILIZATION_CANDIDATES) -> Settled:
+def settle(p: Probe, candidates: tuple[float, ...] = limits.RESTING_UTILIZATION_CANDIDATES,
+           may_raise_min: bool = True) -> Settled:
     """The highest candidate utilization (fewest task-hours) that holds the objective without flapping.
 
     A candidate that misses the objective, or flaps only once arrivals and processing times are
     random (metric noise crossing a target with too little room), makes way for more headroom
-    (a lower one); one that flaps in the deterministic day ends the search, since more headroom does not stop a fleet cycling (the caller then
-    changes min capacity), and the highest candidate is reported as not held.
+    (a lower one); one that flaps in the deterministic day ends the search, since more headroom
+    does not stop a fleet cycling (the caller then changes min capacity), and the highest
+    candidate is reported as not held. The first candidate that fails only with noise is also
+    tried with min capacity at its resting fleet for the average rate (noise then cannot shrink
+    the fleet below the size it returns to); when that holds, the cheaper of it and the next
+    candidate that holds is kept (may_raise_min=False when the user set min capacity).
     """
     ordered = sorted(candidates, reverse=True)
     if p.min_capacity >= p.max_capacity and not p.schedule:
         return Settled(ordered[0], 0, True, 0.0, 0.0, 0, "no scenario: min = max, the fleet cannot move")
     tried = 0
     results: list = []
+    raised: Settled | None = None
     for utilization in ordered:
         tried += 1
         failure, results, _ = _run(p, utilization)
         if not failure:
-            return Settled(utilization, tried, True, *_summary(results), NOISE_NOTE)
+            kept = Settled(utilization, tried, True, *_summary(results), NOISE_NOTE)
+            return _cheaper(raised, kept)
         if failure == "flaps":
-            return Settled(ordered[0], tried, False, *_summary(results), "diurnal and spike")
-    return Settled(ordered[-1], tried, False, *_summary(results), "diurnal and spike")
+            return raised or Settled(ordered[0], tried, False, *_summary(results), "diurnal and spike")
+        floor = resting_fleet(p, utilization)
+        if failure == "noise" and may_raise_min and raised is None and p.min_capacity < floor < p.max_capacity:
+            tried += 1
+            again, again_results, _ = _run(replace(p, min_capacity=floor), utilization)
+            if not again:
+                raised = Settled(utilization, tried, True, *_summary(again_results), NOISE_NOTE, min_capacity=floor)
+    return raised or Settled(ordered[-1], tried, False, *_summary(results), "diurnal and spike")
+
+
+def _cheaper(raised: Settled | None, kept: Settled) -> Settled:
+    """The raised-min setting when it costs fewer task-hours than the lower utilization that held, else that one."""
+    if raised is None:
+        return kept
+    tried = kept.tried
+    if raised.task_hours < kept.task_hours:
+        return replace(raised, tried=tried, weighed=(
+            f"{num_hours(raised.task_hours)} task-hours for the spike and the day, against "
+            f"{num_hours(kept.task_hours)} for utilization {kept.utilization:g} with the lower min capacity"))
+    return replace(kept, weighed=(
+        f"min capacity raised to {raised.min_capacity} at utilization {raised.utilization:g} also held, but cost "
+        f"{num_hours(raised.task_hours)} task-hours against {num_hours(kept.task_hours)}"))
+
+
+def num_hours(hours: float) -> str:
+    return f"{round(hours, 1):g}"
 
 
 @lru_cache(maxsize=256)
