@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from capacity import limits
@@ -38,6 +38,10 @@ JOBS_HOURLY = tuple(round(2_000_000 / 86_400 / 4 * m / (23.99 / 24), 6) for m in
     tasks_busy=st.floats(min_value=0.5, max_value=40.0),
 )
 def test_the_resting_target_settles_at_every_constant_rate(concurrency, processing_seconds, utilization, tasks_busy):
+    # SQS reports whole messages: with fewer than 5 in flight, rounding alone moves the metric by more than
+    # the 10% band scale-in waits for, so a tiny fleet can cycle; the planner simulates such workloads' own
+    # numbers and picks more headroom (capacity/plan/settle.py). The property is for 5 or more in flight.
+    assume(tasks_busy * concurrency >= 5)
     # Given a rate that keeps `tasks_busy` tasks' worth of slots busy, and room to scale
     mu = concurrency / processing_seconds
     rate = tasks_busy * mu

@@ -77,3 +77,17 @@ def test_redis_maxclients_is_split_across_the_partitions_of_a_workload():
         assert w.max_capacity == 4  # (50 - 10) / 10, as many as the 300 msg/s per lane needs at 80%
         assert "2 lanes of points share its Redis maxclients" in w.reasons["max_capacity"]
     assert sum(w.cache_connections for w in result.workloads) <= 100
+
+
+def test_a_lane_that_only_drains_a_backlog_gets_a_share_of_the_sink_and_a_verdict_not_a_crash():
+    # No traffic, only a backlog: its demand is the drain rate, not a peak of zero (a zero share divided by zero).
+    busy = copy.deepcopy(SQS_WORKLOAD) | {"name": "busy", "sink": {"name": "db", "requests_per_second": 100}}
+    idle = copy.deepcopy(busy) | {"name": "idle"}
+    idle["traffic"] = {"messages_per_day": 0, "peak_to_average": 2, "message_bytes": 100, "backlog_messages": 1000}
+    profile = parse_profile({"environment": "dev", "alerts": {"emails": ["ops@example.com"]},
+                             "workloads": [busy, idle]}, "drain-only.yaml")
+    shares = shared_budgets(profile)
+    drain_rate = 1000 / (24 * 3600)
+    assert shares["idle"].requests.fraction == pytest.approx(drain_rate / (drain_rate + 20))
+    result = plan(profile)
+    assert [w.name for w in result.workloads] == ["busy", "idle"]

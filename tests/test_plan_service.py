@@ -28,7 +28,7 @@ def test_todays_fleet_draining_past_the_plans_retention_loses_the_oldest_message
     (warning,) = w.warnings
     assert warning.limit == "current fleet"
     assert warning.message == (
-        "today's 1 tasks would take 13.5 days to drain: the oldest messages expire (retention 8.17 days) before "
+        "today's 1 task would take 13.5 days to drain: the oldest messages expire (retention 8.17 days) before "
         "they are processed")
     # floor((0 + 1,166,400 / (705,600 - 3,600)) / 1) + 1 = 2 tasks drain it within the retention.
     assert warning.patch == {"workloads[0].consumer.current_tasks": 2}

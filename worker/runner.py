@@ -53,9 +53,32 @@ def build_worker(handler: Handler, config: WorkerConfig) -> Engine:
     return redis_worker(handler, config)
 
 
+class StdoutHandler(logging.StreamHandler):
+    """Writes to whatever sys.stdout is when a record is emitted (a test runner may swap and close it)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @property
+    def stream(self):  # type: ignore[override]
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
 def configure_logging(level: str = "INFO") -> None:
-    """JSON lines as they are (the message is the JSON), to stdout for the awslogs driver."""
-    logging.basicConfig(level=level, format="%(message)s", stream=sys.stdout, force=True)
+    """The worker's JSON lines as they are (the message is the JSON), to stdout for the awslogs driver.
+
+    Only the `qcap.worker` loggers get a handler, so a worker started inside another program
+    (or a test runner) leaves that program's root logging alone; records still propagate to it.
+    """
+    logger = logging.getLogger("qcap.worker")
+    handler = StdoutHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger.handlers = [handler]
+    logger.setLevel(level)
 
 
 def run_until_signalled(engine: Engine, signals: tuple[int, ...] = (signal.SIGTERM, signal.SIGINT)) -> Counters:

@@ -3,7 +3,8 @@
 A sink serves every lane of a workload (its partitions and priority levels) and every
 workload that names the same sink (`sink.name`); a Redis server's maxclients serves every
 lane of its workload. Judging each lane against the whole budget counts it once per lane.
-Each lane gets the fraction of a budget that matches its share of the demand at the peak:
+Each lane gets the fraction of a budget that matches its share of the demand at the peak
+(or, for a lane with a backlog, at the rate it drains it, when that is higher):
 - sink request rate: peak / messages per request (requests/s; a Cloudflare batch goes out in
   ceil(batch / messages_per_request) requests; a scheduled run sends at concurrency /
   processing_seconds / messages_per_request);
@@ -30,11 +31,12 @@ BUDGETS = ("requests", "bandwidth", "connections")
 
 
 def _demand(w: Workload, lane: Lane, budget: str) -> float:
-    """What one lane asks of a budget at its peak, counted the way its planner counts it."""
+    """What one lane asks of a budget at its peak (or while it drains its backlog, if that asks more)."""
     t, c, sink = w.traffic, w.consumer, w.sink
     assert sink is not None
     average = t.messages_per_day / limits.SECONDS_PER_DAY
-    peak = (t.peak_messages_per_second or average * (t.peak_to_average or 1.0)) * lane.share
+    draining = average + t.backlog_messages / (w.objective.drain_backlog_within_hours * limits.SECONDS_PER_HOUR)
+    peak = max(t.peak_messages_per_second or average * (t.peak_to_average or 1.0), draining) * lane.share
     scheduled = c.mode is ConsumerMode.scheduled
     fit = max(1, sink.max_request_bytes // t.message_bytes) if sink.max_request_bytes else None
     if budget == "requests":

@@ -55,7 +55,7 @@ def service_caps(
                     per_request = fit
             quota = budgets.requests.apply(sink.requests_per_second)
             rate = quota * per_request
-            wanted = math.ceil(required_rate / (quota * limits.TARGET_UTILIZATION)) if required_rate else 0
+            wanted = math.ceil(required_rate / (quota * limits.TARGET_UTILIZATION)) if required_rate and quota > 0 else 0
             patch = []
             if wanted > per_request and (fit is None or wanted <= fit):
                 patch.append({"sink.messages_per_request": wanted})

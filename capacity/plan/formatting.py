@@ -37,3 +37,7 @@ def duration(seconds: float | None) -> str:
 
 # --- the derivation record ------------------------------------------------------------
 
+
+def tasks(count: int) -> str:
+    """`1 task`, `2 tasks`: a task count as it reads in a sentence."""
+    return f"{num(count)} task{'' if count == 1 else 's'}"

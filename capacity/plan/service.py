@@ -13,7 +13,7 @@ from capacity.plan.caps import Cap, service_caps
 from capacity.plan.costs import service_monthly_cost
 from capacity.plan.delivery import plan_max_receive_count, plan_visibility_timeout
 from capacity.plan.derivation import Derivation
-from capacity.plan.formatting import duration, num
+from capacity.plan.formatting import duration, num, tasks
 from capacity.plan.lanes import Lane, Rates, rate_fields, rates_of
 from capacity.plan.overrides import judge_autoscaling, judge_max_capacity
 from capacity.plan.receiving import per_task_rate, receive_overhead
@@ -71,9 +71,9 @@ def plan_service(profile: Profile, w: Workload, lane: Lane, d: Derivation) -> di
         need_tasks = math.ceil(required_rate / mu)
         d.error(
             limit,
-            f"{max_capacity} tasks x {num(mu)} msg/s = {num(round(throughput, 3))} msg/s is short of the "
+            f"{tasks(max_capacity)} x {num(mu)} msg/s = {num(round(throughput, 3))} msg/s is short of the "
             f"{num(round(required_rate, 3))} msg/s the objective needs (short by {num(round(required_rate - throughput, 3))} "
-            f"msg/s, {need_tasks - max_capacity} tasks)",
+            f"msg/s, {tasks(need_tasks - max_capacity)})",
             capped_by.fix if capped_by and not d.overridden("max_capacity") else
             f"set overrides.max_capacity to at least {need_tasks} (or remove it)",
             capped_by.patch if capped_by and not d.overridden("max_capacity") else
@@ -214,11 +214,11 @@ def _current_fleet(
 ) -> float | None:
     """Whether today's fleet keeps up: its drain time, or None when it never drains within the plan's retention."""
     throughput = current * mu
-    head = f"{current} tasks x {num(mu)} = {num(round(throughput, 3))} msg/s against {num(rates.average)} arriving"
+    head = f"{tasks(current)} x {num(mu)} = {num(round(throughput, 3))} msg/s against {num(rates.average)} arriving"
     if throughput <= rates.average:
         d.reasons["current_drain_seconds"] = f"never: {head}; the backlog only grows"
         enough = math.floor(rates.average / mu) + 1
-        d.warn("current fleet", f"today's {current} tasks never drain the backlog: {head}",
+        d.warn("current fleet", f"today's {tasks(current)} never drain the backlog: {head}",
                f"run more than {enough - 1} tasks now (consumer.current_tasks), up to max_capacity "
                f"{d.values['max_capacity']}",
                {"consumer.current_tasks": enough} if enough <= limits.ECS_MAX_TASKS_PER_SERVICE else None)
@@ -237,7 +237,7 @@ def _current_fleet(
         )
         d.warn(
             "current fleet",
-            f"today's {current} tasks would take {duration(drain)} to drain: the oldest messages expire (retention "
+            f"today's {tasks(current)} would take {duration(drain)} to drain: the oldest messages expire (retention "
             f"{duration(retention)}) before they are processed",
             f"run at least {enough} tasks now (consumer.current_tasks), up to max_capacity {d.values['max_capacity']}",
             {"consumer.current_tasks": enough} if enough <= limits.ECS_MAX_TASKS_PER_SERVICE else None,
