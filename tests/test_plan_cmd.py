@@ -78,7 +78,7 @@ def test_plan_output_fits_the_terminal_width_and_cuts_no_field_name(columns):
     lines = result.stdout.splitlines()
     assert max(len(line.rstrip()) for line in lines) <= columns
     assert "…" not in result.stdout
-    assert "target_backlog_per_task" in result.stdout and "0.8 msgs/task" in result.stdout
+    assert "target_backlog_per_task" in result.stdout and "0.9 msgs/task" in result.stdout
 
 
 def test_plan_json_is_the_same_at_any_width():

@@ -197,7 +197,6 @@ def settle(p: Probe, candidates: tuple[float, ...] = limits.RESTING_UTILIZATION_
             return raised or Settled(ordered[0], tried, False, *_summary(results), "diurnal and spike")
         floor = resting_fleet(p, utilization)
         if failure == "noise" and may_raise_min and raised is None and p.min_capacity < floor < p.max_capacity:
-            tried += 1
             again, again_results, _ = _run(replace(p, min_capacity=floor), utilization)
             if not again:
                 raised = Settled(utilization, tried, True, *_summary(again_results), NOISE_NOTE, min_capacity=floor)
