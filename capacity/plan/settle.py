@@ -18,6 +18,7 @@ from functools import lru_cache
 
 from capacity import limits
 from capacity import scenarios as sc
+from capacity.plan.formatting import num
 
 
 @dataclass(frozen=True)
@@ -210,15 +211,12 @@ def _cheaper(raised: Settled | None, kept: Settled) -> Settled:
     tried = kept.tried
     if raised.task_hours < kept.task_hours:
         return replace(raised, tried=tried, weighed=(
-            f"{num_hours(raised.task_hours)} task-hours for the spike and the day, against "
-            f"{num_hours(kept.task_hours)} for utilization {kept.utilization:g} with the lower min capacity"))
+            f"{num(round(raised.task_hours, 1))} task-hours for the spike and the day, against "
+            f"{num(round(kept.task_hours, 1))} for utilization {kept.utilization:g} with the lower min capacity"))
     return replace(kept, weighed=(
         f"min capacity raised to {raised.min_capacity} at utilization {raised.utilization:g} also held, but cost "
-        f"{num_hours(raised.task_hours)} task-hours against {num_hours(kept.task_hours)}"))
+        f"{num(round(raised.task_hours, 1))} task-hours against {num(round(kept.task_hours, 1))}"))
 
-
-def num_hours(hours: float) -> str:
-    return f"{round(hours, 1):g}"
 
 
 @lru_cache(maxsize=256)
