@@ -89,5 +89,8 @@ def test_a_lane_that_only_drains_a_backlog_gets_a_share_of_the_sink_and_a_verdic
     shares = shared_budgets(profile)
     drain_rate = 1000 / (24 * 3600)
     assert shares["idle"].requests.fraction == pytest.approx(drain_rate / (drain_rate + 20))
-    result = plan(profile)
-    assert [w.name for w in result.workloads] == ["busy", "idle"]
+    busy_plan, idle_plan = plan(profile).workloads
+    assert busy_plan.feasible
+    # Its share (0.06 req/s) is under one task's 2 msg/s, so the cap leaves it no task: a verdict naming the sink.
+    assert not idle_plan.feasible
+    assert idle_plan.errors[0].limit == "sink request rate (db 100 req/s)"

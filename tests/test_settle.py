@@ -130,3 +130,13 @@ def test_settle_scheduled_stops_after_its_run_budget_and_reports_the_last_tried_
 def test_settle_scheduled_does_not_simulate_floors_at_max_capacity():
     chosen = settle_scheduled(_jobs(max_capacity=1), (Candidate(0.9, (1,) * 24, 0.9, 24.0),))
     assert (chosen.held, chosen.tried) == (True, 0)
+
+
+def test_a_raised_min_with_nothing_lower_to_weigh_says_so():
+    from capacity.plan.settle import Settled, _alone
+
+    raised = Settled(0.9, 1, True, 448.04, 2.0, 0, "diurnal and spike", min_capacity=16)
+    assert _alone(None, 3) is None
+    alone = _alone(raised, 3)
+    assert (alone.tried, alone.min_capacity) == (3, 16)
+    assert alone.weighed == "448 task-hours for the spike and the day; no lower utilization held"

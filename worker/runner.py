@@ -56,9 +56,6 @@ def build_worker(handler: Handler, config: WorkerConfig) -> Engine:
 class StdoutHandler(logging.StreamHandler):
     """Writes to whatever sys.stdout is when a record is emitted (a test runner may swap and close it)."""
 
-    def __init__(self) -> None:
-        super().__init__()
-
     @property
     def stream(self):  # type: ignore[override]
         return sys.stdout

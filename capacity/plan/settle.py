@@ -195,13 +195,21 @@ def settle(p: Probe, candidates: tuple[float, ...] = limits.RESTING_UTILIZATION_
             kept = Settled(utilization, tried, True, *_summary(results), NOISE_NOTE)
             return _cheaper(raised, kept)
         if failure == "flaps":
-            return raised or Settled(ordered[0], tried, False, *_summary(results), "diurnal and spike")
+            return _alone(raised, tried) or Settled(ordered[0], tried, False, *_summary(results), "diurnal and spike")
         floor = resting_fleet(p, utilization)
         if failure == "noise" and may_raise_min and raised is None and p.min_capacity < floor < p.max_capacity:
             again, again_results, _ = _run(replace(p, min_capacity=floor), utilization)
             if not again:
                 raised = Settled(utilization, tried, True, *_summary(again_results), NOISE_NOTE, min_capacity=floor)
-    return raised or Settled(ordered[-1], tried, False, *_summary(results), "diurnal and spike")
+    return _alone(raised, tried) or Settled(ordered[-1], tried, False, *_summary(results), "diurnal and spike")
+
+
+def _alone(raised: Settled | None, tried: int) -> Settled | None:
+    """The raised-min setting when no lower utilization held at all (nothing to weigh it against)."""
+    if raised is None:
+        return None
+    return replace(raised, tried=tried, weighed=(
+        f"{num(round(raised.task_hours, 1))} task-hours for the spike and the day; no lower utilization held"))
 
 
 def _cheaper(raised: Settled | None, kept: Settled) -> Settled:
