@@ -34,8 +34,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from capacity import limits  # noqa: E402
 from capacity.plan import plan  # noqa: E402
 from capacity.plan.settle import flaps_in_day  # noqa: E402
-from capacity.profile import load_profile, resolve_stack, stack_names  # noqa: E402
-from capacity.simulate import Settings, TargetTrackingFleet, comparison_fleets, model_from_plan, simulate  # noqa: E402
+from capacity.profile import Broker, ConsumerMode, load_profile, resolve_stack, stack_names  # noqa: E402
+from capacity.simulate import Settings, TargetTrackingFleet, simulate  # noqa: E402
+from capacity.simulation_inputs import comparison_fleets, model_from_plan  # noqa: E402
 from capacity.verify import churn_checks, drain_allowed_seconds, standard_scenarios  # noqa: E402
 
 HEADER = ("queue", "scenario", "fleet", "held", "max age s", "task-h", "lower-h", "ratio", "launches", "actions")
@@ -74,7 +75,7 @@ def noisy_rows(lane, model, scenarios) -> list[str]:
 
 def _fleets(lane):
     fleets = comparison_fleets(lane)
-    if lane.scheduled_capacity:
+    if lane.scaling and lane.scaling.scheduled_capacity:
         peak_fleet = min(lane.max_capacity, max(1, math.ceil(lane.arrival_peak_per_second / lane.per_task_messages_per_second)))
         fleets.append(replace(fleets[0], min_capacity=peak_fleet, schedule=(), label="peak-sized min (before)"))
     return fleets
@@ -91,15 +92,15 @@ def bench_stack(name: str) -> tuple[list[str], list[str]]:
     seen: set[str] = set()
     for lane in stack_plan.workloads:
         key = lane.group if lane.lane is not None and lane.lane.isdigit() else lane.name  # partitions: one stands for all
-        if lane.mode != "service" or lane.broker == "cloudflare" or key in seen:
+        if lane.mode != ConsumerMode.service or lane.broker == Broker.cloudflare or key in seen:
             continue
         seen.add(key)
         workload = next(w for w in profile.workloads if w.name == lane.group)
         model = model_from_plan(lane, workload.sink)
         allowed = drain_allowed_seconds(workload, lane)
         lines.append(f"{lane.name}: min {lane.min_capacity}, max {lane.max_capacity}, target "
-                     f"{lane.target_backlog_per_task} (utilization {lane.target_utilization}), "
-                     f"{len(lane.scheduled_capacity)} scheduled actions")
+                     f"{lane.scaling.target_backlog_per_task} (utilization {lane.scaling.target_utilization}), "
+                     f"{len(lane.scaling.scheduled_capacity)} scheduled actions")
         scenarios = standard_scenarios(lane, allowed)
         noisy.extend(noisy_rows(lane, model, scenarios))
         for scenario in scenarios:

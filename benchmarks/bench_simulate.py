@@ -17,7 +17,8 @@ import simpy  # noqa: E402
 from capacity import scenarios as sc  # noqa: E402
 from capacity.plan import plan  # noqa: E402
 from capacity.profile import load_profile, resolve_stack  # noqa: E402
-from capacity.simulate import StaticFleet, model_from_plan, plan_fleet, simulate  # noqa: E402
+from capacity.simulate import StaticFleet, simulate  # noqa: E402
+from capacity.simulation_inputs import model_from_plan, plan_fleet  # noqa: E402
 
 SIMPY_SPAN_SECONDS = 2 * 3600
 # Keep the SimPy run short on busy queues: at most this many messages.

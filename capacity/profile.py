@@ -7,7 +7,7 @@ silently ignored setting.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -29,20 +29,24 @@ ObjectiveSeconds = Annotated[Number, Field(ge=limits.MIN_OBJECTIVE_SECONDS, le=l
 NAME_PATTERN = r"^[a-z][a-z0-9-]{0,39}$"
 
 
-class Environment(str, Enum):
+class Environment(StrEnum):
     dev = "dev"
     staging = "staging"
     prod = "prod"
 
 
-class Broker(str, Enum):
+class Broker(StrEnum):
     sqs = "sqs"
     sqs_fifo = "sqs-fifo"
     cloudflare = "cloudflare"
     redis = "redis"
 
 
-class ConsumerMode(str, Enum):
+SQS_BROKERS = (Broker.sqs, Broker.sqs_fifo)
+"""The brokers that are SQS queues (standard or FIFO)."""
+
+
+class ConsumerMode(StrEnum):
     service = "service"
     scheduled = "scheduled"
 
@@ -402,7 +406,7 @@ class Workload(BaseModel):
 
     @property
     def sqs_like(self) -> bool:
-        return self.broker in (Broker.sqs, Broker.sqs_fifo)
+        return self.broker in SQS_BROKERS
 
 
 class Alerts(BaseModel):

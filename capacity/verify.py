@@ -20,14 +20,8 @@ from capacity.plan import Plan, WorkloadPlan, duration, num
 from capacity.plan.autoscaling import resting_target
 from capacity.plan.settle import flaps_at_constant, flaps_in_day
 from capacity.profile import Profile, Workload
-from capacity.simulate import (
-    Settings,
-    SimulationResult,
-    TargetTrackingFleet,
-    model_from_plan,
-    plan_fleet,
-    simulate,
-)
+from capacity.simulate import Settings, SimulationResult, TargetTrackingFleet, simulate
+from capacity.simulation_inputs import model_from_plan, plan_fleet
 
 
 @dataclass(frozen=True)
@@ -162,7 +156,7 @@ def _verify_lane(profile: Profile, plan: Plan, lane: WorkloadPlan, settings: Set
     checks = run(fleet)
     holds = all(c.holds for c in checks)
     if not isinstance(fleet, TargetTrackingFleet):
-        kind = "Cloudflare consumers scale themselves" if lane.broker == "cloudflare" else "scheduled runs"
+        kind = "Cloudflare consumers scale themselves" if lane.cloudflare else "scheduled runs"
         return Verification(lane.name, holds, checks, None, f"not tuned: {kind}, with no target or min capacity to tune")
     churn = churn_checks(model, fleet, lane.arrival_peak_per_second, settings)
     holds = holds and all(c.holds for c in churn)

@@ -92,28 +92,21 @@ class CloudflareQueueArgs:
         """Args for a `broker: cloudflare` WorkloadPlan; a plan of another broker is an error."""
         if plan.broker != "cloudflare":
             raise ValueError(
-                f"workload {plan.name!r} has broker {plan.broker!r}; CloudflareQueue needs broker cloudflare"
+                f"workload {plan.name!r} has broker {str(plan.broker)!r}; CloudflareQueue needs broker cloudflare"
             )
-        missing = [
-            f
-            for f in ("shards", "batch_size", "max_wait_time_ms", "max_concurrency", "max_retries",
-                      "retry_delay_seconds", "script_name")
-            if getattr(plan, f) is None
-        ]
-        if missing:
-            raise ValueError(
-                f"workload {plan.name!r}: the plan has no {', '.join(missing)}; was it planned as cloudflare?"
-            )
+        if plan.cloudflare is None or plan.script_name is None:
+            missing = "script_name" if plan.cloudflare is not None else "Cloudflare settings"
+            raise ValueError(f"workload {plan.name!r}: the plan has no {missing}; was it planned as cloudflare?")
         return cls(
             name=plan.name,
             account_id=account_id,
             script_name=plan.script_name,
-            shards=plan.shards,
-            batch_size=plan.batch_size,
-            max_wait_time_ms=plan.max_wait_time_ms,
-            max_concurrency=plan.max_concurrency,
-            max_retries=plan.max_retries,
-            retry_delay_seconds=plan.retry_delay_seconds,
+            shards=plan.cloudflare.shards,
+            batch_size=plan.cloudflare.batch_size,
+            max_wait_time_ms=plan.cloudflare.max_wait_time_ms,
+            max_concurrency=plan.cloudflare.max_concurrency,
+            max_retries=plan.cloudflare.max_retries,
+            retry_delay_seconds=plan.cloudflare.retry_delay_seconds,
             retention_seconds=plan.retention_seconds,
             dlq_retention_seconds=plan.dlq_retention_seconds,
             protect=plan.environment == "prod",

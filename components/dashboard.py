@@ -134,12 +134,12 @@ def workload_panels(item: DashboardWorkload, stack: str, region: str) -> list[di
         age = [SQS_NAMESPACE, "ApproximateAgeOfOldestMessage", "QueueName", item.queue_name]
         dlq = [SQS_NAMESPACE, "ApproximateNumberOfMessagesVisible", "QueueName", item.dlq_name]
     panels = []
-    if has_service and plan.target_backlog_per_task is not None:
+    if has_service and plan.scaling is not None:
         panels.append(panel(
             f"{plan.name}: backlog per task vs target", region,
             [[{"expression": expression, "label": "backlog per task", "id": "backlogpertask"}], *depth,
              [*tasks_metric, {"id": "tasks", "visible": False}]],
-            [annotation(f"target {plan.target_backlog_per_task:g}", plan.target_backlog_per_task),
+            [annotation(f"target {plan.scaling.target_backlog_per_task:g}", plan.scaling.target_backlog_per_task),
              annotation(f"concurrency c = {plan.concurrency_per_task}", plan.concurrency_per_task)],
             "Average", "messages per task"))
         panels.append(panel(
@@ -147,11 +147,11 @@ def workload_panels(item: DashboardWorkload, stack: str, region: str) -> list[di
             [annotation(f"min {plan.min_capacity}", plan.min_capacity),
              annotation(f"max {plan.max_capacity}", plan.max_capacity)],
             "Average", "tasks"))
-    objective = plan.alarm_age_seconds if plan.alarm_age_seconds is not None else plan.max_age_seconds
+    objective = plan.alarms.age_seconds if plan.alarms.age_seconds is not None else plan.max_age_seconds
     panels.append(panel(f"{plan.name}: age of oldest message", region, [age],
                         [annotation(f"objective {objective:g} s", objective)], "Maximum", "seconds"))
     panels.append(panel(f"{plan.name}: dead-letter depth", region, [dlq],
-                        [annotation(f"alarm at {plan.alarm_dlq_messages}", plan.alarm_dlq_messages)],
+                        [annotation(f"alarm at {plan.alarms.dlq_messages}", plan.alarms.dlq_messages)],
                         "Maximum", "messages"))
     if redis:
         panels += cache_panels(plan, stack, region)
@@ -160,15 +160,15 @@ def workload_panels(item: DashboardWorkload, stack: str, region: str) -> list[di
 
 def cache_panels(plan: WorkloadPlan, stack: str, region: str) -> list[dict[str, Any]]:
     """Engine CPU, memory, connections and evictions of every cache node, with the alarm thresholds."""
-    nodes = member_cluster_ids(replication_group_id(stack, plan), plan.cache_nodes or 1)
+    if plan.cache is None:
+        return []
+    nodes = member_cluster_ids(replication_group_id(stack, plan), plan.cache.nodes)
 
     def per_node(metric: str) -> list[list[Any]]:
         return [[ELASTICACHE_NAMESPACE, metric, "CacheClusterId", node] for node in nodes]
 
-    connections = [annotation(f"alarm {plan.alarm_cache_connections}", plan.alarm_cache_connections)] \
-        if plan.alarm_cache_connections is not None else []
-    if plan.cache_connections_budget is not None:
-        connections.append(annotation(f"budget {plan.cache_connections_budget}", plan.cache_connections_budget))
+    connections = [annotation(f"alarm {plan.cache.alarm_connections}", plan.cache.alarm_connections),
+                   annotation(f"budget {plan.cache.connections_budget}", plan.cache.connections_budget)]
     return [
         panel(f"{plan.name}: cache engine CPU", region, per_node("EngineCPUUtilization"),
               [annotation(f"alarm {limits.REDIS_CPU_ALARM_PERCENT}%", limits.REDIS_CPU_ALARM_PERCENT)],

@@ -181,8 +181,8 @@ def container_definitions(spec: TaskSpec, log_group: pulumi.Input[str]) -> pulum
             },
         },
     }
-    if plan.stop_timeout_seconds is not None:
-        container["stopTimeout"] = plan.stop_timeout_seconds
+    if plan.service is not None:
+        container["stopTimeout"] = plan.service.stop_timeout_seconds
     return pulumi.Output.json_dumps([container])
 
 
@@ -317,10 +317,10 @@ def worker_environment(plan: WorkloadPlan, stack: str, region: str) -> dict[str,
         "CONCURRENCY": str(plan.concurrency_per_task),
         "VISIBILITY_TIMEOUT_SECONDS": str(plan.visibility_timeout_seconds),
         "MAX_RECEIVE_COUNT": str(plan.max_receive_count),
-        "STOP_TIMEOUT_SECONDS": str(plan.stop_timeout_seconds or limits.ECS_DEFAULT_STOP_TIMEOUT_SECONDS),
+        "STOP_TIMEOUT_SECONDS": str(plan.service.stop_timeout_seconds if plan.service else limits.ECS_DEFAULT_STOP_TIMEOUT_SECONDS),
     }
-    if plan.broker == "redis" and plan.cache_pool_size_per_task is not None:
-        environment["REDIS_POOL_SIZE"] = str(plan.cache_pool_size_per_task)
+    if plan.cache is not None:
+        environment["REDIS_POOL_SIZE"] = str(plan.cache.pool_size_per_task)
     return environment
 
 
@@ -362,9 +362,9 @@ class FargateConsumerArgs:
         plan = self.plan
         where = f"FargateConsumer {plan.name!r}"
         if plan.mode != "service":
-            raise ValueError(f"{where}: consumer mode is {plan.mode!r}; use ScheduledConsumer for mode scheduled")
+            raise ValueError(f"{where}: consumer mode is {str(plan.mode)!r}; use ScheduledConsumer for mode scheduled")
         if plan.broker not in CONSUMER_BROKERS:
-            raise ValueError(f"{where}: broker {plan.broker!r}; allowed: {', '.join(CONSUMER_BROKERS)}")
+            raise ValueError(f"{where}: broker {str(plan.broker)!r}; allowed: {', '.join(CONSUMER_BROKERS)}")
         if plan.broker in SQS_BROKERS and None in (self.queue_url, self.queue_arn, self.queue_name):
             raise ValueError(f"{where}: set `queue_url`, `queue_arn` and `queue_name` for broker {plan.broker}")
         if not plan.image:
@@ -375,8 +375,8 @@ class FargateConsumerArgs:
             raise ValueError(
                 f"{where}: no security groups; set `pulumi config set --path 'qcap:securityGroupIds[0]' sg-...`"
             )
-        if plan.target_backlog_per_task is None:
-            raise ValueError(f"{where}: the plan has no target_backlog_per_task")
+        if plan.scaling is None or plan.service is None:
+            raise ValueError(f"{where}: the plan has no autoscaling (target_backlog_per_task)")
         check_fargate_size(plan)
 
     @property
@@ -501,7 +501,7 @@ class FargateConsumer(pulumi.ComponentResource):
             tags=workload_tags(plan, args.stack, "scaling"),
             # Scheduled actions move min capacity through the day; a deploy must not reset it.
             opts=pulumi.ResourceOptions.merge(self._child, pulumi.ResourceOptions(ignore_changes=["minCapacity"]))
-            if plan.scheduled_capacity else self._child,
+            if plan.scaling.scheduled_capacity else self._child,
         )
         expression = REDIS_BACKLOG_PER_TASK_EXPRESSION if args.redis else SQS_BACKLOG_PER_TASK_EXPRESSION
         tracking = aws.appautoscaling.Policy(
@@ -512,9 +512,9 @@ class FargateConsumer(pulumi.ComponentResource):
             scalable_dimension=target.scalable_dimension,
             resource_id=target.resource_id,
             target_tracking_scaling_policy_configuration={
-                "target_value": plan.target_backlog_per_task,
-                "scale_out_cooldown": plan.scale_out_cooldown_seconds,
-                "scale_in_cooldown": plan.scale_in_cooldown_seconds,
+                "target_value": plan.scaling.target_backlog_per_task,
+                "scale_out_cooldown": plan.scaling.scale_out_cooldown_seconds,
+                "scale_in_cooldown": plan.scaling.scale_in_cooldown_seconds,
                 "customized_metric_specification": {
                     "metrics": [
                         *self._depth_metrics("Average"),
@@ -540,7 +540,7 @@ class FargateConsumer(pulumi.ComponentResource):
         """One scheduled action per change of the plan's hourly min capacity, cron in the profile's time zone."""
         args, plan = self._args, self._args.plan
         actions = []
-        for action in plan.scheduled_capacity:
+        for action in plan.scaling.scheduled_capacity:
             actions.append(aws.appautoscaling.ScheduledAction(
                 f"{self._name}-min-{action.hour:02d}h",
                 name=f"qcap-{args.stack}-{plan.name}-min-{action.hour:02d}h",
@@ -566,7 +566,7 @@ class FargateConsumer(pulumi.ComponentResource):
             resource_id=target.resource_id,
             step_scaling_policy_configuration={
                 "adjustment_type": "ChangeInCapacity",
-                "cooldown": plan.scale_out_cooldown_seconds,
+                "cooldown": plan.scaling.scale_out_cooldown_seconds,
                 "metric_aggregation_type": "Maximum",
                 "step_adjustments": [
                     {"metric_interval_lower_bound": "0", "scaling_adjustment": SCALE_FROM_ZERO_STEP_TASKS}

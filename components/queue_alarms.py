@@ -85,7 +85,7 @@ class QueueAlarmsArgs:
                 f"QueueAlarms: workload {plan.name!r} uses {plan.broker}; set `queue_name` and `dlq_name`"
             )
         if plan.broker not in (*SQS_BROKERS, "redis"):
-            raise ValueError(f"QueueAlarms: broker {plan.broker!r} has no CloudWatch metrics; allowed: sqs, sqs-fifo, redis")
+            raise ValueError(f"QueueAlarms: broker {str(plan.broker)!r} has no CloudWatch metrics; allowed: sqs, sqs-fifo, redis")
         if (self.cluster_name is None) != (self.service_name is None):
             raise ValueError("QueueAlarms: set both `cluster_name` and `service_name`, or neither")
 
@@ -112,11 +112,11 @@ class QueueAlarms(pulumi.ComponentResource):
         self.alarms = {}
         self._create_age_alarm()
         self._create_dlq_alarm()
-        if plan.alarm_saturation_messages is not None:
+        if plan.alarms.saturation_messages is not None:
             self._create_saturation_alarm()
-        if plan.alarm_max_tasks is not None and args.cluster_name is not None:
+        if plan.alarms.max_tasks is not None and args.cluster_name is not None:
             self._create_max_tasks_alarm()
-        if plan.alarm_stalled_minutes is not None and not args.redis:
+        if plan.alarms.stalled_minutes is not None and not args.redis:
             self._create_stalled_alarm()
         self.alarm_arns = {kind: alarm.arn for kind, alarm in self.alarms.items()}
         self.register_outputs({"topic_arn": self.topic_arn, "alarm_arns": self.alarm_arns})
@@ -198,10 +198,10 @@ class QueueAlarms(pulumi.ComponentResource):
             missing = "notBreaching"  # an idle queue stops publishing: nothing is old
         self._alarm(
             "age",
-            f"{plan.name}: oldest message older than the {plan.alarm_age_seconds} s objective "
+            f"{plan.name}: oldest message older than the {plan.alarms.age_seconds} s objective "
             f"for {minutes} of {minutes} minutes",
             comparison_operator="GreaterThanThreshold",
-            threshold=plan.alarm_age_seconds,
+            threshold=plan.alarms.age_seconds,
             evaluation_periods=minutes,
             datapoints_to_alarm=minutes,
             treat_missing_data=missing,
@@ -220,9 +220,9 @@ class QueueAlarms(pulumi.ComponentResource):
             )
         self._alarm(
             "dlq",
-            f"{plan.name}: {plan.alarm_dlq_messages} or more messages in the dead-letter queue need a person",
+            f"{plan.name}: {plan.alarms.dlq_messages} or more messages in the dead-letter queue need a person",
             comparison_operator="GreaterThanOrEqualToThreshold",
-            threshold=plan.alarm_dlq_messages,
+            threshold=plan.alarms.dlq_messages,
             evaluation_periods=1,
             datapoints_to_alarm=1,
             treat_missing_data="notBreaching",  # a DLQ with messages is active and publishes
@@ -233,12 +233,12 @@ class QueueAlarms(pulumi.ComponentResource):
         args, plan = self._args, self._args.plan
         minutes = limits.SATURATION_ALARM_MINUTES
         description = (
-            f"{plan.name}: more than {plan.alarm_saturation_messages} messages waiting or in flight "
+            f"{plan.name}: more than {plan.alarms.saturation_messages} messages waiting or in flight "
             f"(max_capacity x target) for {minutes} minutes: the fleet is saturated"
         )
         common = dict(
             comparison_operator="GreaterThanThreshold",
-            threshold=plan.alarm_saturation_messages,
+            threshold=plan.alarms.saturation_messages,
             evaluation_periods=minutes,
             datapoints_to_alarm=minutes,
             treat_missing_data="notBreaching",
@@ -265,9 +265,9 @@ class QueueAlarms(pulumi.ComponentResource):
         minutes = limits.MAX_TASKS_ALARM_MINUTES
         self._alarm(
             "max-tasks",
-            f"{plan.name}: running tasks at max_capacity {plan.alarm_max_tasks} for {minutes} minutes",
+            f"{plan.name}: running tasks at max_capacity {plan.alarms.max_tasks} for {minutes} minutes",
             comparison_operator="GreaterThanOrEqualToThreshold",
-            threshold=plan.alarm_max_tasks,
+            threshold=plan.alarms.max_tasks,
             evaluation_periods=minutes,
             datapoints_to_alarm=minutes,
             treat_missing_data="notBreaching",  # no tasks, no datapoints: not at max
@@ -281,7 +281,7 @@ class QueueAlarms(pulumi.ComponentResource):
 
     def _create_stalled_alarm(self) -> None:
         args, plan = self._args, self._args.plan
-        minutes = plan.alarm_stalled_minutes
+        minutes = plan.alarms.stalled_minutes
         self._alarm(
             "stalled",
             f"{plan.name}: messages visible but none received for {minutes} minutes: consumers are stalled",

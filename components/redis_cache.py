@@ -97,14 +97,13 @@ class RedisCacheArgs:
         plan = self.plan
         where = f"RedisCache {plan.name!r}"
         if plan.broker != "redis":
-            raise ValueError(f"{where}: broker is {plan.broker!r}; RedisCache serves broker redis")
-        missing = [f for f in ("cache_node_type", "cache_nodes", "cache_connections_budget") if getattr(plan, f) is None]
-        if missing:
-            raise ValueError(f"{where}: the plan has no {', '.join(missing)}")
-        if self.prod and plan.cache_nodes < limits.ELASTICACHE_MIN_NODES_FOR_FAILOVER:
+            raise ValueError(f"{where}: broker is {str(plan.broker)!r}; RedisCache serves broker redis")
+        if plan.cache is None:
+            raise ValueError(f"{where}: the plan has no cache (cache_node_type, cache_nodes, cache_connections_budget)")
+        if self.prod and plan.cache.nodes < limits.ELASTICACHE_MIN_NODES_FOR_FAILOVER:
             raise ValueError(
                 f"{where}: prod needs automatic failover, which needs {limits.ELASTICACHE_MIN_NODES_FOR_FAILOVER} "
-                f"or more nodes; the plan has {plan.cache_nodes}"
+                f"or more nodes; the plan has {plan.cache.nodes}"
             )
         if not self.subnet_ids:
             raise ValueError(f"{where}: no subnets; set qcap:subnetIds in the stack config")
@@ -191,8 +190,8 @@ class RedisCache(pulumi.ComponentResource):
             description=f"qcap {stack}/{plan.name}: Redis queue",
             engine=REDIS_ENGINE,
             engine_version=REDIS_ENGINE_VERSION,
-            node_type=plan.cache_node_type,
-            num_cache_clusters=plan.cache_nodes,
+            node_type=plan.cache.node_type,
+            num_cache_clusters=plan.cache.nodes,
             port=REDIS_PORT,
             parameter_group_name=parameter_group.name,
             subnet_group_name=subnet_group.name,
@@ -234,7 +233,7 @@ class RedisCache(pulumi.ComponentResource):
         self.port = group.port
         self.security_group_id = security_group.id
         self.auth_secret_arn = secret.arn
-        self.alarm_arns = self._create_alarms(member_cluster_ids(group_id, plan.cache_nodes), [group])
+        self.alarm_arns = self._create_alarms(member_cluster_ids(group_id, plan.cache.nodes), [group])
         self.register_outputs(
             {
                 "replication_group_id": self.replication_group_id,
@@ -250,8 +249,8 @@ class RedisCache(pulumi.ComponentResource):
     def _create_alarms(self, nodes: list[str], group: list[pulumi.Resource]) -> dict[str, pulumi.Output[str]]:
         """One alarm per signal over all nodes (the highest node counts): CPU, memory, evictions, connections."""
         plan = self._args.plan
-        budget = plan.cache_connections_budget
-        connections_threshold = plan.alarm_cache_connections
+        budget = plan.cache.connections_budget
+        connections_threshold = plan.cache.alarm_connections
         signals: list[tuple[str, str, str, str, float, int, str, str]] = [
             ("cpu", "EngineCPUUtilization", "Average", "GreaterThanThreshold", limits.REDIS_CPU_ALARM_PERCENT,
              CACHE_ALARM_MINUTES, "missing", f"Redis engine CPU above {limits.REDIS_CPU_ALARM_PERCENT}%"),

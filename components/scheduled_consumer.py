@@ -86,17 +86,16 @@ class ScheduledConsumerArgs:
         plan = self.plan
         where = f"ScheduledConsumer {plan.name!r}"
         if plan.mode != "scheduled":
-            raise ValueError(f"{where}: consumer mode is {plan.mode!r}; use FargateConsumer for mode service")
+            raise ValueError(f"{where}: consumer mode is {str(plan.mode)!r}; use FargateConsumer for mode service")
         if plan.broker not in SQS_BROKERS:
-            raise ValueError(f"{where}: broker {plan.broker!r}; allowed: {', '.join(SQS_BROKERS)}")
-        missing = [f for f in ("interval_seconds", "batch_limit", "max_concurrency") if getattr(plan, f) is None]
-        if missing:
-            raise ValueError(f"{where}: the plan has no {', '.join(missing)}")
+            raise ValueError(f"{where}: broker {str(plan.broker)!r}; allowed: {', '.join(SQS_BROKERS)}")
+        if plan.scheduled is None:
+            raise ValueError(f"{where}: the plan has no scheduled runs (interval_seconds, batch_limit, max_concurrency)")
         if not plan.image:
             raise ValueError(f"{where}: the plan has no consumer image (consumer.image in the profile)")
         if not self.subnet_ids or not self.security_group_ids:
             raise ValueError(f"{where}: set qcap:subnetIds and qcap:securityGroupIds in the stack config")
-        rate_expression(plan.interval_seconds)
+        rate_expression(plan.scheduled.interval_seconds)
         check_fargate_size(plan)
 
 
@@ -121,8 +120,8 @@ class ScheduledConsumer(pulumi.ComponentResource):
             "QCAP_WORKLOAD": plan.name,
             "AWS_REGION": args.region,
             "QUEUE_URL": args.queue_url,
-            "BATCH_LIMIT": str(plan.batch_limit),
-            "CONCURRENCY": str(plan.max_concurrency),
+            "BATCH_LIMIT": str(plan.scheduled.batch_limit),
+            "CONCURRENCY": str(plan.scheduled.max_concurrency),
             "RECEIVE_BATCH": str(plan.receive_batch),
             "RECEIVE_WAIT_SECONDS": str(plan.receive_wait_seconds),
             "VISIBILITY_TIMEOUT_SECONDS": str(plan.visibility_timeout_seconds),
@@ -193,10 +192,10 @@ class ScheduledConsumer(pulumi.ComponentResource):
             f"{name}-schedule",
             name=schedule_name(args.stack, plan),
             description=(
-                f"{plan.name}: a run every {plan.interval_seconds} s takes up to {plan.batch_limit} messages "
-                f"with concurrency {plan.max_concurrency}"
+                f"{plan.name}: a run every {plan.scheduled.interval_seconds} s takes up to {plan.scheduled.batch_limit} messages "
+                f"with concurrency {plan.scheduled.max_concurrency}"
             ),
-            schedule_expression=rate_expression(plan.interval_seconds),
+            schedule_expression=rate_expression(plan.scheduled.interval_seconds),
             flexible_time_window={"mode": "OFF"},
             kms_key_arn=args.kms_key_arn,
             state="ENABLED",
@@ -214,7 +213,7 @@ class ScheduledConsumer(pulumi.ComponentResource):
                     },
                 },
                 "retry_policy": {
-                    "maximum_event_age_in_seconds": plan.interval_seconds,
+                    "maximum_event_age_in_seconds": plan.scheduled.interval_seconds,
                     "maximum_retry_attempts": SCHEDULE_RETRY_ATTEMPTS,
                 },
             },

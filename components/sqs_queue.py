@@ -76,7 +76,7 @@ class QueueWithDlqArgs:
         plan = self.plan
         if plan.broker not in SQS_BROKERS:
             raise ValueError(
-                f"QueueWithDlq: workload {plan.name!r} has broker {plan.broker!r}; allowed: {', '.join(SQS_BROKERS)}"
+                f"QueueWithDlq: workload {plan.name!r} has broker {str(plan.broker)!r}; allowed: {', '.join(SQS_BROKERS)}"
             )
         if plan.visibility_timeout_seconds is None:
             raise ValueError(f"QueueWithDlq: workload {plan.name!r} has no visibility_timeout_seconds in its plan")
@@ -182,6 +182,6 @@ class QueueWithDlq(pulumi.ComponentResource):
         if not args.fifo:
             return {}
         settings: dict[str, object] = {"fifo_queue": True, "content_based_deduplication": True}
-        if args.plan.fifo_high_throughput:
+        if args.plan.service is not None and args.plan.service.fifo_high_throughput:
             settings.update(deduplication_scope="messageGroup", fifo_throughput_limit="perMessageGroupId")
         return settings

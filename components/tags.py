@@ -64,8 +64,8 @@ def workload_tags(plan: WorkloadPlan, stack: str, role: Role) -> dict[str, str]:
         tags["qcap:sink-name"] = tag_text(plan.sink_name or "")
         tags["qcap:sink-max-connections"] = tag_number(plan.sink_max_connections)
         tags["qcap:sink-connections-per-slot"] = tag_number(plan.sink_connections_per_slot or 1)
-    if plan.cache_connections_budget is not None:
-        tags["qcap:cache-connections-budget"] = tag_number(plan.cache_connections_budget)
-        tags["qcap:cache-pool-size-per-task"] = tag_number(plan.cache_pool_size_per_task)
-        tags["qcap:cache-producer-connections"] = tag_number(plan.cache_producer_connections)
+    if plan.cache is not None:
+        tags["qcap:cache-connections-budget"] = tag_number(plan.cache.connections_budget)
+        tags["qcap:cache-pool-size-per-task"] = tag_number(plan.cache.pool_size_per_task)
+        tags["qcap:cache-producer-connections"] = tag_number(plan.cache.producer_connections)
     return tags

@@ -151,7 +151,7 @@ def build_workload(plan: WorkloadPlan, settings: StackSettings, cluster: Cluster
         return _build_redis(plan, settings, cluster, key)
     if plan.broker in SQS_BROKERS:
         return _build_sqs(plan, settings, cluster, key)
-    raise ValueError(f"workload {plan.name!r}: broker {plan.broker!r}; allowed: sqs, sqs-fifo, redis, cloudflare")
+    raise ValueError(f"workload {plan.name!r}: broker {str(plan.broker)!r}; allowed: sqs, sqs-fifo, redis, cloudflare")
 
 
 def build_stack(plan: Plan, settings: StackSettings) -> dict[str, Any]:

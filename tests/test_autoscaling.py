@@ -151,7 +151,7 @@ def test_a_tight_objective_with_a_daily_shape_gets_its_floors_and_target_chosen_
                     traffic__daily_shape=SHAPE)
     assert "chosen by simulation together with floors" in plan.reasons["target_backlog_per_task"]
     assert "chosen with the target by simulation" in plan.reasons["scheduled_capacity"]
-    assert plan.min_capacity == min(a.min_capacity for a in plan.scheduled_capacity)
+    assert plan.min_capacity == min(a.min_capacity for a in plan.scaling.scheduled_capacity)
 
 
 def test_with_the_target_overridden_the_floors_cover_each_hour_at_90_percent():
@@ -160,6 +160,6 @@ def test_with_the_target_overridden_the_floors_cover_each_hour_at_90_percent():
                     traffic__daily_shape=SHAPE, overrides={"target_backlog_per_task": 1.0})
     hourly = plan.hourly_arrival_per_second
     floors = scheduled_floors(hourly, plan.per_task_messages_per_second, plan.max_capacity, 0.9)
-    assert plan.target_backlog_per_task == 1.0
-    assert [(a.hour, a.min_capacity) for a in plan.scheduled_capacity] == [
+    assert plan.scaling.target_backlog_per_task == 1.0
+    assert [(a.hour, a.min_capacity) for a in plan.scaling.scheduled_capacity] == [
         (h, f) for h, f in enumerate(floors) if f != floors[h - 1]]

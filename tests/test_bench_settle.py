@@ -7,7 +7,7 @@ from pathlib import Path
 
 from capacity.plan import plan
 from capacity.profile import load_profile, resolve_stack
-from capacity.simulate import model_from_plan
+from capacity.simulation_inputs import model_from_plan
 from capacity.verify import drain_allowed_seconds, standard_scenarios
 
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_settle.py"

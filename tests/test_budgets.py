@@ -72,11 +72,11 @@ def test_redis_maxclients_is_split_across_the_partitions_of_a_workload():
     }
     result = plan(parse_profile({"environment": "dev", "workloads": [redis]}))
     for w in result.workloads:
-        assert w.cache_connections_budget == 50
-        assert w.cache_producer_connections == 10
+        assert w.cache.connections_budget == 50
+        assert w.cache.producer_connections == 10
         assert w.max_capacity == 4  # (50 - 10) / 10, as many as the 300 msg/s per lane needs at 80%
         assert "2 lanes of points share its Redis maxclients" in w.reasons["max_capacity"]
-    assert sum(w.cache_connections for w in result.workloads) <= 100
+    assert sum(w.cache.connections for w in result.workloads) <= 100
 
 
 def test_a_lane_that_only_drains_a_backlog_gets_a_share_of_the_sink_and_a_verdict_not_a_crash():

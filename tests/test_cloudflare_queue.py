@@ -146,7 +146,7 @@ def seed(request) -> tuple[WorkloadPlan, _Deployment]:
 )
 def test_seed_000_plan_gives_hand_computed_shards_and_concurrency_when_built_from_profile(rate, shards, concurrency):
     workload = seed_000_plan(rate)
-    assert (workload.shards, workload.max_concurrency, workload.batch_size) == (shards, concurrency, 100)
+    assert (workload.cloudflare.shards, workload.cloudflare.max_concurrency, workload.cloudflare.batch_size) == (shards, concurrency, 100)
 
 
 # --- shards and names -----------------------------------------------------------------
@@ -155,15 +155,15 @@ def test_seed_000_plan_gives_hand_computed_shards_and_concurrency_when_built_fro
 def test_cloudflare_queue_creates_one_queue_per_shard_named_workload_dash_index_when_deployed(seed):
     workload, run = seed
     names = sorted(r["inputs"]["queueName"] for r in run.of_type(QUEUE_TYPE))
-    expected = sorted([f"sessions-{i}" for i in range(workload.shards)] + ["sessions-dlq"])
+    expected = sorted([f"sessions-{i}" for i in range(workload.cloudflare.shards)] + ["sessions-dlq"])
     assert names == expected
-    assert run.component.queue_names == [f"sessions-{i}" for i in range(workload.shards)]
+    assert run.component.queue_names == [f"sessions-{i}" for i in range(workload.cloudflare.shards)]
     assert run.component.dlq_name == "sessions-dlq"
 
 
 def test_cloudflare_queue_exposes_shard_and_dlq_ids_when_deployed(seed):
     workload, run = seed
-    assert run.outputs["queue_ids"] == [f"sessions-queue-{i}-id" for i in range(workload.shards)]
+    assert run.outputs["queue_ids"] == [f"sessions-queue-{i}-id" for i in range(workload.cloudflare.shards)]
     assert run.outputs["dlq_id"] == "sessions-dlq-id"
 
 
@@ -179,13 +179,13 @@ def test_cloudflare_queue_puts_every_queue_in_the_configured_account_when_deploy
 def test_cloudflare_queue_gives_every_consumer_the_plans_settings_when_deployed(seed):
     workload, run = seed
     consumers = run.of_type(CONSUMER_TYPE)
-    assert len(consumers) == workload.shards
+    assert len(consumers) == workload.cloudflare.shards
     expected = {
-        "batchSize": workload.batch_size,
-        "maxWaitTimeMs": workload.max_wait_time_ms,
-        "maxConcurrency": workload.max_concurrency,
-        "maxRetries": workload.max_retries,
-        "retryDelay": workload.retry_delay_seconds,
+        "batchSize": workload.cloudflare.batch_size,
+        "maxWaitTimeMs": workload.cloudflare.max_wait_time_ms,
+        "maxConcurrency": workload.cloudflare.max_concurrency,
+        "maxRetries": workload.cloudflare.max_retries,
+        "retryDelay": workload.cloudflare.retry_delay_seconds,
     }
     for consumer in consumers:
         assert consumer["inputs"]["settings"] == expected
@@ -194,7 +194,7 @@ def test_cloudflare_queue_gives_every_consumer_the_plans_settings_when_deployed(
 def test_cloudflare_queue_binds_each_shard_to_the_worker_script_and_the_dlq_when_deployed(seed):
     workload, run = seed
     by_queue = {r["inputs"]["queueId"]: r["inputs"] for r in run.of_type(CONSUMER_TYPE)}
-    assert sorted(by_queue) == sorted(f"sessions-queue-{i}-id" for i in range(workload.shards))
+    assert sorted(by_queue) == sorted(f"sessions-queue-{i}-id" for i in range(workload.cloudflare.shards))
     for inputs in by_queue.values():
         assert inputs["type"] == "worker"
         assert inputs["scriptName"] == "session-consumer"
@@ -213,7 +213,7 @@ def test_cloudflare_queue_creates_the_dlq_before_any_consumer_when_deployed(seed
 
 def test_cloudflare_queue_sets_shard_retention_from_the_plan_when_deployed(seed):
     workload, run = seed
-    for i in range(workload.shards):
+    for i in range(workload.cloudflare.shards):
         settings = run.queue(f"sessions-{i}")["inputs"]["settings"]
         assert settings == {"messageRetentionPeriod": workload.retention_seconds}
     assert workload.retention_seconds == 345_600
@@ -232,7 +232,7 @@ def test_cloudflare_queue_keeps_dead_letters_longer_than_shards_when_deployed(se
 def test_cloudflare_queue_parents_every_child_to_the_component_when_deployed(seed):
     workload, run = seed
     children = run.of_type(QUEUE_TYPE) + run.of_type(CONSUMER_TYPE)
-    assert len(children) == 2 * workload.shards + 1
+    assert len(children) == 2 * workload.cloudflare.shards + 1
     assert {r["parent"] for r in children} == {run.component_urn}
 
 
@@ -248,8 +248,8 @@ def test_cloudflare_queue_names_children_after_the_component_when_deployed(seed)
     names = sorted(r["name"] for r in run.of_type(QUEUE_TYPE) + run.of_type(CONSUMER_TYPE))
     expected = sorted(
         ["sessions-dlq"]
-        + [f"sessions-queue-{i}" for i in range(workload.shards)]
-        + [f"sessions-consumer-{i}" for i in range(workload.shards)]
+        + [f"sessions-queue-{i}" for i in range(workload.cloudflare.shards)]
+        + [f"sessions-consumer-{i}" for i in range(workload.cloudflare.shards)]
     )
     assert names == expected
 
@@ -302,7 +302,8 @@ def test_cloudflare_queue_args_names_the_config_key_when_account_id_is_empty():
 
 
 def test_cloudflare_queue_args_rejects_concurrency_over_cloudflares_250_when_overridden():
-    over = seed_000_plan(2_000).model_copy(update={"max_concurrency": 251})
+    planned = seed_000_plan(2_000)
+    over = planned.model_copy(update={"cloudflare": planned.cloudflare.model_copy(update={"max_concurrency": 251})})
     with pytest.raises(ValueError, match=r"max_concurrency is 251; allowed: 1-250"):
         CloudflareQueueArgs.from_plan(over, ACCOUNT_ID)
 
@@ -314,6 +315,7 @@ def test_cloudflare_queue_args_rejects_retention_over_14_days():
 
 
 def test_cloudflare_queue_args_rejects_a_retry_delay_over_cloudflares_12_hours():
-    over = seed_000_plan(2_000).model_copy(update={"retry_delay_seconds": 43_201})
+    planned = seed_000_plan(2_000)
+    over = planned.model_copy(update={"cloudflare": planned.cloudflare.model_copy(update={"retry_delay_seconds": 43_201})})
     with pytest.raises(ValueError, match=r"retry_delay_seconds is 43201; allowed: 0-43200"):
         CloudflareQueueArgs.from_plan(over, ACCOUNT_ID)

@@ -43,7 +43,7 @@ def test_sqs_row_draws_target_capacity_objective_and_dlq_thresholds_from_the_pla
     row = panels(body, "events")
     assert list(row) == ["backlog per task vs target", "running tasks", "age of oldest message", "dead-letter depth"]
     assert annotations(row["backlog per task vs target"]) == [
-        (f"target {plan.target_backlog_per_task:g}", plan.target_backlog_per_task), ("concurrency c = 2", 2)]
+        (f"target {plan.scaling.target_backlog_per_task:g}", plan.scaling.target_backlog_per_task), ("concurrency c = 2", 2)]
     assert annotations(row["running tasks"]) == [("min 3", 3), ("max 13", 13)]
     assert annotations(row["age of oldest message"]) == [("objective 300 s", 300)]
     assert annotations(row["dead-letter depth"]) == [("alarm at 1", 1)]
@@ -75,11 +75,11 @@ def test_redis_row_reads_the_workers_metrics_and_adds_cache_panels_with_budgets(
         ["qcap/Redis", "OldestMessageAgeSeconds", "Stack", TEST_STACK, "Workload", "points"]]
     assert row["dead-letter depth"]["properties"]["metrics"][0][1] == "DeadLetterDepth"
     assert annotations(row["cache connections"]) == [
-        (f"alarm {plan.alarm_cache_connections}", plan.alarm_cache_connections),
-        (f"budget {plan.cache_connections_budget}", plan.cache_connections_budget)]
+        (f"alarm {plan.cache.alarm_connections}", plan.cache.alarm_connections),
+        (f"budget {plan.cache.connections_budget}", plan.cache.connections_budget)]
     assert annotations(row["cache engine CPU"]) == [("alarm 80%", limits.REDIS_CPU_ALARM_PERCENT)]
     nodes = [m[3] for m in row["cache memory"]["properties"]["metrics"]]
-    assert nodes == [f"qcap-{TEST_STACK}-points-{i:03d}" for i in range(1, plan.cache_nodes + 1)]
+    assert nodes == [f"qcap-{TEST_STACK}-points-{i:03d}" for i in range(1, plan.cache.nodes + 1)]
 
 
 def test_scheduled_row_has_no_task_panels_when_there_is_no_service(run_components):

@@ -36,7 +36,7 @@ def live_facts(w, **changes) -> WorkloadFacts:
         "orders", queue.name, queue, "qcap-s-orders-dlq", 0, history,
         ServiceFacts("qcap-s", "orders", True, running=1, desired=1),
         ScalingFacts("service/qcap-s/orders", True, w.min_capacity, w.max_capacity, "p",
-                            w.target_backlog_per_task),
+                            w.scaling.target_backlog_per_task),
     )
 
 

@@ -132,7 +132,7 @@ def deploy(stack: Stack, *, running: int, desired: int | None = None, **live: ob
         "max_message_bytes": w.max_message_bytes,
         "min_capacity": w.min_capacity,
         "max_capacity": w.max_capacity,
-        "target_backlog_per_task": w.target_backlog_per_task,
+        "target_backlog_per_task": w.scaling.target_backlog_per_task,
         "service": True,
         "scaling": True,
     }

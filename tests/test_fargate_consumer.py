@@ -70,9 +70,9 @@ def test_target_tracking_uses_backlog_per_task_metric_math_with_the_plans_target
     plan = plan_workload(SQS_WORKLOAD)
     run = build(run_components, sqs_args(plan))
     config = run.named("events-scaling-backlog").inputs["targetTrackingScalingPolicyConfiguration"]
-    assert config["targetValue"] == plan.target_backlog_per_task
+    assert config["targetValue"] == plan.scaling.target_backlog_per_task
     assert (config["scaleOutCooldown"], config["scaleInCooldown"]) == (
-        plan.scale_out_cooldown_seconds, plan.scale_in_cooldown_seconds)
+        plan.scaling.scale_out_cooldown_seconds, plan.scaling.scale_in_cooldown_seconds)
     metrics = {m["id"]: m for m in config["customizedMetricSpecification"]["metrics"]}
     assert metrics["backlogpertask"]["expression"] == "(visible + inflight) / tasks"
     assert [m["id"] for m in metrics.values() if m["returnData"]] == ["backlogpertask"]
@@ -136,14 +136,14 @@ def test_container_gets_the_plans_stop_timeout_size_and_environment(run_componen
     assert (task["cpu"], task["memory"], task["family"]) == ("512", "2048", f"qcap-{TEST_STACK}-events")
     assert task["requiresCompatibilities"] == ["FARGATE"] and task["networkMode"] == "awsvpc"
     definition = container(run)
-    assert definition["stopTimeout"] == plan.stop_timeout_seconds
+    assert definition["stopTimeout"] == plan.service.stop_timeout_seconds
     env = {e["name"]: e["value"] for e in definition["environment"]}
     assert env["QUEUE_URL"] == QUEUE_URL
     assert env["RECEIVE_BATCH"] == str(plan.receive_batch)
     assert env["RECEIVE_WAIT_SECONDS"] == "20"
     assert env["CONCURRENCY"] == str(plan.concurrency_per_task)
     assert env["MAX_RECEIVE_COUNT"] == str(plan.max_receive_count) == "5"
-    assert env["STOP_TIMEOUT_SECONDS"] == str(plan.stop_timeout_seconds)
+    assert env["STOP_TIMEOUT_SECONDS"] == str(plan.service.stop_timeout_seconds)
     assert (env["QCAP_STACK"], env["QCAP_WORKLOAD"]) == (TEST_STACK, "events")
     assert definition["logConfiguration"]["options"]["awslogs-group"] == f"/qcap/{TEST_STACK}/events"
     log = run.named("events-log").inputs
@@ -181,7 +181,7 @@ def test_redis_consumer_scales_on_the_workers_queue_depth_metric(run_components)
     assert [s["Action"] for s in statements] == [["cloudwatch:PutMetricData"],
                                                  ["ecs:GetTaskProtection", "ecs:UpdateTaskProtection"]]
     env = {e["name"]: e["value"] for e in container(run, "points")["environment"]}
-    assert env["REDIS_POOL_SIZE"] == str(plan.cache_pool_size_per_task) == "10"
+    assert env["REDIS_POOL_SIZE"] == str(plan.cache.pool_size_per_task) == "10"
     assert env["MAX_RECEIVE_COUNT"] == str(plan.max_receive_count)
     assert statements[0]["Condition"] == {"StringEquals": {"cloudwatch:namespace": "qcap/Redis"}}
     assert container(run, "points")["secrets"] == [

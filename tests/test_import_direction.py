@@ -1,7 +1,8 @@
 """Imports flow one way: commands -> (offline, live, the program, components, policies) -> capacity.
 
 The policy pack is self-contained (it ships its own copy of the limits it reads), so it imports
-nothing of ours.
+nothing of ours. Inside capacity the simulator is a leaf: the planner's search and the verifier
+import it, never the other way round, and no two capacity modules import each other in a circle.
 
 Reads the imports of every module in the project (top-level and inside functions) and fails
 on any that runs upward or sideways, naming the file, the line and the rule it breaks.
@@ -18,9 +19,13 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("capacity", "components", "policies", "qcap", "worker")
 
 # Room -> the project packages (prefixes) it must never import. The most specific room wins.
+_OUTSIDE_CAPACITY = ("components", "policies", "qcap", "worker", "__main__", "pulumi", "pulumi_aws",
+                     "pulumi_cloudflare", "pulumi_policy", "boto3", "botocore", "typer", "rich", "redis")
 FORBIDDEN: dict[str, tuple[str, ...]] = {
-    "capacity": ("components", "policies", "qcap", "worker", "__main__", "pulumi", "pulumi_aws",
-                 "pulumi_cloudflare", "pulumi_policy", "boto3", "botocore", "typer", "rich", "redis"),
+    "capacity": _OUTSIDE_CAPACITY,
+    # The simulator knows queues, fleets and scenarios; turning a plan into its inputs is the verifier's.
+    "capacity.simulate": (*_OUTSIDE_CAPACITY, "capacity.plan", "capacity.verify", "capacity.simulation_inputs",
+                          "capacity.profile", "capacity.fixing", "capacity.stacks", "capacity.routing"),
     "components": ("policies", "qcap", "worker", "__main__", "boto3"),
     "policies": ("capacity", "components", "qcap", "worker", "__main__", "boto3"),
     "__main__": ("policies", "qcap", "worker"),
@@ -88,6 +93,69 @@ def project_modules() -> list[tuple[str, Path]]:
     return [(module_name(f), f) for f in files if f.exists()]
 
 
+def import_graph(sources: dict[str, str]) -> dict[str, set[str]]:
+    """Module -> the project modules it imports.
+
+    Importing `a.b.c` from outside package `a.b` runs `a.b`'s __init__ first, so that counts as an
+    import of `a.b` too; a sibling import inside its own package does not.
+    """
+    graph: dict[str, set[str]] = {}
+    for module, source in sources.items():
+        own = {".".join(module.split(".")[:i]) for i in range(1, module.count(".") + 2)}
+        targets = set()
+        for _, target in imported_modules(source, module):
+            parts = target.split(".")
+            targets |= {".".join(parts[:i]) for i in range(1, len(parts) + 1)} - own
+        graph[module] = {t for t in targets if t in sources and t != module}
+    return graph
+
+
+def import_circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Every circle of imports, each as the modules along it (first repeated last), found by depth-first search."""
+    circles: list[list[str]] = []
+    seen: set[frozenset[str]] = set()
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+
+    def visit(module: str, path: list[str]) -> None:
+        state[module] = 1
+        path.append(module)
+        for target in sorted(graph.get(module, ())):
+            if state.get(target) == 1:
+                circle = path[path.index(target):] + [target]
+                if frozenset(circle) not in seen:
+                    seen.add(frozenset(circle))
+                    circles.append(circle)
+            elif state.get(target) is None:
+                visit(target, path)
+        path.pop()
+        state[module] = 2
+
+    for module in sorted(graph):
+        if state.get(module) is None:
+            visit(module, [])
+    return circles
+
+
+def capacity_sources() -> dict[str, str]:
+    return {name: path.read_text() for name, path in project_modules() if name.split(".")[0] == "capacity"}
+
+
+def test_no_capacity_modules_import_each_other_in_a_circle():
+    assert import_circles(import_graph(capacity_sources())) == []
+
+
+def test_a_planted_circle_between_planner_and_simulator_is_named():
+    sources = capacity_sources()
+    sources["capacity.simulate.model"] += "\nfrom capacity.plan.models import WorkloadPlan\n"
+    circles = [" -> ".join(c) for c in import_circles(import_graph(sources))]
+    assert circles == ["capacity.plan -> capacity.plan.stack -> capacity.plan.service -> capacity.plan.autoscaling -> "
+                       "capacity.plan.settle -> capacity.simulate -> capacity.simulate.cloudflare -> "
+                       "capacity.simulate.model -> capacity.plan"]
+    found = violations("capacity.simulate.model", "from capacity.plan.models import WorkloadPlan\n")
+    assert found == ["capacity.simulate.model:1 imports capacity.plan.models, but capacity.simulate must not import "
+                     "capacity.plan"]
+
+
 def test_every_project_module_imports_only_downward():
     modules = project_modules()
     assert len(modules) > 40, "the walk found too few modules; is ROOT right?"
@@ -104,6 +172,8 @@ def test_every_module_belongs_to_a_room():
     ("module", "source", "forbidden"),
     [
         ("capacity.plan.service", "import pulumi\n", "pulumi"),
+        ("capacity.simulate.service", "def f():\n    from capacity.plan import plan\n", "capacity.plan"),
+        ("capacity.simulate", "from capacity.simulation_inputs import model_from_plan\n", "capacity.simulation_inputs"),
         ("capacity.plan.service", "from qcap.live import doctor\n", "qcap"),
         ("components.sqs_queue", "from policies import rules_base\n", "policies"),
         ("policies.rules_capacity", "def f():\n    from components.tags import tags\n", "components"),

@@ -24,11 +24,11 @@ def expected_for(w: WorkloadPlan, emails: int) -> Counter[str]:
         "aws:cloudwatch/logGroup:LogGroup": 1, "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 1,
         "aws:ecs/taskDefinition:TaskDefinition": 1,
     })
-    alarms = 2 + sum(x is not None for x in (w.alarm_saturation_messages, w.alarm_max_tasks))
+    alarms = 2 + sum(x is not None for x in (w.alarms.saturation_messages, w.alarms.max_tasks))
     if w.broker in ("sqs", "sqs-fifo"):
         expected.update({"qcap:aws:QueueWithDlq": 1, "aws:sqs/queue:Queue": 2, "aws:sqs/queuePolicy:QueuePolicy": 2,
                          "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy": 1})
-        alarms += w.alarm_stalled_minutes is not None
+        alarms += w.alarms.stalled_minutes is not None
     if w.broker == "redis":
         expected.update({"qcap:aws:RedisCache": 1, "aws:elasticache/replicationGroup:ReplicationGroup": 1,
                          "aws:elasticache/parameterGroup:ParameterGroup": 1,
@@ -45,7 +45,7 @@ def expected_for(w: WorkloadPlan, emails: int) -> Counter[str]:
         expected.update({"qcap:aws:FargateConsumer": 1, "aws:ecs/service:Service": 1, "aws:iam/role:Role": 2,
                          "aws:iam/rolePolicy:RolePolicy": 1, "aws:appautoscaling/target:Target": 1,
                          "aws:appautoscaling/policy:Policy": 1 + scale_from_zero,
-                         "aws:appautoscaling/scheduledAction:ScheduledAction": len(w.scheduled_capacity)})
+                         "aws:appautoscaling/scheduledAction:ScheduledAction": len(w.scaling.scheduled_capacity)})
         alarms += scale_from_zero
     expected["aws:cloudwatch/metricAlarm:MetricAlarm"] = alarms
     return expected

@@ -33,7 +33,7 @@ def test_guide_overrides_with_the_patch_plan_feasible_keeping_the_other_override
     patch = {"workloads[0].overrides.min_capacity": 3, "workloads[0].overrides.target_backlog_per_task": 1.6}
     result = plan(parse_profile(apply_patch(profile_data(load("guide_overrides")), patch)))
     assert result.feasible
-    assert {(w.min_capacity, w.max_capacity, w.scale_out_cooldown_seconds, w.target_backlog_per_task)
+    assert {(w.min_capacity, w.max_capacity, w.scaling.scale_out_cooldown_seconds, w.scaling.target_backlog_per_task)
             for w in result.workloads} == {(3, 10, 300, 1.6)}
 
 
@@ -51,7 +51,7 @@ def test_p99_on_top_of_the_objective_leaves_no_wait_before_scale_out_under_a_res
     # target, whose backlog waited (target - c) / mu before any scale-out. The resting target is
     # below the concurrency (issue 13), so a backlog scales the fleet out at once: no p99 error.
     (w,) = plan_of("p99_over_objective").workloads
-    assert w.target_backlog_per_task < w.concurrency_per_task
+    assert w.scaling.target_backlog_per_task < w.concurrency_per_task
     assert "age objective (p99)" not in {f.limit for f in w.findings}
 
 

@@ -74,8 +74,8 @@ def test_target_is_concurrency_times_a_utilization_below_one_so_the_fleet_has_a_
     w = plan_one()
     # 0.9, 0.8 and 0.7 hold the fluid day but flap once arrivals are Poisson and a p99 of 3 x the mean
     # makes each minute's throughput noisy; 0.6 settles in both
-    assert w.target_utilization == 0.6
-    assert w.target_backlog_per_task == 1.2  # 2 slots x 0.6, below the concurrency
+    assert w.scaling.target_utilization == 0.6
+    assert w.scaling.target_backlog_per_task == 1.2  # 2 slots x 0.6, below the concurrency
     assert "(visible + in flight) / running tasks" in w.reasons["target_backlog_per_task"]
     assert ("chosen by simulation: the cheapest that held the objective in diurnal and spike (and the day again with "
             "Poisson arrivals and p99 processing times, seed 1) without flapping, 4 of the candidates 0.9, 0.8, 0.7, "
@@ -84,7 +84,7 @@ def test_target_is_concurrency_times_a_utilization_below_one_so_the_fleet_has_a_
 
 def test_cooldowns_scale_out_fast_and_in_slowly():
     w = plan_one()
-    assert (w.scale_out_cooldown_seconds, w.scale_in_cooldown_seconds) == (60, 300)
+    assert (w.scaling.scale_out_cooldown_seconds, w.scaling.scale_in_cooldown_seconds) == (60, 300)
 
 
 # --- the queue --------------------------------------------------------------------------
@@ -107,9 +107,9 @@ def test_visibility_beyond_twelve_hours_is_infeasible():
 
 
 def test_stop_timeout_covers_a_batch_in_progress_up_to_fargates_limit():
-    assert plan_one().stop_timeout_seconds == 15  # ceil(10 / 2) x 3 s
+    assert plan_one().service.stop_timeout_seconds == 15  # ceil(10 / 2) x 3 s
     w = plan_one(consumer__processing_p99_seconds=60)
-    assert w.stop_timeout_seconds == 120
+    assert w.service.stop_timeout_seconds == 120
     assert any(f.limit == "scale-in interrupts work" for f in w.warnings)
 
 
@@ -156,7 +156,7 @@ def test_fifo_high_throughput_turns_on_above_three_hundred_unbatched_sends_per_s
                    traffic__messages_per_day=8_640_000, consumer__concurrency_per_task=100)
     high = plan_one(broker="sqs-fifo", traffic__peak_to_average=DELETE, traffic__peak_messages_per_second=2_315,
                     traffic__messages_per_day=86_400_000, consumer__concurrency_per_task=100)
-    assert (low.fifo_high_throughput, high.fifo_high_throughput) == (False, True)
+    assert (low.service.fifo_high_throughput, high.service.fifo_high_throughput) == (False, True)
     # Item 6: 2,315 msg/s sent one per call is 2,315 SendMessage calls/s against FIFO's 300.
     assert high.reasons["fifo_high_throughput"].startswith(
         "on: the producers send one message per SendMessage call (unbatched, as the cost counts them), so the "
@@ -229,8 +229,8 @@ def test_seed_004_needs_twenty_tasks_and_fifteen_never_drain():
     assert w.per_task_messages_per_second == pytest.approx(1 / 2.02)
     assert w.max_capacity == 20
     assert w.feasible
-    assert w.current_tasks == 15
-    assert w.current_drain_seconds is None
+    assert w.service.current_tasks == 15
+    assert w.service.current_drain_seconds is None
     assert w.reasons["current_drain_seconds"].startswith("never: 15 tasks x 0.495 = 7.43 msg/s")
     assert "67.33 days" in w.reasons["current_drain_seconds"]
 
@@ -244,8 +244,8 @@ def test_seed_000_names_tinybird_request_rate_as_the_binding_stage():
 def test_seed_002_reproduces_the_fifteen_second_run():
     (w,) = seed("scheduled-questions").workloads
     # ceil(30 / 5) = 6 rounds x (2.5 s + a 20.32 ms receive): the seed's 15 s run plus the receives.
-    assert w.run_seconds == pytest.approx(6 * (2.5 + 0.02 * (1 + 0.5 * 4 * 0.02 / 2.5)))
-    assert (w.batch_limit, w.max_concurrency, w.interval_seconds) == (30, 5, 300)
+    assert w.scheduled.run_seconds == pytest.approx(6 * (2.5 + 0.02 * (1 + 0.5 * 4 * 0.02 / 2.5)))
+    assert (w.scheduled.batch_limit, w.scheduled.max_concurrency, w.scheduled.interval_seconds) == (30, 5, 300)
     assert w.feasible
 
 
@@ -255,11 +255,11 @@ def test_seed_001_caps_workers_at_the_database_and_budgets_connections():
     assert w.per_task_messages_per_second == pytest.approx(1 / 0.006)
     assert w.max_capacity == 6
     assert w.binding_limit == "sink request rate (Postgres (track points) 1,000 req/s)"
-    assert w.cache_connections == 6 * 50 + 50
-    assert w.cache_node_type == "cache.t4g.micro"
+    assert w.cache.connections == 6 * 50 + 50
+    assert w.cache.node_type == "cache.t4g.micro"
     # backlog + saturation depth (6 tasks x 166.7 msg/s x the 60 s objective) held in memory
-    assert w.cache_memory_bytes == math.ceil((50_000 + 6 * (1 / 0.006) * 60) * 300 / 0.75)
-    assert w.cache_nodes == 2
+    assert w.cache.memory_bytes == math.ceil((50_000 + 6 * (1 / 0.006) * 60) * 300 / 0.75)
+    assert w.cache.nodes == 2
 
 
 def test_seed_001_follows_its_commuter_day_with_floors_at_90_percent_and_a_90_percent_target():
@@ -267,8 +267,8 @@ def test_seed_001_follows_its_commuter_day_with_floors_at_90_percent_and_a_90_pe
     # 89% busy carry the commuter day, and the first pair tried (target 0.9 above them) holds, also with
     # Poisson arrivals.
     (w,) = seed("track-points").workloads
-    assert (w.min_capacity, w.target_backlog_per_task) == (1, 0.9)
-    assert [(a.hour, a.min_capacity) for a in w.scheduled_capacity] == [
+    assert (w.min_capacity, w.scaling.target_backlog_per_task) == (1, 0.9)
+    assert [(a.hour, a.min_capacity) for a in w.scaling.scheduled_capacity] == [
         (5, 2), (6, 3), (7, 4), (9, 3), (13, 2), (14, 3), (16, 5), (18, 4), (19, 3), (20, 2), (21, 1)]
     assert "busier of it and the next at most 89% busy" in w.reasons["scheduled_capacity"]
 
@@ -282,10 +282,10 @@ def test_seed_003_splits_partitions_and_priorities_into_lanes():
     # The floors carry the business day (2 from 07:00, 3 through the 09:00-12:00 and 13:00-15:00 peaks) and
     # target tracking at 90% (3.6 of 4 slots) only answers surges beyond them (issue 13: below CDK's
     # default's task-hours).
-    assert (jobs.min_capacity, jobs.max_capacity, jobs.target_backlog_per_task) == (1, 10, 3.6)
-    assert [(a.hour, a.min_capacity) for a in jobs.scheduled_capacity] == [
+    assert (jobs.min_capacity, jobs.max_capacity, jobs.scaling.target_backlog_per_task) == (1, 10, 3.6)
+    assert [(a.hour, a.min_capacity) for a in jobs.scaling.scheduled_capacity] == [
         (7, 2), (9, 3), (12, 2), (13, 3), (15, 2), (18, 1)]
-    assert {a.time_zone for a in jobs.scheduled_capacity} == {"America/New_York"}
+    assert {a.time_zone for a in jobs.scaling.scheduled_capacity} == {"America/New_York"}
     assert p.workload("notify-high").max_age_seconds == 30
     assert "fnv1a_32" in p.routing["jobs"]
 
@@ -310,7 +310,7 @@ def test_every_seed_stack_is_feasible():
 )
 def test_cloudflare_plan_at_seed_000_rates(peak, shards, concurrency, wait_ms, requests, feasible):
     w = plan_one(CLOUDFLARE_WORKLOAD, traffic__peak_messages_per_second=peak)
-    assert (w.shards, w.batch_size, w.max_concurrency, w.max_wait_time_ms) == (shards, 100, concurrency, wait_ms)
+    assert (w.cloudflare.shards, w.cloudflare.batch_size, w.cloudflare.max_concurrency, w.cloudflare.max_wait_time_ms) == (shards, 100, concurrency, wait_ms)
     assert w.sink_requests_per_second == requests
     assert w.feasible is feasible
     assert w.binding_limit == "sink request rate (Tinybird 100 req/s)"
@@ -333,7 +333,7 @@ def test_cloudflare_over_250_concurrency_is_infeasible():
     w = plan_one(CLOUDFLARE_WORKLOAD, traffic__peak_messages_per_second=4_000,
                  consumer__processing_seconds=6.0, consumer__processing_p99_seconds=10.0,
                  overrides__shards=1)
-    assert w.max_concurrency == 300  # ceil(4,000 x 6 / 80)
+    assert w.cloudflare.max_concurrency == 300  # ceil(4,000 x 6 / 80)
     assert not w.feasible
     assert any(f.limit == "Cloudflare consumer concurrency (250)" for f in w.errors)
 
@@ -342,19 +342,19 @@ def test_cloudflare_adds_shards_when_one_queue_cannot_consume_the_peak():
     w = plan_one(CLOUDFLARE_WORKLOAD, traffic__peak_messages_per_second=4_000,
                  consumer__processing_seconds=6.0, consumer__processing_p99_seconds=10.0,
                  sink=DELETE)
-    assert w.shards == 2  # ceil(4,000 / (250 x 100 / 6 x 0.8)) = ceil(1.2)
-    assert w.max_concurrency == 150
+    assert w.cloudflare.shards == 2  # ceil(4,000 / (250 x 100 / 6 x 0.8)) = ceil(1.2)
+    assert w.cloudflare.max_concurrency == 150
     assert w.feasible
 
 
 def test_cloudflare_batch_shrinks_to_fit_the_sink_request_size():
     w = plan_one(CLOUDFLARE_WORKLOAD, sink__max_request_bytes=40_000)
-    assert w.batch_size == 50
+    assert w.cloudflare.batch_size == 50
 
 
 def test_cloudflare_retries_and_retention():
     w = plan_one(CLOUDFLARE_WORKLOAD, retries__max_receives=4)
-    assert (w.max_retries, w.retry_delay_seconds) == (3, 10)
+    assert (w.cloudflare.max_retries, w.cloudflare.retry_delay_seconds) == (3, 10)
     assert w.retention_seconds == 345_600
     assert w.visibility_timeout_seconds is None
 
@@ -369,7 +369,7 @@ SCHEDULED = dict(consumer__mode="scheduled", consumer__interval_seconds=300, con
 
 def test_scheduled_run_longer_than_half_the_interval_is_infeasible():
     w = plan_one(**{**SCHEDULED, "consumer__batch_limit": 400})
-    assert w.run_seconds == 200.0
+    assert w.scheduled.run_seconds == 200.0
     assert not w.feasible
     # 59 rounds of 5: at p99 (5 s) 60 rounds would take the whole 300 s interval.
     assert w.fix == ("lower consumer.batch_limit to at most 295 (it is 400) or raise consumer.concurrency_per_task "
@@ -496,7 +496,7 @@ def test_any_cloudflare_profile_plans_and_feasible_plans_keep_settings_within_li
                  consumer__processing_p99_seconds=batch_seconds, traffic__message_bytes=bytes_,
                  objective__max_age_seconds=age)
     if w.feasible:
-        assert 1 <= w.batch_size <= 100
-        assert 0 <= w.max_wait_time_ms <= 60_000
-        assert 1 <= w.max_concurrency <= 250
-        assert w.shards * w.max_concurrency * w.batch_size / batch_seconds >= peak * (1 - 1e-9)
+        assert 1 <= w.cloudflare.batch_size <= 100
+        assert 0 <= w.cloudflare.max_wait_time_ms <= 60_000
+        assert 1 <= w.cloudflare.max_concurrency <= 250
+        assert w.cloudflare.shards * w.cloudflare.max_concurrency * w.cloudflare.batch_size / batch_seconds >= peak * (1 - 1e-9)

@@ -16,7 +16,7 @@ from tests.item_profiles import plan_of, profile_path
 
 def test_cache_node_type_override_is_used_and_explained():
     (w,) = plan_of("cache_node_override").workloads
-    assert w.cache_node_type == "cache.m7g.large"
+    assert w.cache.node_type == "cache.m7g.large"
     assert w.reasons["cache_node_type"].startswith(
         "cache.m7g.large set in overrides (the planner would choose cache.t4g.micro: ")
     assert w.feasible

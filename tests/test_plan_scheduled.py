@@ -34,7 +34,7 @@ def test_interval_fix_is_whole_minutes_so_the_profile_accepts_it():
     assert error.patch == {"workloads[0].consumer.interval_seconds": 840}
     (patched,) = plan(parse_profile(apply_patch(profile_data(load("scheduled_interval_too_long")),
                                                 error.patch))).workloads
-    assert patched.feasible and patched.interval_seconds == 840
+    assert patched.feasible and patched.scheduled.interval_seconds == 840
 
 
 def test_age_alarm_override_later_than_the_objective_warns_in_scheduled_mode_too():

@@ -8,7 +8,7 @@ from tests.item_profiles import plan_of
 
 def test_fifo_at_2315_messages_per_second_sent_one_per_call_turns_on_high_throughput():
     (w,) = plan_of("fifo_unbatched_sends").workloads
-    assert w.fifo_high_throughput is True
+    assert w.service.fifo_high_throughput is True
     assert w.reasons["fifo_high_throughput"] == (
         "on: the producers send one message per SendMessage call (unbatched, as the cost counts them), so the "
         "2,315 msg/s peak is 2,315 calls/s against FIFO's 300 calls/s per action without high-throughput mode")
@@ -17,13 +17,13 @@ def test_fifo_at_2315_messages_per_second_sent_one_per_call_turns_on_high_throug
 
 def test_fifo_under_three_hundred_sends_per_second_stays_in_standard_mode():
     w = plan_one(broker="sqs-fifo")  # peak 20 msg/s
-    assert w.fifo_high_throughput is False
+    assert w.service.fifo_high_throughput is False
     assert w.reasons["fifo_high_throughput"].startswith("off: ")
 
 
 def test_todays_fleet_draining_past_the_plans_retention_loses_the_oldest_messages():
     (w,) = plan_of("current_fleet_expires").workloads
-    assert w.current_drain_seconds is None
+    assert w.service.current_drain_seconds is None
     assert w.retention_seconds < 13.5 * 86_400
     (warning,) = w.warnings
     assert warning.limit == "current fleet"

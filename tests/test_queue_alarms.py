@@ -35,7 +35,7 @@ def test_age_alarm_fires_over_the_objective_for_3_of_3_minutes_when_built(run_co
     assert (age["namespace"], age["metricName"], age["dimensions"]) == (
         "AWS/SQS", "ApproximateAgeOfOldestMessage", {"QueueName": "qcap-unit-events"}
     )
-    assert age["threshold"] == plan.alarm_age_seconds == 240
+    assert age["threshold"] == plan.alarms.age_seconds == 240
     assert age["comparisonOperator"] == "GreaterThanThreshold"
     assert (age["evaluationPeriods"], age["datapointsToAlarm"], age["period"]) == (3, 3, 60)
     assert age["alarmActions"] == [TOPIC_ARN] and age["okActions"] == [TOPIC_ARN]
@@ -52,7 +52,7 @@ def test_dlq_alarm_fires_on_one_message_in_the_dlq_when_built(run_components):
 def test_saturation_alarm_tracks_visible_plus_in_flight_against_the_plan_when_built(run_components):
     plan = plan_workload(SQS_WORKLOAD)
     saturation = alarm(build(run_components, plan), plan, "saturation")
-    assert saturation["threshold"] == plan.alarm_saturation_messages
+    assert saturation["threshold"] == plan.alarms.saturation_messages
     assert saturation["evaluationPeriods"] == limits.SATURATION_ALARM_MINUTES
     returned = [q for q in saturation["metricQueries"] if q["returnData"]]
     assert returned == [{"id": "depth", "expression": "visible + inflight", "label": "visible + in flight",
@@ -64,7 +64,7 @@ def test_max_tasks_alarm_watches_running_tasks_at_max_capacity_when_a_service_is
     at_max = alarm(build(run_components, plan), plan, "max-tasks")
     assert at_max["namespace"] == "ECS/ContainerInsights"
     assert at_max["dimensions"] == {"ClusterName": "qcap-unit", "ServiceName": "events"}
-    assert at_max["threshold"] == plan.alarm_max_tasks == plan.max_capacity
+    assert at_max["threshold"] == plan.alarms.max_tasks == plan.max_capacity
     assert at_max["evaluationPeriods"] == limits.MAX_TASKS_ALARM_MINUTES
 
 
@@ -73,7 +73,7 @@ def test_stalled_alarm_fires_when_messages_are_visible_but_none_received(run_com
     stalled = alarm(build(run_components, plan), plan, "stalled")
     expression = [q["expression"] for q in stalled["metricQueries"] if q["returnData"]]
     assert expression == ["IF(visible > 0 AND received == 0, 1, 0)"]
-    assert stalled["evaluationPeriods"] == plan.alarm_stalled_minutes == 15
+    assert stalled["evaluationPeriods"] == plan.alarms.stalled_minutes == 15
 
 
 def test_every_alarm_has_actions_and_a_valid_missing_data_treatment_when_built(run_components):

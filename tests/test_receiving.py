@@ -90,7 +90,7 @@ def test_a_scheduled_run_lasts_its_rounds_of_processing_plus_overhead():
                  consumer__concurrency_per_task=5, consumer__processing_seconds=2.5,
                  consumer__receive_overhead_seconds=DELETE)
     assert w.receive_overhead_seconds > 0
-    assert w.run_seconds == pytest.approx(6 * (2.5 + w.receive_overhead_seconds))
+    assert w.scheduled.run_seconds == pytest.approx(6 * (2.5 + w.receive_overhead_seconds))
 
 
 def test_a_cloudflare_plan_carries_no_overhead():

@@ -39,8 +39,8 @@ def test_replication_group_is_encrypted_authenticated_and_fails_over_in_prod(run
     assert inputs["authToken"] == TOKEN
     assert inputs["automaticFailoverEnabled"] is failover and inputs["multiAzEnabled"] is failover
     assert group.protect is failover
-    assert inputs["nodeType"] == plan.cache_node_type
-    assert inputs["numCacheClusters"] == plan.cache_nodes == (2 if failover else 1)
+    assert inputs["nodeType"] == plan.cache.node_type
+    assert inputs["numCacheClusters"] == plan.cache.nodes == (2 if failover else 1)
     assert inputs["snapshotRetentionLimit"] == (7 if failover else 1)
     assert inputs["replicationGroupId"] == f"qcap-{TEST_STACK}-points"
 
@@ -72,7 +72,7 @@ def test_cache_alarms_watch_cpu_memory_evictions_and_connections_against_the_bud
     run = build(run_components, plan)
     alarms = {a.name.rsplit("-alarm-", 1)[1]: a.inputs for a in run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
     assert sorted(alarms) == ["connections", "cpu", "evictions", "memory"]
-    assert alarms["connections"]["threshold"] == round(plan.cache_connections_budget * 0.8)
+    assert alarms["connections"]["threshold"] == round(plan.cache.connections_budget * 0.8)
     assert alarms["cpu"]["threshold"] == limits.REDIS_CPU_ALARM_PERCENT
     assert alarms["memory"]["threshold"] == limits.REDIS_MEMORY_ALARM_PERCENT
     assert (alarms["evictions"]["threshold"], alarms["evictions"]["comparisonOperator"]) == (

@@ -31,7 +31,7 @@ def test_schedule_runs_one_task_on_the_plans_interval_without_public_ip(run_comp
     plan = plan_workload(SCHEDULED_WORKLOAD)
     run = build(run_components, plan)
     schedule = run.named("questions-schedule").inputs
-    assert schedule["scheduleExpression"] == "rate(5 minutes)" and plan.interval_seconds == 300
+    assert schedule["scheduleExpression"] == "rate(5 minutes)" and plan.scheduled.interval_seconds == 300
     assert schedule["flexibleTimeWindow"] == {"mode": "OFF"}
     target = schedule["target"]
     assert target["arn"] == run.outputs["cluster"]
@@ -40,7 +40,7 @@ def test_schedule_runs_one_task_on_the_plans_interval_without_public_ip(run_comp
     assert target["ecsParameters"]["networkConfiguration"] == {
         "assignPublicIp": False, "subnets": ["subnet-a"], "securityGroups": ["sg-consumer"]
     }
-    assert target["retryPolicy"]["maximumEventAgeInSeconds"] == plan.interval_seconds
+    assert target["retryPolicy"]["maximumEventAgeInSeconds"] == plan.scheduled.interval_seconds
 
 
 def test_task_environment_carries_the_plans_batch_limit_and_concurrency(run_components):
@@ -48,7 +48,7 @@ def test_task_environment_carries_the_plans_batch_limit_and_concurrency(run_comp
     run = build(run_components, plan)
     definition = json.loads(run.named("questions-task").inputs["containerDefinitions"])[0]
     env = {e["name"]: e["value"] for e in definition["environment"]}
-    assert (env["BATCH_LIMIT"], env["CONCURRENCY"]) == (str(plan.batch_limit), str(plan.max_concurrency)) == ("30", "5")
+    assert (env["BATCH_LIMIT"], env["CONCURRENCY"]) == (str(plan.scheduled.batch_limit), str(plan.scheduled.max_concurrency)) == ("30", "5")
     assert env["QUEUE_URL"] == QUEUE_URL
 
 

@@ -8,19 +8,8 @@ import simpy
 
 from capacity import limits
 from capacity import scenarios as sc
-from capacity.simulate import (
-    CdkDefaultFleet,
-    CloudflareFleet,
-    QueueModel,
-    ScheduledFleet,
-    Settings,
-    SimulationError,
-    StaticFleet,
-    TargetTrackingFleet,
-    comparison_fleets,
-    model_from_plan,
-    simulate,
-)
+from capacity.simulate import CdkDefaultFleet, CloudflareFleet, QueueModel, ScheduledFleet, Settings, SimulationError, StaticFleet, TargetTrackingFleet, simulate
+from capacity.simulation_inputs import comparison_fleets, model_from_plan
 from conftest import SQS_WORKLOAD, plan_workload
 
 
@@ -240,7 +229,7 @@ def test_cloudflare_consumers_wait_for_max_wait_when_batches_fill_slowly():
 def test_comparison_fleets_are_the_plan_static_at_max_and_cdk_when_the_plan_autoscales():
     lane = plan_workload(SQS_WORKLOAD)
     own, static, cdk = comparison_fleets(lane)
-    assert isinstance(own, TargetTrackingFleet) and own.target_backlog_per_task == lane.target_backlog_per_task
+    assert isinstance(own, TargetTrackingFleet) and own.target_backlog_per_task == lane.scaling.target_backlog_per_task
     assert static.tasks == lane.max_capacity
     assert (cdk.min_capacity, cdk.max_capacity) == (max(1, lane.min_capacity), lane.max_capacity)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from capacity import scenarios as sc
 from capacity.plan import plan
 from capacity.profile import load_profile, resolve_stack
-from capacity.simulate import comparison_fleets, model_from_plan, simulate
+from capacity.simulate import simulate
+from capacity.simulation_inputs import comparison_fleets, model_from_plan
 from qcap.commands.simulate_figure import drain_end_hours, tasks_title, write_figure
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

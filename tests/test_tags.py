@@ -38,7 +38,7 @@ def test_workload_tags_carry_the_plan_inputs_when_built_from_a_plan():
 def test_workload_tags_add_the_connection_budget_when_the_broker_is_redis():
     plan = plan_workload(REDIS_WORKLOAD)
     tags = workload_tags(plan, "s", "cache")
-    assert tags["qcap:cache-connections-budget"] == str(plan.cache_connections_budget)
+    assert tags["qcap:cache-connections-budget"] == str(plan.cache.connections_budget)
     assert all(isinstance(v, str) for v in tags.values())
 
 

@@ -7,7 +7,8 @@ import yaml
 
 from capacity.plan import plan
 from capacity.profile import load_profile, parse_profile, resolve_stack
-from capacity.simulate import StaticFleet, model_from_plan, simulate
+from capacity.simulate import StaticFleet, simulate
+from capacity.simulation_inputs import model_from_plan
 from capacity.verify import standard_scenarios, verify
 
 
@@ -57,7 +58,7 @@ def test_verify_drains_the_seed_004_backlog_within_the_allowed_time(seed_004):
 def test_verify_finds_nothing_cheaper_for_seed_004_whose_target_was_already_chosen_by_simulation(seed_004):
     _, stack_plan, (verdict,) = seed_004
     assert verdict.tuning is None
-    assert stack_plan.workloads[0].target_backlog_per_task == 0.9
+    assert stack_plan.workloads[0].scaling.target_backlog_per_task == 0.9
 
 
 def test_verify_runs_seed_004_at_constant_rates_and_finds_it_settles(seed_004):

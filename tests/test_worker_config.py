@@ -66,5 +66,5 @@ def test_config_reads_what_the_fargate_component_derives_from_a_redis_plan():
     assert (cfg.concurrency, cfg.receive_batch, cfg.visibility_timeout_seconds) == (
         plan.concurrency_per_task, plan.receive_batch, plan.visibility_timeout_seconds)
     assert (cfg.max_receive_count, cfg.stop_timeout_seconds, cfg.redis_pool_size) == (
-        plan.max_receive_count, plan.stop_timeout_seconds, plan.cache_pool_size_per_task)
+        plan.max_receive_count, plan.service.stop_timeout_seconds, plan.cache.pool_size_per_task)
     assert (cfg.stack, cfg.workload, cfg.queue_key) == ("track-points", "points", "qcap:{points}")

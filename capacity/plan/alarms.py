@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import math
-from typing import Any
-
 from capacity import limits
 from capacity.plan.derivation import Derivation
 from capacity.plan.formatting import num
+from capacity.plan.models import AlarmPlan
 
 
-def plan_service_alarms(d: Derivation, age: float, max_capacity: int, mu: float) -> dict[str, Any]:
+def plan_service_alarms(d: Derivation, age: float, max_capacity: int, mu: float) -> AlarmPlan:
     age_alarm = d.set(
         "alarm_age_seconds",
         math.ceil(age),
@@ -35,9 +34,10 @@ def plan_service_alarms(d: Derivation, age: float, max_capacity: int, mu: float)
         d.warn("age alarm", f"alarm_age_seconds {age_alarm} is later than the {num(age)} s objective",
                f"set overrides.alarm_age_seconds to {math.ceil(age)} or less",
                {"overrides.alarm_age_seconds": math.ceil(age)})
-    return dict(
-        alarm_age_seconds=age_alarm,
-        alarm_saturation_messages=saturation,
-        alarm_max_tasks=max_capacity,
-        alarm_stalled_minutes=limits.STALLED_ALARM_MINUTES,
+    return AlarmPlan(
+        age_seconds=age_alarm,
+        dlq_messages=1,
+        saturation_messages=saturation,
+        max_tasks=max_capacity,
+        stalled_minutes=limits.STALLED_ALARM_MINUTES,
     )

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import math
-from typing import Any
-
 from capacity import limits
 from capacity.plan.caps import default_cache
 from capacity.plan.derivation import Derivation
 from capacity.plan.formatting import num
 from capacity.plan.lanes import Rates, Share
+from capacity.plan.models import CachePlan
 from capacity.profile import Workload
 
 
 def plan_cache(
     d: Derivation, w: Workload, environment: str, rates: Rates, max_capacity: int, saturation_messages: int,
     share: Share = Share(),
-) -> dict[str, Any]:
+) -> CachePlan:
     cache = w.cache or default_cache()
     producers = math.ceil(share.apply(cache.producer_connections))
     budget = math.floor(share.apply(cache.max_clients))
@@ -85,11 +84,13 @@ def plan_cache(
             f"{num(limits.REDIS_OPS_PER_SECOND_NO_PIPELINE)} one primary serves without pipelining",
             "pipeline writes and pops (5-7x, per redis-benchmark) or partition the queue",
         )
-    return dict(
-        cache_node_type=node,
-        cache_nodes=nodes,
-        cache_memory_bytes=memory,
-        cache_connections=connections,
-        cache_connections_budget=budget,
-        alarm_cache_connections=alarm_connections,
+    return CachePlan(
+        node_type=node,
+        nodes=nodes,
+        memory_bytes=memory,
+        connections=connections,
+        connections_budget=budget,
+        alarm_connections=alarm_connections,
+        pool_size_per_task=cache.pool_size_per_task,
+        producer_connections=producers,
     )

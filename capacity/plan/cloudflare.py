@@ -1,4 +1,9 @@
-"""Cloudflare Queues: where shards, batch size, wait, consumer concurrency and the binding stage are decided."""
+"""Cloudflare Queues: where shards, batch size, wait, consumer concurrency and the binding stage are decided.
+
+`plan_cloudflare` runs named steps: rates, the batch size, shards, consumer concurrency, the
+batch wait, the stage that binds (queue ingest, consumers, the sink), retries, drain and
+retention, and the cost.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,10 @@ from typing import Any
 from capacity import limits
 from capacity.plan.costs import cloudflare_monthly_cost
 from capacity.plan.derivation import Derivation
+from capacity.plan.drain import drain_field, plan_drain
 from capacity.plan.formatting import duration, num
-from capacity.plan.lanes import Lane, rate_fields, rates_of
+from capacity.plan.lanes import Lane, Rates, rates_of
+from capacity.plan.models import AlarmPlan, CloudflarePlan, Derived
 from capacity.plan.overrides import judge_cloudflare
 from capacity.plan.retention import plan_dlq_retention, plan_retention
 from capacity.profile import Profile, Workload
@@ -27,213 +34,257 @@ class _Stage:
     patch: list[dict[str, Any]] | None = None
 
 
-def plan_cloudflare(profile: Profile, w: Workload, lane: Lane, d: Derivation) -> dict[str, Any]:
-    c = w.consumer
-    rates = rates_of(w, lane, d)
-    age = lane.max_age_seconds
-    sink = w.sink
-    t_batch = c.processing_seconds
-    t_batch99 = c.p99_seconds
+@dataclass(frozen=True)
+class Shards:
+    """The shard count and the shards each limit alone would need."""
 
-    # Batch size: as large as Cloudflare, the profile and the sink's request size allow.
-    size = min(limits.CLOUDFLARE_MAX_BATCH_SIZE, c.receive_batch)
-    size_why = f"min(Cloudflare's {limits.CLOUDFLARE_MAX_BATCH_SIZE}, consumer.receive_batch {c.receive_batch})"
+    shards: int
+    for_consumers: int
+
+
+def plan_cloudflare(profile: Profile, workload: Workload, lane: Lane, record: Derivation) -> Derived:
+    consumer = workload.consumer
+    rates = rates_of(workload, lane, record)
+    age = lane.max_age_seconds
+    batch_size = plan_batch_size(record, workload)
+    per_invocation = batch_size / consumer.processing_seconds
+    record.reasons["per_task_messages_per_second"] = (
+        f"{num(per_invocation)} = batch_size {batch_size} / batch time {num(consumer.processing_seconds)} s: "
+        "one consumer invocation's rate"
+    )
+    record.reasons["receive_overhead_seconds"] = "0: Cloudflare pushes batches to the consumer, nothing polls"
+    shards = plan_shards(record, rates, batch_size, consumer.processing_seconds)
+    concurrency = plan_concurrency(record, rates, shards, batch_size, consumer.processing_seconds)
+    judge_cloudflare(record, workload, rates.peak, shards.shards, concurrency, batch_size)
+    wait = plan_max_wait(record, rates, age, shards.shards, batch_size, consumer.p99_seconds)
+    request_rate = binding_stage(record, workload, lane, rates, shards.shards, batch_size)
+    max_retries, retry_delay = plan_retries(record, workload)
+
+    delivered = shards.shards * concurrency * batch_size / consumer.processing_seconds
+    sink = workload.sink
+    if sink is not None and sink.requests_per_second is not None and request_rate:
+        delivered = min(delivered, rates.peak * sink.requests_per_second / request_rate)
+    drain = plan_drain(record, rates, delivered, f"{num(round(delivered, 1))} delivered", num(round(rates.average, 2)))
+    backlog_bytes = rates.backlog * workload.traffic.message_bytes / shards.shards
+    if backlog_bytes > limits.CLOUDFLARE_MAX_BACKLOG_BYTES:
+        record.error("Cloudflare backlog (25 GB per queue)", f"{num(round(backlog_bytes))} bytes per shard",
+                     "use more shards")
+    retention = plan_retention(record, rates, 0 if math.isinf(drain) else drain, age,
+                               limits.MAX_SOURCE_RETENTION_SECONDS)
+    dlq_retention = plan_dlq_retention(record, retention)
+    record.reasons["max_capacity"] = (
+        f"{shards.shards * concurrency} = {shards.shards} shards x {concurrency} concurrent consumers"
+    )
+    record.reasons["min_capacity"] = "0: Cloudflare starts consumers only when messages wait"
+    record.reasons["visibility_timeout_seconds"] = "not applicable: Cloudflare retries a batch whose invocation fails"
+    record.reasons["max_receive_count"] = f"{workload.retries.max_receives} deliveries = max_retries + 1"
+    record.reasons["alarm_dlq_messages"] = (
+        "1: any message in the dead-letter queue needs a person (Cloudflare publishes no CloudWatch metrics, so no "
+        "alarm is built)"
+    )
+    cost = cloudflare_monthly_cost(record, workload, rates)
+    return Derived(
+        arrival_average_per_second=rates.average,
+        arrival_peak_per_second=rates.peak,
+        arrival_trough_per_second=rates.trough,
+        per_task_messages_per_second=per_invocation,
+        receive_overhead_seconds=0.0,
+        backlog_messages=rates.backlog,
+        min_capacity=0,
+        max_capacity=shards.shards * concurrency,
+        visibility_timeout_seconds=None,
+        retention_seconds=retention,
+        dlq_retention_seconds=dlq_retention,
+        max_receive_count=workload.retries.max_receives,
+        drain_seconds=drain_field(drain),
+        sink_requests_per_second=round(request_rate, 3) if request_rate is not None else None,
+        monthly_cost_usd=cost,
+        alarms=AlarmPlan(age_seconds=None, dlq_messages=1, saturation_messages=None, max_tasks=None,
+                         stalled_minutes=None),
+        cloudflare=CloudflarePlan(
+            shards=shards.shards,
+            batch_size=batch_size,
+            max_wait_time_ms=wait,
+            max_concurrency=concurrency,
+            max_retries=max_retries,
+            retry_delay_seconds=retry_delay,
+        ),
+    )
+
+
+def plan_batch_size(record: Derivation, workload: Workload) -> int:
+    """As large as Cloudflare, the profile and the sink's request size allow: fewer sink requests."""
+    consumer, sink = workload.consumer, workload.sink
+    size = min(limits.CLOUDFLARE_MAX_BATCH_SIZE, consumer.receive_batch)
+    size_why = f"min(Cloudflare's {limits.CLOUDFLARE_MAX_BATCH_SIZE}, consumer.receive_batch {consumer.receive_batch})"
     if sink is not None and sink.max_request_bytes is not None:
-        fit = max(1, sink.max_request_bytes // w.traffic.message_bytes)
+        fit = max(1, sink.max_request_bytes // workload.traffic.message_bytes)
         if fit < size:
             size = fit
-            size_why += f", {sink.name}'s {num(sink.max_request_bytes)}-byte request / {num(w.traffic.message_bytes)} B = {fit}"
-    batch_size = d.set("batch_size", size, f"{size} = {size_why}: larger batches mean fewer sink requests")
+            size_why += (f", {sink.name}'s {num(sink.max_request_bytes)}-byte request / "
+                         f"{num(workload.traffic.message_bytes)} B = {fit}")
+    return record.set("batch_size", size, f"{size} = {size_why}: larger batches mean fewer sink requests")
 
+
+def plan_shards(record: Derivation, rates: Rates, batch_size: int, batch_seconds: float) -> Shards:
+    """Enough queues for the peak's ingest and for their consumers, each at the planned utilization."""
     util = limits.CLOUDFLARE_SHARD_UTILIZATION
     ingest_cap = limits.CLOUDFLARE_MAX_MESSAGES_PER_SECOND_PER_QUEUE
-    shards_ingest = max(1, math.ceil(rates.peak / (ingest_cap * util)))
-    per_invocation = batch_size / t_batch
-    consumer_cap = limits.CLOUDFLARE_MAX_CONSUMER_CONCURRENCY * per_invocation
-    shards_consumer = max(1, math.ceil(rates.peak / (consumer_cap * util)))
-    if shards_consumer > shards_ingest:
-        shard_value = shards_consumer
-        shard_why = (
-            f"{shards_consumer} = ceil(peak {num(rates.peak)} / ({limits.CLOUDFLARE_MAX_CONSUMER_CONCURRENCY} consumers x {batch_size} per batch / "
-            f"{num(t_batch)} s x {util})): one queue's consumers cannot keep up"
+    for_ingest = max(1, math.ceil(rates.peak / (ingest_cap * util)))
+    consumer_cap = limits.CLOUDFLARE_MAX_CONSUMER_CONCURRENCY * batch_size / batch_seconds
+    for_consumers = max(1, math.ceil(rates.peak / (consumer_cap * util)))
+    if for_consumers > for_ingest:
+        value, why = for_consumers, (
+            f"{for_consumers} = ceil(peak {num(rates.peak)} / ({limits.CLOUDFLARE_MAX_CONSUMER_CONCURRENCY} consumers x "
+            f"{batch_size} per batch / {num(batch_seconds)} s x {util})): one queue's consumers cannot keep up"
         )
     else:
-        shard_value = shards_ingest
-        shard_why = (
-            f"{shards_ingest} = ceil(peak {num(rates.peak)} / ({num(ingest_cap)} msg/s per queue x {util}))"
-        )
-    shards = d.set("shards", shard_value, shard_why)
+        value, why = for_ingest, f"{for_ingest} = ceil(peak {num(rates.peak)} / ({num(ingest_cap)} msg/s per queue x {util}))"
+    shards = record.set("shards", value, why)
     if shards > limits.CLOUDFLARE_MAX_QUEUES_PER_ACCOUNT - 1:
-        d.error("Cloudflare queues per account", f"{shards} shards plus a DLQ exceed {limits.CLOUDFLARE_MAX_QUEUES_PER_ACCOUNT}")
+        record.error("Cloudflare queues per account",
+                     f"{shards} shards plus a DLQ exceed {limits.CLOUDFLARE_MAX_QUEUES_PER_ACCOUNT}")
+    return Shards(shards, for_consumers)
 
-    per_shard = rates.peak / shards
-    concurrency_value = max(1, math.ceil(per_shard * t_batch / (batch_size * util)))
-    concurrency = d.set(
+
+def plan_concurrency(record: Derivation, rates: Rates, shards: Shards, batch_size: int, batch_seconds: float) -> int:
+    """Concurrent consumers per shard for the peak at the planned utilization, within Cloudflare's 250."""
+    util = limits.CLOUDFLARE_SHARD_UTILIZATION
+    per_shard = rates.peak / shards.shards
+    value = max(1, math.ceil(per_shard * batch_seconds / (batch_size * util)))
+    concurrency = record.set(
         "max_concurrency",
-        concurrency_value,
-        f"{concurrency_value} = ceil(peak per shard {num(round(per_shard, 2))} x batch time {num(t_batch)} s / "
+        value,
+        f"{value} = ceil(peak per shard {num(round(per_shard, 2))} x batch time {num(batch_seconds)} s / "
         f"({batch_size} per batch x {util})), at most {limits.CLOUDFLARE_MAX_CONSUMER_CONCURRENCY}",
     )
     if concurrency > limits.CLOUDFLARE_MAX_CONSUMER_CONCURRENCY:
-        d.error(
+        record.error(
             "Cloudflare consumer concurrency (250)",
             f"each shard needs {concurrency} concurrent consumers, over Cloudflare's "
             f"{limits.CLOUDFLARE_MAX_CONSUMER_CONCURRENCY}",
-            f"use at least {shards_consumer} shards (overrides.shards) or make a batch faster",
-            {"overrides.shards": shards_consumer} if d.overridden("shards") else None,
+            f"use at least {shards.for_consumers} shards (overrides.shards) or make a batch faster",
+            {"overrides.shards": shards.for_consumers} if record.overridden("shards") else None,
         )
-    judge_cloudflare(d, w, rates.peak, shards, concurrency, batch_size)
-    budget_ms = (age - t_batch99) * 1000
+    return concurrency
+
+
+def plan_max_wait(record: Derivation, rates: Rates, age: float, shards: int, batch_size: int,
+                  batch_p99_seconds: float) -> int:
+    """How long a batch may wait to fill: within Cloudflare's maximum and the objective less a p99 batch."""
+    budget_ms = (age - batch_p99_seconds) * 1000
     fill_ms = batch_size / (rates.average / shards) * 1000 if rates.average > 0 else math.inf
     fill_ms = math.inf if math.isinf(fill_ms) else math.ceil(round(fill_ms, 6))
-    wait_value = int(max(0, min(limits.CLOUDFLARE_MAX_WAIT_TIME_MS, budget_ms, fill_ms)))
-    wait = d.set(
+    value = int(max(0, min(limits.CLOUDFLARE_MAX_WAIT_TIME_MS, budget_ms, fill_ms)))
+    wait = record.set(
         "max_wait_time_ms",
-        wait_value,
-        f"{num(wait_value)} ms = min(Cloudflare's {num(limits.CLOUDFLARE_MAX_WAIT_TIME_MS)} ms, objective "
-        f"{num(age)} s - p99 batch time {num(t_batch99)} s, time to fill a batch of {batch_size} at the average "
+        value,
+        f"{num(value)} ms = min(Cloudflare's {num(limits.CLOUDFLARE_MAX_WAIT_TIME_MS)} ms, objective "
+        f"{num(age)} s - p99 batch time {num(batch_p99_seconds)} s, time to fill a batch of {batch_size} at the average "
         f"{num(round(rates.average / shards, 2))} msg/s per shard)",
     )
     if budget_ms <= 0:
-        d.error(
+        record.error(
             "age objective",
-            f"a batch takes {num(t_batch99)} s at p99, as long as the {duration(age)} objective",
+            f"a batch takes {num(batch_p99_seconds)} s at p99, as long as the {duration(age)} objective",
             "make batches faster (a smaller consumer.receive_batch) or relax objective.max_age_seconds",
         )
-    elif wait / 1000 + t_batch99 > age:
-        d.error("age objective", f"max wait {num(wait)} ms + p99 batch {num(t_batch99)} s exceed the {num(age)} s objective",
-                f"set overrides.max_wait_time_ms to at most {int(budget_ms)}",
-                {"overrides.max_wait_time_ms": int(budget_ms)})
+    elif wait / 1000 + batch_p99_seconds > age:
+        record.error("age objective",
+                     f"max wait {num(wait)} ms + p99 batch {num(batch_p99_seconds)} s exceed the {num(age)} s objective",
+                     f"set overrides.max_wait_time_ms to at most {int(budget_ms)}",
+                     {"overrides.max_wait_time_ms": int(budget_ms)})
+    return wait
 
-    # Each stage's load at the peak and its ceiling. Queues and consumers grow with shards,
-    # so the stage that binds is the one with the lowest ceiling the shard count cannot lift.
+
+def binding_stage(record: Derivation, workload: Workload, lane: Lane, rates: Rates, shards: int,
+                  batch_size: int) -> float | None:
+    """Each stage's load at the peak and its ceiling; the lowest ceiling the shard count cannot lift binds.
+
+    Returns the sink's request rate at the peak (None without a sink).
+    """
+    batch_seconds = workload.consumer.processing_seconds
+    sink = workload.sink
+    per_shard = rates.peak / shards
+    ingest_cap = limits.CLOUDFLARE_MAX_MESSAGES_PER_SECOND_PER_QUEUE
+    consumer_cap = limits.CLOUDFLARE_MAX_CONSUMER_CONCURRENCY * batch_size / batch_seconds
     most_queues = limits.CLOUDFLARE_MAX_QUEUES_PER_ACCOUNT - 1
     stages: list[_Stage] = [
-        _Stage(
-            f"Cloudflare queue ingest ({num(ingest_cap)} msg/s per queue)",
-            per_shard / ingest_cap,
-            ingest_cap * most_queues,
-            f"use more shards (at least {math.ceil(rates.peak / ingest_cap)})",
-        ),
-        _Stage(
-            f"Cloudflare consumer concurrency ({limits.CLOUDFLARE_MAX_CONSUMER_CONCURRENCY} per queue)",
-            per_shard * t_batch / batch_size / limits.CLOUDFLARE_MAX_CONSUMER_CONCURRENCY,
-            consumer_cap * most_queues,
-            "use more shards or make a batch faster",
-        ),
+        _Stage(f"Cloudflare queue ingest ({num(ingest_cap)} msg/s per queue)", per_shard / ingest_cap,
+               ingest_cap * most_queues, f"use more shards (at least {math.ceil(rates.peak / ingest_cap)})"),
+        _Stage(f"Cloudflare consumer concurrency ({limits.CLOUDFLARE_MAX_CONSUMER_CONCURRENCY} per queue)",
+               per_shard * batch_seconds / batch_size / limits.CLOUDFLARE_MAX_CONSUMER_CONCURRENCY,
+               consumer_cap * most_queues, "use more shards or make a batch faster"),
     ]
     request_rate = None
     if sink is not None:
         requests_per_batch = math.ceil(batch_size / sink.messages_per_request)
         request_rate = rates.peak / batch_size * requests_per_batch
-        d.reasons["sink_requests_per_second"] = (
+        record.reasons["sink_requests_per_second"] = (
             f"{num(round(request_rate, 2))} = peak {num(rates.peak)} / batch {batch_size} x {requests_per_batch} "
             f"request(s) per batch"
         )
         if sink.requests_per_second is not None:
             quota = lane.budgets.requests.apply(sink.requests_per_second)
-            most = quota * batch_size / requests_per_batch
-            fix, patch = _sink_rate_fix(w, batch_size, requests_per_batch, quota, request_rate,
+            fix, patch = _sink_rate_fix(workload, batch_size, requests_per_batch, quota, request_rate,
                                         lane.budgets.requests.describe(sink.requests_per_second, " req/s"))
-            stages.append(
-                _Stage(
-                    f"sink request rate ({sink.name} {num(sink.requests_per_second)} req/s)",
-                    request_rate / quota,
-                    most,
-                    fix,
-                    patch,
-                )
-            )
+            stages.append(_Stage(f"sink request rate ({sink.name} {num(sink.requests_per_second)} req/s)",
+                                 request_rate / quota, quota * batch_size / requests_per_batch, fix, patch))
         if sink.bytes_per_second is not None:
-            most = lane.budgets.bandwidth.apply(sink.bytes_per_second) / w.traffic.message_bytes
-            stages.append(
-                _Stage(
-                    f"sink bandwidth ({sink.name} {num(sink.bytes_per_second)} B/s)",
-                    rates.peak / most,
-                    most,
-                    "trim or compress messages, or split the traffic across sink targets",
-                )
-            )
+            most = lane.budgets.bandwidth.apply(sink.bytes_per_second) / workload.traffic.message_bytes
+            stages.append(_Stage(f"sink bandwidth ({sink.name} {num(sink.bytes_per_second)} B/s)", rates.peak / most,
+                                 most, "trim or compress messages, or split the traffic across sink targets"))
     binding = min(stages, key=lambda s: s.ceiling_per_second)
-    d.binding = binding.name
-    d.reasons["binding_limit"] = (
+    record.binding = binding.name
+    record.reasons["binding_limit"] = (
         f"{binding.name}: ceiling {num(round(binding.ceiling_per_second))} msg/s, "
         f"{num(round(binding.load * 100, 1))}% used at the {num(rates.peak)} msg/s peak"
         + ("; queues and consumers grow with shards" if not binding.name.startswith("Cloudflare") else "")
         + ". Load at the peak: "
         + ", ".join(f"{s.name.split(' (')[0]} {num(round(s.load * 100, 1))}%" for s in stages)
     )
+    _judge_stages(record, stages, rates.peak)
+    return request_rate
+
+
+def _judge_stages(record: Derivation, stages: list[_Stage], peak: float) -> None:
+    """An error for a stage over its ceiling at the peak; a warning for a sink stage without burst headroom."""
     for stage in stages:
         if stage.load > 1:
             who = "the queue" if stage.name.startswith("Cloudflare") else "the sink, not the queue,"
-            d.error(
+            record.error(
                 stage.name,
-                f"at the {num(rates.peak)} msg/s peak {stage.name} runs at {num(round(stage.load * 100, 1))}%: {who} is "
-                f"the limit (it takes {num(round(min(stage.ceiling_per_second, rates.peak / stage.load)))} msg/s, short by "
-                f"{num(round(rates.peak * (1 - 1 / stage.load), 1))} msg/s)",
+                f"at the {num(peak)} msg/s peak {stage.name} runs at {num(round(stage.load * 100, 1))}%: {who} is "
+                f"the limit (it takes {num(round(min(stage.ceiling_per_second, peak / stage.load)))} msg/s, short by "
+                f"{num(round(peak * (1 - 1 / stage.load), 1))} msg/s)",
                 stage.fix,
                 stage.patch,
             )
-        elif stage.load > util and not stage.name.startswith("Cloudflare"):
-            d.warn(stage.name, f"{stage.name} runs at {num(round(stage.load * 100, 1))}% at the peak, no headroom for a burst",
-                   stage.fix, stage.patch)
+        elif stage.load > limits.CLOUDFLARE_SHARD_UTILIZATION and not stage.name.startswith("Cloudflare"):
+            record.warn(stage.name,
+                        f"{stage.name} runs at {num(round(stage.load * 100, 1))}% at the peak, no headroom for a burst",
+                        stage.fix, stage.patch)
 
-    retries_value = max(0, w.retries.max_receives - 1)
-    max_retries = d.set(
+
+def plan_retries(record: Derivation, workload: Workload) -> tuple[int, int]:
+    """max_retries from the retry budget (the first delivery is not a retry) and the delay between tries."""
+    value = max(0, workload.retries.max_receives - 1)
+    max_retries = record.set(
         "max_retries",
-        retries_value,
-        f"{retries_value} = retries.max_receives {w.retries.max_receives} - 1 (the first delivery is not a retry)",
+        value,
+        f"{value} = retries.max_receives {workload.retries.max_receives} - 1 (the first delivery is not a retry)",
     )
     if max_retries > limits.CLOUDFLARE_MAX_RETRIES:
-        d.error("Cloudflare retries (100)", f"max_retries {max_retries} is over Cloudflare's {limits.CLOUDFLARE_MAX_RETRIES}",
-                "lower retries.max_receives to 101 or less", {"retries.max_receives": limits.CLOUDFLARE_MAX_RETRIES + 1})
-    retry_delay = d.set(
+        record.error("Cloudflare retries (100)",
+                     f"max_retries {max_retries} is over Cloudflare's {limits.CLOUDFLARE_MAX_RETRIES}",
+                     "lower retries.max_receives to 101 or less",
+                     {"retries.max_receives": limits.CLOUDFLARE_MAX_RETRIES + 1})
+    retry_delay = record.set(
         "retry_delay_seconds",
         limits.CLOUDFLARE_RETRY_DELAY_SECONDS,
         f"{limits.CLOUDFLARE_RETRY_DELAY_SECONDS} s: room for a sink answering 429 with Retry-After to recover",
     )
-    delivered = shards * concurrency * batch_size / t_batch
-    if sink is not None and sink.requests_per_second is not None and request_rate:
-        delivered = min(delivered, rates.peak * sink.requests_per_second / request_rate)
-    net = delivered - rates.average
-    if rates.backlog:
-        drain = rates.backlog / net if net > 0 else math.inf
-        d.reasons["drain_seconds"] = (
-            f"{duration(drain)} = backlog {num(rates.backlog)} / ({num(round(delivered, 1))} delivered - average "
-            f"{num(round(rates.average, 2))}) msg/s"
-        )
-        backlog_bytes = rates.backlog * w.traffic.message_bytes / shards
-        if backlog_bytes > limits.CLOUDFLARE_MAX_BACKLOG_BYTES:
-            d.error("Cloudflare backlog (25 GB per queue)", f"{num(round(backlog_bytes))} bytes per shard",
-                    "use more shards")
-    else:
-        drain = 0.0
-        d.reasons["drain_seconds"] = "0: no backlog"
-    retention = plan_retention(d, rates, 0 if math.isinf(drain) else drain, age, limits.MAX_SOURCE_RETENTION_SECONDS)
-    dlq_retention = plan_dlq_retention(d, retention)
-    d.reasons["max_capacity"] = f"{shards * concurrency} = {shards} shards x {concurrency} concurrent consumers"
-    d.reasons["min_capacity"] = "0: Cloudflare starts consumers only when messages wait"
-    d.reasons["visibility_timeout_seconds"] = "not applicable: Cloudflare retries a batch whose invocation fails"
-    d.reasons["max_receive_count"] = f"{w.retries.max_receives} deliveries = max_retries + 1"
-
-    total = cloudflare_monthly_cost(d, w, rates)
-    return dict(
-        **rate_fields(rates, per_invocation),
-        min_capacity=0,
-        max_capacity=shards * concurrency,
-        shards=shards,
-        batch_size=batch_size,
-        max_wait_time_ms=wait,
-        max_concurrency=concurrency,
-        max_retries=max_retries,
-        retry_delay_seconds=retry_delay,
-        sink_requests_per_second=round(request_rate, 3) if request_rate is not None else None,
-        retention_seconds=retention,
-        dlq_retention_seconds=dlq_retention,
-        max_receive_count=w.retries.max_receives,
-        drain_seconds=None if math.isinf(drain) else round(drain, 1),
-        monthly_cost_usd=total,
-    )
+    return max_retries, retry_delay
 
 
 def _sink_rate_fix(

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import math
-from typing import Any
-
 from capacity import limits
 from capacity.plan.derivation import Derivation
 from capacity.plan.formatting import num
 from capacity.plan.lanes import Rates
+from capacity.plan.models import CachePlan
 from capacity.pricing import task_usd_per_hour
 from capacity.profile import Broker, Workload
 
@@ -33,7 +32,7 @@ def sqs_usd_per_million(w: Workload) -> float:
 
 
 def service_monthly_cost(
-    d: Derivation, w: Workload, rates: Rates, mu: float, min_capacity: int, cache: dict[str, Any],
+    d: Derivation, w: Workload, rates: Rates, mu: float, min_capacity: int, cache: CachePlan | None,
     expected_tasks: float | None = None,
 ) -> float:
     """A service's month: its average fleet (the schedule's when there is one), SQS requests, alarms, cache nodes."""
@@ -55,10 +54,10 @@ def service_monthly_cost(
     else:
         alarm_count = limits.ALARMS_PER_QUEUE - 1  # no SQS DLQ alarm; the workers' DLQ list is alarmed instead
     if cache:
-        nodes_usd = cache["cache_nodes"] * limits.ELASTICACHE_NODE_USD_PER_HOUR[cache["cache_node_type"]] * limits.HOURS_PER_MONTH
+        nodes_usd = cache.nodes * limits.ELASTICACHE_NODE_USD_PER_HOUR[cache.node_type] * limits.HOURS_PER_MONTH
         total += nodes_usd
         alarm_count += limits.ALARMS_PER_CACHE
-        cost_parts.append(f"{cache['cache_nodes']} x {cache['cache_node_type']} = ${nodes_usd:,.2f}")
+        cost_parts.append(f"{cache.nodes} x {cache.node_type} = ${nodes_usd:,.2f}")
     alarms_usd = alarm_count * limits.CLOUDWATCH_USD_PER_ALARM_MONTH
     total += alarms_usd
     cost_parts.append(f"{alarm_count} alarms = ${alarms_usd:.2f}")

@@ -1,14 +1,30 @@
-"""The plan's shape: a Finding, one WorkloadPlan per queue, and the Plan of a whole stack."""
+"""The plan's shape: a Finding, one WorkloadPlan per queue (a core plus typed sections), and a stack's Plan.
+
+Each section belongs to one consumer kind (service, scheduled, Cloudflare) or one resource family
+(scaling, alarms, cache); a section that does not apply is None. Sections forbid unknown fields,
+so a misspelt field fails when the plan is built, and a derived value (marked `Derived`) cannot be
+built without its reason. `Plan.as_json()` keeps the flat shape `qcap plan --json` documents.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from capacity.profile import SQS_BROKERS, Broker, ConsumerMode, Environment
 
 Severity = Literal["error", "warning"]
 # A patch: profile field paths (`workloads[0].consumer.receive_batch`) and the values to set.
 Patch = dict[str, Any]
+
+
+class _DerivedMark:
+    """Marks a field the planner derives: when it has a value, `reasons` must explain it."""
+
+
+DERIVED = _DerivedMark()
+_SECTION = ConfigDict(frozen=True, extra="forbid")
 
 
 class Finding(BaseModel):
@@ -29,7 +45,7 @@ class Finding(BaseModel):
 class ScheduledCapacity(BaseModel):
     """A scheduled action on the scalable target: from `hour` (local time) on, min capacity is `min_capacity`."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = _SECTION
 
     hour: int
     min_capacity: int
@@ -37,36 +53,162 @@ class ScheduledCapacity(BaseModel):
     time_zone: str
 
 
-class WorkloadPlan(BaseModel):
-    """Every derived number for one queue (a workload, or one partition or priority level of it)."""
+class ScalingPlan(BaseModel):
+    """A service fleet's target tracking: the backlog-per-task target, cooldowns and scheduled floors."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = _SECTION
+
+    target_backlog_per_task: Annotated[float, DERIVED]
+    scale_out_cooldown_seconds: Annotated[int, DERIVED]
+    scale_in_cooldown_seconds: Annotated[int, DERIVED]
+    target_utilization: float
+    scheduled_capacity: Annotated[tuple[ScheduledCapacity, ...], DERIVED]
+    hourly_arrival_per_second: tuple[float, ...] | None
+    time_zone: str | None
+
+
+class ServicePlan(BaseModel):
+    """What only a long-running service fleet has: its stop timeout, FIFO throughput mode, today's fleet."""
+
+    model_config = _SECTION
+
+    stop_timeout_seconds: Annotated[int, DERIVED]
+    fifo_high_throughput: bool
+    current_tasks: Annotated[int | None, DERIVED]
+    current_drain_seconds: Annotated[float | None, DERIVED]
+
+
+class ScheduledPlan(BaseModel):
+    """A scheduled batch consumer: how much one run takes, how long it lasts, how often it starts."""
+
+    model_config = _SECTION
+
+    batch_limit: Annotated[int, DERIVED]
+    run_seconds: Annotated[float, DERIVED]
+    interval_seconds: Annotated[int, DERIVED]
+    max_concurrency: Annotated[int, DERIVED]
+
+
+class CloudflarePlan(BaseModel):
+    """Cloudflare Queues: shards and the consumer's batch, wait, concurrency and retries."""
+
+    model_config = _SECTION
+
+    shards: Annotated[int, DERIVED]
+    batch_size: Annotated[int, DERIVED]
+    max_wait_time_ms: Annotated[int, DERIVED]
+    max_concurrency: Annotated[int, DERIVED]
+    max_retries: Annotated[int, DERIVED]
+    retry_delay_seconds: Annotated[int, DERIVED]
+
+
+class AlarmPlan(BaseModel):
+    """Alarm thresholds on the queue and the fleet; None where an alarm does not apply to the consumer kind."""
+
+    model_config = _SECTION
+
+    age_seconds: Annotated[int | None, DERIVED] = Field(serialization_alias="alarm_age_seconds")
+    dlq_messages: Annotated[int, DERIVED] = Field(serialization_alias="alarm_dlq_messages")
+    saturation_messages: Annotated[int | None, DERIVED] = Field(serialization_alias="alarm_saturation_messages")
+    max_tasks: Annotated[int | None, DERIVED] = Field(serialization_alias="alarm_max_tasks")
+    stalled_minutes: Annotated[int | None, DERIVED] = Field(serialization_alias="alarm_stalled_minutes")
+
+
+class CachePlan(BaseModel):
+    """The ElastiCache Redis of a Redis-brokered queue: node size and count, memory and connection budget."""
+
+    model_config = _SECTION
+
+    node_type: Annotated[str, DERIVED] = Field(serialization_alias="cache_node_type")
+    nodes: Annotated[int, DERIVED] = Field(serialization_alias="cache_nodes")
+    memory_bytes: Annotated[int, DERIVED] = Field(serialization_alias="cache_memory_bytes")
+    connections: Annotated[int, DERIVED] = Field(serialization_alias="cache_connections")
+    connections_budget: Annotated[int, DERIVED] = Field(serialization_alias="cache_connections_budget")
+    alarm_connections: Annotated[int, DERIVED] = Field(serialization_alias="alarm_cache_connections")
+    pool_size_per_task: int = Field(serialization_alias="cache_pool_size_per_task")
+    producer_connections: int = Field(serialization_alias="cache_producer_connections")
+
+
+class Derived(BaseModel):
+    """What every broker's planner derives for one lane: rates, fleet bounds, delivery, cost, and its sections."""
+
+    model_config = _SECTION
+
+    arrival_average_per_second: Annotated[float, DERIVED]
+    arrival_peak_per_second: Annotated[float, DERIVED]
+    arrival_trough_per_second: Annotated[float, DERIVED]
+    per_task_messages_per_second: Annotated[float, DERIVED]
+    receive_overhead_seconds: Annotated[float, DERIVED]
+    backlog_messages: int
+    min_capacity: Annotated[int, DERIVED]
+    max_capacity: Annotated[int, DERIVED]
+    visibility_timeout_seconds: Annotated[int | None, DERIVED]
+    retention_seconds: Annotated[int, DERIVED]
+    dlq_retention_seconds: Annotated[int, DERIVED]
+    max_receive_count: Annotated[int, DERIVED]
+    drain_seconds: Annotated[float | None, DERIVED]
+    sink_requests_per_second: Annotated[float | None, DERIVED]
+    monthly_cost_usd: Annotated[float, DERIVED]
+    alarms: AlarmPlan
+    scaling: ScalingPlan | None = None
+    service: ServicePlan | None = None
+    scheduled: ScheduledPlan | None = None
+    cloudflare: CloudflarePlan | None = None
+    cache: CachePlan | None = None
+
+
+SECTIONS: dict[str, type[BaseModel]] = {
+    "scaling": ScalingPlan, "service": ServicePlan, "scheduled": ScheduledPlan, "cloudflare": CloudflarePlan,
+    "alarms": AlarmPlan, "cache": CachePlan,
+}
+
+# The flat `qcap plan --json` shape, in its documented order; absent sections give these values.
+JSON_FIELDS: tuple[str, ...] = (
+    "name", "group", "lane", "broker", "mode", "environment", "feasible", "binding_limit", "shortfall", "fix",
+    "arrival_average_per_second", "arrival_peak_per_second", "arrival_trough_per_second",
+    "per_task_messages_per_second", "max_age_seconds", "processing_seconds", "processing_p99_seconds",
+    "receive_overhead_seconds", "message_bytes", "backlog_messages", "min_capacity", "max_capacity",
+    "target_backlog_per_task", "scale_out_cooldown_seconds", "scale_in_cooldown_seconds", "concurrency_per_task",
+    "receive_batch", "receive_wait_seconds", "task_cpu", "task_memory_mib", "architecture", "image", "script_name",
+    "stop_timeout_seconds", "visibility_timeout_seconds", "retention_seconds", "dlq_retention_seconds",
+    "max_receive_count", "max_message_bytes", "fifo_high_throughput", "drain_seconds", "alarm_age_seconds",
+    "alarm_dlq_messages", "alarm_saturation_messages", "alarm_max_tasks", "alarm_stalled_minutes", "shards",
+    "batch_size", "max_wait_time_ms", "max_concurrency", "max_retries", "retry_delay_seconds",
+    "sink_requests_per_second", "cache_node_type", "cache_nodes", "cache_memory_bytes", "cache_connections",
+    "cache_connections_budget", "alarm_cache_connections", "cache_pool_size_per_task", "cache_producer_connections",
+    "sink_name", "sink_max_connections", "sink_connections_per_slot", "batch_limit", "run_seconds",
+    "interval_seconds", "current_tasks", "current_drain_seconds", "monthly_cost_usd", "reasons", "findings",
+    "target_utilization", "hourly_arrival_per_second", "time_zone", "scheduled_capacity",
+)
+_ABSENT_JSON: dict[str, Any] = {"fifo_high_throughput": False, "scheduled_capacity": []}
+
+
+def json_key(section: type[BaseModel], field: str) -> str:
+    """The flat JSON key (and reasons key) of a section's field: its serialization alias, or its name."""
+    return section.model_fields[field].serialization_alias or field
+
+
+def _derived_fields(model: type[BaseModel]) -> list[str]:
+    return [name for name, info in model.model_fields.items() if any(m is DERIVED for m in info.metadata)]
+
+
+class WorkloadPlan(Derived):
+    """Every derived number for one queue (a workload, or one partition or priority level of it)."""
 
     name: str
     group: str
     lane: str | None
-    broker: str
-    mode: str
-    environment: str
+    broker: Broker
+    mode: ConsumerMode
+    environment: Environment
     feasible: bool
-    binding_limit: str
+    binding_limit: Annotated[str, DERIVED]
     shortfall: str | None
     fix: str | None
-    arrival_average_per_second: float
-    arrival_peak_per_second: float
-    arrival_trough_per_second: float
-    per_task_messages_per_second: float
     max_age_seconds: float
     processing_seconds: float
     processing_p99_seconds: float
-    receive_overhead_seconds: float
     message_bytes: int
-    backlog_messages: int
-    min_capacity: int
-    max_capacity: int
-    target_backlog_per_task: float | None
-    scale_out_cooldown_seconds: int | None
-    scale_in_cooldown_seconds: int | None
     concurrency_per_task: int
     receive_batch: int
     receive_wait_seconds: int
@@ -75,49 +217,37 @@ class WorkloadPlan(BaseModel):
     architecture: str
     image: str | None
     script_name: str | None
-    stop_timeout_seconds: int | None
-    visibility_timeout_seconds: int | None
-    retention_seconds: int
-    dlq_retention_seconds: int
-    max_receive_count: int
-    max_message_bytes: int
-    fifo_high_throughput: bool
-    drain_seconds: float | None
-    alarm_age_seconds: int | None
-    alarm_dlq_messages: int
-    alarm_saturation_messages: int | None
-    alarm_max_tasks: int | None
-    alarm_stalled_minutes: int | None
-    shards: int | None
-    batch_size: int | None
-    max_wait_time_ms: int | None
-    max_concurrency: int | None
-    max_retries: int | None
-    retry_delay_seconds: int | None
-    sink_requests_per_second: float | None
-    cache_node_type: str | None
-    cache_nodes: int | None
-    cache_memory_bytes: int | None
-    cache_connections: int | None
-    cache_connections_budget: int | None
-    alarm_cache_connections: int | None
-    cache_pool_size_per_task: int | None
-    cache_producer_connections: int | None
+    max_message_bytes: Annotated[int, DERIVED]
     sink_name: str | None
     sink_max_connections: int | None
     sink_connections_per_slot: float | None
-    batch_limit: int | None
-    run_seconds: float | None
-    interval_seconds: int | None
-    current_tasks: int | None
-    current_drain_seconds: float | None
-    monthly_cost_usd: float
     reasons: dict[str, str]
     findings: tuple[Finding, ...]
-    target_utilization: float | None = None
-    hourly_arrival_per_second: tuple[float, ...] | None = None
-    time_zone: str | None = None
-    scheduled_capacity: tuple[ScheduledCapacity, ...] = ()
+
+    @model_validator(mode="after")
+    def check_every_derived_value_has_its_reason(self) -> WorkloadPlan:
+        missing = [key for key, value in self._derived_values() if value not in (None, ()) and key not in self.reasons]
+        if missing:
+            raise ValueError(f"plan of {self.name!r}: derived values without a reason: {', '.join(missing)}")
+        return self
+
+    def _derived_values(self) -> list[tuple[str, Any]]:
+        found = [(name, getattr(self, name)) for name in _derived_fields(type(self))]
+        for attribute, section in SECTIONS.items():
+            part = getattr(self, attribute)
+            if part is not None:
+                found += [(json_key(section, name), getattr(part, name)) for name in _derived_fields(section)]
+        return found
+
+    @property
+    def hourly_arrival_per_second(self) -> tuple[float, ...] | None:
+        """The design day's rate by local hour, where the profile gives a daily shape (services only)."""
+        return self.scaling.hourly_arrival_per_second if self.scaling else None
+
+    @property
+    def sqs_like(self) -> bool:
+        """Whether the queue is an SQS queue (standard or FIFO)."""
+        return self.broker in SQS_BROKERS
 
     @property
     def errors(self) -> tuple[Finding, ...]:
@@ -126,6 +256,19 @@ class WorkloadPlan(BaseModel):
     @property
     def warnings(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.severity == "warning")
+
+    def as_json(self) -> dict[str, Any]:
+        """The flat documented shape: core fields and every section's fields side by side."""
+        flat = self.model_dump(mode="json", exclude=set(SECTIONS))
+        for attribute, section in SECTIONS.items():
+            part = getattr(self, attribute)
+            if part is None:
+                for name in section.model_fields:
+                    key = json_key(section, name)
+                    flat.setdefault(key, _ABSENT_JSON.get(key))
+            else:
+                flat.update(part.model_dump(mode="json", by_alias=True))
+        return {key: flat[key] for key in JSON_FIELDS}
 
 
 class Plan(BaseModel):
@@ -159,9 +302,5 @@ class Plan(BaseModel):
             "monthly_cost_usd": self.monthly_cost_usd,
             "alert_emails": list(self.alert_emails),
             "routing": self.routing,
-            "workloads": [w.model_dump(mode="json") for w in self.workloads],
+            "workloads": [w.as_json() for w in self.workloads],
         }
-
-
-# --- number formatting for reasons ----------------------------------------------------
-

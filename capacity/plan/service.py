@@ -1,9 +1,14 @@
-"""Service consumers (SQS, SQS FIFO, Redis on Fargate): the fleet's size, its queue settings and today's fleet."""
+"""Service consumers (SQS, SQS FIFO, Redis on Fargate): the fleet's size, its queue settings and today's fleet.
+
+`plan_service` runs named steps in order: rates, the per-task rate, the fleet the objective
+needs, the caps that bound it, autoscaling, delivery and retention, alarms, the cache, today's
+fleet and the cost. Each step records its values and reasons in the lane's Derivation.
+"""
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from dataclasses import dataclass
 
 from capacity import limits
 from capacity.plan.alarms import plan_service_alarms
@@ -11,185 +16,240 @@ from capacity.plan.autoscaling import plan_autoscaling
 from capacity.plan.cache import plan_cache
 from capacity.plan.caps import Cap, service_caps
 from capacity.plan.costs import service_monthly_cost
+from capacity.plan.current import plan_current_fleet
 from capacity.plan.delivery import plan_max_receive_count, plan_visibility_timeout
 from capacity.plan.derivation import Derivation
+from capacity.plan.drain import drain_field, plan_drain
 from capacity.plan.formatting import duration, num, tasks
-from capacity.plan.lanes import Lane, Rates, rate_fields, rates_of
+from capacity.plan.lanes import Lane, Rates, rates_of
+from capacity.plan.models import Derived, ScalingPlan, ServicePlan
 from capacity.plan.overrides import judge_autoscaling, judge_max_capacity
 from capacity.plan.receiving import per_task_rate, receive_overhead
 from capacity.plan.retention import plan_dlq_retention, plan_retention
 from capacity.profile import Broker, Profile, Workload
 
 
-def plan_service(profile: Profile, w: Workload, lane: Lane, d: Derivation) -> dict[str, Any]:
-    c = w.consumer
-    env = profile.environment.value
-    rates = rates_of(w, lane, d)
+@dataclass(frozen=True)
+class Need:
+    """The fleet the objective needs before any cap: for the peak, for draining the backlog, and why."""
+
+    peak_tasks: int
+    drain_tasks: int
+    drain_seconds_allowed: float
+    required_per_second: float
+    binding: str
+    reason: str
+
+    @property
+    def tasks(self) -> int:
+        return max(self.peak_tasks, self.drain_tasks, 1)
+
+
+@dataclass(frozen=True)
+class Fleet:
+    """max_capacity as chosen, the cap that bound it (if any) and what the binding limit is."""
+
+    max_capacity: int
+    capped_by: Cap | None
+    binding: str
+
+
+def plan_service(profile: Profile, workload: Workload, lane: Lane, record: Derivation) -> Derived:
+    consumer = workload.consumer
+    environment = profile.environment.value
+    rates = rates_of(workload, lane, record)
     age = lane.max_age_seconds
-    overhead, d.reasons["receive_overhead_seconds"] = receive_overhead(w.broker, c)
-    mu, d.reasons["per_task_messages_per_second"] = per_task_rate(w.broker, c, overhead)
-    util = limits.TARGET_UTILIZATION
-    tasks_peak = math.ceil(rates.peak / (mu * util))
-    peak_why = f"ceil(peak {num(rates.peak)} / ({num(mu)} x {util})) = {tasks_peak} for the peak"
+    overhead, record.reasons["receive_overhead_seconds"] = receive_overhead(workload.broker, consumer)
+    per_task, record.reasons["per_task_messages_per_second"] = per_task_rate(workload.broker, consumer, overhead)
 
-    drain_allowed = min(rates.drain_seconds_allowed, limits.MAX_SOURCE_RETENTION_SECONDS - age)
-    drain_rate = rates.average + rates.backlog / drain_allowed if rates.backlog else 0.0
-    tasks_drain = math.ceil(drain_rate / mu) if rates.backlog else 0
-    drain_why = (
-        f"ceil((average {num(rates.average)} + backlog {num(rates.backlog)} / {num(round(drain_allowed))} s) / {num(mu)}) "
-        f"= {tasks_drain} to drain the backlog within {duration(drain_allowed)}"
+    need = tasks_for_objective(rates, per_task, age)
+    fleet = capped_fleet(record, workload, lane, per_task, need)
+    check_throughput(record, fleet, need, per_task, rates)
+
+    scaling = plan_autoscaling(record, consumer, rates, age, per_task, fleet.max_capacity,
+                               workload.traffic.daily_shape, overhead)
+    judge_autoscaling(record, rates, age, per_task, consumer.concurrency_per_task, consumer.p99_seconds,
+                      scaling.min_capacity, scaling.target_backlog_per_task, scaling.scale_out_cooldown_seconds)
+
+    visibility = plan_visibility_timeout(record, workload,
+                                         limits.SQS_MAX_VISIBILITY_TIMEOUT_SECONDS if workload.sqs_like else None)
+    if workload.broker is Broker.redis:
+        record.reasons["visibility_timeout_seconds"] = (
+            "claim timeout for the Redis workers: " + record.reasons["visibility_timeout_seconds"]
+        )
+    stop_timeout = plan_stop_timeout(record, workload)
+    drain = plan_drain(record, rates, fleet.max_capacity * per_task, f"{fleet.max_capacity} tasks x {num(per_task)}",
+                       num(rates.average))
+    retention = plan_retention(record, rates, 0 if math.isinf(drain) else drain, age,
+                               limits.MAX_SOURCE_RETENTION_SECONDS)
+    if math.isinf(drain):
+        never_drains(record, fleet, need, per_task, rates)
+    dlq_retention = plan_dlq_retention(record, retention)
+    max_receive = plan_max_receive_count(record, workload, environment)
+    fifo_high = plan_fifo_throughput(record, workload, rates.peak)
+
+    alarms = plan_service_alarms(record, age, fleet.max_capacity, per_task)
+    cache = (plan_cache(record, workload, environment, rates, fleet.max_capacity, alarms.saturation_messages,
+                        lane.budgets.redis_clients) if workload.broker is Broker.redis else None)
+    current_tasks, current_drain = plan_current_fleet(record, consumer.current_tasks, per_task, rates, retention, age)
+    cost = service_monthly_cost(record, workload, rates, per_task, scaling.min_capacity, cache,
+                                scaling.expected_average_tasks)
+
+    return Derived(
+        arrival_average_per_second=rates.average,
+        arrival_peak_per_second=rates.peak,
+        arrival_trough_per_second=rates.trough,
+        per_task_messages_per_second=per_task,
+        receive_overhead_seconds=overhead,
+        backlog_messages=rates.backlog,
+        min_capacity=scaling.min_capacity,
+        max_capacity=fleet.max_capacity,
+        visibility_timeout_seconds=visibility,
+        retention_seconds=retention,
+        dlq_retention_seconds=dlq_retention,
+        max_receive_count=max_receive,
+        drain_seconds=drain_field(drain),
+        sink_requests_per_second=None,
+        monthly_cost_usd=cost,
+        alarms=alarms,
+        cache=cache,
+        scaling=ScalingPlan(
+            target_backlog_per_task=scaling.target_backlog_per_task,
+            scale_out_cooldown_seconds=scaling.scale_out_cooldown_seconds,
+            scale_in_cooldown_seconds=scaling.scale_in_cooldown_seconds,
+            target_utilization=scaling.target_utilization,
+            scheduled_capacity=scaling.scheduled,
+            hourly_arrival_per_second=scaling.hourly_rates,
+            time_zone=workload.traffic.daily_shape.time_zone if workload.traffic.daily_shape else None,
+        ),
+        service=ServicePlan(
+            stop_timeout_seconds=stop_timeout,
+            fifo_high_throughput=fifo_high,
+            current_tasks=current_tasks,
+            current_drain_seconds=current_drain,
+        ),
     )
-    if rates.backlog and drain_allowed < rates.drain_seconds_allowed:
-        drain_why += f" (the {duration(limits.MAX_SOURCE_RETENTION_SECONDS)} retention bound minus the objective is tighter than drain_backlog_within_hours)"
 
-    needed = max(tasks_peak, tasks_drain, 1)
-    if tasks_drain > tasks_peak:
-        binding = f"backlog drain within {duration(drain_allowed)}"
+
+def tasks_for_objective(rates: Rates, per_task: float, age: float) -> Need:
+    """Tasks for the peak at the planned utilization, and for draining the backlog in the time allowed."""
+    util = limits.TARGET_UTILIZATION
+    peak_tasks = math.ceil(rates.peak / (per_task * util))
+    peak_why = f"ceil(peak {num(rates.peak)} / ({num(per_task)} x {util})) = {peak_tasks} for the peak"
+    allowed = min(rates.drain_seconds_allowed, limits.MAX_SOURCE_RETENTION_SECONDS - age)
+    drain_rate = rates.average + rates.backlog / allowed if rates.backlog else 0.0
+    drain_tasks = math.ceil(drain_rate / per_task) if rates.backlog else 0
+    needed = max(peak_tasks, drain_tasks, 1)
+    if not rates.backlog:
+        reason = f"{needed} = {peak_why}"
     else:
-        binding = "peak arrivals"
-    required_rate = max(rates.peak, drain_rate)
-    value = needed
-    parts = [peak_why] + ([drain_why] if rates.backlog else [])
-    why = f"{needed} = the larger of " + "; ".join(parts) if rates.backlog else f"{needed} = {peak_why}"
-    capped_by: Cap | None = None
-    caps = service_caps(w, mu, d, lane.budgets, required_rate)
+        drain_why = (
+            f"ceil((average {num(rates.average)} + backlog {num(rates.backlog)} / {num(round(allowed))} s) / "
+            f"{num(per_task)}) = {drain_tasks} to drain the backlog within {duration(allowed)}"
+        )
+        if allowed < rates.drain_seconds_allowed:
+            drain_why += (f" (the {duration(limits.MAX_SOURCE_RETENTION_SECONDS)} retention bound minus the objective "
+                          "is tighter than drain_backlog_within_hours)")
+        reason = f"{needed} = the larger of {peak_why}; {drain_why}"
+    binding = f"backlog drain within {duration(allowed)}" if drain_tasks > peak_tasks else "peak arrivals"
+    return Need(peak_tasks, drain_tasks, allowed, max(rates.peak, drain_rate), binding, reason)
+
+
+def capped_fleet(record: Derivation, workload: Workload, lane: Lane, per_task: float, need: Need) -> Fleet:
+    """max_capacity: what the objective needs, capped by every budget that binds (the sink, connections, ECS)."""
+    value, capped_by, binding = need.tasks, None, need.binding
+    caps = service_caps(workload, per_task, record, lane.budgets, need.required_per_second)
     for cap in caps:
         if cap.tasks <= value:
             value, capped_by, binding = cap.tasks, cap, cap.limit
+    why = need.reason
     if capped_by is not None:
         why += f"; capped at {capped_by.tasks} by {capped_by.limit}: {capped_by.detail}"
     why += f": {binding} binds"
-    max_capacity = d.set("max_capacity", value, why)
-    if d.overridden("max_capacity"):
+    max_capacity = record.set("max_capacity", value, why)
+    if record.overridden("max_capacity"):
         binding = "max_capacity override"
-    d.binding = binding
-    judge_max_capacity(d, caps, max_capacity)
+    record.binding = binding
+    judge_max_capacity(record, caps, max_capacity)
+    return Fleet(max_capacity, capped_by, binding)
 
-    throughput = max_capacity * mu
-    if throughput < required_rate:
-        limit = capped_by.limit if capped_by and not d.overridden("max_capacity") else binding
-        need_tasks = math.ceil(required_rate / mu)
-        d.error(
-            limit,
-            f"{tasks(max_capacity)} x {num(mu)} msg/s = {num(round(throughput, 3))} msg/s is short of the "
-            f"{num(round(required_rate, 3))} msg/s the objective needs (short by {num(round(required_rate - throughput, 3))} "
-            f"msg/s, {tasks(need_tasks - max_capacity)})",
-            capped_by.fix if capped_by and not d.overridden("max_capacity") else
-            f"set overrides.max_capacity to at least {need_tasks} (or remove it)",
-            capped_by.patch if capped_by and not d.overridden("max_capacity") else
-            {"overrides.max_capacity": max(need_tasks, tasks_peak)},
+
+def _lift(record: Derivation, fleet: Fleet) -> Cap | None:
+    """The cap whose fix and patch apply to a shortfall: the one that bound, unless the user overrode the size."""
+    return fleet.capped_by if fleet.capped_by and not record.overridden("max_capacity") else None
+
+
+def check_throughput(record: Derivation, fleet: Fleet, need: Need, per_task: float, rates: Rates) -> None:
+    """An error when max capacity is short of what the objective needs; a warning when it runs the peak hot."""
+    throughput = fleet.max_capacity * per_task
+    lift = _lift(record, fleet)
+    if throughput < need.required_per_second:
+        need_tasks = math.ceil(need.required_per_second / per_task)
+        record.error(
+            lift.limit if lift else fleet.binding,
+            f"{tasks(fleet.max_capacity)} x {num(per_task)} msg/s = {num(round(throughput, 3))} msg/s is short of the "
+            f"{num(round(need.required_per_second, 3))} msg/s the objective needs (short by "
+            f"{num(round(need.required_per_second - throughput, 3))} msg/s, {tasks(need_tasks - fleet.max_capacity)})",
+            lift.fix if lift else f"set overrides.max_capacity to at least {need_tasks} (or remove it)",
+            lift.patch if lift else {"overrides.max_capacity": max(need_tasks, need.peak_tasks)},
         )
-    elif max_capacity < tasks_peak:
-        d.warn(
+    elif fleet.max_capacity < need.peak_tasks:
+        cap = fleet.capped_by
+        record.warn(
             "peak headroom",
-            f"{max_capacity} tasks cover the peak at {num(round(rates.peak / throughput * 100, 1))}% utilisation, "
-            f"above the planned {int(util * 100)}%",
-            capped_by.fix if capped_by else None,
-            capped_by.patch if capped_by else {"overrides.max_capacity": tasks_peak},
+            f"{fleet.max_capacity} tasks cover the peak at {num(round(rates.peak / throughput * 100, 1))}% utilisation, "
+            f"above the planned {int(limits.TARGET_UTILIZATION * 100)}%",
+            cap.fix if cap else None,
+            cap.patch if cap else {"overrides.max_capacity": need.peak_tasks},
         )
 
-    scaling = plan_autoscaling(d, c, rates, age, mu, max_capacity, w.traffic.daily_shape, overhead)
-    min_capacity, target = scaling.min_capacity, scaling.target_backlog_per_task
-    out_cd, in_cd = scaling.scale_out_cooldown_seconds, scaling.scale_in_cooldown_seconds
-    judge_autoscaling(d, rates, age, mu, c.concurrency_per_task, c.p99_seconds, min_capacity, target, out_cd)
 
-    visibility = plan_visibility_timeout(d, w, limits.SQS_MAX_VISIBILITY_TIMEOUT_SECONDS if w.sqs_like else None)
-    if w.broker is Broker.redis:
-        d.reasons["visibility_timeout_seconds"] = (
-            "claim timeout for the Redis workers: " + d.reasons["visibility_timeout_seconds"]
-        )
+def never_drains(record: Derivation, fleet: Fleet, need: Need, per_task: float, rates: Rates) -> None:
+    """The error for a fleet that does no more than keep up, so the backlog never shrinks."""
+    lift = _lift(record, fleet)
+    enough = math.floor(rates.average / per_task) + 1
+    record.error(
+        "backlog never drains",
+        f"{fleet.max_capacity} tasks process {num(round(fleet.max_capacity * per_task, 3))} msg/s, no more than the "
+        f"{num(rates.average)} msg/s arriving: the backlog never shrinks",
+        lift.fix if lift else f"set overrides.max_capacity to at least {enough} (or remove it)",
+        lift.patch if lift else {"overrides.max_capacity": max(need.peak_tasks, enough)},
+    )
 
-    worst_batch = math.ceil(c.receive_batch / c.concurrency_per_task) * c.p99_seconds
+
+def plan_stop_timeout(record: Derivation, workload: Workload) -> int:
+    """The container's stop timeout: the worst batch in progress, at most Fargate's maximum."""
+    consumer = workload.consumer
+    worst_batch = math.ceil(consumer.receive_batch / consumer.concurrency_per_task) * consumer.p99_seconds
     stop = min(limits.FARGATE_MAX_STOP_TIMEOUT_SECONDS, math.ceil(worst_batch))
-    d.set(
+    chosen = record.set(
         "stop_timeout_seconds",
         stop,
         f"{stop} s = the worst batch in progress ({num(round(worst_batch, 2))} s), at most Fargate's "
         f"{limits.FARGATE_MAX_STOP_TIMEOUT_SECONDS} s, so scale-in lets a task finish its batch",
     )
     if worst_batch > limits.FARGATE_MAX_STOP_TIMEOUT_SECONDS:
-        d.warn(
+        record.warn(
             "scale-in interrupts work",
             f"a batch can take {duration(worst_batch)}, longer than Fargate's {limits.FARGATE_MAX_STOP_TIMEOUT_SECONDS} s "
             "stop timeout: scale-in can stop a task mid-batch",
             "have the worker hold ECS task scale-in protection while busy (docs/workers.md)",
         )
+    return chosen
 
-    # Drain time at max capacity, against the retention bound.
-    net = throughput - rates.average
-    if rates.backlog:
-        drain = rates.backlog / net if net > 0 else math.inf
-        d.reasons["drain_seconds"] = (
-            f"{duration(drain)} = backlog {num(rates.backlog)} / ({max_capacity} tasks x {num(mu)} - average "
-            f"{num(rates.average)}) msg/s"
+
+def plan_fifo_throughput(record: Derivation, workload: Workload, peak: float) -> bool:
+    """FIFO only: an error past high-throughput mode's ceiling, and whether that mode is on."""
+    if workload.broker is not Broker.sqs_fifo:
+        return False
+    if peak > limits.SQS_FIFO_HIGH_THROUGHPUT_MESSAGES_PER_SECOND:
+        record.error(
+            "SQS FIFO throughput",
+            f"peak {num(peak)} msg/s is over FIFO high-throughput mode's "
+            f"{num(limits.SQS_FIFO_HIGH_THROUGHPUT_MESSAGES_PER_SECOND)}",
+            "partition the workload across several FIFO queues, or use a standard queue",
         )
-    else:
-        drain = 0.0
-        d.reasons["drain_seconds"] = "0: no backlog"
-    maximum = limits.MAX_SOURCE_RETENTION_SECONDS
-    retention = plan_retention(d, rates, 0 if math.isinf(drain) else drain, age, maximum)
-    if math.isinf(drain):
-        d.error(
-            "backlog never drains",
-            f"{max_capacity} tasks process {num(round(throughput, 3))} msg/s, no more than the {num(rates.average)} "
-            "msg/s arriving: the backlog never shrinks",
-            capped_by.fix if capped_by and not d.overridden("max_capacity") else
-            f"set overrides.max_capacity to at least {math.floor(rates.average / mu) + 1} (or remove it)",
-            capped_by.patch if capped_by and not d.overridden("max_capacity") else
-            {"overrides.max_capacity": max(tasks_peak, math.floor(rates.average / mu) + 1)},
-        )
-    dlq_retention = plan_dlq_retention(d, retention)
-    max_receive = plan_max_receive_count(d, w, env)
-
-    fifo_high = False
-    if w.broker is Broker.sqs_fifo:
-        if rates.peak > limits.SQS_FIFO_HIGH_THROUGHPUT_MESSAGES_PER_SECOND:
-            d.error(
-                "SQS FIFO throughput",
-                f"peak {num(rates.peak)} msg/s is over FIFO high-throughput mode's "
-                f"{num(limits.SQS_FIFO_HIGH_THROUGHPUT_MESSAGES_PER_SECOND)}",
-                "partition the workload across several FIFO queues, or use a standard queue",
-            )
-        fifo_high = fifo_high_throughput(d, rates.peak)
-
-    alarms = plan_service_alarms(d, age, max_capacity, mu)
-    saturation = alarms["alarm_saturation_messages"]
-    cache = (plan_cache(d, w, env, rates, max_capacity, saturation, lane.budgets.redis_clients)
-             if w.broker is Broker.redis else {})
-
-    current = c.current_tasks
-    current_drain = None
-    if current is not None:
-        d.reasons["current_tasks"] = f"{current} = consumer.current_tasks: the fleet running today"
-        current_drain = _current_fleet(d, current, mu, rates, retention, age)
-
-    total = service_monthly_cost(d, w, rates, mu, min_capacity, cache, scaling.expected_average_tasks)
-
-    return dict(
-        **rate_fields(rates, mu),
-        receive_overhead_seconds=overhead,
-        min_capacity=min_capacity,
-        max_capacity=max_capacity,
-        target_backlog_per_task=target,
-        scale_out_cooldown_seconds=out_cd,
-        scale_in_cooldown_seconds=in_cd,
-        stop_timeout_seconds=d.values["stop_timeout_seconds"],
-        visibility_timeout_seconds=visibility,
-        retention_seconds=retention,
-        dlq_retention_seconds=dlq_retention,
-        max_receive_count=max_receive,
-        fifo_high_throughput=fifo_high,
-        drain_seconds=None if math.isinf(drain) else round(drain, 1),
-        current_tasks=current,
-        current_drain_seconds=current_drain,
-        monthly_cost_usd=total,
-        target_utilization=scaling.target_utilization,
-        hourly_arrival_per_second=scaling.hourly_rates,
-        time_zone=w.traffic.daily_shape.time_zone if w.traffic.daily_shape else None,
-        scheduled_capacity=scaling.scheduled,
-        **alarms,
-        **cache,
-    )
+    return fifo_high_throughput(record, peak)
 
 
 def fifo_high_throughput(d: Derivation, peak: float) -> bool:
@@ -207,46 +267,3 @@ def fifo_high_throughput(d: Derivation, peak: float) -> bool:
         f"{limits.SQS_FIFO_API_CALLS_PER_SECOND} calls/s per action without high-throughput mode"
     )
     return on
-
-
-def _current_fleet(
-    d: Derivation, current: int, mu: float, rates: Rates, retention: int, age: float
-) -> float | None:
-    """Whether today's fleet keeps up: its drain time, or None when it never drains within the plan's retention."""
-    throughput = current * mu
-    head = f"{tasks(current)} x {num(mu)} = {num(round(throughput, 3))} msg/s against {num(rates.average)} arriving"
-    if throughput <= rates.average:
-        d.reasons["current_drain_seconds"] = f"never: {head}; the backlog only grows"
-        enough = math.floor(rates.average / mu) + 1
-        d.warn("current fleet", f"today's {tasks(current)} never drain the backlog: {head}",
-               f"run more than {enough - 1} tasks now (consumer.current_tasks), up to max_capacity "
-               f"{d.values['max_capacity']}",
-               {"consumer.current_tasks": enough} if enough <= limits.ECS_MAX_TASKS_PER_SERVICE else None)
-        return None
-    if not rates.backlog:
-        d.reasons["current_drain_seconds"] = f"0: no backlog; {head}"
-        return 0.0
-    drain = rates.backlog / (throughput - rates.average)
-    if drain + age > retention:
-        # Enough tasks that the oldest message is processed before the plan's retention deletes it.
-        enough = math.floor((rates.average + rates.backlog / max(1.0, retention - age)) / mu) + 1
-        d.reasons["current_drain_seconds"] = (
-            f"never: {head}; at {num(round(throughput - rates.average, 3))} msg/s net the backlog needs "
-            f"{duration(drain)}, and with the {duration(age)} objective that is longer than the plan's "
-            f"{duration(retention)} retention, so the oldest messages expire first"
-        )
-        d.warn(
-            "current fleet",
-            f"today's {tasks(current)} would take {duration(drain)} to drain: the oldest messages expire (retention "
-            f"{duration(retention)}) before they are processed",
-            f"run at least {enough} tasks now (consumer.current_tasks), up to max_capacity {d.values['max_capacity']}",
-            {"consumer.current_tasks": enough} if enough <= limits.ECS_MAX_TASKS_PER_SERVICE else None,
-        )
-        return None
-    d.reasons["current_drain_seconds"] = (
-        f"{duration(drain)} = backlog {num(rates.backlog)} / ({num(round(throughput, 3))} - {num(rates.average)}) msg/s"
-    )
-    return round(drain, 1)
-
-
-# --- scheduled mode -------------------------------------------------------------------

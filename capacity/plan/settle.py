@@ -19,6 +19,7 @@ from functools import lru_cache
 from capacity import limits
 from capacity import scenarios as sc
 from capacity.plan.formatting import num
+from capacity.simulate import QueueModel, Settings, TargetTrackingFleet, simulate
 
 
 @dataclass(frozen=True)
@@ -118,8 +119,6 @@ def _run(p: Probe, utilization: float, candidate: Candidate | None = None, noise
     (SETTLE_NOISE_SEED): noise must not make it miss or flap. With noise_first the noisy day
     runs first, since it is what the cheapest candidates fail, so they cost one run each.
     """
-    from capacity.simulate import QueueModel, Settings, TargetTrackingFleet, simulate  # it imports the plan's models
-
     model = QueueModel("probe", p.processing_seconds, p.concurrency_per_task, p.max_age_seconds,
                        processing_p99_seconds=p.processing_p99_seconds)
     fleet = TargetTrackingFleet(

@@ -7,8 +7,6 @@ candidate patches are checked last (patches.py), against a re-plan of the patche
 from __future__ import annotations
 
 import dataclasses
-import math
-from typing import Any
 
 from capacity import limits
 from capacity.plan.budgets import shared_budgets
@@ -20,7 +18,7 @@ from capacity.plan.models import Plan, WorkloadPlan
 from capacity.plan.patches import attach_patches
 from capacity.plan.scheduled import plan_scheduled
 from capacity.plan.service import plan_service
-from capacity.profile import Broker, Cache, ConsumerMode, Profile, Workload
+from capacity.profile import Broker, ConsumerMode, Profile, Workload
 from capacity.routing import routing_rule, shard_rule
 
 
@@ -44,9 +42,9 @@ def _plan_stack(profile: Profile) -> Plan:
         if rule:
             routing[w.name] = rule
     for p in plans:
-        if p.broker == Broker.cloudflare.value and p.shards and p.shards > 1:
+        if p.cloudflare is not None and p.cloudflare.shards > 1:
             # No list of names: a typo can derive millions of shards (flagged as an error finding).
-            routing[p.name] = shard_rule(p.name, p.shards)
+            routing[p.name] = shard_rule(p.name, p.cloudflare.shards)
     return Plan(
         environment=profile.environment.value,
         alert_emails=tuple(profile.alerts.emails),
@@ -56,94 +54,54 @@ def _plan_stack(profile: Profile) -> Plan:
 
 
 
-# Fields a broker's planner leaves unset, so every WorkloadPlan has every field.
-_DEFAULTS: dict[str, Any] = dict(
-    target_backlog_per_task=None,
-    scale_out_cooldown_seconds=None,
-    scale_in_cooldown_seconds=None,
-    stop_timeout_seconds=None,
-    visibility_timeout_seconds=None,
-    fifo_high_throughput=False,
-    alarm_age_seconds=None,
-    alarm_saturation_messages=None,
-    alarm_max_tasks=None,
-    alarm_stalled_minutes=None,
-    shards=None,
-    batch_size=None,
-    max_wait_time_ms=None,
-    max_concurrency=None,
-    max_retries=None,
-    retry_delay_seconds=None,
-    sink_requests_per_second=None,
-    cache_node_type=None,
-    cache_nodes=None,
-    cache_memory_bytes=None,
-    cache_connections=None,
-    cache_connections_budget=None,
-    alarm_cache_connections=None,
-    batch_limit=None,
-    run_seconds=None,
-    interval_seconds=None,
-    current_tasks=None,
-    current_drain_seconds=None,
-    receive_overhead_seconds=0.0,
-)
-
-
 def _plan_lane(profile: Profile, index: int, w: Workload, lane: Lane) -> WorkloadPlan:
-    d = Derivation(overrides=w.overrides.model_dump(exclude_none=True), prefix=f"workloads[{index}]")
+    record = Derivation(overrides=w.overrides.model_dump(exclude_none=True), prefix=f"workloads[{index}]")
     if w.broker is Broker.cloudflare:
-        derived = plan_cloudflare(profile, w, lane, d)
+        derived = plan_cloudflare(profile, w, lane, record)
     elif w.consumer.mode is ConsumerMode.scheduled:
-        derived = plan_scheduled(profile, w, lane, d)
+        derived = plan_scheduled(profile, w, lane, record)
     else:
-        derived = plan_service(profile, w, lane, d)
-    values = {**_DEFAULTS, **derived}
-    _propose_planned_values(d)
-    errors = [f for f in d.findings if f.severity == "error"]
+        derived = plan_service(profile, w, lane, record)
+    _propose_planned_values(record)
+    errors = [f for f in record.findings if f.severity == "error"]
     first = errors[0] if errors else None
-    c = w.consumer
-    cache = (w.cache or Cache()) if w.broker is Broker.redis else None
+    consumer = w.consumer
     message_cap = limits.CLOUDFLARE_MAX_MESSAGE_BYTES if w.broker is Broker.cloudflare else limits.SQS_MAX_MESSAGE_BYTES
-    d.reasons.setdefault(
+    record.reasons.setdefault(
         "max_message_bytes",
         f"{num(message_cap)}: the broker's maximum, set explicitly (pulumi-aws defaults to 262,144)",
     )
-    d.reasons.setdefault("binding_limit", d.binding)
+    record.reasons.setdefault("binding_limit", record.binding)
     return WorkloadPlan(
+        **dict(derived),
         name=lane.name,
         group=w.name,
         lane=lane.lane,
-        broker=w.broker.value,
-        mode=c.mode.value,
-        environment=profile.environment.value,
+        broker=w.broker,
+        mode=consumer.mode,
+        environment=profile.environment,
         feasible=not errors,
-        binding_limit=first.limit if first else d.binding,
+        binding_limit=first.limit if first else record.binding,
         shortfall=first.message if first else None,
         fix=first.fix if first else None,
         max_age_seconds=lane.max_age_seconds,
-        processing_seconds=c.processing_seconds,
-        processing_p99_seconds=c.p99_seconds,
+        processing_seconds=consumer.processing_seconds,
+        processing_p99_seconds=consumer.p99_seconds,
         message_bytes=w.traffic.message_bytes,
-        concurrency_per_task=c.concurrency_per_task,
-        receive_batch=c.receive_batch,
+        concurrency_per_task=consumer.concurrency_per_task,
+        receive_batch=consumer.receive_batch,
         receive_wait_seconds=limits.SQS_MAX_RECEIVE_WAIT_SECONDS,
-        task_cpu=c.task_cpu,
-        task_memory_mib=c.task_memory_mib,
-        architecture=c.architecture,
-        image=c.image,
-        script_name=c.script_name,
+        task_cpu=consumer.task_cpu,
+        task_memory_mib=consumer.task_memory_mib,
+        architecture=consumer.architecture,
+        image=consumer.image,
+        script_name=consumer.script_name,
         max_message_bytes=message_cap,
-        alarm_dlq_messages=1,
-        cache_pool_size_per_task=cache.pool_size_per_task if cache else None,
-        cache_producer_connections=(math.ceil(lane.budgets.redis_clients.apply(cache.producer_connections))
-                                    if cache else None),
         sink_name=w.sink.name if w.sink else None,
         sink_max_connections=w.sink.max_connections if w.sink else None,
         sink_connections_per_slot=w.sink.connections_per_slot if w.sink and w.sink.max_connections else None,
-        reasons=d.reasons,
-        findings=tuple(d.findings),
-        **values,
+        reasons=record.reasons,
+        findings=tuple(record.findings),
     )
 
 

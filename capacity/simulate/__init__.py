@@ -20,7 +20,6 @@ import numpy as np
 
 from capacity.scenarios import Scenario
 from capacity.simulate.cloudflare import simulate_cloudflare
-from capacity.simulate.from_plan import comparison_fleets, model_from_plan, plan_fleet, sink_messages_per_second
 from capacity.simulate.measure import measure
 from capacity.simulate.model import (
     CdkDefaultFleet,
@@ -41,8 +40,7 @@ from capacity.simulate.service import simulate_service
 
 __all__ = [
     "CdkDefaultFleet", "CloudflareFleet", "Fleet", "QueueModel", "ScheduledFleet", "Settings", "SimulationError",
-    "SimulationResult", "StaticFleet", "TargetTrackingFleet", "Timeline", "comparison_fleets", "model_from_plan",
-    "plan_fleet", "poisson_arrivals", "simulate", "sink_messages_per_second",
+    "SimulationResult", "StaticFleet", "TargetTrackingFleet", "Timeline", "poisson_arrivals", "simulate",
 ]
 
 

@@ -23,6 +23,7 @@ Run from the repository root (takes about 5 minutes; everything on 127.0.0.1, st
 
 from __future__ import annotations
 
+from capacity.profile import Broker, ConsumerMode
 import argparse
 import json
 import os
@@ -139,7 +140,7 @@ def deploy(stack: str, plan, endpoint: str) -> str:
         PolicyName=f"qcap-{stack}-{plan.name}-backlog-per-task", ServiceNamespace="ecs", ResourceId=resource,
         ScalableDimension="ecs:service:DesiredCount", PolicyType="TargetTrackingScaling",
         TargetTrackingScalingPolicyConfiguration={
-            "TargetValue": plan.target_backlog_per_task,
+            "TargetValue": plan.scaling.target_backlog_per_task,
             "CustomizedMetricSpecification": {"Metrics": [
                 {"Id": "visible", "ReturnData": False, "MetricStat": {
                     "Metric": {**queue_metric, "MetricName": "ApproximateNumberOfMessagesVisible"}, "Stat": "Average"}},
@@ -152,7 +153,8 @@ def deploy(stack: str, plan, endpoint: str) -> str:
                                    {"Name": "ServiceName", "Value": plan.name}]}, "Stat": "Average"}},
                 {"Id": "backlogpertask", "Expression": "(visible + inflight) / tasks", "ReturnData": True},
             ]},
-            "ScaleOutCooldown": plan.scale_out_cooldown_seconds, "ScaleInCooldown": plan.scale_in_cooldown_seconds,
+            "ScaleOutCooldown": plan.scaling.scale_out_cooldown_seconds,
+            "ScaleInCooldown": plan.scaling.scale_in_cooldown_seconds,
         })
     return url
 
@@ -177,7 +179,7 @@ def main() -> int:
     from components.fargate_consumer import worker_environment
 
     stack_plan = make_plan(load_profile(resolve_stack(args.stack)))
-    workload = next(w for w in stack_plan.workloads if w.broker == "sqs" and w.mode == "service")
+    workload = next(w for w in stack_plan.workloads if w.broker == Broker.sqs and w.mode == ConsumerMode.service)
     window_seconds = args.window_minutes * 60
     port = free_port()
     endpoint = f"http://127.0.0.1:{port}"
@@ -199,7 +201,7 @@ def main() -> int:
         url = deploy(args.stack, workload, endpoint)
         print(f"queue {url}: c = {workload.concurrency_per_task}, t = {workload.processing_seconds} s, "
               f"visibility {workload.visibility_timeout_seconds} s, max receives {workload.max_receive_count}, "
-              f"stop timeout {workload.stop_timeout_seconds} s; average inflow "
+              f"stop timeout {workload.service.stop_timeout_seconds} s; average inflow "
               f"{workload.arrival_average_per_second:.3f} msg/s, peak {workload.arrival_peak_per_second:.3f}")
         worker_env = {**env, **worker_environment(workload, args.stack, REGION), "QUEUE_URL": url,
                       "RECEIVERS": "1", "HANDLER_SECONDS": str(workload.processing_seconds)}
@@ -219,7 +221,7 @@ def main() -> int:
         worker.send_signal(signal.SIGTERM)
         output, _ = worker.communicate(timeout=60)
         print(f"worker exited {worker.returncode} after {time.monotonic() - sent:.2f} s "
-              f"(stop timeout {workload.stop_timeout_seconds} s); its last line:")
+              f"(stop timeout {workload.service.stop_timeout_seconds} s); its last line:")
         print(output.strip().splitlines()[-1])
         worker = None
         import boto3

@@ -146,7 +146,7 @@ def _inputs(plan: WorkloadPlan, d: diagnosis.Diagnosis) -> list[str]:
         f"{_eta_words(c)}",
         f"plan: {num(plan.per_task_messages_per_second)} msg/s per task (concurrency {plan.concurrency_per_task}), "
         f"objective {duration(plan.max_age_seconds)}, capacity {plan.min_capacity}-{plan.max_capacity}, target "
-        f"{num(plan.target_backlog_per_task)} per task",
+        f"{num(plan.scaling.target_backlog_per_task) if plan.scaling else 'n/a'} per task",
     ]
     if f.dlq_name:
         lines.append(f"dead-letter queue {f.dlq_name}: {num(f.dlq_visible) if f.dlq_visible is not None else 'missing'}")

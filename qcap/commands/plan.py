@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from capacity.plan import Plan, WorkloadPlan, duration, num
+from capacity.plan import Plan, duration, num
 from capacity.plan.patches import format_patch
 from capacity.profile import ProfileError
 from qcap.commands.stack_loading import EXIT_BAD_INPUT, load_stack, report_profile_error
@@ -66,8 +66,8 @@ ROWS: list[tuple[str, str]] = [
 ]
 
 
-def _value(w: WorkloadPlan, field: str, unit: str) -> str:
-    value = getattr(w, field)
+def _value(flat: dict[str, Any], field: str, unit: str) -> str:
+    value = flat[field]
     if field == "scheduled_capacity":
         return f"{len(value)} {unit}"
     if field == "current_drain_seconds" and value is None:
@@ -91,10 +91,11 @@ def render_plan(console: Console, stack: str, plan: Plan) -> None:
         verdict = "[green]feasible[/]" if w.feasible else "[bold red]INFEASIBLE[/]"
         title = f"{w.name} ({w.broker}, {w.mode}) {verdict}; binding: {escape(w.binding_limit)}"
         rows, reasons = [], []
+        flat = w.as_json()
         for field, unit in ROWS:
             if field not in w.reasons:
                 continue
-            shown = "n/a" if getattr(w, field) is None and field != "current_drain_seconds" else _value(w, field, unit)
+            shown = "n/a" if flat[field] is None and field != "current_drain_seconds" else _value(flat, field, unit)
             rows.append([f"[cyan]{field}[/]", escape(shown)])
             reasons.append(w.reasons[field])
         render_rows(console, title, [("field", "left"), ("value", "right")], rows, "reason", reasons)

@@ -41,7 +41,7 @@ def render_plan_summary(console: Console, stack: str, plan: Plan) -> None:
     columns = [("queue", "left"), ("broker", "left"), ("tasks", "right"), ("target/task", "right"),
                ("visibility", "right"), ("retention", "right"), ("USD/month", "right")]
     rows = [
-        [escape(w.name), w.broker, f"{w.min_capacity}-{w.max_capacity}", num(w.target_backlog_per_task),
+        [escape(w.name), w.broker, f"{w.min_capacity}-{w.max_capacity}", num(w.scaling.target_backlog_per_task) if w.scaling else "n/a",
          "n/a" if w.visibility_timeout_seconds is None else f"{w.visibility_timeout_seconds} s",
          f"{w.retention_seconds} s", f"{w.monthly_cost_usd:,.2f}"]
         for w in plan.workloads

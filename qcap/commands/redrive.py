@@ -12,6 +12,7 @@ from typing import Optional
 import typer
 from rich.console import Console
 
+from capacity.profile import SQS_BROKERS
 from capacity.plan import duration, num
 from qcap.commands.stack_loading import EXIT_BAD_INPUT, err_console, load_stack
 
@@ -49,7 +50,7 @@ def register(app: typer.Typer) -> None:
                 f"--workload {workload!r} is not in this stack; allowed: "
                 + ", ".join(w.name for w in loaded.plan.workloads)
             ) from None
-        if plan.broker not in ("sqs", "sqs-fifo"):
+        if plan.broker not in SQS_BROKERS:
             raise fail(f"workload {plan.name} uses broker {plan.broker}; redrive moves SQS dead-letter queues only")
         if rate is None:
             chosen = redrive.default_rate(plan)

@@ -193,7 +193,8 @@ def run_simulations(
     settings: Settings,
 ) -> list[SimulationResult]:
     """The plan's fleet and its comparisons against one scenario, with a progress bar for long runs."""
-    from capacity.simulate import comparison_fleets, model_from_plan, simulate
+    from capacity.simulate import simulate
+    from capacity.simulation_inputs import comparison_fleets, model_from_plan
 
     workload = next(w for w in profile.workloads if w.name == lane.group)
     model = model_from_plan(lane, workload.sink, _share(plan, lane))

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from capacity.profile import Broker, ConsumerMode
 from capacity import scenarios as sc
 from capacity.plan import WorkloadPlan, duration
 from capacity.simulate import SimulationResult
@@ -32,9 +33,9 @@ MINUTES_PER_HOUR = 60
 
 def tasks_title(lane: WorkloadPlan) -> str:
     """What the fleet panel shows, by broker and mode."""
-    if lane.broker == "cloudflare":
+    if lane.broker == Broker.cloudflare:
         return "Busy consumer invocations (Cloudflare Workers)"
-    if lane.mode == "scheduled":
+    if lane.mode == ConsumerMode.scheduled:
         return "Running tasks (one scheduled run at a time)"
     return f"Running tasks ({'Redis' if lane.broker == 'redis' else 'SQS'} consumers on Fargate)"
 
@@ -49,7 +50,7 @@ def drain_end_hours(result: SimulationResult) -> float | None:
 
 
 def _legend_label(lane: WorkloadPlan, r: SimulationResult) -> str:
-    if lane.broker == "cloudflare" or lane.mode == "scheduled":
+    if lane.broker == Broker.cloudflare or lane.mode == ConsumerMode.scheduled:
         return f"{r.fleet} ({r.task_launches} {'invocations' if lane.broker == 'cloudflare' else 'runs'} started)"
     return f"{r.fleet} ({r.task_launches} launches, {r.scale_out_actions + r.scale_in_actions} scaling actions)"
 
@@ -97,7 +98,7 @@ def write_figure(path: Path, lane: WorkloadPlan, scenario: sc.Scenario, results:
     axes[1].set_title("Backlog (visible messages)")
     axes[2].set_ylabel("seconds" + (" (log scale)" if log_age else ""))
     axes[2].set_title("Age of the oldest message against the objective")
-    axes[3].set_ylabel("tasks" if lane.broker != "cloudflare" else "invocations")
+    axes[3].set_ylabel("tasks" if lane.broker != Broker.cloudflare else "invocations")
     axes[3].set_title(tasks_title(lane))
     axes[3].yaxis.set_major_locator(MaxNLocator(integer=True))
     axes[3].set_ylim(bottom=0)

@@ -378,17 +378,18 @@ def _check_scaling_drift(plan: WorkloadPlan, scaling: ScalingFacts) -> list[Chec
     if not scaling.target_found:
         return [Check(n, "autoscaling", "critical", "none", f"{plan.min_capacity}-{plan.max_capacity} tasks",
                       f"no scalable target {scaling.resource_id}: the service cannot scale")]
+    target = plan.scaling.target_backlog_per_task if plan.scaling else None
     checks = [
         _drift(n, "min_capacity", scaling.min_capacity, plan.min_capacity, False, "scalable target MinCapacity"),
         _drift(n, "max_capacity", scaling.max_capacity, plan.max_capacity, True, "scalable target MaxCapacity"),
     ]
     if scaling.policy_name is None:
         checks.append(Check(n, "drift: target_backlog_per_task", "critical", "none",
-                            num(plan.target_backlog_per_task),
+                            num(target),
                             "no TargetTrackingScaling policy on the service: it does not track backlog per task"))
     else:
         checks.append(_drift(n, "target_backlog_per_task", scaling.target_backlog_per_task,
-                             plan.target_backlog_per_task, False, f"policy {scaling.policy_name} TargetValue"))
+                             target, False, f"policy {scaling.policy_name} TargetValue"))
     return checks
 
 

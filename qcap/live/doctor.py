@@ -13,6 +13,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from capacity.profile import Broker, ConsumerMode
 from capacity import limits, names
 from capacity.plan import WorkloadPlan
 from qcap.live.aws import Aws, error_code, queue_name_from_arn, queue_name_from_url
@@ -31,7 +32,7 @@ def metric_window(now: datetime, window_minutes: int) -> tuple[datetime, datetim
 
 def queue_name(stack: str, plan: WorkloadPlan) -> str:
     """The contract's physical name: qcap-<stack>-<workload>, with .fifo for FIFO queues."""
-    return names.queue_name(stack, plan.name, fifo=plan.broker == "sqs-fifo")
+    return names.queue_name(stack, plan.name, fifo=plan.broker == Broker.sqs_fifo)
 
 
 def cluster_and_name(stack: str, cluster_arn: str | None) -> tuple[str, str]:
@@ -233,7 +234,7 @@ def gather(
     scaling: ScalingFacts | None = None
     if queue_url:
         notes.append("--queue-url: a queue qcap did not deploy, so its ECS service and autoscaling are not checked")
-    elif plan.mode != "service":
+    elif plan.mode != ConsumerMode.service:
         notes.append(f"consumer mode {plan.mode}: no long-running service or autoscaling to check")
     else:
         cluster, cluster_name = cluster_and_name(stack, cluster_arn)

@@ -13,6 +13,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from capacity.profile import Broker
 from capacity import limits, names
 from capacity.plan import WorkloadPlan, num
 from qcap.live.aws import AwsError, error_code, is_html_answer
@@ -34,7 +35,7 @@ class RedriveTarget:
 
 def dlq_name(stack: str, plan: WorkloadPlan) -> str:
     """qcap-<stack>-<workload>-dlq, with .fifo after it for FIFO queues (the contract)."""
-    return names.queue_name(stack, plan.name, fifo=plan.broker == "sqs-fifo", dlq=True)
+    return names.queue_name(stack, plan.name, fifo=plan.broker == Broker.sqs_fifo, dlq=True)
 
 
 def _attributes(sqs: Any, name: str, wanted: list[str]) -> dict[str, str]:

@@ -1,4 +1,8 @@
-"""Simulation inputs from a plan: the queue model, the plan's fleet and the fleets it is compared with."""
+"""Simulation inputs from a plan: the queue model, the plan's fleet and the fleets it is compared with.
+
+It lives beside the verifier, not in capacity/simulate: the simulator knows queues and fleets,
+never the planner's models, so the two never import each other.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,10 @@ import math
 
 from capacity import limits
 from capacity.plan import WorkloadPlan
+from capacity.profile import Broker
 from capacity.pricing import cloudflare_usd_per_message, task_usd_per_hour
 from capacity.profile import Sink
-from capacity.simulate.model import CdkDefaultFleet, CloudflareFleet, Fleet, QueueModel, ScheduledFleet, StaticFleet, TargetTrackingFleet
+from capacity.simulate import CdkDefaultFleet, CloudflareFleet, Fleet, QueueModel, ScheduledFleet, StaticFleet, TargetTrackingFleet
 
 
 def sink_messages_per_second(sink: Sink | None, plan: WorkloadPlan, share: float = 1.0) -> float | None:
@@ -20,14 +25,15 @@ def sink_messages_per_second(sink: Sink | None, plan: WorkloadPlan, share: float
         per_request = sink.messages_per_request
         if sink.max_request_bytes is not None:
             per_request = min(per_request, max(1, sink.max_request_bytes // plan.message_bytes))
-        if plan.batch_size:
-            per_request = min(per_request, plan.batch_size)
-            caps.append(sink.requests_per_second * plan.batch_size / math.ceil(plan.batch_size / per_request))
+        if plan.cloudflare is not None:
+            batch = plan.cloudflare.batch_size
+            per_request = min(per_request, batch)
+            caps.append(sink.requests_per_second * batch / math.ceil(batch / per_request))
         else:
             caps.append(sink.requests_per_second * per_request)
     if sink.bytes_per_second is not None:
         caps.append(sink.bytes_per_second / plan.message_bytes)
-    if sink.max_connections is not None and not plan.batch_size:
+    if sink.max_connections is not None and plan.cloudflare is None:
         slots = sink.max_connections / sink.connections_per_slot
         caps.append(slots / plan.processing_seconds)
     return min(caps) * share if caps else None
@@ -35,20 +41,20 @@ def sink_messages_per_second(sink: Sink | None, plan: WorkloadPlan, share: float
 
 def _slot_seconds(plan: WorkloadPlan) -> float:
     """One slot's cycle per message as the plan rates it: processing + receive overhead (c / mu for our workers)."""
-    if plan.broker == "cloudflare" or plan.per_task_messages_per_second <= 0:
+    if plan.broker is Broker.cloudflare or plan.per_task_messages_per_second <= 0:
         return plan.processing_seconds
     return plan.concurrency_per_task / plan.per_task_messages_per_second
 
 
 def model_from_plan(plan: WorkloadPlan, sink: Sink | None = None, share: float = 1.0) -> QueueModel:
     """The queue model of one WorkloadPlan; share is this queue's part of a sink its group shares."""
-    cloudflare = plan.broker == "cloudflare"
+    cloudflare = plan.cloudflare
     return QueueModel(
         name=plan.name,
         processing_seconds=_slot_seconds(plan),
-        concurrency_per_task=plan.batch_size if cloudflare and plan.batch_size else plan.concurrency_per_task,
+        concurrency_per_task=cloudflare.batch_size if cloudflare else plan.concurrency_per_task,
         max_age_seconds=plan.max_age_seconds,
-        sink_messages_per_second=None if plan.mode == "scheduled" else sink_messages_per_second(sink, plan, share),
+        sink_messages_per_second=None if plan.scheduled else sink_messages_per_second(sink, plan, share),
         task_usd_per_hour=0.0 if cloudflare else task_usd_per_hour(plan.task_cpu, plan.task_memory_mib, plan.architecture),
         usd_per_message=cloudflare_usd_per_message(plan.message_bytes) if cloudflare else 0.0,
         processing_p99_seconds=plan.processing_p99_seconds + plan.receive_overhead_seconds,
@@ -59,29 +65,33 @@ def plan_fleet(
     plan: WorkloadPlan, min_capacity: int | None = None, target_backlog_per_task: float | None = None
 ) -> Fleet:
     """The fleet the plan provisions; min_capacity and target override the plan's (for tuning)."""
-    if plan.broker == "cloudflare":
+    if plan.cloudflare is not None:
         return CloudflareFleet(
-            shards=plan.shards or 1,
-            batch_size=plan.batch_size or 1,
-            max_wait_seconds=(plan.max_wait_time_ms or 0) / 1000,
-            max_concurrency=plan.max_concurrency or 1,
+            shards=plan.cloudflare.shards,
+            batch_size=plan.cloudflare.batch_size,
+            max_wait_seconds=plan.cloudflare.max_wait_time_ms / 1000,
+            max_concurrency=plan.cloudflare.max_concurrency,
         )
-    if plan.mode == "scheduled":
-        return ScheduledFleet(interval_seconds=plan.interval_seconds or 0, batch_limit=plan.batch_limit or 0)
-    target = target_backlog_per_task if target_backlog_per_task is not None else plan.target_backlog_per_task
+    if plan.scheduled is not None:
+        return ScheduledFleet(interval_seconds=plan.scheduled.interval_seconds, batch_limit=plan.scheduled.batch_limit)
+    scaling = plan.scaling
+    if scaling is None:
+        raise ValueError(f"plan of {plan.name!r} ({plan.broker}, {plan.mode}) has no autoscaling to simulate")
+    target = target_backlog_per_task if target_backlog_per_task is not None else scaling.target_backlog_per_task
     return TargetTrackingFleet(
         min_capacity=plan.min_capacity if min_capacity is None else min_capacity,
         max_capacity=plan.max_capacity,
-        target_backlog_per_task=target if target is not None else plan.concurrency_per_task,
-        scale_out_cooldown_seconds=plan.scale_out_cooldown_seconds or limits.PLANNED_SCALE_OUT_COOLDOWN_SECONDS,
-        scale_in_cooldown_seconds=plan.scale_in_cooldown_seconds or limits.PLANNED_SCALE_IN_COOLDOWN_SECONDS,
+        target_backlog_per_task=target,
+        scale_out_cooldown_seconds=scaling.scale_out_cooldown_seconds,
+        scale_in_cooldown_seconds=scaling.scale_in_cooldown_seconds,
         schedule=schedule_of(plan) if min_capacity is None else (),
     )
 
 
 def schedule_of(plan: WorkloadPlan) -> tuple[tuple[int, int], ...]:
     """The plan's scheduled actions as (second of the local day, min capacity) for the simulator."""
-    return tuple((a.hour * limits.SECONDS_PER_HOUR, a.min_capacity) for a in plan.scheduled_capacity)
+    actions = plan.scaling.scheduled_capacity if plan.scaling else ()
+    return tuple((a.hour * limits.SECONDS_PER_HOUR, a.min_capacity) for a in actions)
 
 
 def comparison_fleets(plan: WorkloadPlan) -> list[Fleet]:
