@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from capacity import limits
-from capacity.plan.autoscaling import schedule_candidates, scheduled_floors
+from capacity.plan.floors import schedule_candidates, scheduled_floors
 from capacity.plan.settle import Candidate, Probe, _run, flaps_at_constant, flaps_in_day, settle, settle_scheduled
 
 

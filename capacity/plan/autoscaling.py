@@ -17,7 +17,6 @@ order of the task-hours they are expected to cost, and the first that holds is k
 
 from __future__ import annotations
 
-import heapq
 import math
 from dataclasses import dataclass
 
@@ -26,6 +25,7 @@ from capacity.plan.derivation import Derivation
 from capacity.plan.formatting import duration, num
 from capacity.plan.lanes import Rates
 from capacity.plan.models import ScheduledCapacity
+from capacity.plan.floors import expected_tasks, hourly_rates, schedule_actions, schedule_candidates, scheduled_floors
 from capacity.plan.settle import Candidate, Probe, Settled, settle, settle_scheduled
 from capacity.profile import Consumer, DailyShape
 
@@ -82,112 +82,6 @@ def derived_min_capacity(age: float, rates: Rates, mu: float, max_capacity: int)
     )
 
 
-def hourly_rates(shape: DailyShape | None, average: float) -> tuple[float, ...] | None:
-    """The lane's arrival rate in each local hour, from the profile's daily shape (None without one)."""
-    if shape is None:
-        return None
-    return tuple(round(average * f, 6) for f in shape.hourly_fractions())
-
-
-def scheduled_floors(hourly: tuple[float, ...], mu: float, max_capacity: int, utilization: float) -> tuple[int, ...]:
-    """Per hour, the tasks that absorb the busier of this hour and the next at `utilization`.
-
-    Covering the next hour too means the floor is up a whole hour before a busier hour: the
-    standard spike brings the busy hours an hour early, and a tight objective cannot wait
-    for the autoscaler.
-    """
-    floors = []
-    for hour, rate in enumerate(hourly):
-        ahead = max(rate, hourly[(hour + 1) % len(hourly)])
-        floors.append(min(max_capacity, max(1, math.ceil(ahead / (mu * utilization)))))
-    return tuple(floors)
-
-
-def floor_schedules(
-    hourly: tuple[float, ...], mu: float, max_capacity: int, highest: float, lowest: float, limit: int | None = None
-) -> tuple[tuple[tuple[int, ...], float], ...]:
-    """Distinct schedules of floors that cover each hour and the next at a utilization from highest down to lowest.
-
-    An hour's floor ceil(ahead / (mu x u)) changes only where u crosses ahead / (mu x k) for a
-    whole number of tasks k (and not past max_capacity), so evaluating once between
-    consecutive crossings finds every schedule in the range, whatever mu is: no grid of
-    utilizations to fall between. The crossings are merged from the highest down, so with
-    `limit` only the first `limit` schedules (the fewest tasks) are built: a big fleet has
-    thousands. Each comes with the busiest any hour runs on its floor (max over hours of
-    ahead / (mu x floor)), the utilization it actually holds; highest utilization first.
-    """
-    aheads = [max(rate, hourly[(hour + 1) % len(hourly)]) for hour, rate in enumerate(hourly)]
-    heap: list[tuple[float, float, int]] = []  # (-crossing, ahead, k): the next crossing of each hour
-    for ahead in aheads:
-        if ahead > 0:
-            k = max(1, math.ceil(ahead / (mu * highest)))
-            heap.append((-ahead / (mu * k), ahead, k))
-    heapq.heapify(heap)
-    crossings: list[float] = []  # distinct, descending, strictly between lowest and highest
-    wanted = None if limit is None else limit  # schedules after the first need one crossing each
-    while heap and (wanted is None or len(crossings) <= wanted):
-        negative, ahead, k = heapq.heappop(heap)
-        crossing = -negative
-        if crossing <= lowest:
-            break
-        if k < max_capacity:
-            heapq.heappush(heap, (-ahead / (mu * (k + 1)), ahead, k + 1))
-        else:
-            continue  # the floor is capped: u below this crossing does not raise it
-        if crossing < highest and (not crossings or crossing < crossings[-1]):
-            crossings.append(crossing)
-    complete = wanted is None or len(crossings) <= wanted
-    points = [highest] + crossings + ([lowest] if complete else [])
-    found: dict[tuple[int, ...], float] = {}
-    for u in [highest] + [(a + b) / 2 for a, b in zip(points, points[1:])]:
-        floors = scheduled_floors(hourly, mu, max_capacity, u)
-        if floors not in found:
-            found[floors] = max(ahead / (mu * floor) for ahead, floor in zip(aheads, floors))
-        if limit is not None and len(found) >= limit:
-            break
-    return tuple(found.items())
-
-
-def schedule_candidates(
-    hourly: tuple[float, ...], mu: float, max_capacity: int,
-    utilizations: tuple[float, ...] = limits.RESTING_UTILIZATION_CANDIDATES,
-) -> tuple[Candidate, ...]:
-    """(target utilization, floors) pairs to simulate, fewest estimated task-hours of the design day first.
-
-    One of the two utilizations is the highest candidate (90%): floors at it with a lower
-    target (target tracking follows the day above floors that cover each hour at 90%), or a
-    schedule of floors between 90% and the lowest candidate with the target at 90% (the
-    schedule follows the day; target tracking answers only surges beyond it, with room
-    between the floors' utilization and its target, so metric noise does not cross it). A pair
-    with both lower is never estimated cheaper than either of those two (its floors are
-    those of one, its resting fleet at least that of the other), so it is left out. The
-    estimate is the day's sum over hours of the larger of the floor and the resting fleet;
-    ties go to the higher target, then the higher floors' utilization.
-    """
-    top, bottom = max(utilizations), min(utilizations)
-    # The search tries at most SETTLE_MAX_SCHEDULED_RUNS candidates (one run each at least), and the
-    # schedules come cheapest first, so more of them could never be reached.
-    schedules = floor_schedules(hourly, mu, max_capacity, top, bottom, limit=limits.SETTLE_MAX_SCHEDULED_RUNS)
-    at_top = schedules[0]
-    pairs = [(at_top, u) for u in sorted(utilizations, reverse=True)] + [(s, top) for s in schedules[1:]]
-    found = [
-        Candidate(target_u, floors, round(floor_u, 3),
-                  round(expected_tasks(hourly, floors, mu, target_u) * len(hourly), 6))
-        for (floors, floor_u), target_u in pairs
-    ]
-    return tuple(sorted(found, key=lambda c: (c.estimate_task_hours, -c.utilization, -c.floor_utilization)))
-
-
-def schedule_actions(floors: tuple[int, ...], time_zone: str) -> tuple[ScheduledCapacity, ...]:
-    """One scheduled action at each hour whose floor differs from the hour before (cron in the profile's zone)."""
-    actions = []
-    for hour, value in enumerate(floors):
-        if value != floors[hour - 1]:
-            actions.append(ScheduledCapacity(hour=hour, min_capacity=value, cron=f"cron(0 {hour} * * ? *)",
-                                             time_zone=time_zone))
-    return tuple(actions)
-
-
 def resting_target(concurrency: int, utilization: float) -> float:
     """The target with a resting point: concurrency x utilization (below the concurrency)."""
     return round(concurrency * utilization, 3)
@@ -204,9 +98,17 @@ def resting_point_problem(target: float, concurrency: int) -> str | None:
     )
 
 
-def expected_tasks(hourly: tuple[float, ...], floors: tuple[int, ...], mu: float, utilization: float) -> float:
-    """The day's average fleet under the schedule: per hour the floor or the resting fleet, whichever is larger."""
-    return sum(max(f, math.ceil(r / (mu * utilization))) for r, f in zip(hourly, floors)) / len(hourly)
+@dataclass(frozen=True)
+class Chosen:
+    """The min capacity and target utilization chosen by simulation, with their reasons and floors."""
+
+    min_capacity: int
+    min_reason: str
+    utilization: float
+    target_reason: str
+    settled: Settled
+    floors: tuple[int, ...] = ()
+    floor_utilization: float = 0.0
 
 
 def plan_autoscaling(
@@ -215,29 +117,7 @@ def plan_autoscaling(
 ) -> Autoscaling:
     """min_capacity (and its schedule), target_backlog_per_task and the two cooldowns of a service's scaling."""
     hourly = hourly_rates(shape, rates.average)
-    out_cd = d.set(
-        "scale_out_cooldown_seconds",
-        limits.PLANNED_SCALE_OUT_COOLDOWN_SECONDS,
-        f"{limits.PLANNED_SCALE_OUT_COOLDOWN_SECONDS} s: a second scale-out can follow within a minute while the "
-        "backlog still grows (the 3-datapoint alarm already debounces; AWS lets a larger scale-out through a cooldown)",
-    )
-    in_cd = d.set(
-        "scale_in_cooldown_seconds",
-        limits.PLANNED_SCALE_IN_COOLDOWN_SECONDS,
-        f"{limits.PLANNED_SCALE_IN_COOLDOWN_SECONDS} s, ECS's default: scale in slowly, scale-in costs work in progress",
-    )
-    min_value, min_why = derived_min_capacity(age, rates, mu, max_capacity)
-    peak_fleet = min_value
-    tight = age < reaction_seconds() and min_value > 0
-    options: tuple[Candidate, ...] = ()
-    if tight and hourly is not None and not d.overridden("min_capacity"):
-        options = schedule_candidates(hourly, mu, max_capacity)
-        if d.overridden("target_backlog_per_task"):
-            # The floors were proved with the planner's target; with the user's, keep the floors that do not
-            # lean on target tracking to follow the day (each hour covered at the highest utilization).
-            at_top = scheduled_floors(hourly, mu, max_capacity, max(limits.RESTING_UTILIZATION_CANDIDATES))
-            options = tuple(o for o in options if o.floors == at_top)
-    time_zone = shape.time_zone if shape is not None else "UTC"
+    out_cd, in_cd = plan_cooldowns(d)
 
     def probe_with(minimum: int) -> Probe:
         return Probe(
@@ -250,47 +130,101 @@ def plan_autoscaling(
             average=rates.average, peak=rates.peak, trough=rates.trough, hourly=hourly,
         )
 
-    minimum = d.overrides.get("min_capacity", min_value)
+    derived_min, derived_why = derived_min_capacity(age, rates, mu, max_capacity)
+    options = schedule_options(d, hourly, mu, max_capacity, age, derived_min)
+    chosen = choose_min_and_utilization(d, c, rates, age, probe_with, options, derived_min, derived_why)
+    time_zone = shape.time_zone if shape is not None else "UTC"
+    scheduled = schedule_actions(chosen.floors, time_zone) if chosen.floors else ()
+    min_capacity = d.set("min_capacity", chosen.min_capacity, chosen.min_reason)
+    check_min_capacity(d, min_capacity, max_capacity, age)
+    target = plan_target(d, c, age, chosen, bool(options))
+    average_tasks = None
+    if chosen.floors:
+        assert hourly is not None
+        average_tasks = expected_tasks(hourly, chosen.floors, mu, chosen.utilization)
+        d.reasons["scheduled_capacity"] = _schedule_reason(rates, mu, max_capacity, chosen, scheduled, time_zone,
+                                                           average_tasks)
+    return Autoscaling(min_capacity, target, chosen.utilization, int(out_cd), int(in_cd), scheduled, hourly,
+                       average_tasks)
+
+
+def plan_cooldowns(d: Derivation) -> tuple[int, int]:
+    """Scale out quickly while the backlog still grows, scale in slowly: in-progress work is the cost of scale-in."""
+    out_cd = d.set(
+        "scale_out_cooldown_seconds",
+        limits.PLANNED_SCALE_OUT_COOLDOWN_SECONDS,
+        f"{limits.PLANNED_SCALE_OUT_COOLDOWN_SECONDS} s: a second scale-out can follow within a minute while the "
+        "backlog still grows (the 3-datapoint alarm already debounces; AWS lets a larger scale-out through a cooldown)",
+    )
+    in_cd = d.set(
+        "scale_in_cooldown_seconds",
+        limits.PLANNED_SCALE_IN_COOLDOWN_SECONDS,
+        f"{limits.PLANNED_SCALE_IN_COOLDOWN_SECONDS} s, ECS's default: scale in slowly, scale-in costs work in progress",
+    )
+    return out_cd, in_cd
+
+
+def schedule_options(
+    d: Derivation, hourly: tuple[float, ...] | None, mu: float, max_capacity: int, age: float, derived_min: int
+) -> tuple[Candidate, ...]:
+    """(target, floors) candidates when the objective is shorter than the reaction and the day's shape is known."""
+    tight = age < reaction_seconds() and derived_min > 0
+    if not tight or hourly is None or d.overridden("min_capacity"):
+        return ()
+    options = schedule_candidates(hourly, mu, max_capacity)
+    if d.overridden("target_backlog_per_task"):
+        # The floors were proved with the planner's target; with the user's, keep the floors that do not
+        # lean on target tracking to follow the day (each hour covered at the highest utilization).
+        at_top = scheduled_floors(hourly, mu, max_capacity, max(limits.RESTING_UTILIZATION_CANDIDATES))
+        options = tuple(o for o in options if o.floors == at_top)
+    return options
+
+
+def choose_min_and_utilization(
+    d: Derivation, c: Consumer, rates: Rates, age: float, probe_with, options: tuple[Candidate, ...],
+    derived_min: int, derived_why: str,
+) -> Chosen:
+    """Simulate the candidates: scheduled floors with a target, or a utilization (and maybe a raised min) alone."""
+    minimum = d.overrides.get("min_capacity", derived_min)
     probe = probe_with(minimum)
-    floors: tuple[int, ...] = ()
-    floor_utilization = 0.0
     if options:
         utilization, target_why, settled = scheduled_utilization(probe, options)
         assert settled.candidate is not None
-        floors, floor_utilization = settled.candidate.floors, settled.candidate.floor_utilization
-        min_value = min(floors)
-        min_why = (
-            f"{min_value} outside the busy hours, raised by scheduled actions (scheduled_capacity): the "
+        floors = settled.candidate.floors
+        why = (
+            f"{min(floors)} outside the busy hours, raised by scheduled actions (scheduled_capacity): the "
             f"{duration(age)} objective is shorter than the autoscaler's {duration(reaction_seconds())} reaction, "
             f"so the running tasks must absorb each hour's traffic; the daily shape says how many, instead of the "
-            f"peak fleet of {peak_fleet} all day"
+            f"peak fleet of {derived_min} all day"
         )
-    else:
-        utilization, target_why, settled = derived_utilization(probe, may_raise_min=not d.overridden("min_capacity"))
-        if settled.min_capacity is not None:
-            min_why = (
-                f"{settled.min_capacity} = ceil(average {num(rates.average)} x {num(probe.processing_seconds)} s / "
-                f"(concurrency {c.concurrency_per_task} x utilization {settled.utilization:g})), the fleet target "
-                f"tracking rests at for the average rate, not {min_value} ({min_why.split(':')[0]}): chosen by "
-                f"simulation, since with Poisson arrivals a fleet allowed below it flaps at utilization "
-                f"{settled.utilization:g}, and holding it costs {settled.weighed}"
-            )
-            min_value = settled.min_capacity
-    scheduled = schedule_actions(floors, time_zone) if floors else ()
+        return Chosen(min(floors), why, utilization, target_why, settled, floors, settled.candidate.floor_utilization)
+    utilization, target_why, settled = derived_utilization(probe, may_raise_min=not d.overridden("min_capacity"))
+    min_value, min_why = derived_min, derived_why
+    if settled.min_capacity is not None:
+        min_why = (
+            f"{settled.min_capacity} = ceil(average {num(rates.average)} x {num(probe.processing_seconds)} s / "
+            f"(concurrency {c.concurrency_per_task} x utilization {settled.utilization:g})), the fleet target "
+            f"tracking rests at for the average rate, not {min_value} ({min_why.split(':')[0]}): chosen by "
+            f"simulation, since with Poisson arrivals a fleet allowed below it flaps at utilization "
+            f"{settled.utilization:g}, and holding it costs {settled.weighed}"
+        )
+        min_value = settled.min_capacity
     if min_value == 0 and minimum == 0 and not settled.held:
         # Scale to zero on a trickle flaps: one barely-busy task reads 0 in flight, scales in, and the
         # zero-to-one step starts it again minutes later. One task always on settles instead.
         one = derived_utilization(probe_with(1))
         if one[2].held:
-            min_value = 1
-            min_why = (
+            why = (
                 f"1, not 0: the {duration(age)} objective would allow scaling to zero, but in simulation the trickle of "
                 f"{num(rates.trough)}-{num(rates.average)} msg/s restarts a task every few minutes once it scales in "
                 f"({settled.task_launches} launches in the diurnal day: flapping); one task always on settles"
             )
-            minimum = 1
-            utilization, target_why, settled = one
-    min_capacity = d.set("min_capacity", min_value, min_why)
+            return Chosen(1, why, one[0], one[1], one[2])
+    return Chosen(min_value, min_why, utilization, target_why, settled)
+
+
+def check_min_capacity(d: Derivation, min_capacity: int, max_capacity: int, age: float) -> None:
+    """min above max, or scaling from zero under an objective shorter than a cold start, is an error."""
     if min_capacity > max_capacity:
         d.error("capacity order", f"min_capacity {min_capacity} is above max_capacity {max_capacity}",
                 "lower min_capacity or raise max_capacity")
@@ -302,33 +236,39 @@ def plan_autoscaling(
             "set min_capacity to 1 or more",
         )
 
-    target = d.set("target_backlog_per_task", resting_target(c.concurrency_per_task, utilization), target_why)
+
+def plan_target(d: Derivation, c: Consumer, age: float, chosen: Chosen, scheduled: bool) -> float:
+    """The resting-point target: concurrency x the chosen utilization; an error when it has no resting point."""
+    settled = chosen.settled
+    target = d.set("target_backlog_per_task", resting_target(c.concurrency_per_task, chosen.utilization),
+                   chosen.target_reason)
     problem = resting_point_problem(target, c.concurrency_per_task)
     if problem:
         d.error("no resting point", problem,
                 f"set target_backlog_per_task below {c.concurrency_per_task}, e.g. "
-                f"{num(resting_target(c.concurrency_per_task, utilization))} (the planner's)")
+                f"{num(resting_target(c.concurrency_per_task, chosen.utilization))} (the planner's)")
     elif not settled.held and not d.overridden("target_backlog_per_task"):
         d.warn("objective in simulation",
-               f"none of {settled.tried} candidate {'settings' if options else 'utilizations'} held the "
+               f"none of {settled.tried} candidate {'settings' if scheduled else 'utilizations'} held the "
                f"{duration(age)} objective without flapping "
                f"in the simulated {settled.scenarios} (oldest message {duration(settled.max_age_seconds)}, "
                f"{settled.task_launches} task launches in the day)",
                "raise min_capacity or give the daily shape (traffic.daily_shape) so capacity can be scheduled")
+    return target
 
-    average_tasks = None
-    if floors:
-        average_tasks = expected_tasks(hourly, floors, mu, utilization)
-        peak_fleet = min(max(1, math.ceil(rates.peak / mu)), max_capacity)
-        saving = 1 - average_tasks / peak_fleet
-        d.reasons["scheduled_capacity"] = (
-            f"{len(scheduled)} scheduled actions in {time_zone}: each hour's min capacity covers the busier of it "
-            f"and the next at most {round(floor_utilization * 100)}% busy "
-            f"(floors by hour: {', '.join(str(f) for f in floors)}), chosen with the target by simulation (see "
-            f"target_backlog_per_task); about {num(round(average_tasks, 1))} tasks on "
-            f"average against {peak_fleet} for a peak-sized fleet all day, {round(saving * 100)}% fewer task-hours"
-        )
-    return Autoscaling(min_capacity, target, utilization, int(out_cd), int(in_cd), scheduled, hourly, average_tasks)
+
+def _schedule_reason(rates: Rates, mu: float, max_capacity: int, chosen: Chosen,
+                     scheduled: tuple[ScheduledCapacity, ...], time_zone: str, average_tasks: float) -> str:
+    """Why the scheduled actions: the floors by hour, how busy they run, and the task-hours they save."""
+    peak_fleet = min(max(1, math.ceil(rates.peak / mu)), max_capacity)
+    saving = 1 - average_tasks / peak_fleet
+    return (
+        f"{len(scheduled)} scheduled actions in {time_zone}: each hour's min capacity covers the busier of it "
+        f"and the next at most {round(chosen.floor_utilization * 100)}% busy "
+        f"(floors by hour: {', '.join(str(f) for f in chosen.floors)}), chosen with the target by simulation (see "
+        f"target_backlog_per_task); about {num(round(average_tasks, 1))} tasks on "
+        f"average against {peak_fleet} for a peak-sized fleet all day, {round(saving * 100)}% fewer task-hours"
+    )
 
 
 def _resting_head(probe: Probe, utilization: float) -> str:
