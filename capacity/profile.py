@@ -2,21 +2,21 @@
 
 A profile says what a workload receives and what it may tolerate; the planner derives
 everything else. Models are frozen and reject unknown keys so a typo is an error, not a
-silently ignored setting. The sections of a workload live in capacity/profile_sections.py and
-are re-exported here.
+silently ignored setting; every problem of a file is reported at once (capacity/profile_base.py).
+The sections of a workload live in capacity/profile_sections.py and are re-exported here.
 """
 
 from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Iterator
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError
 
 from capacity import limits, strict_yaml
-from capacity.profile_base import STRICT, Count
+from capacity.profile_base import Count, Section
 from capacity.profile_errors import describe_error
 from capacity.profile_sections import (
     Cache,
@@ -62,9 +62,7 @@ MAX_MESSAGE_BYTES_BY_BROKER = {
 }
 
 
-class Workload(BaseModel):
-    model_config = STRICT
-
+class Workload(Section):
     name: str = Field(pattern=NAME_PATTERN)
     """Workload name: lowercase letters, digits and hyphens, starting with a letter, up to 40."""
     broker: Broker
@@ -88,67 +86,66 @@ class Workload(BaseModel):
     overrides: Overrides = Overrides()
     """Derived values set by hand (seed 003's min/max workers, target, cooldowns); applied to every lane."""
 
-    @model_validator(mode="after")
-    def check_message_fits_broker(self) -> Workload:
+    def check_message_fits_broker(self) -> Iterator[str]:
         allowed = MAX_MESSAGE_BYTES_BY_BROKER[self.broker]
         if self.traffic.message_bytes > allowed:
-            raise ValueError(
+            yield (
                 f"traffic.message_bytes ({self.traffic.message_bytes}) is larger than {self.broker.value} "
                 f"allows ({allowed} bytes)"
             )
-        return self
 
-    @model_validator(mode="after")
-    def check_broker_fields(self) -> Workload:
-        c = self.consumer
-        if self.broker in (Broker.sqs, Broker.sqs_fifo) and c.receive_batch > limits.SQS_MAX_RECEIVE_BATCH:
-            raise ValueError(
-                f"consumer.receive_batch ({c.receive_batch}) is over SQS's {limits.SQS_MAX_RECEIVE_BATCH} "
+    def check_receive_batch(self) -> Iterator[str]:
+        if self.broker in (Broker.sqs, Broker.sqs_fifo) and self.consumer.receive_batch > limits.SQS_MAX_RECEIVE_BATCH:
+            yield (
+                f"consumer.receive_batch ({self.consumer.receive_batch}) is over SQS's {limits.SQS_MAX_RECEIVE_BATCH} "
                 "messages per receive; allowed: 1-10"
             )
-        if self.broker is Broker.cloudflare:
-            if c.mode is ConsumerMode.scheduled:
-                raise ValueError("broker cloudflare runs push consumers (Workers); consumer.mode must be service")
-            if not c.script_name:
-                raise ValueError("broker cloudflare needs consumer.script_name (the consumer Worker script)")
-            if self.partitions > 1:
-                raise ValueError("broker cloudflare shards automatically; leave partitions at 1 (use overrides.shards)")
-        elif not c.image:
-            raise ValueError(f"broker {self.broker.value} needs consumer.image (the consumer container image)")
-        if self.cache is not None and self.broker is not Broker.redis:
-            raise ValueError("cache only applies to broker redis")
-        return self
 
-    @model_validator(mode="after")
-    def check_priorities(self) -> Workload:
-        if not self.priorities:
-            return self
-        if self.partitions > 1:
-            raise ValueError("use partitions or priorities, not both")
+    def check_push_consumer(self) -> Iterator[str]:
+        if self.broker is Broker.cloudflare and self.consumer.mode is ConsumerMode.scheduled:
+            yield "broker cloudflare runs push consumers (Workers); consumer.mode must be service"
+
+    def check_consumer_code(self) -> Iterator[str]:
+        if self.broker is Broker.cloudflare:
+            if not self.consumer.script_name:
+                yield "broker cloudflare needs consumer.script_name (the consumer Worker script)"
+        elif not self.consumer.image:
+            yield f"broker {self.broker.value} needs consumer.image (the consumer container image)"
+
+    def check_cloudflare_partitions(self) -> Iterator[str]:
+        if self.broker is Broker.cloudflare and self.partitions > 1:
+            yield "broker cloudflare shards automatically; leave partitions at 1 (use overrides.shards)"
+
+    def check_cache_broker(self) -> Iterator[str]:
+        if self.cache is not None and self.broker is not Broker.redis:
+            yield "cache only applies to broker redis"
+
+    def check_priorities_or_partitions(self) -> Iterator[str]:
+        if self.priorities and self.partitions > 1:
+            yield "use partitions or priorities, not both"
+
+    def check_priority_shares(self) -> Iterator[str]:
         total = sum(p.share for p in self.priorities)
-        if abs(total - 1.0) > 1e-6:
+        if self.priorities and abs(total - 1.0) > 1e-6:
             shares = ", ".join(f"{p.name}={p.share}" for p in self.priorities)
-            raise ValueError(f"priorities' shares must add up to 1 (they add up to {total:.3f}: {shares})")
+            yield f"priorities' shares must add up to 1 (they add up to {total:.3f}: {shares})"
+
+    def check_priority_names(self) -> Iterator[str]:
         names = [p.name for p in self.priorities]
         if len(set(names)) != len(names):
-            raise ValueError(f"priority names must be unique: {names}")
-        return self
+            yield f"priority names must be unique: {names}"
 
     @property
     def sqs_like(self) -> bool:
         return self.broker in (Broker.sqs, Broker.sqs_fifo)
 
 
-class Alerts(BaseModel):
-    model_config = STRICT
-
+class Alerts(Section):
     emails: tuple[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")], ...] = ()
     """Addresses subscribed to the stack's alarm topic."""
 
 
-class Profile(BaseModel):
-    model_config = STRICT
-
+class Profile(Section):
     environment: Environment
     """dev, staging or prod: prod protects queues, enables cache failover, forbids single retries."""
     alerts: Alerts = Alerts()
@@ -156,15 +153,15 @@ class Profile(BaseModel):
     workloads: tuple[Workload, ...]
     """The queues of this stack, each planned and provisioned on its own."""
 
-    @model_validator(mode="after")
-    def check_unique_names(self) -> Profile:
+    def check_workloads_given(self) -> Iterator[str]:
         if not self.workloads:
-            raise ValueError("workloads is empty; give at least one workload")
+            yield "workloads is empty; give at least one workload"
+
+    def check_unique_names(self) -> Iterator[str]:
         names = [w.name for w in self.workloads]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
-            raise ValueError(f"workload names must be unique; repeated: {', '.join(duplicates)}")
-        return self
+            yield f"workload names must be unique; repeated: {', '.join(duplicates)}"
 
 
 class ProfileError(Exception):

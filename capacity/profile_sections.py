@@ -1,15 +1,18 @@
-"""The sections of a workload in a capacity profile: traffic, consumer, objective, sink and the rest."""
+"""The sections of a workload in a capacity profile: traffic, consumer, objective, sink and the rest.
+
+Each is a Section, so every cross-field check (`check_*`) of one runs and reports, not just the first.
+"""
 
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Literal
+from typing import Annotated, Iterator, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field
 
 from capacity import limits
 from capacity.fargate import fargate_size_problem
-from capacity.profile_base import STRICT, Count, Number, ObjectiveSeconds, PositiveSeconds
+from capacity.profile_base import Count, Number, ObjectiveSeconds, PositiveSeconds, Section, given
 
 
 class ConsumerMode(str, Enum):
@@ -17,34 +20,30 @@ class ConsumerMode(str, Enum):
     scheduled = "scheduled"
 
 
-class DailyShape(BaseModel):
+class DailyShape(Section):
     """How the day's traffic is shaped: one multiplier of the daily average per hour, in a time zone."""
-
-    model_config = STRICT
 
     hourly_multipliers: tuple[Annotated[float, Field(ge=0, le=limits.DAILY_SHAPE_MAX_MULTIPLIER)], ...]
     """24 numbers, hour 0 (midnight to 1 am) first: each hour's rate over the day's average (scaled so they average 1)."""
     time_zone: str = "UTC"
     """IANA time zone the hours are in (also the scheduled actions' time zone), e.g. Europe/London. Default: UTC."""
 
-    @model_validator(mode="after")
-    def check_hours(self) -> DailyShape:
+    def check_hour_count(self) -> Iterator[str]:
         count = len(self.hourly_multipliers)
         if count != limits.HOURS_PER_DAY:
-            raise ValueError(
-                f"hourly_multipliers needs {limits.HOURS_PER_DAY} values, hour 0 first (got {count})"
-            )
+            yield f"hourly_multipliers needs {limits.HOURS_PER_DAY} values, hour 0 first (got {count})"
+
+    def check_some_traffic(self) -> Iterator[str]:
         if not sum(self.hourly_multipliers) > 0:
-            raise ValueError("hourly_multipliers are all 0: give at least one hour with traffic")
+            yield "hourly_multipliers are all 0: give at least one hour with traffic"
+
+    def check_time_zone(self) -> Iterator[str]:
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
         try:
             ZoneInfo(self.time_zone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"time_zone {self.time_zone!r} is not an IANA time zone name such as 'UTC' or 'Europe/London'"
-            ) from None
-        return self
+            yield f"time_zone {self.time_zone!r} is not an IANA time zone name such as 'UTC' or 'Europe/London'"
 
     def hourly_fractions(self) -> tuple[float, ...]:
         """Each hour's rate over the day's average (the multipliers scaled to average exactly 1)."""
@@ -52,9 +51,7 @@ class DailyShape(BaseModel):
         return tuple(m / mean for m in self.hourly_multipliers)
 
 
-class Traffic(BaseModel):
-    model_config = STRICT
-
+class Traffic(Section):
     messages_per_day: Number = Field(ge=0, le=limits.MAX_PLANNABLE_MESSAGES_PER_DAY)
     """Messages arriving per day on average."""
     peak_messages_per_second: Number | None = Field(
@@ -72,38 +69,41 @@ class Traffic(BaseModel):
     daily_shape: DailyShape | None = None
     """The day's shape by hour; lets the plan schedule min capacity for tight objectives. Default: none."""
 
-    @model_validator(mode="after")
-    def check_one_peak(self) -> Traffic:
+    def check_one_peak(self) -> Iterator[str]:
         if self.peak_messages_per_second is None and self.peak_to_average is None:
-            raise ValueError(
+            yield (
                 "give the peak: set peak_messages_per_second (messages/s) "
                 "or peak_to_average (a multiple of the daily average, >= 1)"
             )
         if self.peak_messages_per_second is not None and self.peak_to_average is not None:
-            raise ValueError(
+            yield (
                 f"give one peak, not both: peak_messages_per_second ({self.peak_messages_per_second!r}) "
                 f"and peak_to_average ({self.peak_to_average!r})"
             )
+
+    def check_peak_not_below_average(self) -> Iterator[str]:
         average = self.messages_per_day / limits.SECONDS_PER_DAY
         if self.peak_messages_per_second is not None and self.peak_messages_per_second < average * (1 - 1e-9):
-            raise ValueError(
+            yield (
                 f"peak_messages_per_second ({self.peak_messages_per_second!r}) is below the daily "
                 f"average ({average:.3f} msg/s from messages_per_day {self.messages_per_day!r})"
             )
-        if self.daily_shape is not None:
-            busiest = max(self.daily_shape.hourly_fractions())
-            peak = self.peak_messages_per_second / average if self.peak_messages_per_second and average else self.peak_to_average
-            if peak is not None and busiest > peak * (1 + limits.DAILY_SHAPE_PEAK_TOLERANCE):
-                raise ValueError(
-                    f"daily_shape's busiest hour is {busiest:.3g} x the average, above the peak ({peak:.3g} x): "
-                    "raise the peak or flatten the shape"
-                )
-        return self
+
+    def check_shape_within_peak(self) -> Iterator[str]:
+        shape = self.daily_shape
+        if shape is None or shape.problems() or [*self.check_one_peak(), *self.check_peak_not_below_average()]:
+            return  # a wrong shape or peak is reported already; comparing the two would repeat it
+        busiest = max(shape.hourly_fractions())
+        average = self.messages_per_day / limits.SECONDS_PER_DAY
+        peak = self.peak_messages_per_second / average if self.peak_messages_per_second and average else self.peak_to_average
+        if peak is not None and busiest > peak * (1 + limits.DAILY_SHAPE_PEAK_TOLERANCE):
+            yield (
+                f"daily_shape's busiest hour is {busiest:.3g} x the average, above the peak ({peak:.3g} x): "
+                "raise the peak or flatten the shape"
+            )
 
 
-class Consumer(BaseModel):
-    model_config = STRICT
-
+class Consumer(Section):
     mode: ConsumerMode = ConsumerMode.service
     """`service`: long-running tasks that autoscale; `scheduled`: a task started every interval. Default: service."""
     processing_seconds: PositiveSeconds
@@ -133,39 +133,35 @@ class Consumer(BaseModel):
     current_tasks: Count | None = Field(default=None, ge=0, le=limits.ECS_MAX_TASKS_PER_SERVICE)
     """Tasks running today, if any: the plan says whether they keep up and drain the backlog."""
 
-    @model_validator(mode="after")
-    def check_fargate_size(self) -> Consumer:
+    def check_fargate_size(self) -> Iterator[str]:
         problem = fargate_size_problem(self.task_cpu, self.task_memory_mib)
         if problem:
-            raise ValueError(problem)
-        return self
+            yield problem
 
-    @model_validator(mode="after")
-    def check_p99_not_below_mean(self) -> Consumer:
+    def check_p99_not_below_mean(self) -> Iterator[str]:
         if self.processing_p99_seconds is not None and self.processing_p99_seconds < self.processing_seconds:
-            raise ValueError(
+            yield (
                 f"processing_p99_seconds ({self.processing_p99_seconds!r}) must be >= "
                 f"processing_seconds ({self.processing_seconds!r})"
             )
-        return self
 
-    @model_validator(mode="after")
-    def check_scheduled_fields(self) -> Consumer:
+    def check_interval_whole_minutes(self) -> Iterator[str]:
         if self.interval_seconds is not None and self.interval_seconds % 60:
-            raise ValueError(
+            yield (
                 f"interval_seconds {self.interval_seconds!r} is not a whole number of minutes; EventBridge "
                 f"Scheduler runs rate(N minutes): use {self.interval_seconds // 60 * 60 or 60} or "
                 f"{(self.interval_seconds // 60 + 1) * 60}"
             )
+
+    def check_scheduled_fields(self) -> Iterator[str]:
         if self.mode is ConsumerMode.scheduled:
-            missing = [f for f in ("interval_seconds", "batch_limit") if getattr(self, f) is None]
+            missing = [f for f in ("interval_seconds", "batch_limit") if not given(self, f)]
             if missing:
-                raise ValueError(f"mode scheduled needs {' and '.join(missing)}")
+                yield f"mode scheduled needs {' and '.join(missing)}"
         else:
-            extra = [f for f in ("interval_seconds", "batch_limit") if getattr(self, f) is not None]
+            extra = [f for f in ("interval_seconds", "batch_limit") if given(self, f)]
             if extra:
-                raise ValueError(f"{' and '.join(extra)} only apply to mode scheduled (mode is service)")
-        return self
+                yield f"{' and '.join(extra)} only apply to mode scheduled (mode is service)"
 
     @property
     def p99_seconds(self) -> float:
@@ -173,18 +169,14 @@ class Consumer(BaseModel):
         return self.processing_p99_seconds or 2 * self.processing_seconds
 
 
-class Objective(BaseModel):
-    model_config = STRICT
-
+class Objective(Section):
     max_age_seconds: ObjectiveSeconds
     """The latency objective: the oldest waiting message should never be older than this."""
     drain_backlog_within_hours: Number = Field(default=24.0, ge=limits.MIN_DRAIN_HOURS, le=24 * 14)
     """Hours allowed to drain backlog_messages while new traffic keeps arriving. Default: 24."""
 
 
-class Sink(BaseModel):
-    model_config = STRICT
-
+class Sink(Section):
     name: str = Field(min_length=1)
     """What the consumers write to (for messages: "Tinybird Events API")."""
     requests_per_second: Number | None = Field(
@@ -207,9 +199,7 @@ class Sink(BaseModel):
     """Connections one in-flight message holds. Default: 1."""
 
 
-class Retries(BaseModel):
-    model_config = STRICT
-
+class Retries(Section):
     max_receives: Count = Field(
         default=limits.DEFAULT_MAX_RECEIVES,
         ge=limits.SQS_MIN_MAX_RECEIVE_COUNT,
@@ -218,9 +208,7 @@ class Retries(BaseModel):
     """Deliveries before a message moves to the dead-letter queue (1-1000). Default: 5."""
 
 
-class Cache(BaseModel):
-    model_config = STRICT
-
+class Cache(Section):
     pool_size_per_task: Count = Field(default=10, ge=1, le=10_000)
     """Redis connections each consumer task opens (its pool size). Default: 10."""
     producer_connections: Count = Field(default=0, ge=0, le=limits.ELASTICACHE_MAX_CONNECTIONS_PER_NODE)
@@ -235,9 +223,7 @@ class Cache(BaseModel):
     """Memory Redis spends per queued item beyond the message (sorted-set entry). Default: 100."""
 
 
-class Priority(BaseModel):
-    model_config = STRICT
-
+class Priority(Section):
     name: str = Field(pattern=r"^[a-z][a-z0-9]{0,9}$")
     """Level name, used in resource names (lowercase, up to 10 characters)."""
     share: Number = Field(gt=0, le=1)
@@ -246,10 +232,8 @@ class Priority(BaseModel):
     """This level's own latency objective."""
 
 
-class Overrides(BaseModel):
+class Overrides(Section):
     """Derived values set by hand. The plan uses them and reports any objective they break."""
-
-    model_config = STRICT
 
     min_capacity: Count | None = Field(default=None, ge=0, le=limits.ECS_MAX_TASKS_PER_SERVICE)
     max_capacity: Count | None = Field(default=None, ge=1, le=limits.ECS_MAX_TASKS_PER_SERVICE)
@@ -275,15 +259,13 @@ class Overrides(BaseModel):
     cache_node_type: str | None = None
     batch_limit: Count | None = Field(default=None, ge=1, le=limits.MAX_OVERRIDE_MESSAGES)
 
-    @model_validator(mode="after")
-    def check_capacity_order(self) -> Overrides:
+    def check_capacity_order(self) -> Iterator[str]:
         if self.min_capacity is not None and self.max_capacity is not None and self.max_capacity < self.min_capacity:
-            raise ValueError(
-                f"max_capacity ({self.max_capacity}) must be >= min_capacity ({self.min_capacity})"
-            )
+            yield f"max_capacity ({self.max_capacity}) must be >= min_capacity ({self.min_capacity})"
+
+    def check_cache_node_type(self) -> Iterator[str]:
         if self.cache_node_type is not None and self.cache_node_type not in limits.ELASTICACHE_NODE_MEMORY_GIB:
-            raise ValueError(
+            yield (
                 f"cache_node_type {self.cache_node_type!r} is not one qcap knows; allowed: "
                 f"{', '.join(limits.ELASTICACHE_NODE_MEMORY_GIB)}"
             )
-        return self
