@@ -2,30 +2,41 @@
 
 A profile says what a workload receives and what it may tolerate; the planner derives
 everything else. Models are frozen and reject unknown keys so a typo is an error, not a
-silently ignored setting.
+silently ignored setting; every problem of a file is reported at once (capacity/profile_base.py).
+The sections of a workload live in capacity/profile_sections.py and are re-exported here.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Iterator
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError
 
 from capacity import limits, strict_yaml
-from capacity.fargate import fargate_size_problem
+from capacity.profile_base import Count, Section
 from capacity.profile_errors import describe_error
+from capacity.profile_sections import (
+    Cache,
+    Consumer,
+    ConsumerMode,
+    DailyShape,
+    Objective,
+    Overrides,
+    Priority,
+    Retries,
+    Sink,
+    Traffic,
+)
 
-_STRICT = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+__all__ = [
+    "Alerts", "Broker", "Cache", "Consumer", "ConsumerMode", "DailyShape", "Environment", "Objective", "Overrides",
+    "Priority", "Profile", "ProfileError", "Retries", "SQS_BROKERS", "STACKS_DIR", "Sink", "Traffic", "Workload", "load_profile",
+    "parse_profile", "resolve_stack", "stack_names",
+]
 
-# Numbers are strict: a YAML boolean (`yes`, `on`, `true`) or a string is not a number, and
-# a float must be finite (`.inf`, `.nan` are refused); a float field still takes an int.
-Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
-Count = Annotated[int, Field(strict=True)]
-PositiveSeconds = Annotated[Number, Field(ge=limits.MIN_PROCESSING_SECONDS, le=limits.MAX_PROCESSING_SECONDS)]
-ObjectiveSeconds = Annotated[Number, Field(ge=limits.MIN_OBJECTIVE_SECONDS, le=limits.MAX_OBJECTIVE_SECONDS)]
 NAME_PATTERN = r"^[a-z][a-z0-9-]{0,39}$"
 
 
@@ -46,11 +57,6 @@ SQS_BROKERS = (Broker.sqs, Broker.sqs_fifo)
 """The brokers that are SQS queues (standard or FIFO)."""
 
 
-class ConsumerMode(StrEnum):
-    service = "service"
-    scheduled = "scheduled"
-
-
 MAX_MESSAGE_BYTES_BY_BROKER = {
     Broker.sqs: limits.SQS_MAX_MESSAGE_BYTES,
     Broker.sqs_fifo: limits.SQS_MAX_MESSAGE_BYTES,
@@ -60,281 +66,7 @@ MAX_MESSAGE_BYTES_BY_BROKER = {
 }
 
 
-class DailyShape(BaseModel):
-    """How the day's traffic is shaped: one multiplier of the daily average per hour, in a time zone."""
-
-    model_config = _STRICT
-
-    hourly_multipliers: tuple[Annotated[float, Field(ge=0, le=limits.DAILY_SHAPE_MAX_MULTIPLIER)], ...]
-    """24 numbers, hour 0 (midnight to 1 am) first: each hour's rate over the day's average (scaled so they average 1)."""
-    time_zone: str = "UTC"
-    """IANA time zone the hours are in (also the scheduled actions' time zone), e.g. Europe/London. Default: UTC."""
-
-    @model_validator(mode="after")
-    def check_hours(self) -> DailyShape:
-        count = len(self.hourly_multipliers)
-        if count != limits.HOURS_PER_DAY:
-            raise ValueError(
-                f"hourly_multipliers needs {limits.HOURS_PER_DAY} values, hour 0 first (got {count})"
-            )
-        if not sum(self.hourly_multipliers) > 0:
-            raise ValueError("hourly_multipliers are all 0: give at least one hour with traffic")
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(self.time_zone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"time_zone {self.time_zone!r} is not an IANA time zone name such as 'UTC' or 'Europe/London'"
-            ) from None
-        return self
-
-    def hourly_fractions(self) -> tuple[float, ...]:
-        """Each hour's rate over the day's average (the multipliers scaled to average exactly 1)."""
-        mean = sum(self.hourly_multipliers) / len(self.hourly_multipliers)
-        return tuple(m / mean for m in self.hourly_multipliers)
-
-
-class Traffic(BaseModel):
-    model_config = _STRICT
-
-    messages_per_day: Number = Field(ge=0, le=limits.MAX_PLANNABLE_MESSAGES_PER_DAY)
-    """Messages arriving per day on average."""
-    peak_messages_per_second: Number | None = Field(
-        default=None, gt=0, le=limits.MAX_PLANNABLE_MESSAGES_PER_SECOND
-    )
-    """Highest sustained arrival rate (a few minutes or more). Give this or peak_to_average."""
-    peak_to_average: Number | None = Field(default=None, ge=1, le=limits.MAX_PEAK_TO_AVERAGE)
-    """Peak rate as a multiple of the daily average. Give this or peak_messages_per_second."""
-    trough_to_average: Number = Field(default=1.0, ge=0, le=1)
-    """Quietest rate as a fraction of the average (0 = nights with no traffic). Default: 1."""
-    message_bytes: Count = Field(gt=0, le=limits.SQS_MAX_MESSAGE_BYTES)
-    """Typical message size in bytes, body plus attributes."""
-    backlog_messages: Count = Field(default=0, ge=0, le=limits.MAX_PLANNABLE_BACKLOG_MESSAGES)
-    """Messages already waiting that the fleet must drain. Default: 0."""
-    daily_shape: DailyShape | None = None
-    """The day's shape by hour; lets the plan schedule min capacity for tight objectives. Default: none."""
-
-    @model_validator(mode="after")
-    def check_one_peak(self) -> Traffic:
-        if self.peak_messages_per_second is None and self.peak_to_average is None:
-            raise ValueError(
-                "give the peak: set peak_messages_per_second (messages/s) "
-                "or peak_to_average (a multiple of the daily average, >= 1)"
-            )
-        if self.peak_messages_per_second is not None and self.peak_to_average is not None:
-            raise ValueError(
-                f"give one peak, not both: peak_messages_per_second ({self.peak_messages_per_second!r}) "
-                f"and peak_to_average ({self.peak_to_average!r})"
-            )
-        average = self.messages_per_day / limits.SECONDS_PER_DAY
-        if self.peak_messages_per_second is not None and self.peak_messages_per_second < average * (1 - 1e-9):
-            raise ValueError(
-                f"peak_messages_per_second ({self.peak_messages_per_second!r}) is below the daily "
-                f"average ({average:.3f} msg/s from messages_per_day {self.messages_per_day!r})"
-            )
-        if self.daily_shape is not None:
-            busiest = max(self.daily_shape.hourly_fractions())
-            peak = self.peak_messages_per_second / average if self.peak_messages_per_second and average else self.peak_to_average
-            if peak is not None and busiest > peak * (1 + limits.DAILY_SHAPE_PEAK_TOLERANCE):
-                raise ValueError(
-                    f"daily_shape's busiest hour is {busiest:.3g} x the average, above the peak ({peak:.3g} x): "
-                    "raise the peak or flatten the shape"
-                )
-        return self
-
-
-class Consumer(BaseModel):
-    model_config = _STRICT
-
-    mode: ConsumerMode = ConsumerMode.service
-    """`service`: long-running tasks that autoscale; `scheduled`: a task started every interval. Default: service."""
-    processing_seconds: PositiveSeconds
-    """Mean seconds to process one message (for `broker: cloudflare`, one batch: a consumer invocation)."""
-    processing_p99_seconds: PositiveSeconds | None = None
-    """99th percentile of the same; when left out, 2 x processing_seconds."""
-    concurrency_per_task: Count = Field(default=1, ge=1, le=10_000)
-    """Messages one task processes at the same time. Default: 1."""
-    receive_batch: Count = Field(default=limits.SQS_MAX_RECEIVE_BATCH, ge=1, le=limits.CLOUDFLARE_MAX_BATCH_SIZE)
-    """Messages per receive call (SQS: 1-10; Cloudflare: the largest batch to allow, 1-100). Default: 10."""
-    task_cpu: Count = 256
-    """Fargate CPU units per task: 256, 512, 1024, 2048, 4096, 8192 or 16384. Default: 256."""
-    task_memory_mib: Count = 512
-    """Fargate memory per task in MiB; must be a valid pair with task_cpu. Default: 512."""
-    architecture: Literal["x86_64", "arm64"] = "x86_64"
-    """CPU architecture of the task (ARM is about 20% cheaper). Default: x86_64."""
-    image: str | None = None
-    """Container image of the consumer (AWS brokers). Required there."""
-    script_name: str | None = None
-    """Name of the consumer Worker script (`broker: cloudflare`). Required there."""
-    interval_seconds: Count | None = Field(default=None, ge=60, le=86_400)
-    """Scheduled mode: seconds between runs (EventBridge Scheduler's finest rate is 1 minute)."""
-    batch_limit: Count | None = Field(default=None, ge=1, le=100_000)
-    """Scheduled mode: most messages one run takes."""
-    receive_overhead_seconds: Number | None = Field(default=None, ge=0, le=limits.MAX_RECEIVE_OVERHEAD_SECONDS)
-    """Seconds a slot waits for its next message after finishing one (receive round trips); the per-task rate is concurrency / (processing + this). Default: from the broker's request latency (docs/plan.md); measure yours with benchmarks/bench_worker.py."""
-    current_tasks: Count | None = Field(default=None, ge=0, le=limits.ECS_MAX_TASKS_PER_SERVICE)
-    """Tasks running today, if any: the plan says whether they keep up and drain the backlog."""
-
-    @model_validator(mode="after")
-    def check_fargate_size(self) -> Consumer:
-        problem = fargate_size_problem(self.task_cpu, self.task_memory_mib)
-        if problem:
-            raise ValueError(problem)
-        return self
-
-    @model_validator(mode="after")
-    def check_p99_not_below_mean(self) -> Consumer:
-        if self.processing_p99_seconds is not None and self.processing_p99_seconds < self.processing_seconds:
-            raise ValueError(
-                f"processing_p99_seconds ({self.processing_p99_seconds!r}) must be >= "
-                f"processing_seconds ({self.processing_seconds!r})"
-            )
-        return self
-
-    @model_validator(mode="after")
-    def check_scheduled_fields(self) -> Consumer:
-        if self.interval_seconds is not None and self.interval_seconds % 60:
-            raise ValueError(
-                f"interval_seconds {self.interval_seconds!r} is not a whole number of minutes; EventBridge "
-                f"Scheduler runs rate(N minutes): use {self.interval_seconds // 60 * 60 or 60} or "
-                f"{(self.interval_seconds // 60 + 1) * 60}"
-            )
-        if self.mode is ConsumerMode.scheduled:
-            missing = [f for f in ("interval_seconds", "batch_limit") if getattr(self, f) is None]
-            if missing:
-                raise ValueError(f"mode scheduled needs {' and '.join(missing)}")
-        else:
-            extra = [f for f in ("interval_seconds", "batch_limit") if getattr(self, f) is not None]
-            if extra:
-                raise ValueError(f"{' and '.join(extra)} only apply to mode scheduled (mode is service)")
-        return self
-
-    @property
-    def p99_seconds(self) -> float:
-        """The p99 processing time, defaulting to twice the mean."""
-        return self.processing_p99_seconds or 2 * self.processing_seconds
-
-
-class Objective(BaseModel):
-    model_config = _STRICT
-
-    max_age_seconds: ObjectiveSeconds
-    """The latency objective: the oldest waiting message should never be older than this."""
-    drain_backlog_within_hours: Number = Field(default=24.0, ge=limits.MIN_DRAIN_HOURS, le=24 * 14)
-    """Hours allowed to drain backlog_messages while new traffic keeps arriving. Default: 24."""
-
-
-class Sink(BaseModel):
-    model_config = _STRICT
-
-    name: str = Field(min_length=1)
-    """What the consumers write to (for messages: "Tinybird Events API")."""
-    requests_per_second: Number | None = Field(
-        default=None, ge=limits.MIN_SINK_REQUESTS_PER_SECOND, le=limits.MAX_SINK_REQUESTS_PER_SECOND
-    )
-    """Request rate the sink accepts (its quota)."""
-    messages_per_request: Count = Field(default=1, ge=1, le=limits.MAX_SINK_MESSAGES_PER_REQUEST)
-    """Messages the consumer packs into one sink request. Default: 1."""
-    bytes_per_second: Number | None = Field(
-        default=None, ge=limits.MIN_SINK_BYTES_PER_SECOND, le=limits.MAX_SINK_BYTES_PER_SECOND
-    )
-    """Bytes per second the sink accepts."""
-    max_request_bytes: Count | None = Field(default=None, gt=0, le=limits.MAX_SINK_REQUEST_BYTES)
-    """Largest request the sink accepts, in bytes."""
-    max_connections: Count | None = Field(default=None, ge=1, le=limits.MAX_SINK_CONNECTIONS)
-    """Connections the sink allows in all (a database's max_connections)."""
-    connections_per_slot: Number = Field(
-        default=1.0, ge=limits.MIN_CONNECTIONS_PER_SLOT, le=limits.MAX_CONNECTIONS_PER_SLOT
-    )
-    """Connections one in-flight message holds. Default: 1."""
-
-
-class Retries(BaseModel):
-    model_config = _STRICT
-
-    max_receives: Count = Field(
-        default=limits.DEFAULT_MAX_RECEIVES,
-        ge=limits.SQS_MIN_MAX_RECEIVE_COUNT,
-        le=limits.SQS_MAX_MAX_RECEIVE_COUNT,
-    )
-    """Deliveries before a message moves to the dead-letter queue (1-1000). Default: 5."""
-
-
-class Cache(BaseModel):
-    model_config = _STRICT
-
-    pool_size_per_task: Count = Field(default=10, ge=1, le=10_000)
-    """Redis connections each consumer task opens (its pool size). Default: 10."""
-    producer_connections: Count = Field(default=0, ge=0, le=limits.ELASTICACHE_MAX_CONNECTIONS_PER_NODE)
-    """Connections the producers hold in all. Default: 0."""
-    max_clients: Count = Field(
-        default=limits.ELASTICACHE_MAX_CONNECTIONS_PER_NODE,
-        ge=1,
-        le=limits.ELASTICACHE_MAX_CONNECTIONS_PER_NODE,
-    )
-    """Connection budget of the server (ElastiCache: up to 65,000). Default: 65000."""
-    item_overhead_bytes: Count = Field(default=100, ge=0, le=limits.SQS_MAX_MESSAGE_BYTES)
-    """Memory Redis spends per queued item beyond the message (sorted-set entry). Default: 100."""
-
-
-class Priority(BaseModel):
-    model_config = _STRICT
-
-    name: str = Field(pattern=r"^[a-z][a-z0-9]{0,9}$")
-    """Level name, used in resource names (lowercase, up to 10 characters)."""
-    share: Number = Field(gt=0, le=1)
-    """Fraction of the workload's traffic at this level."""
-    max_age_seconds: ObjectiveSeconds
-    """This level's own latency objective."""
-
-
-class Overrides(BaseModel):
-    """Derived values set by hand. The plan uses them and reports any objective they break."""
-
-    model_config = _STRICT
-
-    min_capacity: Count | None = Field(default=None, ge=0, le=limits.ECS_MAX_TASKS_PER_SERVICE)
-    max_capacity: Count | None = Field(default=None, ge=1, le=limits.ECS_MAX_TASKS_PER_SERVICE)
-    target_backlog_per_task: Number | None = Field(default=None, gt=0, le=limits.MAX_OVERRIDE_MESSAGES)
-    scale_out_cooldown_seconds: Count | None = Field(default=None, ge=0, le=3_600)
-    scale_in_cooldown_seconds: Count | None = Field(default=None, ge=0, le=3_600)
-    visibility_timeout_seconds: Count | None = Field(default=None, ge=0, le=limits.SQS_MAX_VISIBILITY_TIMEOUT_SECONDS)
-    retention_seconds: Count | None = Field(
-        default=None, ge=limits.SQS_MIN_RETENTION_SECONDS, le=limits.SQS_MAX_RETENTION_SECONDS
-    )
-    dlq_retention_seconds: Count | None = Field(
-        default=None, ge=limits.SQS_MIN_RETENTION_SECONDS, le=limits.SQS_MAX_RETENTION_SECONDS
-    )
-    max_receive_count: Count | None = Field(
-        default=None, ge=limits.SQS_MIN_MAX_RECEIVE_COUNT, le=limits.SQS_MAX_MAX_RECEIVE_COUNT
-    )
-    alarm_age_seconds: Count | None = Field(default=None, gt=0, le=limits.MAX_OBJECTIVE_SECONDS)
-    alarm_saturation_messages: Count | None = Field(default=None, gt=0, le=limits.MAX_OVERRIDE_MESSAGES)
-    shards: Count | None = Field(default=None, ge=1, le=limits.CLOUDFLARE_MAX_QUEUES_PER_ACCOUNT)
-    batch_size: Count | None = Field(default=None, ge=1, le=limits.CLOUDFLARE_MAX_BATCH_SIZE)
-    max_wait_time_ms: Count | None = Field(default=None, ge=0, le=limits.CLOUDFLARE_MAX_WAIT_TIME_MS)
-    max_concurrency: Count | None = Field(default=None, ge=1, le=limits.MAX_OVERRIDE_MESSAGES)
-    cache_node_type: str | None = None
-    batch_limit: Count | None = Field(default=None, ge=1, le=limits.MAX_OVERRIDE_MESSAGES)
-
-    @model_validator(mode="after")
-    def check_capacity_order(self) -> Overrides:
-        if self.min_capacity is not None and self.max_capacity is not None and self.max_capacity < self.min_capacity:
-            raise ValueError(
-                f"max_capacity ({self.max_capacity}) must be >= min_capacity ({self.min_capacity})"
-            )
-        if self.cache_node_type is not None and self.cache_node_type not in limits.ELASTICACHE_NODE_MEMORY_GIB:
-            raise ValueError(
-                f"cache_node_type {self.cache_node_type!r} is not one qcap knows; allowed: "
-                f"{', '.join(limits.ELASTICACHE_NODE_MEMORY_GIB)}"
-            )
-        return self
-
-
-class Workload(BaseModel):
-    model_config = _STRICT
-
+class Workload(Section):
     name: str = Field(pattern=NAME_PATTERN)
     """Workload name: lowercase letters, digits and hyphens, starting with a letter, up to 40."""
     broker: Broker
@@ -358,67 +90,66 @@ class Workload(BaseModel):
     overrides: Overrides = Overrides()
     """Derived values set by hand (seed 003's min/max workers, target, cooldowns); applied to every lane."""
 
-    @model_validator(mode="after")
-    def check_message_fits_broker(self) -> Workload:
+    def check_message_fits_broker(self) -> Iterator[str]:
         allowed = MAX_MESSAGE_BYTES_BY_BROKER[self.broker]
         if self.traffic.message_bytes > allowed:
-            raise ValueError(
+            yield (
                 f"traffic.message_bytes ({self.traffic.message_bytes}) is larger than {self.broker.value} "
                 f"allows ({allowed} bytes)"
             )
-        return self
 
-    @model_validator(mode="after")
-    def check_broker_fields(self) -> Workload:
-        c = self.consumer
-        if self.broker in (Broker.sqs, Broker.sqs_fifo) and c.receive_batch > limits.SQS_MAX_RECEIVE_BATCH:
-            raise ValueError(
-                f"consumer.receive_batch ({c.receive_batch}) is over SQS's {limits.SQS_MAX_RECEIVE_BATCH} "
+    def check_receive_batch(self) -> Iterator[str]:
+        if self.broker in (Broker.sqs, Broker.sqs_fifo) and self.consumer.receive_batch > limits.SQS_MAX_RECEIVE_BATCH:
+            yield (
+                f"consumer.receive_batch ({self.consumer.receive_batch}) is over SQS's {limits.SQS_MAX_RECEIVE_BATCH} "
                 "messages per receive; allowed: 1-10"
             )
-        if self.broker is Broker.cloudflare:
-            if c.mode is ConsumerMode.scheduled:
-                raise ValueError("broker cloudflare runs push consumers (Workers); consumer.mode must be service")
-            if not c.script_name:
-                raise ValueError("broker cloudflare needs consumer.script_name (the consumer Worker script)")
-            if self.partitions > 1:
-                raise ValueError("broker cloudflare shards automatically; leave partitions at 1 (use overrides.shards)")
-        elif not c.image:
-            raise ValueError(f"broker {self.broker.value} needs consumer.image (the consumer container image)")
-        if self.cache is not None and self.broker is not Broker.redis:
-            raise ValueError("cache only applies to broker redis")
-        return self
 
-    @model_validator(mode="after")
-    def check_priorities(self) -> Workload:
-        if not self.priorities:
-            return self
-        if self.partitions > 1:
-            raise ValueError("use partitions or priorities, not both")
+    def check_push_consumer(self) -> Iterator[str]:
+        if self.broker is Broker.cloudflare and self.consumer.mode is ConsumerMode.scheduled:
+            yield "broker cloudflare runs push consumers (Workers); consumer.mode must be service"
+
+    def check_consumer_code(self) -> Iterator[str]:
+        if self.broker is Broker.cloudflare:
+            if not self.consumer.script_name:
+                yield "broker cloudflare needs consumer.script_name (the consumer Worker script)"
+        elif not self.consumer.image:
+            yield f"broker {self.broker.value} needs consumer.image (the consumer container image)"
+
+    def check_cloudflare_partitions(self) -> Iterator[str]:
+        if self.broker is Broker.cloudflare and self.partitions > 1:
+            yield "broker cloudflare shards automatically; leave partitions at 1 (use overrides.shards)"
+
+    def check_cache_broker(self) -> Iterator[str]:
+        if self.cache is not None and self.broker is not Broker.redis:
+            yield "cache only applies to broker redis"
+
+    def check_priorities_or_partitions(self) -> Iterator[str]:
+        if self.priorities and self.partitions > 1:
+            yield "use partitions or priorities, not both"
+
+    def check_priority_shares(self) -> Iterator[str]:
         total = sum(p.share for p in self.priorities)
-        if abs(total - 1.0) > 1e-6:
+        if self.priorities and abs(total - 1.0) > 1e-6:
             shares = ", ".join(f"{p.name}={p.share}" for p in self.priorities)
-            raise ValueError(f"priorities' shares must add up to 1 (they add up to {total:.3f}: {shares})")
+            yield f"priorities' shares must add up to 1 (they add up to {total:.3f}: {shares})"
+
+    def check_priority_names(self) -> Iterator[str]:
         names = [p.name for p in self.priorities]
         if len(set(names)) != len(names):
-            raise ValueError(f"priority names must be unique: {names}")
-        return self
+            yield f"priority names must be unique: {names}"
 
     @property
     def sqs_like(self) -> bool:
         return self.broker in SQS_BROKERS
 
 
-class Alerts(BaseModel):
-    model_config = _STRICT
-
+class Alerts(Section):
     emails: tuple[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")], ...] = ()
     """Addresses subscribed to the stack's alarm topic."""
 
 
-class Profile(BaseModel):
-    model_config = _STRICT
-
+class Profile(Section):
     environment: Environment
     """dev, staging or prod: prod protects queues, enables cache failover, forbids single retries."""
     alerts: Alerts = Alerts()
@@ -426,15 +157,15 @@ class Profile(BaseModel):
     workloads: tuple[Workload, ...]
     """The queues of this stack, each planned and provisioned on its own."""
 
-    @model_validator(mode="after")
-    def check_unique_names(self) -> Profile:
+    def check_workloads_given(self) -> Iterator[str]:
         if not self.workloads:
-            raise ValueError("workloads is empty; give at least one workload")
+            yield "workloads is empty; give at least one workload"
+
+    def check_unique_names(self) -> Iterator[str]:
         names = [w.name for w in self.workloads]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
-            raise ValueError(f"workload names must be unique; repeated: {', '.join(duplicates)}")
-        return self
+            yield f"workload names must be unique; repeated: {', '.join(duplicates)}"
 
 
 class ProfileError(Exception):

@@ -134,3 +134,24 @@ def test_absurd_numbers_exit_2_with_one_line_in_plan_simulate_and_preview(tmp_pa
 def test_plan_verify_says_what_it_is_doing_when_output_is_not_a_terminal():
     result = CliRunner().invoke(app, ["plan", "dev", "--verify"])
     assert "verifying 1 queue(s) against the standard scenarios ..." in result.stderr
+
+
+def test_plan_of_a_file_with_five_problems_prints_all_five_and_exits_two():
+    from tests.item_profiles import profile_path
+
+    path = profile_path("five_problems")
+    result = CliRunner().invoke(app, ["plan", str(path)], env={"COLUMNS": "80"})
+    assert result.exit_code == 2
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    assert result.stderr.splitlines() == [
+        f"{path}: 5 problems",
+        f"{path}: workloads[0].traffic.trough_to_average: 1.5 is out of range; allowed: <= 1",
+        f"{path}: workloads[0].traffic: give one peak, not both: peak_messages_per_second (50.0) and "
+        "peak_to_average (3.0)",
+        f"{path}: workloads[0].consumer.concurrency_per_task: 0 is out of range; allowed: >= 1",
+        f"{path}: workloads[0].consumer: task_cpu 300 is not a Fargate size; allowed: 256, 512, 1024, 2048, 4096, "
+        "8192, 16384",
+        f"{path}: workloads[0]: consumer.receive_batch (20) is over SQS's 10 messages per receive; allowed: 1-10",
+    ]
+    assert result.stdout == ""

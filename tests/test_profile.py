@@ -121,6 +121,68 @@ def test_several_problems_are_all_reported_at_once():
     assert "workloads[0].consumer.processing_seconds: -1 is out of range; allowed: >= 1e-06 (below a microsecond is a unit mistake)" in problems
 
 
+def test_five_independent_problems_in_one_file_are_all_reported_in_field_order():
+    from tests.item_profiles import profile_path
+
+    with pytest.raises(ProfileError) as caught:
+        load_profile(profile_path("five_problems"))
+    assert caught.value.problems == [
+        "workloads[0].traffic.trough_to_average: 1.5 is out of range; allowed: <= 1",
+        "workloads[0].traffic: give one peak, not both: peak_messages_per_second (50.0) and peak_to_average (3.0)",
+        "workloads[0].consumer.concurrency_per_task: 0 is out of range; allowed: >= 1",
+        "workloads[0].consumer: task_cpu 300 is not a Fargate size; allowed: 256, 512, 1024, 2048, 4096, 8192, 16384",
+        "workloads[0]: consumer.receive_batch (20) is over SQS's 10 messages per receive; allowed: 1-10",
+    ]
+
+
+def test_every_cross_field_check_of_one_consumer_reports_not_just_the_first():
+    data = profile_data(consumer__task_cpu=300, consumer__processing_p99_seconds=0.5, consumer__interval_seconds=90)
+    assert problems_of(data) == [
+        "workloads[0].consumer: task_cpu 300 is not a Fargate size; allowed: 256, 512, 1024, 2048, 4096, 8192, 16384",
+        "workloads[0].consumer: processing_p99_seconds (0.5) must be >= processing_seconds (1.0)",
+        "workloads[0].consumer: interval_seconds 90 is not a whole number of minutes; EventBridge Scheduler runs "
+        "rate(N minutes): use 60 or 120",
+        "workloads[0].consumer: interval_seconds only apply to mode scheduled (mode is service)",
+    ]
+
+
+def test_a_workloads_checks_run_even_when_its_consumer_or_a_sibling_workload_failed():
+    data = profile_data(consumer__processing_seconds="fast", consumer__image=DELETE)
+    cloudflare = profile_data(CLOUDFLARE_WORKLOAD, consumer__script_name=DELETE, traffic__message_bytes=200_000)
+    data["workloads"] += cloudflare["workloads"] + [dict(data["workloads"][0], objective="soon")]
+    assert problems_of(data) == [
+        "workloads[0].consumer.processing_seconds: 'fast' is text, not a number; write the number without quotes "
+        "(infinity and NaN are not allowed)",
+        "workloads[0]: broker sqs needs consumer.image (the consumer container image)",
+        "workloads[1]: traffic.message_bytes (200000) is larger than cloudflare allows (128000 bytes)",
+        "workloads[1]: broker cloudflare needs consumer.script_name (the consumer Worker script)",
+        "workloads[2].consumer.processing_seconds: 'fast' is text, not a number; write the number without quotes "
+        "(infinity and NaN are not allowed)",
+        "workloads[2].objective: expected a mapping (indented `key: value` lines), got str 'soon'",
+        "workloads[2]: broker sqs needs consumer.image (the consumer container image)",
+        "(top level): workload names must be unique; repeated: events",
+    ]
+
+
+def test_a_check_that_reads_an_invalid_field_adds_no_noise_about_it():
+    assert problems_of(profile_data(consumer__processing_seconds="2s", consumer__processing_p99_seconds=3.0)) == [
+        "workloads[0].consumer.processing_seconds: '2s' is text, not a number; write the number without quotes "
+        "(infinity and NaN are not allowed)"
+    ]
+    assert problems_of(profile_data(broker="kafka", consumer__receive_batch=20, consumer__image=DELETE)) == [
+        "workloads[0].broker: 'kafka' is not allowed; allowed: 'sqs', 'sqs-fifo', 'cloudflare' or 'redis'"
+    ]
+    too_busy_and_short = {"hourly_multipliers": [0.1] * 22 + [10.0]}
+    assert problems_of(profile_data(traffic__daily_shape=too_busy_and_short)) == [
+        "workloads[0].traffic.daily_shape: hourly_multipliers needs 24 values, hour 0 first (got 23)"
+    ]
+    # An interval given but out of range still counts as given: only the batch limit is missing.
+    assert problems_of(profile_data(consumer__mode="scheduled", consumer__interval_seconds=30)) == [
+        "workloads[0].consumer.interval_seconds: 30 is out of range; allowed: >= 60",
+        "workloads[0].consumer: mode scheduled needs batch_limit",
+    ]
+
+
 def test_environment_outside_the_enum_lists_the_choices():
     data = profile_data()
     data["environment"] = "production"
