@@ -16,17 +16,19 @@ from typing import Any
 
 import pulumi
 
+from capacity import contract
 from capacity.plan import Plan, WorkloadPlan
+from components.consumer_base import ClusterRef, create_cluster
 from components.dashboard import Dashboard, DashboardArgs, DashboardWorkload
-from components.fargate_consumer import ClusterRef, FargateConsumer, FargateConsumerArgs, create_cluster
+from components.fargate_consumer import FargateConsumer, FargateConsumerArgs
 from components.queue_alarms import QueueAlarms, QueueAlarmsArgs
 from components.redis_cache import REDIS_PORT, RedisCache, RedisCacheArgs
 from components.scheduled_consumer import ScheduledConsumer, ScheduledConsumerArgs
 from components.sqs_queue import QueueWithDlq, QueueWithDlqArgs
 from components.stack_key import StackKey, stack_key
 
-AWS_BROKERS = ("sqs", "sqs-fifo", "redis")
-SQS_BROKERS = ("sqs", "sqs-fifo")
+AWS_BROKERS = contract.CONSUMER_BROKERS
+SQS_BROKERS = contract.SQS_BROKERS
 
 
 @dataclass(frozen=True)
@@ -279,12 +281,13 @@ def _build_redis(plan: WorkloadPlan, settings: StackSettings, cluster: ClusterRe
             security_group_ids=settings.security_group_ids,
             cluster=cluster,
             environment={
-                "REDIS_PORT": str(REDIS_PORT),
-                "REDIS_TLS": "true",
+                contract.REDIS_PORT.name: str(REDIS_PORT),
+                contract.REDIS_TLS.name: "true",
             },
             # By name (same account and region): known before the cache and its secret exist, so the
             # task definition can be checked at the first preview. ECS injects both as environment.
-            secrets={"REDIS_AUTH_TOKEN": cache.auth_secret_name, "REDIS_HOST": cache.host_parameter_name},
+            secrets={contract.REDIS_AUTH_TOKEN.name: cache.auth_secret_name,
+                     contract.REDIS_HOST.name: cache.host_parameter_name},
             secret_resources=cache.secret_resources,
             kms_key_arn=key.arn,
         ),
