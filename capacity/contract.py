@@ -219,7 +219,7 @@ EXIT_OK = 0
 EXIT_NOT_OK = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT
-WORKER_EXIT_STOPPED = 0
+WORKER_EXIT_OK = 0
 WORKER_EXIT_LOOP_FAILED = 1
 WORKER_EXIT_BAD_SETUP = 2
 EXIT_CODES = (
@@ -228,7 +228,7 @@ EXIT_CODES = (
                                   "load lost messages"),
     ExitCode(EXIT_BAD_INPUT, "qcap", "could not run: a bad profile or option, or an AWS problem"),
     ExitCode(EXIT_INTERRUPTED, "qcap", "interrupted (Ctrl-C) while sending or draining"),
-    ExitCode(WORKER_EXIT_STOPPED, "worker", "stopped after SIGTERM with every message finished or released"),
+    ExitCode(WORKER_EXIT_OK, "worker", "stopped after SIGTERM with every message finished or released (or --help)"),
     ExitCode(WORKER_EXIT_LOOP_FAILED, "worker", "one of the worker's own loops failed (not a handler)"),
     ExitCode(WORKER_EXIT_BAD_SETUP, "worker", "bad setup: a malformed variable or a handler that does not load"),
 )
