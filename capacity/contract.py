@@ -176,7 +176,8 @@ RETRY_BACKOFF_SECONDS = _extra("RETRY_BACKOFF_SECONDS", "retry_backoff_seconds",
 RETRY_BACKOFF_MAX_SECONDS = _extra("RETRY_BACKOFF_MAX_SECONDS", "retry_backoff_max_seconds", float,
                                    limits.WORKER_RETRY_BACKOFF_MAX_SECONDS, "the backoff's cap")
 PROTECTION_IDLE_SECONDS = _extra("PROTECTION_IDLE_SECONDS", "protection_idle_seconds", float,
-                                 limits.WORKER_PROTECTION_IDLE_SECONDS, "idle time before scale-in protection is dropped")
+                                 limits.WORKER_PROTECTION_IDLE_SECONDS,
+                                 "idle time before scale-in protection is dropped")
 PUBLISH_METRICS = _extra("PUBLISH_METRICS", "publish_metrics", bool, True, "publish the Redis queue metrics")
 METRIC_PERIOD_SECONDS = _extra("METRIC_PERIOD_SECONDS", "metric_period_seconds", float,
                                float(limits.WORKER_METRIC_PERIOD_SECONDS), "seconds between Redis metric publishes")
