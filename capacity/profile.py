@@ -8,7 +8,6 @@ The sections of a workload live in capacity/profile_sections.py and are re-expor
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Iterator
 
@@ -16,6 +15,7 @@ import yaml
 from pydantic import Field, ValidationError
 
 from capacity import limits, strict_yaml
+from capacity.contract import SQS_BROKERS, Broker, Environment
 from capacity.profile_base import Count, Section
 from capacity.profile_errors import describe_error
 from capacity.profile_sections import (
@@ -33,28 +33,11 @@ from capacity.profile_sections import (
 
 __all__ = [
     "Alerts", "Broker", "Cache", "Consumer", "ConsumerMode", "DailyShape", "Environment", "Objective", "Overrides",
-    "Priority", "Profile", "ProfileError", "Retries", "SQS_BROKERS", "STACKS_DIR", "Sink", "Traffic", "Workload", "load_profile",
-    "parse_profile", "resolve_stack", "stack_names",
+    "Priority", "Profile", "ProfileError", "Retries", "SQS_BROKERS", "STACKS_DIR", "Sink", "Traffic", "Workload",
+    "load_profile", "parse_profile", "resolve_stack", "stack_names",
 ]
 
 NAME_PATTERN = r"^[a-z][a-z0-9-]{0,39}$"
-
-
-class Environment(StrEnum):
-    dev = "dev"
-    staging = "staging"
-    prod = "prod"
-
-
-class Broker(StrEnum):
-    sqs = "sqs"
-    sqs_fifo = "sqs-fifo"
-    cloudflare = "cloudflare"
-    redis = "redis"
-
-
-SQS_BROKERS = (Broker.sqs, Broker.sqs_fifo)
-"""The brokers that are SQS queues (standard or FIFO)."""
 
 
 MAX_MESSAGE_BYTES_BY_BROKER = {

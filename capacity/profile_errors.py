@@ -5,7 +5,6 @@ from __future__ import annotations
 import reprlib
 
 
-
 def _field_path(loc: tuple) -> str:
     """Render a pydantic location as `workloads[0].consumer.processing_seconds`."""
     out = ""

@@ -12,7 +12,19 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from capacity.profile import Alerts, Cache, Consumer, Objective, Overrides, Priority, Profile, Retries, Sink, Traffic, Workload
+from capacity.profile import (
+    Alerts,
+    Cache,
+    Consumer,
+    Objective,
+    Overrides,
+    Priority,
+    Profile,
+    Retries,
+    Sink,
+    Traffic,
+    Workload,
+)
 
 SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("", Profile),

@@ -5,19 +5,14 @@ Each is a Section, so every cross-field check (`check_*`) of one runs and report
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated, Iterator, Literal
 
 from pydantic import Field
 
 from capacity import limits
+from capacity.contract import ConsumerMode
 from capacity.fargate import fargate_size_problem
 from capacity.profile_base import Count, Number, ObjectiveSeconds, PositiveSeconds, Section, given
-
-
-class ConsumerMode(StrEnum):
-    service = "service"
-    scheduled = "scheduled"
 
 
 class DailyShape(Section):

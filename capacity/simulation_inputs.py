@@ -10,10 +10,17 @@ import math
 
 from capacity import limits
 from capacity.plan import WorkloadPlan
-from capacity.profile import Broker
 from capacity.pricing import cloudflare_usd_per_message, task_usd_per_hour
-from capacity.profile import Sink
-from capacity.simulate import CdkDefaultFleet, CloudflareFleet, Fleet, QueueModel, ScheduledFleet, StaticFleet, TargetTrackingFleet
+from capacity.profile import Broker, Sink
+from capacity.simulate import (
+    CdkDefaultFleet,
+    CloudflareFleet,
+    Fleet,
+    QueueModel,
+    ScheduledFleet,
+    StaticFleet,
+    TargetTrackingFleet,
+)
 
 
 def sink_messages_per_second(sink: Sink | None, plan: WorkloadPlan, share: float = 1.0) -> float | None:

@@ -12,6 +12,7 @@ import pulumi
 import pulumi_cloudflare as cloudflare
 
 from capacity import limits
+from capacity.contract import Broker, Environment
 from capacity.plan import WorkloadPlan
 from capacity.routing import routing_rule as describe_routing
 
@@ -90,7 +91,7 @@ class CloudflareQueueArgs:
     @classmethod
     def from_plan(cls, plan: WorkloadPlan, account_id: str) -> CloudflareQueueArgs:
         """Args for a `broker: cloudflare` WorkloadPlan; a plan of another broker is an error."""
-        if plan.broker != "cloudflare":
+        if plan.broker != Broker.cloudflare:
             raise ValueError(
                 f"workload {plan.name!r} has broker {str(plan.broker)!r}; CloudflareQueue needs broker cloudflare"
             )
@@ -109,7 +110,7 @@ class CloudflareQueueArgs:
             retry_delay_seconds=plan.cloudflare.retry_delay_seconds,
             retention_seconds=plan.retention_seconds,
             dlq_retention_seconds=plan.dlq_retention_seconds,
-            protect=plan.environment == "prod",
+            protect=plan.environment == Environment.prod,
         )
 
 

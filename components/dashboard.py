@@ -22,20 +22,14 @@ from typing import Any, Sequence
 import pulumi
 import pulumi_aws as aws
 
+from capacity import contract as c
 from capacity import limits
+from capacity.contract import Broker
 from capacity.plan import WorkloadPlan
-from components.queue_alarms import (
-    CONTAINER_INSIGHTS_NAMESPACE,
-    REDIS_DEAD_LETTER_METRIC,
-    REDIS_DEPTH_METRIC,
-    REDIS_NAMESPACE,
-    REDIS_OLDEST_AGE_METRIC,
-    SQS_NAMESPACE,
-    redis_dimensions,
-)
-from components.redis_cache import ELASTICACHE_NAMESPACE, member_cluster_ids, replication_group_id
+from components.queue_alarms import redis_dimensions
+from components.redis_cache import member_cluster_ids, replication_group_id
 
-DASHBOARD_BROKERS = ("sqs", "sqs-fifo", "redis")
+DASHBOARD_BROKERS = c.CONSUMER_BROKERS
 # Grid: CloudWatch dashboards are 24 units wide; panels are 8 x 6, a title row is 1 high.
 GRID_WIDTH = 24
 PANEL_WIDTH = 8
@@ -71,7 +65,7 @@ class DashboardWorkload:
         if plan.broker not in DASHBOARD_BROKERS:
             raise ValueError(f"Dashboard: workload {plan.name!r} uses {plan.broker}, which publishes nothing to "
                              f"CloudWatch; allowed: {', '.join(DASHBOARD_BROKERS)}")
-        if plan.broker != "redis" and (self.queue_name is None or self.dlq_name is None):
+        if plan.broker != Broker.redis and (self.queue_name is None or self.dlq_name is None):
             raise ValueError(f"Dashboard: workload {plan.name!r} uses {plan.broker}; set `queue_name` and `dlq_name`")
         if (self.cluster_name is None) != (self.service_name is None):
             raise ValueError(f"Dashboard: workload {plan.name!r}: set both `cluster_name` and `service_name`, or neither")
@@ -114,25 +108,25 @@ def panel(title: str, region: str, metrics: list[list[Any]], annotations: list[d
 def workload_panels(item: DashboardWorkload, stack: str, region: str) -> list[dict[str, Any]]:
     """The panels of one workload, in order: scaling, tasks, age, DLQ, then the cache."""
     plan = item.plan
-    redis = plan.broker == "redis"
+    redis = plan.broker == c.REDIS
     has_service = item.cluster_name is not None
-    tasks_metric = [CONTAINER_INSIGHTS_NAMESPACE, "RunningTaskCount", "ClusterName", item.cluster_name,
-                    "ServiceName", item.service_name]
+    tasks_metric = [c.CONTAINER_INSIGHTS_NAMESPACE, c.RUNNING_TASKS_METRIC, c.CLUSTER_DIMENSION, item.cluster_name,
+                    c.SERVICE_DIMENSION, item.service_name]
     if redis:
         dims = redis_dimensions(stack, plan)
-        depth = [[REDIS_NAMESPACE, REDIS_DEPTH_METRIC, "Stack", dims["Stack"], "Workload", dims["Workload"],
-                  {"id": "depth", "visible": False}]]
+        by = [c.REDIS_STACK_DIMENSION, dims[c.REDIS_STACK_DIMENSION],
+              c.REDIS_WORKLOAD_DIMENSION, dims[c.REDIS_WORKLOAD_DIMENSION]]
+        depth = [[c.REDIS_NAMESPACE, c.REDIS_DEPTH_METRIC, *by, {"id": "depth", "visible": False}]]
         expression = "depth / tasks"
-        age = [REDIS_NAMESPACE, REDIS_OLDEST_AGE_METRIC, "Stack", dims["Stack"], "Workload", dims["Workload"]]
-        dlq = [REDIS_NAMESPACE, REDIS_DEAD_LETTER_METRIC, "Stack", dims["Stack"], "Workload", dims["Workload"]]
+        age = [c.REDIS_NAMESPACE, c.REDIS_OLDEST_AGE_METRIC, *by]
+        dlq = [c.REDIS_NAMESPACE, c.REDIS_DEAD_LETTER_METRIC, *by]
     else:
-        depth = [[SQS_NAMESPACE, "ApproximateNumberOfMessagesVisible", "QueueName", item.queue_name,
-                  {"id": "visible", "visible": False}],
-                 [SQS_NAMESPACE, "ApproximateNumberOfMessagesNotVisible", "QueueName", item.queue_name,
-                  {"id": "inflight", "visible": False}]]
+        queue = [c.SQS_QUEUE_DIMENSION, item.queue_name]
+        depth = [[c.SQS_NAMESPACE, c.SQS_VISIBLE_METRIC, *queue, {"id": "visible", "visible": False}],
+                 [c.SQS_NAMESPACE, c.SQS_IN_FLIGHT_METRIC, *queue, {"id": "inflight", "visible": False}]]
         expression = "(visible + inflight) / tasks"
-        age = [SQS_NAMESPACE, "ApproximateAgeOfOldestMessage", "QueueName", item.queue_name]
-        dlq = [SQS_NAMESPACE, "ApproximateNumberOfMessagesVisible", "QueueName", item.dlq_name]
+        age = [c.SQS_NAMESPACE, c.SQS_AGE_METRIC, *queue]
+        dlq = [c.SQS_NAMESPACE, c.SQS_VISIBLE_METRIC, c.SQS_QUEUE_DIMENSION, item.dlq_name]
     panels = []
     if has_service and plan.scaling is not None:
         panels.append(panel(
@@ -165,20 +159,20 @@ def cache_panels(plan: WorkloadPlan, stack: str, region: str) -> list[dict[str, 
     nodes = member_cluster_ids(replication_group_id(stack, plan), plan.cache.nodes)
 
     def per_node(metric: str) -> list[list[Any]]:
-        return [[ELASTICACHE_NAMESPACE, metric, "CacheClusterId", node] for node in nodes]
+        return [[c.ELASTICACHE_NAMESPACE, metric, c.CACHE_NODE_DIMENSION, node] for node in nodes]
 
     connections = [annotation(f"alarm {plan.cache.alarm_connections}", plan.cache.alarm_connections),
                    annotation(f"budget {plan.cache.connections_budget}", plan.cache.connections_budget)]
     return [
-        panel(f"{plan.name}: cache engine CPU", region, per_node("EngineCPUUtilization"),
+        panel(f"{plan.name}: cache engine CPU", region, per_node(c.CACHE_CPU_METRIC),
               [annotation(f"alarm {limits.REDIS_CPU_ALARM_PERCENT}%", limits.REDIS_CPU_ALARM_PERCENT)],
               "Average", "percent"),
-        panel(f"{plan.name}: cache memory", region, per_node("DatabaseMemoryUsagePercentage"),
+        panel(f"{plan.name}: cache memory", region, per_node(c.CACHE_MEMORY_METRIC),
               [annotation(f"alarm {limits.REDIS_MEMORY_ALARM_PERCENT}%", limits.REDIS_MEMORY_ALARM_PERCENT)],
               "Maximum", "percent of maxmemory"),
-        panel(f"{plan.name}: cache connections", region, per_node("CurrConnections"), connections,
+        panel(f"{plan.name}: cache connections", region, per_node(c.CACHE_CONNECTIONS_METRIC), connections,
               "Maximum", "connections"),
-        panel(f"{plan.name}: cache evictions", region, per_node("Evictions"),
+        panel(f"{plan.name}: cache evictions", region, per_node(c.CACHE_EVICTIONS_METRIC),
               [annotation("any eviction loses items", 1)], "Sum", "keys"),
     ]
 

@@ -15,19 +15,29 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from capacity import limits
+from capacity import contract, limits
+from capacity.contract import (
+    CLUSTER_DIMENSION,
+    CONTAINER_INSIGHTS_NAMESPACE,
+    REDIS_DEAD_LETTER_METRIC,
+    REDIS_DEPTH_METRIC,
+    REDIS_NAMESPACE,
+    REDIS_OLDEST_AGE_METRIC,
+    RUNNING_TASKS_METRIC,
+    SERVICE_DIMENSION,
+    SQS_AGE_METRIC,
+    SQS_IN_FLIGHT_METRIC,
+    SQS_NAMESPACE,
+    SQS_QUEUE_DIMENSION,
+    SQS_RECEIVED_METRIC,
+    SQS_VISIBLE_METRIC,
+    Broker,
+)
 from capacity.plan import WorkloadPlan
 from components.stack_key import account_id, known_arn, stack_key
 from components.tags import workload_tags
 
-SQS_NAMESPACE = "AWS/SQS"
-CONTAINER_INSIGHTS_NAMESPACE = "ECS/ContainerInsights"
-# The metrics Redis queue workers publish (docs/aws-components.md, "Redis worker metrics").
-REDIS_NAMESPACE = "qcap/Redis"
-REDIS_DEPTH_METRIC = "QueueDepth"
-REDIS_OLDEST_AGE_METRIC = "OldestMessageAgeSeconds"
-REDIS_DEAD_LETTER_METRIC = "DeadLetterDepth"
-SQS_BROKERS = ("sqs", "sqs-fifo")
+SQS_BROKERS = contract.SQS_BROKERS
 ALARM_KINDS = ("age", "dlq", "saturation", "max-tasks", "stalled")
 
 
@@ -51,7 +61,7 @@ def topic_policy(topic_arn: pulumi.Input[str]) -> pulumi.Output[str]:
 
 def redis_dimensions(stack: str, plan: WorkloadPlan) -> dict[str, str]:
     """Dimensions of the metrics Redis workers publish: Stack and Workload."""
-    return {"Stack": stack, "Workload": plan.name}
+    return {contract.REDIS_STACK_DIMENSION: stack, contract.REDIS_WORKLOAD_DIMENSION: plan.name}
 
 
 @dataclass(frozen=True)
@@ -91,7 +101,7 @@ class QueueAlarmsArgs:
 
     @property
     def redis(self) -> bool:
-        return self.plan.broker == "redis"
+        return self.plan.broker == Broker.redis
 
 
 class QueueAlarms(pulumi.ComponentResource):
@@ -193,7 +203,7 @@ class QueueAlarms(pulumi.ComponentResource):
             missing = "breaching" if plan.min_capacity > 0 else "notBreaching"
         else:
             metric = self._single_metric(
-                SQS_NAMESPACE, "ApproximateAgeOfOldestMessage", {"QueueName": args.queue_name}, "Maximum"
+                SQS_NAMESPACE, SQS_AGE_METRIC, {SQS_QUEUE_DIMENSION: args.queue_name}, "Maximum"
             )
             missing = "notBreaching"  # an idle queue stops publishing: nothing is old
         self._alarm(
@@ -216,7 +226,7 @@ class QueueAlarms(pulumi.ComponentResource):
             )
         else:
             metric = self._single_metric(
-                SQS_NAMESPACE, "ApproximateNumberOfMessagesVisible", {"QueueName": args.dlq_name}, "Maximum"
+                SQS_NAMESPACE, SQS_VISIBLE_METRIC, {SQS_QUEUE_DIMENSION: args.dlq_name}, "Maximum"
             )
         self._alarm(
             "dlq",
@@ -251,10 +261,10 @@ class QueueAlarms(pulumi.ComponentResource):
             "saturation",
             description,
             metric_queries=[
-                self._query("visible", SQS_NAMESPACE, "ApproximateNumberOfMessagesVisible",
-                            {"QueueName": args.queue_name}, "Maximum"),
-                self._query("inflight", SQS_NAMESPACE, "ApproximateNumberOfMessagesNotVisible",
-                            {"QueueName": args.queue_name}, "Maximum"),
+                self._query("visible", SQS_NAMESPACE, SQS_VISIBLE_METRIC,
+                            {SQS_QUEUE_DIMENSION: args.queue_name}, "Maximum"),
+                self._query("inflight", SQS_NAMESPACE, SQS_IN_FLIGHT_METRIC,
+                            {SQS_QUEUE_DIMENSION: args.queue_name}, "Maximum"),
                 {"id": "depth", "expression": "visible + inflight", "label": "visible + in flight", "return_data": True},
             ],
             **common,
@@ -273,8 +283,8 @@ class QueueAlarms(pulumi.ComponentResource):
             treat_missing_data="notBreaching",  # no tasks, no datapoints: not at max
             **self._single_metric(
                 CONTAINER_INSIGHTS_NAMESPACE,
-                "RunningTaskCount",
-                {"ClusterName": args.cluster_name, "ServiceName": args.service_name},
+                RUNNING_TASKS_METRIC,
+                {CLUSTER_DIMENSION: args.cluster_name, SERVICE_DIMENSION: args.service_name},
                 "Minimum",
             ),
         )
@@ -291,10 +301,10 @@ class QueueAlarms(pulumi.ComponentResource):
             datapoints_to_alarm=minutes,
             treat_missing_data="notBreaching",  # a queue with visible messages publishes; missing means idle
             metric_queries=[
-                self._query("visible", SQS_NAMESPACE, "ApproximateNumberOfMessagesVisible",
-                            {"QueueName": args.queue_name}, "Minimum"),
-                self._query("received", SQS_NAMESPACE, "NumberOfMessagesReceived",
-                            {"QueueName": args.queue_name}, "Sum"),
+                self._query("visible", SQS_NAMESPACE, SQS_VISIBLE_METRIC,
+                            {SQS_QUEUE_DIMENSION: args.queue_name}, "Minimum"),
+                self._query("received", SQS_NAMESPACE, SQS_RECEIVED_METRIC,
+                            {SQS_QUEUE_DIMENSION: args.queue_name}, "Sum"),
                 {
                     "id": "stalled",
                     "expression": "IF(visible > 0 AND received == 0, 1, 0)",

@@ -15,9 +15,10 @@ from typing import Any, Sequence
 import pulumi
 import pulumi_aws as aws
 
-from capacity import limits
-from capacity.plan import WorkloadPlan
+from capacity import contract, limits
+from capacity.contract import Broker, Environment
 from capacity.names import fit_name
+from capacity.plan import WorkloadPlan
 from components.stack_key import known_arn
 from components.tags import workload_tags
 
@@ -27,7 +28,6 @@ REDIS_ENGINE_VERSION = "7.1"
 REDIS_PARAMETER_FAMILY = "redis7"
 # A queue must never lose items to eviction: writes fail instead, and the alarm says so.
 MAXMEMORY_POLICY = "noeviction"
-ELASTICACHE_NAMESPACE = "AWS/ElastiCache"
 # Daily snapshots kept: a week in prod, one day elsewhere. Our choice.
 SNAPSHOT_RETENTION_DAYS_PROD = 7
 SNAPSHOT_RETENTION_DAYS_OTHER = 1
@@ -96,7 +96,7 @@ class RedisCacheArgs:
     def __post_init__(self) -> None:
         plan = self.plan
         where = f"RedisCache {plan.name!r}"
-        if plan.broker != "redis":
+        if plan.broker != Broker.redis:
             raise ValueError(f"{where}: broker is {str(plan.broker)!r}; RedisCache serves broker redis")
         if plan.cache is None:
             raise ValueError(f"{where}: the plan has no cache (cache_node_type, cache_nodes, cache_connections_budget)")
@@ -114,7 +114,7 @@ class RedisCacheArgs:
 
     @property
     def prod(self) -> bool:
-        return self.plan.environment == "prod"
+        return self.plan.environment == Environment.prod
 
 
 class RedisCache(pulumi.ComponentResource):
@@ -252,14 +252,14 @@ class RedisCache(pulumi.ComponentResource):
         budget = plan.cache.connections_budget
         connections_threshold = plan.cache.alarm_connections
         signals: list[tuple[str, str, str, str, float, int, str, str]] = [
-            ("cpu", "EngineCPUUtilization", "Average", "GreaterThanThreshold", limits.REDIS_CPU_ALARM_PERCENT,
+            ("cpu", contract.CACHE_CPU_METRIC, "Average", "GreaterThanThreshold", limits.REDIS_CPU_ALARM_PERCENT,
              CACHE_ALARM_MINUTES, "missing", f"Redis engine CPU above {limits.REDIS_CPU_ALARM_PERCENT}%"),
-            ("memory", "DatabaseMemoryUsagePercentage", "Maximum", "GreaterThanThreshold",
+            ("memory", contract.CACHE_MEMORY_METRIC, "Maximum", "GreaterThanThreshold",
              limits.REDIS_MEMORY_ALARM_PERCENT, CACHE_ALARM_MINUTES, "missing",
              f"Redis memory above {limits.REDIS_MEMORY_ALARM_PERCENT}% of maxmemory: writes fail at 100% (noeviction)"),
-            ("evictions", "Evictions", "Sum", "GreaterThanOrEqualToThreshold", 1, 1, "notBreaching",
+            ("evictions", contract.CACHE_EVICTIONS_METRIC, "Sum", "GreaterThanOrEqualToThreshold", 1, 1, "notBreaching",
              "Redis evicted keys: queued items were lost"),
-            ("connections", "CurrConnections", "Maximum", "GreaterThanThreshold", connections_threshold,
+            ("connections", contract.CACHE_CONNECTIONS_METRIC, "Maximum", "GreaterThanThreshold", connections_threshold,
              CACHE_ALARM_MINUTES, "missing",
              f"Redis connections above {limits.REDIS_CONNECTIONS_ALARM_FRACTION:g} x the budget of {budget}"),
         ]
@@ -270,9 +270,9 @@ class RedisCache(pulumi.ComponentResource):
                     "id": f"n{i}",
                     "return_data": False,
                     "metric": {
-                        "namespace": ELASTICACHE_NAMESPACE,
+                        "namespace": contract.ELASTICACHE_NAMESPACE,
                         "metric_name": metric,
-                        "dimensions": {"CacheClusterId": node},
+                        "dimensions": {contract.CACHE_NODE_DIMENSION: node},
                         "stat": stat,
                         "period": limits.CLOUDWATCH_ALARM_PERIOD_SECONDS,
                     },

@@ -1,13 +1,13 @@
 """A consumer task that EventBridge Scheduler starts on the plan's interval (seed 002).
 
-Each run takes at most the plan's batch limit with the plan's concurrency (both in the
-container's environment as BATCH_LIMIT and CONCURRENCY), so a run finishes well inside its
-interval and stays under the sink's rate and connection limits, as the planner checked.
+Each run is meant to take at most the plan's batch limit with the plan's concurrency (both in
+the container's environment, BATCH_LIMIT and CONCURRENCY, from the builder the service uses),
+so a run finishes well inside its interval and stays under the sink's rate and connection
+limits, as the planner checked.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
@@ -15,18 +15,12 @@ import pulumi
 import pulumi_aws as aws
 
 from capacity import limits
-from capacity.plan import WorkloadPlan
-from components.fargate_consumer import (
-    ClusterRef,
-    TaskSpec,
-    check_fargate_size,
-    create_cluster,
-    create_consumer_task,
-    role_name,
-    sqs_consumer_statement,
-    task_family,
-)
+from capacity.contract import ConsumerMode
 from capacity.names import fit_name
+from capacity.plan import WorkloadPlan
+from components.consumer_base import SQS_BROKERS, ClusterRef, ConsumerComponent, check_fargate_size
+from components.consumer_iam import ECS_TASKS_PRINCIPAL, assume_role_policy, role_arn, role_name, sqs_consumer_statement
+from components.consumer_task import task_family
 from components.stack_key import known_arn
 from components.tags import workload_tags
 
@@ -37,15 +31,11 @@ TASKS_PER_RUN = 1
 # A failed RunTask (capacity, throttling) is retried twice; a run is dropped once the next
 # one is due (maximum event age = the interval), so runs never pile up. Our choice.
 SCHEDULE_RETRY_ATTEMPTS = 2
-SQS_BROKERS = ("sqs", "sqs-fifo")
 
 
 def schedule_name(stack: str, plan: WorkloadPlan) -> str:
-    """qcap-<stack>-<workload>, fitted to EventBridge Scheduler's 64 characters (issue 14)."""
+    """qcap-<stack>-<workload>, fitted to EventBridge Scheduler's 64 characters."""
     return fit_name(f"qcap-{stack}-{plan.name}", limits.SCHEDULER_SCHEDULE_NAME_MAX_CHARS)
-def role_arn(role: aws.iam.Role) -> pulumi.Output[str]:
-    """arn:<partition>:iam::<account>:role/<name>: known at the first preview once the role's name is an input."""
-    return known_arn("iam", pulumi.Output.concat("role/", role.name), with_region=False)
 
 
 def rate_expression(interval_seconds: int) -> str:
@@ -85,7 +75,7 @@ class ScheduledConsumerArgs:
     def __post_init__(self) -> None:
         plan = self.plan
         where = f"ScheduledConsumer {plan.name!r}"
-        if plan.mode != "scheduled":
+        if plan.mode != ConsumerMode.scheduled:
             raise ValueError(f"{where}: consumer mode is {str(plan.mode)!r}; use FargateConsumer for mode service")
         if plan.broker not in SQS_BROKERS:
             raise ValueError(f"{where}: broker {str(plan.broker)!r}; allowed: {', '.join(SQS_BROKERS)}")
@@ -99,49 +89,24 @@ class ScheduledConsumerArgs:
         check_fargate_size(plan)
 
 
-class ScheduledConsumer(pulumi.ComponentResource):
+class ScheduledConsumer(ConsumerComponent):
     """The consumer task, a scheduler role allowed to run only it, and the schedule."""
 
     schedule_arn: pulumi.Output[str]
     schedule_name: pulumi.Output[str]
     task_definition_arn: pulumi.Output[str]
-    cluster_arn: pulumi.Output[str]
-    cluster_name: pulumi.Output[str]
 
     def __init__(self, name: str, args: ScheduledConsumerArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("qcap:aws:ScheduledConsumer", name, None, opts)
         plan = args.plan
-        child = pulumi.ResourceOptions(parent=self)
-        cluster = args.cluster or create_cluster(f"{name}-cluster", args.stack, plan.environment, child)
-        self.cluster_arn = pulumi.Output.from_input(cluster.arn)
-        self.cluster_name = pulumi.Output.from_input(cluster.name)
-        environment: dict[str, pulumi.Input[str]] = {
-            "QCAP_STACK": args.stack,
-            "QCAP_WORKLOAD": plan.name,
-            "AWS_REGION": args.region,
-            "QUEUE_URL": args.queue_url,
-            "BATCH_LIMIT": str(plan.scheduled.batch_limit),
-            "CONCURRENCY": str(plan.scheduled.max_concurrency),
-            "RECEIVE_BATCH": str(plan.receive_batch),
-            "RECEIVE_WAIT_SECONDS": str(plan.receive_wait_seconds),
-            "VISIBILITY_TIMEOUT_SECONDS": str(plan.visibility_timeout_seconds),
-            **args.environment,
-        }
-        spec = TaskSpec(plan, args.stack, args.region, environment, dict(args.secrets),
-                        [sqs_consumer_statement(args.queue_arn)], args.kms_key_arn)
-        task = create_consumer_task(self, name, spec)
+        super().__init__("qcap:aws:ScheduledConsumer", name, plan, args.stack, args.cluster, opts)
+        child = self._child
+        task = self._create_task(name, plan, args.stack, args.region, args.queue_url, args.environment, args.secrets,
+                                 [sqs_consumer_statement(args.queue_arn)], args.kms_key_arn)
 
         role = aws.iam.Role(
             f"{name}-schedule-role",
             name=role_name(args.stack, plan, "schedule"),
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {"Effect": "Allow", "Principal": {"Service": SCHEDULER_PRINCIPAL}, "Action": "sts:AssumeRole"}
-                    ],
-                }
-            ),
+            assume_role_policy=assume_role_policy(SCHEDULER_PRINCIPAL),
             description=f"qcap {args.stack}/{plan.name}: lets EventBridge Scheduler start the consumer task",
             tags=workload_tags(plan, args.stack, "role"),
             opts=child,
@@ -181,7 +146,7 @@ class ScheduledConsumer(pulumi.ComponentResource):
                             "Effect": "Allow",
                             "Action": ["iam:PassRole"],
                             "Resource": [role_arn(task.execution_role), role_arn(task.task_role)],
-                            "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+                            "Condition": {"StringEquals": {"iam:PassedToService": ECS_TASKS_PRINCIPAL}},
                         },
                     ],
                 }

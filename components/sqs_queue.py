@@ -13,13 +13,13 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from capacity.plan import WorkloadPlan
 from capacity import names
+from capacity.contract import SQS_BROKERS, Broker, Environment
+from capacity.plan import WorkloadPlan
 from components.stack_key import known_arn, known_queue_url
 from components.tags import workload_tags
 
-SQS_BROKERS = ("sqs", "sqs-fifo")
-FIFO_BROKER = "sqs-fifo"
+FIFO_BROKER = Broker.sqs_fifo
 SQS_ACTIONS_ALL = "sqs:*"
 
 
@@ -88,7 +88,7 @@ class QueueWithDlqArgs:
     @property
     def protect(self) -> bool:
         """Queues in prod stacks are protected from deletion."""
-        return self.plan.environment == "prod"
+        return self.plan.environment == Environment.prod
 
 
 class QueueWithDlq(pulumi.ComponentResource):

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.tags import stack_tags
+
 CLOUDWATCH_PRINCIPAL = "cloudwatch.amazonaws.com"
 # Days KMS waits before deleting a scheduled key (7-30); the longest, so a mistake can be undone.
 KEY_DELETION_WINDOW_DAYS = 30
@@ -121,7 +123,7 @@ def stack_key(stack: str, environment: str, region: str | None, configured_arn: 
         enable_key_rotation=True,
         deletion_window_in_days=KEY_DELETION_WINDOW_DAYS,
         policy=policy,
-        tags={"qcap:stack": stack, "qcap:role": "key", "qcap:environment": environment},
+        tags=stack_tags(stack, environment, "key"),
         opts=opts,
     )
     alias_resource = aws.kms.Alias(f"{prefix}stack-key-alias", name=alias, target_key_id=key.key_id, opts=opts)

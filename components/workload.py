@@ -16,17 +16,20 @@ from typing import Any
 
 import pulumi
 
+from capacity import contract
+from capacity.contract import Broker, ConsumerMode
 from capacity.plan import Plan, WorkloadPlan
+from components.consumer_base import ClusterRef, create_cluster
 from components.dashboard import Dashboard, DashboardArgs, DashboardWorkload
-from components.fargate_consumer import ClusterRef, FargateConsumer, FargateConsumerArgs, create_cluster
+from components.fargate_consumer import FargateConsumer, FargateConsumerArgs
 from components.queue_alarms import QueueAlarms, QueueAlarmsArgs
 from components.redis_cache import REDIS_PORT, RedisCache, RedisCacheArgs
 from components.scheduled_consumer import ScheduledConsumer, ScheduledConsumerArgs
 from components.sqs_queue import QueueWithDlq, QueueWithDlqArgs
 from components.stack_key import StackKey, stack_key
 
-AWS_BROKERS = ("sqs", "sqs-fifo", "redis")
-SQS_BROKERS = ("sqs", "sqs-fifo")
+AWS_BROKERS = contract.CONSUMER_BROKERS
+SQS_BROKERS = contract.SQS_BROKERS
 
 
 @dataclass(frozen=True)
@@ -142,12 +145,12 @@ def stack_cluster(plan: Plan, settings: StackSettings) -> ClusterRef | None:
 def build_workload(plan: WorkloadPlan, settings: StackSettings, cluster: ClusterRef | None,
                    key: StackKey | None = None) -> dict[str, Any]:
     """Create one plan's resources and return its stack outputs (camelCase keys)."""
-    if plan.broker == "cloudflare":
+    if plan.broker == Broker.cloudflare:
         return _build_cloudflare(plan, settings)
     if key is None:
         key = stack_key(settings.stack, plan.environment, settings.region, settings.kms_key_arn, prefix=f"{plan.name}-",
                         alias=f"alias/qcap-{settings.stack}-{plan.name}")
-    if plan.broker == "redis":
+    if plan.broker == Broker.redis:
         return _build_redis(plan, settings, cluster, key)
     if plan.broker in SQS_BROKERS:
         return _build_sqs(plan, settings, cluster, key)
@@ -202,7 +205,7 @@ def _build_sqs(plan: WorkloadPlan, settings: StackSettings, cluster: ClusterRef 
     }
     network = dict(region=settings.region, subnet_ids=settings.subnet_ids, security_group_ids=settings.security_group_ids,
                    kms_key_arn=key.arn)
-    if plan.mode == "scheduled":
+    if plan.mode == ConsumerMode.scheduled:
         consumer = ScheduledConsumer(
             plan.name,
             ScheduledConsumerArgs(plan=plan, stack=stack, queue_url=queue.queue_url, queue_arn=queue.queue_arn,
@@ -279,12 +282,13 @@ def _build_redis(plan: WorkloadPlan, settings: StackSettings, cluster: ClusterRe
             security_group_ids=settings.security_group_ids,
             cluster=cluster,
             environment={
-                "REDIS_PORT": str(REDIS_PORT),
-                "REDIS_TLS": "true",
+                contract.REDIS_PORT.name: str(REDIS_PORT),
+                contract.REDIS_TLS.name: "true",
             },
             # By name (same account and region): known before the cache and its secret exist, so the
             # task definition can be checked at the first preview. ECS injects both as environment.
-            secrets={"REDIS_AUTH_TOKEN": cache.auth_secret_name, "REDIS_HOST": cache.host_parameter_name},
+            secrets={contract.REDIS_AUTH_TOKEN.name: cache.auth_secret_name,
+                     contract.REDIS_HOST.name: cache.host_parameter_name},
             secret_resources=cache.secret_resources,
             kms_key_arn=key.arn,
         ),

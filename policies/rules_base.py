@@ -11,6 +11,27 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+# The tag keys of the shared contract (docs/policies.md); the rule modules import them from here.
+from policies.contract import (
+    TAG_CACHE_CONNECTIONS_BUDGET,
+    TAG_CACHE_POOL_SIZE,
+    TAG_CACHE_PRODUCER_CONNECTIONS,
+    TAG_CONCURRENCY_PER_TASK,
+    TAG_DRAIN_SECONDS,
+    TAG_ENVIRONMENT,
+    TAG_MAX_AGE_SECONDS,
+    TAG_PEAK_PER_SECOND,
+    TAG_PER_TASK_RATE,
+    TAG_PROCESSING_P99_SECONDS,
+    TAG_RECEIVE_BATCH,
+    TAG_ROLE,
+    TAG_SINK_CONNECTIONS_PER_SLOT,
+    TAG_SINK_MAX_CONNECTIONS,
+    TAG_SINK_NAME,
+    TAG_STACK,
+    TAG_WORKLOAD,
+)
+
 Level = Literal["mandatory", "advisory"]
 MANDATORY: Level = "mandatory"
 ADVISORY: Level = "advisory"
@@ -45,25 +66,6 @@ KMS_KEY = "aws:kms/key:Key"
 CLOUDFLARE_QUEUE = "cloudflare:index/queue:Queue"
 CLOUDFLARE_CONSUMER = "cloudflare:index/queueConsumer:QueueConsumer"
 
-# Tag keys of the shared contract (see docs/policies.md).
-TAG_STACK = "qcap:stack"
-TAG_WORKLOAD = "qcap:workload"
-TAG_ROLE = "qcap:role"
-TAG_ENVIRONMENT = "qcap:environment"
-TAG_MAX_AGE_SECONDS = "qcap:max-age-seconds"
-TAG_PROCESSING_P99_SECONDS = "qcap:processing-p99-seconds"
-TAG_PER_TASK_RATE = "qcap:per-task-messages-per-second"
-TAG_CONCURRENCY_PER_TASK = "qcap:concurrency-per-task"
-TAG_DRAIN_SECONDS = "qcap:drain-seconds"
-TAG_PEAK_PER_SECOND = "qcap:peak-messages-per-second"
-TAG_SINK_MAX_CONNECTIONS = "qcap:sink-max-connections"
-TAG_SINK_NAME = "qcap:sink-name"
-TAG_SINK_CONNECTIONS_PER_SLOT = "qcap:sink-connections-per-slot"
-TAG_CACHE_CONNECTIONS_BUDGET = "qcap:cache-connections-budget"
-TAG_CACHE_POOL_SIZE = "qcap:cache-pool-size-per-task"
-TAG_CACHE_PRODUCER_CONNECTIONS = "qcap:cache-producer-connections"
-TAG_RECEIVE_BATCH = "qcap:receive-batch"
-TAG_ALARM_AGE_SECONDS = "qcap:alarm-age-seconds"
 PROD = "prod"
 # What the engine sends for a value it cannot know before the resource exists (pulumi rpc.UNKNOWN).
 UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"

@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from policies import limits
+from policies.contract import ROLE_DLQ as DLQ_ROLE
+from policies.contract import SQS_IN_FLIGHT_METRIC, SQS_NAMESPACE, SQS_VISIBLE_METRIC
 from policies.rules_base import (
     ADVISORY,
     CLOUDFLARE_CONSUMER,
@@ -36,16 +38,8 @@ from policies.rules_base import (
     of_type,
 )
 
-DLQ_ROLE = "dlq"
-SQS_NAMESPACE = "AWS/SQS"
 # SQS metrics that count messages in the queue: tracking one of them raw scales on depth.
-SQS_DEPTH_METRICS = (
-    "ApproximateNumberOfMessagesVisible",
-    "ApproximateNumberOfMessagesNotVisible",
-    "ApproximateNumberOfMessages",
-)
-SQS_VISIBLE_METRIC = "ApproximateNumberOfMessagesVisible"
-SQS_IN_FLIGHT_METRIC = "ApproximateNumberOfMessagesNotVisible"
+SQS_DEPTH_METRICS = (SQS_VISIBLE_METRIC, SQS_IN_FLIGHT_METRIC, "ApproximateNumberOfMessages")
 # Metrics that count running consumer tasks (the divisor of backlog per task).
 TASK_COUNT_METRICS = ("RunningTaskCount", "DesiredTaskCount", "RunningTasks")
 TARGET_TRACKING = "TargetTrackingScaling"

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from policies import limits
+from policies.contract import REDIS_OLDEST_AGE_METRIC as REDIS_AGE_METRIC
 from policies.rules_base import (
     ADVISORY,
     CLOUDFLARE_CONSUMER,
@@ -38,7 +39,6 @@ from policies.rules_capacity import TARGET_TRACKING, dlq_of, source_queues
 from policies.rules_stack import AGE_METRIC, _queue_name, _watched
 
 ECS_NAMESPACE = "ecs"
-REDIS_AGE_METRIC = "OldestMessageAgeSeconds"
 # Application Auto Scaling applies ECS's 300 s default when a policy sets no cooldown.
 DEFAULT_COOLDOWN_SECONDS = 300
 # Cloudflare's default when a consumer sets no max_retries (Cloudflare Queues configuration).

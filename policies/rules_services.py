@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from policies.contract import ROLE_TOPIC as ALARM_TOPIC_ROLE
 from policies.rules_base import (
     ADVISORY,
     CACHE_CLUSTER,
@@ -38,7 +39,6 @@ from policies.rules_security import denies_insecure_transport
 AWS_MANAGED_SNS_KEY = "alias/aws/sns"
 CONTAINER_INSIGHTS_SETTING = "containerInsights"
 CONTAINER_INSIGHTS_ON = ("enabled", "enhanced")
-ALARM_TOPIC_ROLE = "topic"
 MEMCACHED = "memcached"
 # Where each type takes a customer-managed KMS key.
 KMS_KEY_PROPERTY = {

@@ -6,6 +6,8 @@ options); the program runs with preview=False so every output resolves.
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
@@ -95,6 +97,8 @@ class _Deployment:
     """The component, its resolved outputs and every registration of one mock run."""
 
     def __init__(self, args: CloudflareQueueArgs):
+        # The mock engine clears the thread's event loop when a run ends; set_mocks needs one.
+        asyncio.set_event_loop(asyncio.new_event_loop())
         self.monitor = _RecordingMonitor(_Mocks())
         pulumi.runtime.set_mocks(
             self.monitor.mocks, project="qcap", stack="session-events", preview=False, monitor=self.monitor

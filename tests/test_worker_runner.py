@@ -31,7 +31,8 @@ def test_main_exits_2_with_the_reason_when_no_broker_is_configured(monkeypatch, 
 
 
 def test_worker_imports_neither_pulumi_nor_the_rest_of_qcap(tmp_path):
-    """What the example Dockerfile copies (capacity/limits.py and worker/) is all the worker loads."""
+    """What the example Dockerfile copies (capacity/limits.py, capacity/contract.py and worker/) is all the
+    worker loads: every capacity and worker module comes from the copy, not the editable install."""
     import shutil
     import subprocess
     import sys
@@ -39,13 +40,15 @@ def test_worker_imports_neither_pulumi_nor_the_rest_of_qcap(tmp_path):
 
     repo = Path(__file__).resolve().parent.parent
     (tmp_path / "capacity").mkdir()
-    for name in ("__init__.py", "limits.py"):
+    for name in ("__init__.py", "limits.py", "contract.py"):
         shutil.copy(repo / "capacity" / name, tmp_path / "capacity" / name)
     shutil.copytree(repo / "worker", tmp_path / "worker")
     code = ("import sys, worker.sqs, worker.redis_queue, worker.runner; "
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'pulumi', 'components', 'policies', 'qcap', "
-            "'pydantic', 'typer', 'boto3', 'redis'}))")
+            "'pydantic', 'typer', 'boto3', 'redis'})); "
+            "print(sorted(n for n, m in sys.modules.items() if n.split('.')[0] in ('capacity', 'worker') "
+            f"and not str(getattr(m, '__file__', '')).startswith({str(tmp_path)!r})))")
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
                           env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(tmp_path)}, timeout=60)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "['boto3', 'redis']"
+    assert done.stdout.splitlines() == ["['boto3', 'redis']", "[]"]

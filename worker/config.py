@@ -1,8 +1,9 @@
-"""The worker's settings, read from the environment the Fargate component sets.
+"""The worker's settings, read from the environment the consumer components set.
 
-Every variable and its default is listed in docs/workers.md. A missing or malformed value
-raises `WorkerConfigError` naming the variable, its value and what is allowed, so a task
-that cannot start says why in its first log line.
+Every variable, its type and default are declared once in capacity/contract.py (listed in
+docs/workers.md); `from_env` reads exactly those. A missing or malformed value raises
+`WorkerConfigError` naming the variable, its value and what is allowed, so a task that
+cannot start says why in its first log line.
 """
 
 from __future__ import annotations
@@ -12,14 +13,9 @@ import os
 from dataclasses import dataclass, replace
 from typing import Mapping
 
-from capacity import limits
+from capacity import contract, limits
+from capacity.contract import default_of
 
-DEFAULT_RECEIVE_BATCH = limits.SQS_MAX_RECEIVE_BATCH
-DEFAULT_CONCURRENCY = 1
-DEFAULT_MAX_RECEIVE_COUNT = 5
-DEFAULT_REDIS_PORT = 6379
-DEFAULT_REDIS_POOL_SIZE = 10
-DEFAULT_METRIC_NAMESPACE = "qcap/Redis"
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("0", "false", "no", "off", "")
 
@@ -36,32 +32,34 @@ class WorkerConfig:
     `visibility_timeout_seconds` is the SQS visibility timeout or the Redis lease;
     `max_receive_count` is the retry budget (SQS: the redrive policy's; Redis: claims before
     the dead-letter list); `stop_timeout_seconds` is the container's stop timeout, within
-    which a SIGTERM'd worker finishes or releases what it holds.
+    which a SIGTERM'd worker finishes or releases what it holds; `batch_limit` is the most
+    messages one scheduled run takes (None for a service; the engine does not stop at it yet).
     """
 
-    concurrency: int = DEFAULT_CONCURRENCY
-    receive_batch: int = DEFAULT_RECEIVE_BATCH
-    receive_wait_seconds: int = limits.SQS_MAX_RECEIVE_WAIT_SECONDS
-    visibility_timeout_seconds: int = limits.SQS_DEFAULT_VISIBILITY_TIMEOUT_SECONDS
-    max_receive_count: int = DEFAULT_MAX_RECEIVE_COUNT
-    stop_timeout_seconds: float = limits.ECS_DEFAULT_STOP_TIMEOUT_SECONDS
-    stack: str = "local"
-    workload: str = "worker"
+    concurrency: int = default_of("concurrency")
+    receive_batch: int = default_of("receive_batch")
+    receive_wait_seconds: int = default_of("receive_wait_seconds")
+    visibility_timeout_seconds: int = default_of("visibility_timeout_seconds")
+    max_receive_count: int = default_of("max_receive_count")
+    stop_timeout_seconds: float = default_of("stop_timeout_seconds")
+    stack: str = default_of("stack")
+    workload: str = default_of("workload")
     queue_url: str | None = None
     region: str | None = None
+    batch_limit: int | None = None
     redis_host: str | None = None
-    redis_port: int = DEFAULT_REDIS_PORT
-    redis_tls: bool = False
+    redis_port: int = default_of("redis_port")
+    redis_tls: bool = default_of("redis_tls")
     redis_auth_token: str | None = None
-    redis_pool_size: int = DEFAULT_REDIS_POOL_SIZE
+    redis_pool_size: int = default_of("redis_pool_size")
     redis_queue_key: str | None = None
-    metric_namespace: str = DEFAULT_METRIC_NAMESPACE
-    metric_period_seconds: float = limits.WORKER_METRIC_PERIOD_SECONDS
-    publish_metrics: bool = True
+    metric_namespace: str = default_of("metric_namespace")
+    metric_period_seconds: float = default_of("metric_period_seconds")
+    publish_metrics: bool = default_of("publish_metrics")
     ecs_agent_uri: str | None = None
-    retry_backoff_seconds: float = limits.WORKER_RETRY_BACKOFF_SECONDS
-    retry_backoff_max_seconds: float = limits.WORKER_RETRY_BACKOFF_MAX_SECONDS
-    protection_idle_seconds: float = limits.WORKER_PROTECTION_IDLE_SECONDS
+    retry_backoff_seconds: float = default_of("retry_backoff_seconds")
+    retry_backoff_max_seconds: float = default_of("retry_backoff_max_seconds")
+    protection_idle_seconds: float = default_of("protection_idle_seconds")
     receivers: int | None = None
 
     def __post_init__(self) -> None:
@@ -79,6 +77,7 @@ class WorkerConfig:
             ("REDIS_POOL_SIZE", self.redis_pool_size, self.redis_pool_size >= 2,
              ">= 2 (one for claiming, one for acknowledging)"),
             ("RECEIVERS", self.receivers, self.receivers is None or self.receivers >= 1, ">= 1"),
+            ("BATCH_LIMIT", self.batch_limit, self.batch_limit is None or self.batch_limit >= 1, ">= 1"),
             ("RETRY_BACKOFF_SECONDS", self.retry_backoff_seconds, self.retry_backoff_seconds >= 0, ">= 0"),
         ]
         for name, value, ok, allowed in checks:
@@ -133,52 +132,32 @@ class WorkerConfig:
 
     @staticmethod
     def from_env(env: Mapping[str, str] | None = None) -> WorkerConfig:
-        """Read the variables the Fargate component sets (and the optional ones in docs/workers.md)."""
+        """Read every variable of contract.WORKER_ENVIRONMENT that is set; the rest keep their defaults."""
         env = os.environ if env is None else env
         values: dict[str, object] = {}
-        ints = {
-            "CONCURRENCY": "concurrency",
-            "RECEIVE_BATCH": "receive_batch",
-            "RECEIVE_WAIT_SECONDS": "receive_wait_seconds",
-            "VISIBILITY_TIMEOUT_SECONDS": "visibility_timeout_seconds",
-            "MAX_RECEIVE_COUNT": "max_receive_count",
-            "REDIS_PORT": "redis_port",
-            "REDIS_POOL_SIZE": "redis_pool_size",
-            "RECEIVERS": "receivers",
-        }
-        floats = {
-            "STOP_TIMEOUT_SECONDS": "stop_timeout_seconds",
-            "METRIC_PERIOD_SECONDS": "metric_period_seconds",
-            "RETRY_BACKOFF_SECONDS": "retry_backoff_seconds",
-            "RETRY_BACKOFF_MAX_SECONDS": "retry_backoff_max_seconds",
-            "PROTECTION_IDLE_SECONDS": "protection_idle_seconds",
-        }
-        texts = {
-            "QCAP_STACK": "stack",
-            "QCAP_WORKLOAD": "workload",
-            "QUEUE_URL": "queue_url",
-            "REDIS_HOST": "redis_host",
-            "REDIS_AUTH_TOKEN": "redis_auth_token",
-            "REDIS_QUEUE_KEY": "redis_queue_key",
-            "METRIC_NAMESPACE": "metric_namespace",
-            "ECS_AGENT_URI": "ecs_agent_uri",
-        }
-        for name, field_name in ints.items():
-            if env.get(name, "").strip():
-                values[field_name] = _parse(name, env[name], int)
-        for name, field_name in floats.items():
-            if env.get(name, "").strip():
-                values[field_name] = _parse(name, env[name], float)
-        for name, field_name in texts.items():
-            if env.get(name, "").strip():
-                values[field_name] = env[name].strip()
-        region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
-        if region:
-            values["region"] = region
-        for name, field_name in (("REDIS_TLS", "redis_tls"), ("PUBLISH_METRICS", "publish_metrics")):
-            if name in env:
-                values[field_name] = _parse_bool(name, env[name])
+        for variable in READS:
+            if variable.setting not in values and _is_set(variable, env):
+                values[variable.setting] = _value(variable, env[variable.name])
         return WorkerConfig(**values)  # type: ignore[arg-type]
+
+
+# What `from_env` reads, in order: the contract's declarations, nothing else.
+READS = contract.WORKER_ENVIRONMENT
+
+
+def _is_set(variable: contract.EnvVar, env: Mapping[str, str]) -> bool:
+    """A boolean counts once present (empty is false); anything else only when not blank."""
+    if variable.kind is bool:
+        return variable.name in env
+    return bool(env.get(variable.name, "").strip())
+
+
+def _value(variable: contract.EnvVar, raw: str) -> object:
+    if variable.kind is bool:
+        return _parse_bool(variable.name, raw)
+    if variable.kind is str:
+        return raw.strip()
+    return _parse(variable.name, raw, variable.kind)
 
 
 def _parse(name: str, raw: str, kind: type) -> object:

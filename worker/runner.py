@@ -13,10 +13,9 @@ import signal
 import sys
 from typing import Any, Callable
 
+from capacity.contract import WORKER_EXIT_BAD_SETUP, WORKER_EXIT_LOOP_FAILED, WORKER_EXIT_OK
 from worker.config import WorkerConfig
 from worker.engine import Counters, Engine, Handler
-
-EXIT_BAD_SETUP = 2
 
 
 class HandlerError(ValueError):
@@ -98,7 +97,7 @@ def main(argv: list[str] | None = None, build: Callable[[Handler, WorkerConfig],
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1 or args[0] in ("-h", "--help"):
         print("usage: python -m worker MODULE:FUNCTION  (settings from the environment; see docs/workers.md)")
-        return 0 if args and args[0] in ("-h", "--help") else EXIT_BAD_SETUP
+        return WORKER_EXIT_OK if args and args[0] in ("-h", "--help") else WORKER_EXIT_BAD_SETUP
     configure_logging()
     try:
         config = WorkerConfig.from_env()
@@ -106,6 +105,6 @@ def main(argv: list[str] | None = None, build: Callable[[Handler, WorkerConfig],
         engine = build(handler, config)
     except ValueError as exc:
         print(f"qcap worker: {exc}", file=sys.stderr)
-        return EXIT_BAD_SETUP
+        return WORKER_EXIT_BAD_SETUP
     run_until_signalled(engine)
-    return 1 if engine.errors else 0
+    return WORKER_EXIT_LOOP_FAILED if engine.errors else WORKER_EXIT_OK

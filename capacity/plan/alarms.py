@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+
 from capacity import limits
 from capacity.plan.derivation import Derivation
 from capacity.plan.formatting import num

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 
 from capacity import limits
 from capacity.plan.derivation import Derivation
+from capacity.plan.floors import expected_tasks, hourly_rates, schedule_actions, schedule_candidates, scheduled_floors
 from capacity.plan.formatting import duration, num
 from capacity.plan.lanes import Rates
 from capacity.plan.models import ScheduledCapacity
-from capacity.plan.floors import expected_tasks, hourly_rates, schedule_actions, schedule_candidates, scheduled_floors
 from capacity.plan.settle import Candidate, Probe, Settled, settle, settle_scheduled
 from capacity.profile import Consumer, DailyShape
 

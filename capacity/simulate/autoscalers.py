@@ -17,6 +17,7 @@ from capacity.simulate.model import (
     TargetTrackingFleet,
 )
 
+
 @dataclass
 class MinuteMetrics:
     """What CloudWatch would hold for each minute of the run, filled as the run goes."""

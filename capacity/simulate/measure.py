@@ -8,7 +8,15 @@ import numpy as np
 
 from capacity import limits
 from capacity.scenarios import Scenario
-from capacity.simulate.model import SECONDS_PER_MINUTE, FLUID_EPSILON_MESSAGES, Fleet, QueueModel, Run, SimulationResult, Timeline
+from capacity.simulate.model import (
+    FLUID_EPSILON_MESSAGES,
+    SECONDS_PER_MINUTE,
+    Fleet,
+    QueueModel,
+    Run,
+    SimulationResult,
+    Timeline,
+)
 
 
 def interp_cumulative(cumulative: np.ndarray, times: np.ndarray) -> np.ndarray:

@@ -7,7 +7,15 @@ import math
 import numpy as np
 
 from capacity.scenarios import Scenario
-from capacity.simulate.model import FLUID_EPSILON_MESSAGES, Progress, QueueModel, Run, ScheduledFleet, Settings, SimulationError
+from capacity.simulate.model import (
+    FLUID_EPSILON_MESSAGES,
+    Progress,
+    QueueModel,
+    Run,
+    ScheduledFleet,
+    Settings,
+    SimulationError,
+)
 
 
 def simulate_scheduled(

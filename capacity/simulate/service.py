@@ -8,8 +8,25 @@ import numpy as np
 
 from capacity import limits
 from capacity.scenarios import Scenario
-from capacity.simulate.autoscalers import CdkDefaultScaler, MinuteMetrics, StaticScaler, TargetTrackingScaler, check_service, fleet_bounds
-from capacity.simulate.model import SECONDS_PER_MINUTE, FLUID_EPSILON_MESSAGES, CdkDefaultFleet, Fleet, Progress, QueueModel, Run, Settings, TargetTrackingFleet
+from capacity.simulate.autoscalers import (
+    CdkDefaultScaler,
+    MinuteMetrics,
+    StaticScaler,
+    TargetTrackingScaler,
+    check_service,
+    fleet_bounds,
+)
+from capacity.simulate.model import (
+    FLUID_EPSILON_MESSAGES,
+    SECONDS_PER_MINUTE,
+    CdkDefaultFleet,
+    Fleet,
+    Progress,
+    QueueModel,
+    Run,
+    Settings,
+    TargetTrackingFleet,
+)
 
 
 def processing_factors(model: QueueModel, settings: Settings, tasks_hint: float, minutes: int) -> np.ndarray:

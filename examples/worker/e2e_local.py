@@ -23,7 +23,6 @@ Run from the repository root (takes about 5 minutes; everything on 127.0.0.1, st
 
 from __future__ import annotations
 
-from capacity.profile import Broker, ConsumerMode
 import argparse
 import json
 import os
@@ -33,6 +32,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from capacity.profile import Broker, ConsumerMode
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 REGION = "us-east-1"

@@ -16,6 +16,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from capacity import limits
+from capacity.contract import EXIT_NOT_OK as EXIT_UNHEALTHY
+from capacity.contract import EXIT_OK as EXIT_HEALTHY
 from capacity.plan import WorkloadPlan, duration, num
 from qcap.commands.stack_loading import EXIT_BAD_INPUT, err_console, load_stack
 from qcap.commands.tables import render_rows
@@ -24,8 +26,6 @@ from qcap.commands.tables import render_rows
 if TYPE_CHECKING:
     from qcap.live import diagnosis
 
-EXIT_HEALTHY = 0
-EXIT_UNHEALTHY = 1
 DEFAULT_WINDOW_MINUTES = 60
 MIN_WINDOW_MINUTES = 2  # two one-minute halves at least, for a trend
 MAX_WINDOW_MINUTES = limits.CLOUDWATCH_ONE_MINUTE_RETENTION_SECONDS // 60
@@ -39,8 +39,8 @@ def fail(message: str) -> typer.Exit:
 
 def select_workloads(plans: tuple[WorkloadPlan, ...], workload: str | None, queue_url: str | None) -> tuple[list[WorkloadPlan], list[str]]:
     """The SQS workloads to check, and notes about the ones doctor skips."""
+    from capacity.contract import SQS_BROKERS
     from qcap.live import doctor
-    from qcap.live.facts import SQS_BROKERS
 
     chosen = list(plans)
     if workload is not None:

@@ -16,14 +16,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from capacity import limits
+from capacity.contract import EXIT_INTERRUPTED, EXIT_OK
+from capacity.contract import EXIT_NOT_OK as EXIT_LOSS_OR_ERRORS
 from capacity.plan import num
-from qcap.live import load
 from qcap.commands.stack_loading import EXIT_BAD_INPUT, err_console
+from qcap.live import load
 
-EXIT_OK = 0
-EXIT_LOSS_OR_ERRORS = 1
-# The shell's convention for a run stopped with Ctrl-C (128 + SIGINT).
-EXIT_INTERRUPTED = 130
 MAX_CONCURRENCY = 256
 # When output is not a terminal, a progress line at most this often.
 PROGRESS_LINE_EVERY_SECONDS = 5.0

@@ -9,13 +9,13 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from capacity.contract import EXIT_NOT_OK as EXIT_INFEASIBLE
 from capacity.plan import Plan, duration, num
 from capacity.plan.patches import format_patch
 from capacity.profile import ProfileError
 from qcap.commands.stack_loading import EXIT_BAD_INPUT, load_stack, report_profile_error
 from qcap.commands.tables import render_rows
 
-EXIT_INFEASIBLE = 1
 # Seconds from which a value also reads as minutes, hours or days (as `duration` switches units).
 SHOW_DURATION_FROM_SECONDS = 120
 

@@ -17,6 +17,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.tree import Tree
 
+from capacity.contract import EXIT_NOT_OK as EXIT_BLOCKED
+from capacity.contract import EXIT_OK
 from capacity.plan import Plan, num
 from capacity.plan.patches import format_patch
 from qcap.commands.stack_loading import EXIT_BAD_INPUT, err_console, load_stack
@@ -29,7 +31,6 @@ if TYPE_CHECKING:
     from qcap.offline.mock_engine import ProgramRun, Registration
     from qcap.offline.preview import Preview
 
-EXIT_BLOCKED = 1
 LEVEL_STYLES = {"mandatory": "bold red", "advisory": "yellow"}
 
 
@@ -215,7 +216,7 @@ def preview_command(
     except PreviewError as exc:
         raise _fail(err, str(exc)) from None
     run, analysis, placeholders, timings = result.run, result.analysis, result.placeholders, result.timings
-    exit_code = EXIT_BLOCKED if result.blocked else 0
+    exit_code = EXIT_BLOCKED if result.blocked else EXIT_OK
 
     if json_output:
         report = as_json(loaded, run, analysis, placeholders, timings, exit_code)

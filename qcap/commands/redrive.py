@@ -12,11 +12,11 @@ from typing import Optional
 import typer
 from rich.console import Console
 
-from capacity.profile import SQS_BROKERS
+from capacity.contract import EXIT_NOT_OK as EXIT_DECLINED
+from capacity.contract import EXIT_OK
 from capacity.plan import duration, num
+from capacity.profile import SQS_BROKERS
 from qcap.commands.stack_loading import EXIT_BAD_INPUT, err_console, load_stack
-
-EXIT_DECLINED = 1
 
 
 def fail(message: str) -> typer.Exit:
@@ -71,7 +71,7 @@ def register(app: typer.Typer) -> None:
                     f"{target.dlq_name} holds no visible messages ({num(target.dlq_in_flight)} in flight): nothing to move",
                     markup=False,
                 )
-                raise typer.Exit(0)
+                raise typer.Exit(EXIT_OK)
             console.print(
                 f"{target.dlq_name} holds {num(target.dlq_visible)} messages ({num(target.dlq_in_flight)} in flight). "
                 f"Move them back to {target.queue_name} at {chosen.reason}: about "

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from capacity.profile import Broker, ConsumerMode
 from capacity import scenarios as sc
 from capacity.plan import WorkloadPlan, duration
+from capacity.profile import Broker, ConsumerMode
 from capacity.simulate import SimulationResult
 
 FIGURE_SIZE_INCHES = (13, 11)

@@ -7,10 +7,9 @@ from rich.console import Console
 from rich.markup import escape
 
 from capacity import stacks
+from capacity.contract import EXIT_BAD_INPUT
 from capacity.profile import ProfileError
 from capacity.stacks import LoadedStack
-
-EXIT_BAD_INPUT = 2
 
 # Error lines are never wrapped: a user greps them, and a wrapped path no longer matches.
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)

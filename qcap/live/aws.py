@@ -2,7 +2,7 @@
 
 Every AWS failure a user can act on (no credentials, access denied, an endpoint that does not
 answer, throttling that outlasted the retries) becomes an `AwsError` with one clear message;
-the commands print it and exit 2, never a traceback. boto3 itself honours AWS_ENDPOINT_URL
+the commands print it and exit 2 (contract.EXIT_BAD_INPUT), never a traceback. boto3 itself honours AWS_ENDPOINT_URL
 (and AWS_ENDPOINT_URL_<SERVICE>), which is how the commands are pointed at moto or LocalStack.
 """
 
@@ -32,8 +32,6 @@ from botocore.exceptions import (
 )
 
 from capacity import limits
-
-EXIT_AWS_PROBLEM = 2
 
 # Error codes AWS services use when the caller may not do something, or is not who it says.
 AUTH_ERROR_CODES = frozenset(

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from capacity import limits
+from capacity import contract, limits
 from capacity.plan import WorkloadPlan, duration, num
 from qcap.live.drain import (
     DlqGrowth,
@@ -28,6 +28,7 @@ from qcap.live.drain import (
     wait_seconds,
 )
 from qcap.live.facts import LEVEL_ORDER, Level, QueueFacts, ScalingFacts, WorkloadFacts
+
 
 @dataclass(frozen=True)
 class Check:
@@ -363,13 +364,13 @@ def _check_queue_drift(plan: WorkloadPlan, queue: QueueFacts) -> list[Check]:
                "RedrivePolicy.maxReceiveCount"),
         _drift(n, "max_message_bytes", queue.max_message_bytes, plan.max_message_bytes, True, "MaximumMessageSize"),
     ]
-    tagged = queue.tags.get("qcap:max-age-seconds")
+    tagged = queue.tags.get(contract.TAG_MAX_AGE_SECONDS)
     if tagged is not None:
         try:
             tagged_age: float | None = float(tagged)
         except ValueError:
             tagged_age = None
-        checks.append(_drift(n, "objective tag", tagged_age, plan.max_age_seconds, False, "tag qcap:max-age-seconds"))
+        checks.append(_drift(n, "objective tag", tagged_age, plan.max_age_seconds, False, f"tag {contract.TAG_MAX_AGE_SECONDS}"))
     return checks
 
 

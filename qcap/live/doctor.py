@@ -13,11 +13,12 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from capacity.profile import Broker, ConsumerMode
-from capacity import limits, names
+from capacity import contract, limits, names
 from capacity.plan import WorkloadPlan
+from capacity.profile import Broker, ConsumerMode
 from qcap.live.aws import Aws, error_code, queue_name_from_arn, queue_name_from_url
 from qcap.live.facts import QUEUE_MISSING_CODES, History, QueueFacts, ScalingFacts, Series, ServiceFacts, WorkloadFacts
+
 
 def utc_now() -> datetime:
     """Now, in UTC; tests replace it to pin the CloudWatch window."""
@@ -101,9 +102,9 @@ def _metric_query(query_id: str, metric: str, queue: str, stat: str) -> dict[str
         "Id": query_id,
         "MetricStat": {
             "Metric": {
-                "Namespace": "AWS/SQS",
+                "Namespace": contract.SQS_NAMESPACE,
                 "MetricName": metric,
-                "Dimensions": [{"Name": "QueueName", "Value": queue}],
+                "Dimensions": [{"Name": contract.SQS_QUEUE_DIMENSION, "Value": queue}],
             },
             "Period": limits.SQS_METRIC_PERIOD_SECONDS,
             "Stat": stat,
@@ -121,12 +122,12 @@ def _epoch(value: Any) -> float:
 def read_history(aws: Aws, calls: _Calls, queue: str, dlq: str | None, start: datetime, end: datetime) -> History:
     """One GetMetricData call (paged) for sent, deleted, age of oldest and the DLQ's visible count."""
     queries = [
-        _metric_query("sent", "NumberOfMessagesSent", queue, "Sum"),
-        _metric_query("deleted", "NumberOfMessagesDeleted", queue, "Sum"),
-        _metric_query("age", "ApproximateAgeOfOldestMessage", queue, "Maximum"),
+        _metric_query("sent", contract.SQS_SENT_METRIC, queue, "Sum"),
+        _metric_query("deleted", contract.SQS_DELETED_METRIC, queue, "Sum"),
+        _metric_query("age", contract.SQS_AGE_METRIC, queue, "Maximum"),
     ]
     if dlq:
-        queries.append(_metric_query("dlq", "ApproximateNumberOfMessagesVisible", dlq, "Maximum"))
+        queries.append(_metric_query("dlq", contract.SQS_VISIBLE_METRIC, dlq, "Maximum"))
     points: dict[str, dict[float, float]] = {q["Id"]: {} for q in queries}
     kwargs: dict[str, Any] = dict(
         MetricDataQueries=queries, StartTime=start, EndTime=end, ScanBy="TimestampAscending"

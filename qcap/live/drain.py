@@ -12,6 +12,7 @@ from typing import Literal
 from capacity import limits
 from qcap.live.facts import History, Series
 
+
 @dataclass(frozen=True)
 class Trend:
     """A rate in the first and second half of the window, and which way it went."""

@@ -7,7 +7,6 @@ from typing import Literal
 
 Level = Literal["ok", "warn", "critical"]
 LEVEL_ORDER: dict[str, int] = {"ok": 0, "warn": 1, "critical": 2}
-SQS_BROKERS = ("sqs", "sqs-fifo")
 QUEUE_MISSING_CODES = ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist")
 
 Series = tuple[tuple[float, float], ...]

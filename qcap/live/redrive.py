@@ -13,9 +13,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from capacity.profile import Broker
 from capacity import limits, names
 from capacity.plan import WorkloadPlan, num
+from capacity.profile import Broker
 from qcap.live.aws import AwsError, error_code, is_html_answer
 from qcap.live.doctor import queue_name
 from qcap.live.facts import QUEUE_MISSING_CODES

@@ -23,8 +23,9 @@ import pulumi
 import yaml
 from pulumi.output import Unknown
 from pulumi.runtime import config as runtime_config
-from pulumi.runtime import rpc, settings as runtime_settings
-from pulumi.runtime.mocks import MockEngine, MockMonitor, MockResourceArgs, MockCallArgs, Mocks, MockSettings
+from pulumi.runtime import rpc
+from pulumi.runtime import settings as runtime_settings
+from pulumi.runtime.mocks import MockCallArgs, MockEngine, MockMonitor, MockResourceArgs, Mocks, MockSettings
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 

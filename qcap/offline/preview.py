@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from capacity.contract import EXIT_NOT_OK, EXIT_OK
 from capacity.profile import STACKS_DIR
 from capacity.stacks import LoadedStack
 from qcap.offline.analyzer_client import (
@@ -24,9 +25,9 @@ from qcap.offline.analyzer_client import (
     PolicyPackProcess,
     run_analysis,
 )
-from qcap.offline.policy_config import PolicyConfigError
 from qcap.offline.contract import ContractReport, check_contract
 from qcap.offline.mock_engine import ProgramRun, project_name, run_function, run_program, stack_config
+from qcap.offline.policy_config import PolicyConfigError
 
 # Stack config `qcap preview` fills in when Pulumi.<stack>.yaml lacks it: offline, network ids
 # and accounts only need to exist, never to be real. Listed in the output when used.
@@ -187,7 +188,7 @@ def new_stack_json(preview_result: Preview) -> dict[str, Any]:
     levels = {p.name: p.level for p in analysis.policies}
     blind = undecided(analysis)
     return {
-        "exit_code": 1 if analysis.mandatory else 0,
+        "exit_code": EXIT_NOT_OK if analysis.mandatory else EXIT_OK,
         "violations": [{"policy": d.policy, "level": d.level, "resource": names.get(d.urn), "message": d.message}
                        for d in analysis.diagnostics if d not in blind],
         "undecided": [{"policy": d.policy, "level": levels.get(d.policy), "resource": names.get(d.urn),

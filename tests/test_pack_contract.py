@@ -1,0 +1,31 @@
+"""The pack ships its own copy of the tag keys and metric names its rules read; each equals capacity/contract.py's."""
+
+from __future__ import annotations
+
+from capacity import contract as planner_contract
+from policies import contract as pack_contract
+from policies import rules_base, rules_capacity, rules_scaling, rules_services, rules_stack
+
+
+def test_every_pack_contract_name_equals_the_contract_constant_of_the_same_name():
+    names = [n for n in dir(pack_contract) if n.isupper()]
+    assert len(names) >= 20
+    mismatched = {n: (getattr(pack_contract, n), getattr(planner_contract, n, "missing")) for n in names
+                  if getattr(planner_contract, n, None) != getattr(pack_contract, n)}
+    assert mismatched == {}
+
+
+def test_the_pack_copies_every_tag_key_its_rules_read_and_no_key_the_components_do_not_write():
+    pack_keys = {getattr(pack_contract, n) for n in dir(pack_contract) if n.startswith("TAG_")}
+    assert pack_keys <= set(planner_contract.TAG_KEYS)
+    read_by_rules = {v for module in (rules_base, rules_capacity, rules_scaling, rules_services, rules_stack)
+                     for n, v in vars(module).items() if n.startswith("TAG_")}
+    assert read_by_rules <= pack_keys
+
+
+def test_the_rules_read_their_roles_and_metrics_from_the_pack_copy():
+    assert rules_capacity.DLQ_ROLE == planner_contract.ROLE_DLQ
+    assert rules_services.ALARM_TOPIC_ROLE == planner_contract.ROLE_TOPIC
+    assert (rules_capacity.SQS_NAMESPACE, rules_stack.AGE_METRIC, rules_stack.QUEUE_DIMENSION) == (
+        planner_contract.SQS_NAMESPACE, planner_contract.SQS_AGE_METRIC, planner_contract.SQS_QUEUE_DIMENSION)
+    assert rules_scaling.REDIS_AGE_METRIC == planner_contract.REDIS_OLDEST_AGE_METRIC
