@@ -74,7 +74,7 @@ def plan_one(workload: dict[str, Any] | None = None, environment: str = "dev", *
 def registration(type_: str, name: str, inputs: dict[str, Any], outputs: dict[str, Any] | None = None,
                  custom: bool = True):
     """A recorded registration as the mock engine makes it, for the contract's unit tests."""
-    from qcap.offline.mock_engine import Registration
+    from qcap.offline.program_run import Registration
 
     return Registration(urn=f"urn:pulumi:test::qcap::{type_}::{name}", type=type_, name=name, custom=custom, parent="",
                         inputs=inputs, outputs=outputs or {}, id=(outputs or {}).get("id", name), dependencies=(),

@@ -23,7 +23,10 @@ from factories import registration
 from moto import mock_aws
 
 from capacity.stacks import load_stack
-from qcap.offline.mock_engine import MOCK_ACCOUNT_ID, ProgramRun, run_program, stack_config
+from qcap.offline.mock_engine import run_program
+from qcap.offline.mock_provider import MOCK_ACCOUNT_ID
+from qcap.offline.program_run import ProgramRun
+from qcap.offline.pulumi_project import stack_config
 from qcap.offline.contract import translate_all
 from qcap.offline.contract_calls import ApiCall, plain, translate
 from qcap.offline.preview import program_config

@@ -26,7 +26,7 @@ from qcap.commands.tables import render_rows
 if TYPE_CHECKING:
     from qcap.offline.analyzer_client import Analysis, Diagnostic
     from qcap.offline.contract import ContractReport
-    from qcap.offline.mock_engine import ProgramRun, Registration
+    from qcap.offline.program_run import ProgramRun, Registration
     from qcap.offline.preview import Preview
 
 EXIT_BLOCKED = 1
@@ -67,7 +67,7 @@ def render_planner_warnings(console: Console, plan: Plan) -> int:
 
 
 def render_tree(console: Console, run: ProgramRun, diagnostics: Sequence[Diagnostic]) -> None:
-    from qcap.offline.mock_engine import STACK_TYPE
+    from qcap.offline.program_run import STACK_TYPE
 
     flagged: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for d in diagnostics:
