@@ -24,7 +24,7 @@ from qcap.commands.tables import render_rows
 
 # qcap.offline (pulumi, grpc and botocore with it) is imported when a preview runs, so other commands start without it.
 if TYPE_CHECKING:
-    from qcap.offline.analyzer_client import Analysis, Diagnostic
+    from qcap.offline.analysis import Analysis, Diagnostic
     from qcap.offline.contract import ContractReport
     from qcap.offline.program_run import ProgramRun, Registration
     from qcap.offline.preview import Preview

@@ -16,14 +16,9 @@ from typing import Any
 
 from capacity.profile import STACKS_DIR
 from capacity.stacks import LoadedStack
-from qcap.offline.analyzer_client import (
-    Analysis,
-    AnalyzerResource,
-    Diagnostic,
-    PolicyPackError,
-    PolicyPackProcess,
-    run_analysis,
-)
+from qcap.offline.analysis import Analysis, AnalyzerResource, Diagnostic
+from qcap.offline.analyzer_client import run_analysis
+from qcap.offline.policy_pack_process import PolicyPackError, PolicyPackProcess
 from qcap.offline.policy_config import PolicyConfigError
 from qcap.offline.contract import ContractReport, check_contract
 from qcap.offline.mock_engine import run_function, run_program
