@@ -10,7 +10,8 @@ import pytest
 
 from capacity.plan import Plan, WorkloadPlan, plan
 from capacity.profile import load_profile, parse_profile, resolve_stack
-from qcap.offline.mock_engine import ProgramRun, run_function
+from qcap.offline.mock_engine import run_function
+from qcap.offline.program_run import ProgramRun
 
 from factories import SQS_WORKLOAD  # noqa: F401 - re-exported for the component tests
 

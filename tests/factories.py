@@ -1,4 +1,5 @@
-"""Builders for profiles in tests: a valid base workload per broker, changed by nested keys."""
+"""Builders for tests: profiles (a valid base workload per broker, changed by nested keys), recorded
+registrations, and the live facts the doctor judges."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from capacity.plan import Plan, WorkloadPlan, plan
 from capacity.profile import Profile, parse_profile
+from qcap.live.facts import History, QueueFacts, ScalingFacts, ServiceFacts, WorkloadFacts
 
 SQS_WORKLOAD: dict[str, Any] = {
     "name": "events",
@@ -74,7 +76,7 @@ def plan_one(workload: dict[str, Any] | None = None, environment: str = "dev", *
 def registration(type_: str, name: str, inputs: dict[str, Any], outputs: dict[str, Any] | None = None,
                  custom: bool = True):
     """A recorded registration as the mock engine makes it, for the contract's unit tests."""
-    from qcap.offline.mock_engine import Registration
+    from qcap.offline.program_run import Registration
 
     return Registration(urn=f"urn:pulumi:test::qcap::{type_}::{name}", type=type_, name=name, custom=custom, parent="",
                         inputs=inputs, outputs=outputs or {}, id=(outputs or {}).get("id", name), dependencies=(),
@@ -82,7 +84,8 @@ def registration(type_: str, name: str, inputs: dict[str, Any], outputs: dict[st
                         delete_before_replace=False, retain_on_delete=False)
 
 
-# One small SQS workload the doctor tests judge (test_diagnosis) and name (test_doctor).
+# One small SQS workload the doctor tests judge (test_diagnosis, test_queue_checks, test_drift_checks)
+# and name (test_doctor).
 DOCTOR_PROFILE = {
     "environment": "dev",
     "workloads": [{
@@ -92,4 +95,33 @@ DOCTOR_PROFILE = {
         "objective": {"max_age_seconds": 600},
     }],
 }
+# The hour of CloudWatch history the doctor's verdict tests read.
+DOCTOR_START, DOCTOR_END = 0.0, 3600.0
+
+
+def flat(per_minute: float, minutes: int = 60) -> tuple[tuple[float, float], ...]:
+    """A metric series with the same value every minute from DOCTOR_START."""
+    return tuple((DOCTOR_START + 60 * m, per_minute) for m in range(minutes))
+
+
+def live_facts(w: WorkloadPlan, **changes: Any) -> WorkloadFacts:
+    """Live facts that match the plan of `w`: 60 messages a minute in and out, one task running.
+
+    Keywords `visible`, `retention_seconds` and `visibility_timeout_seconds` change the queue.
+    """
+    queue = QueueFacts(
+        url="https://sqs/q", name="qcap-s-orders", arn="arn:aws:sqs:eu-west-1:1:qcap-s-orders",
+        visible=changes.pop("visible", 0), in_flight=0, delayed=0,
+        retention_seconds=changes.pop("retention_seconds", w.retention_seconds),
+        visibility_timeout_seconds=changes.pop("visibility_timeout_seconds", w.visibility_timeout_seconds),
+        max_message_bytes=w.max_message_bytes, dlq_arn="arn:aws:sqs:eu-west-1:1:qcap-s-orders-dlq",
+        max_receive_count=w.max_receive_count,
+    )
+    history = History(DOCTOR_START, DOCTOR_END, sent=flat(60), deleted=flat(60), oldest_age=((DOCTOR_START, 5.0),))
+    return WorkloadFacts(
+        "orders", queue.name, queue, "qcap-s-orders-dlq", 0, history,
+        ServiceFacts("qcap-s", "orders", True, running=1, desired=1),
+        ScalingFacts("service/qcap-s/orders", True, w.min_capacity, w.max_capacity, "p",
+                     w.scaling.target_backlog_per_task),
+    )
 

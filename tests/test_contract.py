@@ -17,7 +17,8 @@ import pytest
 
 from capacity.profile import stack_names
 from capacity.stacks import load_stack
-from qcap.offline.mock_engine import ProgramRun, run_program
+from qcap.offline.mock_engine import run_program
+from qcap.offline.program_run import ProgramRun
 from qcap.offline.contract import ContractReport, check_contract
 from qcap.offline.contract_base import API_LAYER, NAMES_LAYER, RULES_LAYER, SCHEMA_LAYER
 from qcap.offline.preview import program_config

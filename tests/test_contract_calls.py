@@ -1,4 +1,6 @@
-"""AWS API translation: each resource as the calls its provider makes; a moto replay checks their wiring.
+"""AWS API translation of whole stacks: a type without translation is said; a moto replay checks the calls' wiring.
+
+Each service family's translation is tested in tests/test_contract_calls_<family>.py.
 
 The replay (marked slow, bounded to four stacks) sends the translated calls of a whole stack
 to moto in registration order: ECS services need their cluster and task definition, scalable
@@ -23,9 +25,12 @@ from factories import registration
 from moto import mock_aws
 
 from capacity.stacks import load_stack
-from qcap.offline.mock_engine import MOCK_ACCOUNT_ID, ProgramRun, run_program, stack_config
+from qcap.offline.mock_engine import run_program
+from qcap.offline.mock_provider import MOCK_ACCOUNT_ID
+from qcap.offline.program_run import ProgramRun
+from qcap.offline.pulumi_project import stack_config
 from qcap.offline.contract import translate_all
-from qcap.offline.contract_calls import ApiCall, plain, translate
+from qcap.offline.contract_calls import ApiCall, translate
 from qcap.offline.preview import program_config
 
 PROFILES_DIR = Path(__file__).parent / "profiles"
@@ -36,61 +41,6 @@ MOTO_UNIMPLEMENTED = frozenset({"CreateCacheParameterGroup", "ModifyCacheParamet
 
 
 # --- translation -----------------------------------------------------------------------
-
-
-def test_plain_turns_integral_floats_into_ints_recursively():
-    assert plain({"a": 60.0, "b": [1.5, 2.0], "c": True}) == {"a": 60, "b": [1.5, 2], "c": True}
-
-
-def test_a_queue_becomes_create_queue_with_its_attributes_as_text():
-    queue = registration("aws:sqs/queue:Queue", "orders-queue", {
-        "name": "qcap-dev-orders", "visibilityTimeoutSeconds": 60.0, "sqsManagedSseEnabled": True,
-        "redrivePolicy": '{"maxReceiveCount": 5}', "tags": {"qcap:role": "queue"}},
-        {"arn": "arn:aws:sqs:us-east-1:123456789012:qcap-dev-orders"})
-    (call,) = translate(queue)
-    assert (call.service, call.operation, call.autonamed, call.arn) == (
-        "sqs", "CreateQueue", (), "arn:aws:sqs:us-east-1:123456789012:qcap-dev-orders")
-    assert call.params == {"QueueName": "qcap-dev-orders", "tags": {"qcap:role": "queue"}, "Attributes": {
-        "VisibilityTimeout": "60", "SqsManagedSseEnabled": "true", "RedrivePolicy": '{"maxReceiveCount": 5}'}}
-
-
-def test_an_autonamed_role_takes_the_mock_engines_autoname_and_says_so():
-    role = registration("aws:iam/role:Role", "orders-task-role", {"assumeRolePolicy": "{}"},
-                        {"name": "orders-task-role-1a2b3c4", "id": "orders-task-role-1a2b3c4"})
-    (call,) = translate(role)
-    assert call.params == {"RoleName": "orders-task-role-1a2b3c4", "AssumeRolePolicyDocument": "{}"}
-    assert call.autonamed == ("RoleName",)
-
-
-def test_an_alarm_with_metric_math_becomes_put_metric_alarm_with_metric_stats():
-    alarm = registration("aws:cloudwatch/metricAlarm:MetricAlarm", "a", {
-        "name": "qcap-dev-a", "comparisonOperator": "GreaterThanThreshold", "evaluationPeriods": 3.0,
-        "threshold": 1.0, "metricQueries": [
-            {"id": "visible", "returnData": False, "metric": {"namespace": "AWS/SQS", "metricName": "V",
-                                                               "dimensions": {"QueueName": "q"}, "stat": "Maximum",
-                                                               "period": 60.0}},
-            {"id": "e", "expression": "visible * 2", "returnData": True}]})
-    (call,) = translate(alarm)
-    assert call.params["Metrics"] == [
-        {"Id": "visible", "ReturnData": False, "MetricStat": {
-            "Metric": {"Namespace": "AWS/SQS", "MetricName": "V", "Dimensions": [{"Name": "QueueName", "Value": "q"}]},
-            "Period": 60, "Stat": "Maximum"}},
-        {"Id": "e", "Expression": "visible * 2", "ReturnData": True}]
-
-
-def test_a_service_says_enabled_or_disabled_for_its_public_ip_as_the_ecs_api_does():
-    service = registration("aws:ecs/service:Service", "s", {"name": "orders", "networkConfiguration": {
-        "subnets": ["subnet-1"], "assignPublicIp": False}})
-    (call,) = translate(service)
-    assert call.params["networkConfiguration"] == {"awsvpcConfiguration": {"subnets": ["subnet-1"],
-                                                                           "assignPublicIp": "DISABLED"}}
-
-
-def test_a_log_group_with_retention_is_two_calls():
-    log = registration("aws:cloudwatch/logGroup:LogGroup", "l", {"name": "/qcap/dev/orders", "retentionInDays": 30.0})
-    assert [(c.operation, c.params) for c in translate(log)] == [
-        ("CreateLogGroup", {"logGroupName": "/qcap/dev/orders"}),
-        ("PutRetentionPolicy", {"logGroupName": "/qcap/dev/orders", "retentionInDays": 30})]
 
 
 def test_a_type_without_translation_is_reported_not_guessed():
@@ -206,23 +156,3 @@ def test_moto_refuses_the_second_replication_group_when_two_partitions_share_an_
         replay(collided, config["aws:region"], config)
     assert refused.value.response["Error"]["Code"] == "ReplicationGroupAlreadyExists"
     assert refused.value.operation_name == "CreateReplicationGroup"
-
-
-def test_a_kms_key_with_rotation_and_its_alias_become_create_key_enable_key_rotation_and_create_alias():
-    key = registration("aws:kms/key:Key", "k", {"description": "qcap dev queues", "enableKeyRotation": True,
-                                                "deletionWindowInDays": 30.0, "tags": {"qcap:role": "queue"}},
-                       {"id": "1234abcd-12ab-34cd-56ef-1234567890ab"})
-    assert [(c.operation, c.params) for c in translate(key)] == [
-        ("CreateKey", {"Description": "qcap dev queues", "Tags": [{"TagKey": "qcap:role", "TagValue": "queue"}]}),
-        ("EnableKeyRotation", {"KeyId": "1234abcd-12ab-34cd-56ef-1234567890ab"})]
-    alias = registration("aws:kms/alias:Alias", "a", {"name": "alias/qcap-dev", "targetKeyId": "1234"})
-    assert [(c.operation, c.params) for c in translate(alias)] == [
-        ("CreateAlias", {"AliasName": "alias/qcap-dev", "TargetKeyId": "1234"})]
-
-
-def test_a_topic_policy_becomes_set_topic_attributes():
-    policy = registration("aws:sns/topicPolicy:TopicPolicy", "p", {"arn": "arn:aws:sns:us-east-1:123456789012:t",
-                                                                   "policy": "{}"})
-    (call,) = translate(policy)
-    assert (call.operation, call.params) == ("SetTopicAttributes", {"TopicArn": "arn:aws:sns:us-east-1:123456789012:t",
-                                                                    "AttributeName": "Policy", "AttributeValue": "{}"})

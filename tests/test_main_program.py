@@ -10,7 +10,9 @@ from conftest import SQS_WORKLOAD, plan_stack
 
 from capacity.plan import Plan, WorkloadPlan
 from capacity.profile import stack_names
-from qcap.offline.mock_engine import MOCK_ACCOUNT_ID, run_program, stack_config
+from qcap.offline.mock_engine import run_program
+from qcap.offline.mock_provider import MOCK_ACCOUNT_ID
+from qcap.offline.pulumi_project import stack_config
 
 STACKS = stack_names()
 

@@ -1,19 +1,13 @@
-"""The offline engine: realistic mock outputs, full registration records, repeatable runs."""
+"""The offline engine: full registration records, repeatable runs, the stack config and its secrets."""
 
 from __future__ import annotations
 
 import pulumi
 import pulumi_aws as aws
 
-from qcap.offline.mock_engine import (
-    MOCK_ACCOUNT_ID,
-    OFFLINE_SECRET_VALUE,
-    QcapMocks,
-    run_function,
-    run_program,
-    stack_config,
-)
-from pulumi.runtime.mocks import MockResourceArgs
+from qcap.offline.mock_engine import run_function, run_program
+from qcap.offline.mock_provider import MOCK_ACCOUNT_ID
+from qcap.offline.pulumi_project import OFFLINE_SECRET_VALUE, stack_config
 
 
 class Box(pulumi.ComponentResource):
@@ -26,23 +20,6 @@ class Box(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desired_count"], depends_on=[self.queue]),
         )
         self.register_outputs({})
-
-
-def test_mocks_answer_a_queue_with_its_region_account_arn_and_url():
-    resource_id, state = QcapMocks(region="ap-south-1").new_resource(
-        MockResourceArgs(typ="aws:sqs/queue:Queue", name="q", inputs={"name": "qcap-s-events"})
-    )
-    assert resource_id == state["url"] == f"https://sqs.ap-south-1.amazonaws.com/{MOCK_ACCOUNT_ID}/qcap-s-events"
-    assert state["arn"] == f"arn:aws:sqs:ap-south-1:{MOCK_ACCOUNT_ID}:qcap-s-events"
-
-
-def test_mocks_give_an_auto_named_resource_a_stable_name_from_its_logical_name():
-    mocks = QcapMocks()
-    first = mocks.new_resource(MockResourceArgs(typ="aws:iam/role:Role", name="events-task-role", inputs={}))
-    again = mocks.new_resource(MockResourceArgs(typ="aws:iam/role:Role", name="events-task-role", inputs={}))
-    assert first == again
-    assert first[1]["arn"] == f"arn:aws:iam::{MOCK_ACCOUNT_ID}:role/{first[1]['name']}"
-    assert first[1]["name"].startswith("events-task-role-")
 
 
 def test_run_records_parent_options_and_dependencies_of_each_registration():

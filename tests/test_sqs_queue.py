@@ -8,7 +8,7 @@ import pytest
 from conftest import REDIS_WORKLOAD, SQS_WORKLOAD, TEST_REGION, TEST_STACK, plan_workload
 
 from components.sqs_queue import QueueWithDlq, QueueWithDlqArgs, queue_name
-from qcap.offline.mock_engine import MOCK_ACCOUNT_ID
+from qcap.offline.mock_provider import MOCK_ACCOUNT_ID
 
 QUEUE = "aws:sqs/queue:Queue"
 

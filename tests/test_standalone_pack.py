@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from qcap.offline.analyzer_client import AnalyzerResource, PolicyPackProcess, pack_python, run_analysis
+from qcap.offline.analysis import AnalyzerResource
+from qcap.offline.analyzer_client import run_analysis
+from qcap.offline.policy_pack_process import PolicyPackProcess, pack_python
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICIES_DIR = ROOT / "policies"

@@ -24,7 +24,8 @@ from qcap.commands.tables import render_rows
 
 # qcap.live (boto3 and botocore with it) is imported when doctor runs, so the other commands start without it.
 if TYPE_CHECKING:
-    from qcap.live import diagnosis
+    from qcap.live.derived_numbers import Computed
+    from qcap.live.diagnosis import Diagnosis
 
 DEFAULT_WINDOW_MINUTES = 60
 MIN_WINDOW_MINUTES = 2  # two one-minute halves at least, for a trend
@@ -82,7 +83,7 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Check the live queues, consumers and autoscaling of STACK against its plan."""
-        from qcap.live import diagnosis, doctor
+        from qcap.live import diagnosis, doctor, doctor_json
         from qcap.live.aws import AwsError, Timeouts, aws_errors, config_text, connect, resolve_region, stack_config
 
         if not MIN_WINDOW_MINUTES <= window_minutes <= MAX_WINDOW_MINUTES:
@@ -112,7 +113,7 @@ def register(app: typer.Typer) -> None:
         diagnoses = [diagnosis.diagnose(w, f) for w, f in zip(plans, facts)]
         healthy = all(d.level == "ok" for d in diagnoses)
         if as_json:
-            report = diagnosis.as_json(loaded.name, aws.region, aws.region_source, endpoint, window_minutes, diagnoses, notes)
+            report = doctor_json.as_json(loaded.name, aws.region, aws.region_source, endpoint, window_minutes, diagnoses, notes)
             typer.echo(json.dumps(report, indent=2))
         else:
             render(Console(highlight=False), loaded.name, aws.region, aws.region_source, endpoint, window_minutes,
@@ -120,16 +121,16 @@ def register(app: typer.Typer) -> None:
         raise typer.Exit(EXIT_HEALTHY if healthy else EXIT_UNHEALTHY)
 
 
-def _eta_words(c: diagnosis.Computed) -> str:
+def _eta_words(c: Computed) -> str:
     """The drain ETA in words: a duration, "no backlog to drain" when outflow keeps pace, else "never"."""
     if c.backlog == 0 or (c.keeps_pace and c.wait_seconds <= c.flow.window_seconds):
         return "none: no backlog to drain"
     return "never" if math.isinf(c.eta_seconds) else duration(c.eta_seconds)
 
 
-def _inputs(plan: WorkloadPlan, d: diagnosis.Diagnosis) -> list[str]:
+def _inputs(plan: WorkloadPlan, d: Diagnosis) -> list[str]:
     """The facts every verdict is computed from, one line each, so a reader can redo the arithmetic."""
-    from qcap.live import diagnosis
+    from qcap.live.verdict import rate
 
     f = d.facts
     q = f.queue
@@ -141,8 +142,8 @@ def _inputs(plan: WorkloadPlan, d: diagnosis.Diagnosis) -> list[str]:
         f"queue {q.name}: visible {num(q.visible)}, in flight {num(q.in_flight)}, delayed {num(q.delayed)}, "
         f"oldest {duration(c.oldest_age_seconds) if c.age_measured else 'no data'}; retention {num(q.retention_seconds)} s, visibility "
         f"{num(q.visibility_timeout_seconds)} s, max receives {num(q.max_receive_count)}",
-        f"flow over {duration(c.flow.window_seconds)}: in {diagnosis.rate(c.flow.inflow_per_second)}, out "
-        f"{diagnosis.rate(c.flow.outflow_per_second)}; drain ETA "
+        f"flow over {duration(c.flow.window_seconds)}: in {rate(c.flow.inflow_per_second)}, out "
+        f"{rate(c.flow.outflow_per_second)}; drain ETA "
         f"{_eta_words(c)}",
         f"plan: {num(plan.per_task_messages_per_second)} msg/s per task (concurrency {plan.concurrency_per_task}), "
         f"objective {duration(plan.max_age_seconds)}, capacity {plan.min_capacity}-{plan.max_capacity}, target "
@@ -166,7 +167,7 @@ def _inputs(plan: WorkloadPlan, d: diagnosis.Diagnosis) -> list[str]:
 
 
 def render(console: Console, stack: str, region: str | None, region_source: str, endpoint: str,
-           window_minutes: int, plans: list[WorkloadPlan], diagnoses: list[diagnosis.Diagnosis], notes: list[str]) -> None:
+           window_minutes: int, plans: list[WorkloadPlan], diagnoses: list[Diagnosis], notes: list[str]) -> None:
     console.print(f"[bold]qcap doctor {stack}[/]: region {region} ({region_source}), endpoint {endpoint}, "
                   f"window {window_minutes} min")
     for plan, d in zip(plans, diagnoses):

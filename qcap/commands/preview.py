@@ -26,10 +26,10 @@ from qcap.commands.tables import render_rows
 
 # qcap.offline (pulumi, grpc and botocore with it) is imported when a preview runs, so other commands start without it.
 if TYPE_CHECKING:
-    from qcap.offline.analyzer_client import Analysis, Diagnostic
+    from qcap.offline.analysis import Analysis, Diagnostic
     from qcap.offline.contract import ContractReport
-    from qcap.offline.mock_engine import ProgramRun, Registration
     from qcap.offline.preview import Preview
+    from qcap.offline.program_run import ProgramRun, Registration
 
 LEVEL_STYLES = {"mandatory": "bold red", "advisory": "yellow"}
 
@@ -68,7 +68,7 @@ def render_planner_warnings(console: Console, plan: Plan) -> int:
 
 
 def render_tree(console: Console, run: ProgramRun, diagnostics: Sequence[Diagnostic]) -> None:
-    from qcap.offline.mock_engine import STACK_TYPE
+    from qcap.offline.program_run import STACK_TYPE
 
     flagged: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for d in diagnostics:

@@ -16,7 +16,7 @@ NAMES_LAYER = "physical names"
 
 
 class Resource(Protocol):
-    """A registration as the offline engine records it (qcap.offline.mock_engine.Registration fits)."""
+    """A registration as the offline engine records it (qcap.offline.program_run.Registration fits)."""
 
     urn: str
     type: str

@@ -17,17 +17,14 @@ from typing import Any
 from capacity.contract import EXIT_NOT_OK, EXIT_OK
 from capacity.profile import STACKS_DIR
 from capacity.stacks import LoadedStack
-from qcap.offline.analyzer_client import (
-    Analysis,
-    AnalyzerResource,
-    Diagnostic,
-    PolicyPackError,
-    PolicyPackProcess,
-    run_analysis,
-)
+from qcap.offline.analysis import Analysis, AnalyzerResource, Diagnostic
+from qcap.offline.analyzer_client import run_analysis
 from qcap.offline.contract import ContractReport, check_contract
-from qcap.offline.mock_engine import ProgramRun, project_name, run_function, run_program, stack_config
+from qcap.offline.mock_engine import run_function, run_program
 from qcap.offline.policy_config import PolicyConfigError
+from qcap.offline.policy_pack_process import PolicyPackError, PolicyPackProcess
+from qcap.offline.program_run import ProgramRun
+from qcap.offline.pulumi_project import project_name, stack_config
 
 # Stack config `qcap preview` fills in when Pulumi.<stack>.yaml lacks it: offline, network ids
 # and accounts only need to exist, never to be real. Listed in the output when used.

@@ -1,0 +1,71 @@
+"""Drift: the live queue attributes, scalable target and scaling policy against the plan's values.
+
+Lower than planned is critical where that is the unsafe side (retention, visibility, message
+size, max capacity), as is a setting missing live; any other difference is a warning.
+"""
+
+from __future__ import annotations
+
+import math
+
+from capacity import contract
+from capacity.plan import WorkloadPlan, num
+from qcap.live.facts import Level, QueueFacts, ScalingFacts
+from qcap.live.verdict import Check
+
+
+def drift(name: str, attribute: str, live: float | None, planned: float | None, unsafe_below: bool, source: str) -> Check:
+    """One live-vs-plan comparison; lower than planned is critical where that is the unsafe side."""
+    if planned is None:
+        return Check(name, f"drift: {attribute}", "ok", num(live), "n/a", f"{source}; the plan sets none")
+    if live is None:
+        return Check(name, f"drift: {attribute}", "critical", "none", num(planned), f"{source}: not set live")
+    if math.isclose(live, planned, rel_tol=1e-6, abs_tol=0.01):
+        return Check(name, f"drift: {attribute}", "ok", num(live), num(planned), source)
+    level: Level = "critical" if unsafe_below and live < planned else "warn"
+    why = f"{source}: live {num(live)} differs from the plan's {num(planned)}"
+    if level == "critical":
+        why += " on the unsafe side"
+    why += "; run `pulumi up` to restore it, or change the profile if the live value is intended"
+    return Check(name, f"drift: {attribute}", level, num(live), num(planned), why)
+
+
+def check_queue_drift(plan: WorkloadPlan, queue: QueueFacts) -> list[Check]:
+    n = plan.name
+    checks = [
+        drift(n, "retention_seconds", queue.retention_seconds, plan.retention_seconds, True, "MessageRetentionPeriod"),
+        drift(n, "visibility_timeout_seconds", queue.visibility_timeout_seconds, plan.visibility_timeout_seconds, True,
+              "VisibilityTimeout"),
+        drift(n, "max_receive_count", queue.max_receive_count, plan.max_receive_count, False,
+              "RedrivePolicy.maxReceiveCount"),
+        drift(n, "max_message_bytes", queue.max_message_bytes, plan.max_message_bytes, True, "MaximumMessageSize"),
+    ]
+    tagged = queue.tags.get(contract.TAG_MAX_AGE_SECONDS)
+    if tagged is not None:
+        try:
+            tagged_age: float | None = float(tagged)
+        except ValueError:
+            tagged_age = None
+        checks.append(drift(n, "objective tag", tagged_age, plan.max_age_seconds, False,
+                            f"tag {contract.TAG_MAX_AGE_SECONDS}"))
+    return checks
+
+
+def check_scaling_drift(plan: WorkloadPlan, scaling: ScalingFacts) -> list[Check]:
+    n = plan.name
+    if not scaling.target_found:
+        return [Check(n, "autoscaling", "critical", "none", f"{plan.min_capacity}-{plan.max_capacity} tasks",
+                      f"no scalable target {scaling.resource_id}: the service cannot scale")]
+    target = plan.scaling.target_backlog_per_task if plan.scaling else None
+    checks = [
+        drift(n, "min_capacity", scaling.min_capacity, plan.min_capacity, False, "scalable target MinCapacity"),
+        drift(n, "max_capacity", scaling.max_capacity, plan.max_capacity, True, "scalable target MaxCapacity"),
+    ]
+    if scaling.policy_name is None:
+        checks.append(Check(n, "drift: target_backlog_per_task", "critical", "none",
+                            num(target),
+                            "no TargetTrackingScaling policy on the service: it does not track backlog per task"))
+    else:
+        checks.append(drift(n, "target_backlog_per_task", scaling.target_backlog_per_task,
+                            target, False, f"policy {scaling.policy_name} TargetValue"))
+    return checks

@@ -1,0 +1,133 @@
+"""The mock provider: the outputs AWS and Cloudflare would give each resource qcap creates, offline.
+
+ARNs carry the region and the account 123456789012, SQS queues get their URL, caches their
+endpoints, and an auto-named resource a stable name from its logical name, so runs repeat.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks
+
+MOCK_ACCOUNT_ID = "123456789012"
+DEFAULT_REGION = "us-east-1"
+
+
+def _short_hash(text: str, length: int = 8) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:length]
+
+
+class QcapMocks(Mocks):
+    """Realistic outputs for the resource types qcap creates; other types echo their inputs.
+
+    With `new_stack`, the provider answers as it does while previewing a stack that does not
+    exist yet: no id and only the inputs, so every output it would compute on create (ARNs,
+    URLs, ids, endpoints) stays unknown and flows as unknown into whatever uses it.
+    """
+
+    def __init__(self, region: str = DEFAULT_REGION, account_id: str = MOCK_ACCOUNT_ID, new_stack: bool = False):
+        self.region = region
+        self.account_id = account_id
+        self.new_stack = new_stack
+
+    def call(self, args: MockCallArgs) -> dict:
+        # A bare dict: the SDK's MockMonitor reads a (result, failures) tuple's failures as a list.
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"accountId": self.account_id, "arn": f"arn:aws:iam::{self.account_id}:user/mock",
+                    "id": self.account_id, "userId": "AIDAMOCK"}
+        if args.token == "aws:index/getRegion:getRegion":
+            return {"name": self.region, "region": self.region, "id": self.region}
+        if args.token == "aws:index/getPartition:getPartition":
+            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
+        return {}
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str, dict]:
+        if self.new_stack:
+            return "", dict(args.inputs)
+        inputs = dict(args.inputs)
+        region = inputs.get("region") or self.region
+        acct = self.account_id
+        token = args.typ
+        physical = inputs.get("name") or f"{args.name}-{_short_hash(token + args.name, 7)}"
+        out: dict[str, Any] = {**inputs}
+        rid = f"{physical}"
+
+        def arn(service: str, resource: str, with_region: bool = True) -> str:
+            return f"arn:aws:{service}:{region if with_region else ''}:{acct}:{resource}"
+
+        if token == "aws:sqs/queue:Queue":
+            url = f"https://sqs.{region}.amazonaws.com/{acct}/{physical}"
+            out.update(name=physical, arn=arn("sqs", physical), url=url)
+            rid = url
+        elif token == "aws:sns/topic:Topic":
+            out.update(name=physical, arn=arn("sns", physical))
+            rid = out["arn"]
+        elif token == "aws:sns/topicSubscription:TopicSubscription":
+            topic = inputs.get("topic", arn("sns", "topic"))
+            out.update(arn=f"{topic}:{_short_hash(args.name, 8)}-mock")
+            rid = out["arn"]
+        elif token == "aws:cloudwatch/metricAlarm:MetricAlarm":
+            out.update(name=physical, arn=arn("cloudwatch", f"alarm:{physical}"))
+        elif token == "aws:cloudwatch/logGroup:LogGroup":
+            out.update(name=physical, arn=arn("logs", f"log-group:{physical}"))
+        elif token == "aws:ecs/cluster:Cluster":
+            out.update(name=physical, arn=arn("ecs", f"cluster/{physical}"))
+            rid = out["arn"]
+        elif token == "aws:ecs/service:Service":
+            cluster = str(inputs.get("cluster", "cluster")).rsplit("/", 1)[-1]
+            out.update(name=physical, arn=arn("ecs", f"service/{cluster}/{physical}"))
+            rid = out["arn"]
+        elif token == "aws:ecs/taskDefinition:TaskDefinition":
+            family = inputs.get("family", physical)
+            out.update(revision=1, arn=arn("ecs", f"task-definition/{family}:1"),
+                       arnWithoutRevision=arn("ecs", f"task-definition/{family}"))
+            rid = family
+        elif token == "aws:iam/role:Role":
+            out.update(name=physical, arn=arn("iam", f"role/{physical}", with_region=False),
+                       uniqueId=f"AROA{_short_hash(physical, 16).upper()}")
+        elif token == "aws:iam/rolePolicy:RolePolicy":
+            out.update(name=physical)
+            rid = f"{inputs.get('role', 'role')}:{physical}"
+        elif token == "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
+            rid = f"{inputs.get('role', 'role')}-{_short_hash(args.name)}"
+        elif token == "aws:appautoscaling/target:Target":
+            out.update(arn=arn("application-autoscaling", f"scalable-target/{_short_hash(args.name, 16)}"))
+            rid = str(inputs.get("resourceId", physical))
+        elif token == "aws:appautoscaling/policy:Policy":
+            out.update(name=physical, alarmArns=[], policyType=inputs.get("policyType", "StepScaling"),
+                       arn=arn("autoscaling", f"scalingPolicy:{_short_hash(args.name, 8)}:resource/"
+                               f"{inputs.get('resourceId', '')}:policyName/{physical}"))
+        elif token == "aws:elasticache/replicationGroup:ReplicationGroup":
+            group_id = inputs.get("replicationGroupId", physical)
+            host = f"{group_id}.{_short_hash(group_id, 6)}.{region}.cache.amazonaws.com"
+            out.update(arn=arn("elasticache", f"replicationgroup:{group_id}"),
+                       primaryEndpointAddress=f"master.{host}", readerEndpointAddress=f"replica.{host}",
+                       port=inputs.get("port", 6379), memberClusters=[f"{group_id}-00{i + 1}" for i in
+                                                                     range(int(inputs.get("numCacheClusters", 1)))])
+            rid = group_id
+        elif token in ("aws:elasticache/parameterGroup:ParameterGroup", "aws:elasticache/subnetGroup:SubnetGroup"):
+            kind = "parametergroup" if "parameter" in token else "subnetgroup"
+            out.update(name=physical, arn=arn("elasticache", f"{kind}:{physical}"))
+        elif token == "aws:ec2/securityGroup:SecurityGroup":
+            rid = f"sg-{_short_hash(args.name, 17)}"
+            out.update(name=physical, arn=arn("ec2", f"security-group/{rid}"), ownerId=acct)
+        elif token == "aws:scheduler/schedule:Schedule":
+            out.update(name=physical, arn=arn("scheduler", f"schedule/{inputs.get('groupName', 'default')}/{physical}"))
+        elif token == "aws:secretsmanager/secret:Secret":
+            out.update(name=physical, arn=arn("secretsmanager", f"secret:{physical}-{_short_hash(physical, 6)}"))
+            rid = out["arn"]
+        elif token == "aws:secretsmanager/secretVersion:SecretVersion":
+            out.update(versionId=_short_hash(args.name, 32), arn=inputs.get("secretId", ""))
+        elif token == "aws:kms/key:Key":
+            rid = f"{_short_hash(args.name, 8)}-0000-4000-8000-{_short_hash(args.name + 'key', 12)}"
+            out.update(keyId=rid, arn=arn("kms", f"key/{rid}"))
+        elif token == "aws:kms/alias:Alias":
+            out.update(arn=arn("kms", str(inputs.get("name", physical))), targetKeyArn=arn("kms", "key/mock"))
+        elif token.startswith("cloudflare:"):
+            rid = _short_hash(args.name, 32)
+            if "queueName" in inputs:
+                out.setdefault("queueId", rid)
+        out.setdefault("id", rid)
+        return rid, out
