@@ -1,8 +1,7 @@
 """Every service limit, behaviour and price the planner, simulator and policies rely on.
 
-One named constant each, with its source (see ../shared/LIMITS.md for the table they come
-from). A limit that changes is changed here, once; a rule and the planner that agree on a
-limit both read it from this module.
+One named constant each, with its source in the comment beside it. A limit that changes is
+changed here, once; a rule and the planner that agree on a limit both read it from this module.
 """
 
 from __future__ import annotations
@@ -127,7 +126,7 @@ ELASTICACHE_NODE_MEMORY_GIB: dict[str, float] = {
     "cache.r7g.large": 13.07,
 }
 # On-demand node price, Redis OSS, us-east-1 (AWS ElastiCache pricing page as read in
-# 2026; not in LIMITS.md: check the page for your region before trusting a cost).
+# 2026: check the page for your region before trusting a cost).
 ELASTICACHE_NODE_USD_PER_HOUR: dict[str, float] = {
     "cache.t4g.micro": 0.016,
     "cache.t4g.small": 0.032,
@@ -135,7 +134,7 @@ ELASTICACHE_NODE_USD_PER_HOUR: dict[str, float] = {
     "cache.m7g.large": 0.158,
     "cache.r7g.large": 0.219,
 }
-# redis-benchmark reference (LIMITS.md): LPUSH ~79k ops/s without pipelining. The
+# redis-benchmark reference: LPUSH ~79k ops/s without pipelining. The
 # planner warns when a workload needs more than this from one primary.
 REDIS_OPS_PER_SECOND_NO_PIPELINE = 74_000
 # Operations one queued item costs a sorted-set queue: add, pop, ack/remove.
@@ -169,7 +168,7 @@ CLOUDFLARE_BILLING_CHUNK_BYTES = 64_000
 CLOUDFLARE_USD_PER_MILLION_OPERATIONS = 0.40
 CLOUDFLARE_FREE_OPERATIONS_PER_MONTH = 1_000_000
 
-# --- Downstream sinks seen in the seeds (LIMITS.md, "Downstream sinks") ----------------
+# --- Downstream sinks of the shipped stacks ---------------------------------------------
 
 TINYBIRD_EVENTS_REQUESTS_PER_SECOND = 100
 TINYBIRD_EVENTS_BYTES_PER_SECOND = 20_000_000
@@ -177,7 +176,7 @@ TINYBIRD_EVENTS_MAX_REQUEST_BYTES = 10_000_000
 WHATSAPP_CLOUD_API_MESSAGES_PER_SECOND = 1_000
 SUPABASE_FREE_MAX_CONNECTIONS = 60
 
-# --- Physical names (issue 14) --------------------------------------------------------
+# --- Physical names ---------------------------------------------------------------------
 
 # IAM CreateRole: RoleName 1-64 characters (IAM quotas, "Role name"; botocore roleNameType max 64).
 IAM_ROLE_NAME_MAX_CHARS = 64
@@ -207,7 +206,7 @@ NAME_HASH_CHARS = 6
 TARGET_UTILIZATION = 0.8
 # `qcap doctor`: tasks are surely busy when the backlog per task passes their slots plus this
 # share of the objective's work (the old backlog-per-task target, which had no resting point
-# as an autoscaling target; issue 13 replaced it there).
+# as an autoscaling target; the resting-point target replaced it there).
 BACKLOG_TARGET_HEADROOM = 0.5
 # Cloudflare: shard so each queue runs at 80% of its ingest cap at peak.
 CLOUDFLARE_SHARD_UTILIZATION = 0.8
@@ -224,7 +223,7 @@ DLQ_RETENTION_SECONDS = SQS_MAX_RETENTION_SECONDS
 DEFAULT_MAX_RECEIVES = 5
 # Scale to zero only when the objective is at least this many times the cold start.
 SCALE_TO_ZERO_OBJECTIVE_MARGIN = 2.0
-# Alarm windows (DESIGN.md, Alarms).
+# Alarm windows (docs/aws-components.md).
 AGE_ALARM_EVALUATION_MINUTES = 3
 SATURATION_ALARM_MINUTES = 15
 MAX_TASKS_ALARM_MINUTES = 30
@@ -299,7 +298,7 @@ AWS_MAX_ATTEMPTS_ALLOWED = 10
 # An AWS error message is shown on one line, cut at this many characters.
 AWS_MESSAGE_MAX_CHARS = 300
 
-# --- Policies (issue 5) ----------------------------------------------------------------
+# --- Policies ---------------------------------------------------------------------------
 
 # Retention must cover (drain + age objective) x this; the planner adds its own margin
 # (RETENTION_MARGIN) on top, so the policy only insists on the bare requirement. Our choice.
@@ -318,14 +317,14 @@ POLICY_MIN_PROD_SNAPSHOT_RETENTION_DAYS = 1
 POLICY_PACK_START_TIMEOUT_SECONDS = 30
 POLICY_PACK_CALL_TIMEOUT_SECONDS = 30
 
-# --- Simulator (issue 6) ---------------------------------------------------------------
+# --- Simulator --------------------------------------------------------------------------
 # The simulator reuses TASK_START_SECONDS, CLOUDWATCH_METRIC_DELAY_SECONDS and the
 # TARGET_TRACKING_* constants above; what follows is what only it needs.
 
 # CloudWatch alarm actions docs (and re:Post "autoscaling-policy-cloudwatch-alarm"): an alarm
 # re-invokes an Auto Scaling action once a minute for as long as it stays in ALARM.
 AUTOSCALING_ACTION_REPEAT_SECONDS = 60
-# Our zero-to-one step policy (DESIGN.md "Components"): one one-minute datapoint of at
+# Our zero-to-one step policy (docs/aws-components.md): one one-minute datapoint of at
 # least one visible message sets the service to one task.
 ZERO_TO_ONE_VISIBLE_MESSAGES = 1
 ZERO_TO_ONE_DATAPOINTS = 1
@@ -408,7 +407,7 @@ REDIS_CLAIM_LATENCY_SECONDS = 0.001
 RECEIVE_WAIT_BUSY_FACTOR = 0.5
 # Largest receive overhead a profile may state: a receive long-polls at most 20 s.
 MAX_RECEIVE_OVERHEAD_SECONDS = SQS_MAX_RECEIVE_WAIT_SECONDS
-# --- Settling autoscaling, churn and scheduled capacity (issue 13) --------------------
+# --- Settling autoscaling, churn and scheduled capacity -----------------------------------
 # Resting-point target: the metric (visible + in flight) / running tasks equals
 # utilization x concurrency while the fleet keeps up (Little's law), so target tracking
 # rests at tasks = arrival x t / target only when target < concurrency; the target is
@@ -452,9 +451,9 @@ MAX_PEAK_FRACTION = 10.0
 SETTLE_NOISE_SEED = 1
 # The search for scheduled floors and a target together (capacity/plan/settle.py) stops after
 # this many simulated runs of a day (about 0.05 s each on our development machine), so that
-# `qcap plan` stays under 2 s (issue 13) even for a workload no candidate holds. Our choice.
+# `qcap plan` stays under 2 s even for a workload no candidate holds. Our choice.
 SETTLE_MAX_SCHEDULED_RUNS = 20
-# --- Bounds on what a profile or a trace may say (issue 11) ----------------------------
+# --- Bounds on what a profile or a trace may say ----------------------------------------
 # Not vendor limits but the edge of what any plan could mean: a value beyond them is a
 # typo (1e12 for 1e2) and is rejected when the profile is read, naming the bound and why,
 # so that no input can make the planner or simulator work beyond what the limits allow.

@@ -1,6 +1,6 @@
 """CloudWatch alarms on one queue, from the plan's thresholds, notifying an SNS topic by email.
 
-Alarms (DESIGN.md, "Alarms"): age of the oldest message over the objective for 3 of 3
+Alarms (docs/aws-components.md): age of the oldest message over the objective for 3 of 3
 minutes; any message in the DLQ; depth above what the whole fleet is meant to hold
 (saturation); tasks pinned at max capacity; messages waiting but none received (stalled
 consumers). Each alarm notifies on ALARM and on OK. A threshold the plan leaves out

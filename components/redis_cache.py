@@ -40,7 +40,7 @@ CACHE_ALARM_MINUTES = 5
 def replication_group_id(stack: str, plan: WorkloadPlan) -> str:
     """qcap-<stack>-<workload>, fitted to ElastiCache's 40 characters: cut, then a hash of the full name.
 
-    A bare cut dropped the lane suffix, so two partitions got one id (issue 14).
+    A bare cut dropped the lane suffix, so two partitions got one id.
     """
     return fit_name(f"qcap-{stack}-{plan.name}", limits.ELASTICACHE_REPLICATION_GROUP_ID_MAX_CHARS)
 

@@ -27,7 +27,7 @@ def queue_name(stack: str, plan: WorkloadPlan, dlq: bool = False) -> str:
     """The physical queue name from the shared contract: qcap-<stack>-<workload>[-dlq][.fifo].
 
     Fitted to SQS's 80 characters: a longer name is cut and ends in a hash of the full name,
-    before its `-dlq` / `.fifo` suffix (issue 14).
+    before its `-dlq` / `.fifo` suffix.
     """
     return names.queue_name(stack, plan.name, fifo=plan.broker == FIFO_BROKER, dlq=dlq)
 

@@ -2,7 +2,7 @@
 
 `plan(profile)` never raises for a profile that validated: a plan that cannot meet its
 objective is a result (`feasible: false`) naming the binding limit, the shortfall and the
-fix. DESIGN.md, "The capacity model", is the specification; docs/plan.md says it in words.
+fix. docs/plan.md states every formula in words; docs/architecture.md says where each is decided.
 
 Where each number is decided:
 - `service.py`: a service fleet's max capacity (peak, backlog drain, caps from `caps.py`);
