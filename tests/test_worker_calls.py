@@ -75,3 +75,18 @@ def test_call_watch_reports_a_call_still_waiting_past_its_expected_time_once(cap
     assert [x["event"] for x in lines] == ["call_hanging", "call_recovered"]
     assert lines[0]["error"] == "no answer after 4.1 s (expected within 1 s)"
     assert lines[0]["failures"] == 0  # a hang is reported, not counted as a failure
+
+
+def test_the_error_of_a_call_reported_hanging_is_still_said_when_it_comes(caplog):
+    clock = Clock()
+    watch = CallWatch(FaultLog(clock=clock), hang_seconds=3, clock=clock)
+    with caplog.at_level(logging.WARNING, logger="qcap.worker.calls"):
+        with pytest.raises(TimeoutError):
+            with watch.call("sqs", "receive", "http://127.0.0.1:9", expected_seconds=1):
+                clock.now += 5
+                watch.check()
+                clock.now += 7
+                raise TimeoutError("Read timeout on endpoint URL")
+        watch.faults.failed("sqs", "receive", "http://127.0.0.1:9", TimeoutError("again"))
+    lines = [json.loads(r.getMessage()) for r in caplog.records]
+    assert [(x["event"], x["failures"]) for x in lines] == [("call_hanging", 0), ("call_failed", 1)]

@@ -86,7 +86,10 @@ def describe(error: BaseException) -> str:
 
 
 class FaultLog:
-    """One warning line when a call to an endpoint starts failing, then one per interval, then one on recovery."""
+    """One warning line when a call to an endpoint starts failing, then one per interval, then one on recovery.
+
+    A call reported hanging first still gets its first error said when it comes.
+    """
 
     def __init__(self, interval_seconds: float = limits.WORKER_FAULT_LOG_INTERVAL_SECONDS,
                  clock: Callable[[], float] = time.monotonic, logger: logging.Logger = log):
@@ -103,11 +106,14 @@ class FaultLog:
         now = self.clock()
         text = error if isinstance(error, str) else describe(error)
         with self._lock:
-            state = self._open.setdefault((service, operation), {"since": now, "failures": 0, "last_logged": None})
+            state = self._open.setdefault((service, operation),
+                                          {"since": now, "failures": 0, "last_logged": None, "error_logged": False})
             state["failures"] += int(count)
-            due = state["last_logged"] is None or now - state["last_logged"] >= self.interval_seconds
+            first_error = count and not state["error_logged"]  # a hang said first does not hide the error
+            due = first_error or state["last_logged"] is None or now - state["last_logged"] >= self.interval_seconds
             if due:
                 state["last_logged"] = now
+                state["error_logged"] = state["error_logged"] or count
                 self.lines += 1
                 failures, since = state["failures"], state["since"]
         if due:
