@@ -20,6 +20,8 @@ log = logging.getLogger("qcap.worker")
 # Acknowledgements are flushed this often (seconds), at most ACK_CHUNK per call.
 TICK_SECONDS = 0.05
 ACK_CHUNK = 500
+# A long poll in progress at SIGTERM is waited for until its wait is over and this much more.
+POLL_RETURN_SECONDS = 1.0
 
 
 class Upkeep:
@@ -128,9 +130,10 @@ class Upkeep:
         stop = getattr(self.broker, "stop", None)
         if stop is not None:
             stop()
+        cut_off = join_until(steps + ([self._acker] if self._acker else []), plan.teardown_until)
         # A poll in progress returns within its (capped) wait and releases what it brought.
-        cut_off = join_until(steps + ([self._acker] if self._acker else []) + self._receiver_threads,
-                             plan.teardown_until)
+        polls_until = min(plan.teardown_until, stop_at + self.config.poll_wait_seconds + POLL_RETURN_SECONDS)
+        cut_off += join_until(self._receiver_threads, polls_until)
         for _ in self._threads:
             self._work.put(None)
         return cut_off
