@@ -2,8 +2,10 @@
 
 Every test runs a `python -m worker` process on 300 items (4 handlers of 20 ms, claims of
 4, a 5 s lease) through 127.0.0.1 only, and counts from the handler log what was
-processed, twice, or never. Duplicates are bounded by the work the worker held when the
-fault hit: at most its 4 handlers plus one claim of 4.
+processed, twice, or never. Duplicates are bounded by the work in play when the fault hit:
+what the worker held (its 4 handlers plus one claim of 4) and, after a failover, what the
+new primary holds as leased (acks written to the old primary after the promotion are lost
+with its data, as in any asynchronous failover).
 """
 
 from __future__ import annotations
@@ -78,6 +80,9 @@ def test_worker_processes_again_within_30_s_after_a_failover_and_loses_nothing(t
                 a.client().replicaof(LOOPBACK, str(b.port))  # ... A follows it: its open connections are read-only
                 proxy.flip(b.port)  # new connections reach B, as after the DNS change
                 done_at_flip = sum(done_counts(worker.log).values())
+                # What B holds as leased is the work in play: acks that reached A after B's promotion are lost
+                # with A's data, so those items come back when their lease ends.
+                leased_at_flip = b.client().zcard(f"qcap:{{{workload}}}:leases")
                 back_after = first_done_after(worker, done_at_flip + HELD_AT_MOST, BACK_WITHIN_SECONDS)
                 queue_b = queue_on(b.port, workload)
                 assert wait_until(lambda: queue_b.stats().depth == 0, timeout=60, step=0.2)
@@ -92,10 +97,11 @@ def test_worker_processes_again_within_30_s_after_a_failover_and_loses_nothing(t
     duplicates = sum(n - 1 for n in counts.values())
     lost = ITEMS - len(counts)
     failures = [x for x in worker.lines() if x.get("event") in ("call_failed", "call_hanging")]
-    print(f"\nfailover: processed {len(counts)}, duplicates {duplicates}, lost {lost}, processing again "
-          f"{back_after:.1f} s after the flip, {len(failures)} fault lines, exit {seconds:.2f} s")
+    print(f"\nfailover: processed {len(counts)}, duplicates {duplicates} ({leased_at_flip} leased on B at the flip), "
+          f"lost {lost}, processing again {back_after:.1f} s after the flip, {len(failures)} fault lines, "
+          f"exit {seconds:.2f} s")
     assert back_after is not None and back_after < BACK_WITHIN_SECONDS
-    assert lost == 0 and duplicates <= HELD_AT_MOST
+    assert lost == 0 and duplicates <= leased_at_flip + HELD_AT_MOST
     assert "Traceback" not in worker.stderr() and len(failures) <= 10
     assert [x["event"] for x in worker.lines() if x.get("event") == "redis_read_only"] == ["redis_read_only"]
     assert worker.process.returncode == 0
