@@ -15,7 +15,7 @@ import uuid
 import pytest
 from fault_servers import black_hole
 from servers import LOOPBACK, TEST_CREDENTIALS
-from worker_running import WorkerProcess, done_counts, wait_until
+from worker_running import WorkerProcess, done_counts
 
 from capacity import limits
 from worker.config import WorkerConfig
