@@ -183,7 +183,7 @@ class CallWatch:
             for c in fresh:
                 c.reported = True
         for c in fresh:
-            self.faults.failed(c.service, c.operation, c.endpoint,
-                               f"no answer after {now - c.started:.1f} s (expected within {c.expected_seconds:g} s)",
+            waits = f" (its long poll waits {c.expected_seconds:g} s)" if c.expected_seconds else ""
+            self.faults.failed(c.service, c.operation, c.endpoint, f"no answer after {now - c.started:.1f} s{waits}",
                                event="call_hanging", count=False)
         return len(late)

@@ -141,8 +141,9 @@ class Engine(Upkeep):
                 self._slots.release(count)
                 return
             wait = self.config.poll_wait_seconds
+            expected = wait if getattr(self.broker, "long_polls", False) else 0.0
             try:
-                fetched = self._call("receive", self.broker.fetch, count, wait, expected_seconds=wait)
+                fetched = self._call("receive", self.broker.fetch, count, wait, expected_seconds=expected)
             except Exception:  # noqa: BLE001 - the client already retried; the fault log has said why
                 self._slots.release(count)
                 self._stopping.wait(RECEIVE_PAUSE_SECONDS)

@@ -34,6 +34,7 @@ class SqsBroker:
     """ReceiveMessage / DeleteMessageBatch / ChangeMessageVisibilityBatch on one queue."""
 
     name = "sqs"
+    long_polls = True  # a receive may take its whole wait before it answers
 
     def __init__(self, sqs: Any, config: WorkerConfig, lease_sqs: Any | None = None):
         if not config.queue_url:
