@@ -383,20 +383,68 @@ ECS_TASK_PROTECTION_MAX_MINUTES = 2_880
 CLOUDWATCH_PUT_METRIC_MAX_ITEMS = 1_000
 # Our choices for the worker, documented in docs/workers.md: a failed message comes back
 # after 2 s, doubling per receive up to 5 minutes; the visibility heartbeat extends a
-# message once half its timeout has passed; shutdown keeps 1 s of the stop timeout to
-# release what is unfinished; scale-in protection is held 60 minutes at a time (renewed
+# message once half its timeout has passed; scale-in protection is held 60 minutes at a time (renewed
 # at half) and dropped after 2 s idle; Redis metrics every 60 s (one datapoint a minute,
 # what the alarms read); an empty Redis queue is polled every 0.1 s.
 WORKER_RETRY_BACKOFF_SECONDS = 2.0
 WORKER_RETRY_BACKOFF_MAX_SECONDS = 300.0
 WORKER_HEARTBEAT_FRACTION = 0.5
-WORKER_SHUTDOWN_MARGIN_SECONDS = 1.0
+# The heartbeat looks for messages to extend this often.
+WORKER_HEARTBEAT_CHECK_SECONDS = 0.5
 WORKER_PROTECTION_MINUTES = 60
 WORKER_PROTECTION_IDLE_SECONDS = 2.0
 WORKER_METRIC_PERIOD_SECONDS = 60
 WORKER_REDIS_EMPTY_POLL_SECONDS = 0.1
 # Receivers per SQS worker: one per receive batch of slots, at most 4 polls in parallel.
 WORKER_MAX_RECEIVERS = 4
+# Our choices for the worker's calls (worker/calls.py, worker/aws.py, worker/redis_client.py).
+# SQS answers a call in about 20 ms in-Region (SQS_REQUEST_LATENCY_SECONDS) and Redis in about
+# 1 ms, so 1 s to connect and 2 s for an answer are 50-2,000 times what a healthy call takes.
+# AWS calls get 3 tries in botocore's standard retry mode, whose backoff before try i + 1 is at
+# most min(2^(i-1), 20) s (throttling; 50 ms x 2^(i-1) otherwise): a call fails in at most
+# 3 x (1 + 2) + 1 + 2 = 12 s. A call that must land while a message is still leased (delete,
+# visibility, extend, Redis ack) gets fewer tries or shorter waits, so that its worst case fits
+# in the half of the lease the heartbeat leaves (worker/calls.py fit_timing), but never less
+# than 1 s a try for AWS and 0.25 s for Redis (a Redis command answers in about 1 ms).
+WORKER_CALL_CONNECT_TIMEOUT_SECONDS = 1.0
+WORKER_CALL_READ_TIMEOUT_SECONDS = 2.0
+WORKER_AWS_MAX_ATTEMPTS = 3
+WORKER_AWS_MAX_BACKOFF_SECONDS = 20.0
+WORKER_AWS_MIN_TRY_SECONDS = 1.0
+WORKER_REDIS_MIN_TRY_SECONDS = 0.25
+# redis-py's ExponentialBackoff between tries: min(cap, base x 2^failures), 3 tries in all.
+WORKER_REDIS_MAX_ATTEMPTS = 3
+WORKER_REDIS_BACKOFF_BASE_SECONDS = 0.05
+WORKER_REDIS_BACKOFF_CAP_SECONDS = 0.5
+# A pooled Redis connection idle this long is PINGed before it is used (redis-py's
+# health_check_interval), so one the network dropped is replaced before a command is lost on it.
+WORKER_REDIS_HEALTH_CHECK_SECONDS = 10
+# A broker call that fails or hangs is logged as one line at once, then at most once per
+# interval per endpoint and operation with the count since (no traceback per failure).
+WORKER_FAULT_LOG_INTERVAL_SECONDS = 30.0
+# A call still unanswered this long after it should have answered (its long-poll wait, if any,
+# plus one connect and read timeout) is logged as hanging, before botocore gives up on it.
+WORKER_CALL_HANG_SECONDS = WORKER_CALL_CONNECT_TIMEOUT_SECONDS + WORKER_CALL_READ_TIMEOUT_SECONDS
+# Redis metrics wait in a queue of at most 10 periods (10 minutes at 60 s) for their own
+# publishing thread; beyond that the newest is dropped and counted.
+WORKER_METRIC_QUEUE_MAX = 10
+# An acknowledgement that fails is retried, and its message's lease kept extended, for two
+# minutes after the handler finished (a broker restart or failover takes tens of seconds);
+# then it is given up and the message is delivered again. Our choice.
+WORKER_ACK_RETRY_SECONDS = 120.0
+# Shutdown (worker/shutdown.py): the last WORKER_SHUTDOWN_BUDGET_SECONDS of the stop timeout
+# (at most half of a short one) are kept for teardown; handlers are waited for until then.
+# Measured, benchmarks/bench_shutdown.py (5 runs each, loopback moto and redis-server, ECS
+# agent stub, 2 shared cores): releasing 4 unfinished messages, the last deletes and the
+# protection release, side by side, took 11-42 ms; the process exit after the stop line
+# 9-53 ms (os._exit; the interpreter's own teardown took up to 0.37 s). Our budget: 1 s, of
+# which the last WORKER_EXIT_SECONDS are for the exit and every teardown step is cut off
+# before them; the protection release PUT gets at most 0.5 s (the agent is local and answers
+# in milliseconds). The plan's stop timeout must add this budget to the longest batch.
+WORKER_SHUTDOWN_BUDGET_SECONDS = 1.0
+WORKER_SHUTDOWN_MAX_BUDGET_FRACTION = 0.5
+WORKER_EXIT_SECONDS = 0.25
+WORKER_PROTECTION_RELEASE_TIMEOUT_SECONDS = 0.5
 # Measured, benchmarks/bench_worker.py on a loopback redis-server: the Redis worker's claim
 # script answers in 0.3-0.6 ms, and a slot cycles in t + 0.6-1.9 ms once the worker's own
 # dispatch is counted (c = 1-32, t = 0.005-0.05 s). We plan with 1 ms, a claim round trip

@@ -127,24 +127,39 @@ class RedisServer:
         return redis.Redis(host=LOOPBACK, port=self.port, decode_responses=True)
 
 
-@contextmanager
-def redis_server() -> Iterator[RedisServer]:
-    """A throwaway redis-server: no persistence, loopback only, its own temp directory."""
+NO_PERSISTENCE = ("--save", "", "--appendonly", "no")
+# Every write fsynced to the append-only file before it is answered: a restart loses nothing.
+APPEND_ONLY = ("--save", "", "--appendonly", "yes", "--appendfsync", "always")
+
+
+def start_redis(port: int, directory: str, persistence: tuple[str, ...] = NO_PERSISTENCE,
+                extra: tuple[str, ...] = ()) -> RedisServer:
+    """Start redis-server on 127.0.0.1:port with its files in `directory`; the caller stops it."""
     binary = redis_server_binary()
     if binary is None:
         raise RuntimeError("redis-server is not installed: apt-get install -y redis-server (.ci/run does this)")
-    port = free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", LOOPBACK, *persistence,
+         "--dir", directory, "--protected-mode", "yes", "--maxclients", "1000", *extra],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port, process)
+    except RuntimeError:
+        stop_process(process)
+        raise
+    return RedisServer(port, process)
+
+
+@contextmanager
+def redis_server(persistence: tuple[str, ...] = NO_PERSISTENCE, extra: tuple[str, ...] = ()) -> Iterator[RedisServer]:
+    """A throwaway redis-server (no persistence unless asked), loopback only, its own temp directory."""
     with tempfile.TemporaryDirectory(prefix="qcap-redis-") as directory:
-        process = subprocess.Popen(
-            [binary, "--port", str(port), "--bind", LOOPBACK, "--save", "", "--appendonly", "no",
-             "--dir", directory, "--protected-mode", "yes", "--maxclients", "1000"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
+        server = start_redis(free_port(), directory, persistence, extra)
         try:
-            wait_for_port(port, process)
-            yield RedisServer(port, process)
+            yield server
         finally:
-            stop_process(process)
+            stop_process(server.process)
 
 
 @dataclass
@@ -154,6 +169,9 @@ class AgentStub:
     uri: str
     calls: list[tuple[float, str, dict]] = field(default_factory=list)
     protected: bool = False
+    # Set: every call from then on is received and never answered (an agent that hangs).
+    hang: threading.Event = field(default_factory=threading.Event)
+    hung_calls: int = 0
 
     @property
     def puts(self) -> list[dict]:
@@ -163,11 +181,16 @@ class AgentStub:
 @contextmanager
 def ecs_agent_stub() -> Iterator[AgentStub]:
     stub = AgentStub(uri="")
+    closed = threading.Event()
 
     class Handler(BaseHTTPRequestHandler):
         def do_PUT(self) -> None:  # noqa: N802 - http.server's naming
             length = int(self.headers.get("Content-Length", 0))
             body = json.loads(self.rfile.read(length) or b"{}")
+            if stub.hang.is_set():
+                stub.hung_calls += 1
+                closed.wait(60)
+                return
             if self.path != "/v4/task-abc/task-protection/v1/state" or "ProtectionEnabled" not in body:
                 self.send_response(400)
                 self.end_headers()
@@ -193,6 +216,7 @@ def ecs_agent_stub() -> Iterator[AgentStub]:
     try:
         yield stub
     finally:
+        closed.set()
         server.shutdown()
         server.server_close()
 

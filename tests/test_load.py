@@ -1,13 +1,8 @@
-"""The load generator's pieces: pacing, percentiles, message ids, batching, and a run against moto."""
+"""The load generator's pure pieces: pacing, percentiles, message ids, batching, what a failed send means."""
 
 from __future__ import annotations
 
-import json
-
-import boto3
 import pytest
-from botocore.awsrequest import AWSResponse
-from moto import mock_aws
 
 from qcap.live import load
 
@@ -85,87 +80,36 @@ def test_batches_cover_every_message_once_with_fifo_fields_when_fifo():
     assert batches[0][1]["MessageDeduplicationId"] == f"{RUN}-0000000001"
 
 
-@pytest.fixture
-def sqs(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        yield boto3.client("sqs", region_name="eu-west-1")
+def client_error(code: str, status: int):
+    from botocore.exceptions import ClientError
+
+    return ClientError({"Error": {"Code": code, "Message": "m"}, "ResponseMetadata": {"HTTPStatusCode": status}},
+                       "SendMessageBatch")
 
 
-def test_run_sends_and_drains_every_message_when_draining(sqs):
-    url = sqs.create_queue(QueueName="load")["QueueUrl"]
-    sent, drained = load.run(sqs, url, RUN, 250, 128, rate_per_second=None, concurrency=4, drain=True,
-                             drain_timeout_seconds=30)
-    assert (sent.sent, sent.failed, sent.calls) == (250, 0, 25)
-    assert len(sent.latencies_ms) == 25
-    assert drained is not None
-    assert (drained.expected, len(drained.received_ids), drained.lost, drained.timed_out) == (250, 250, 0, False)
-    assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"][
-        "ApproximateNumberOfMessages"] == "0"
+def test_a_send_is_tried_again_only_when_it_cannot_have_landed_or_resending_is_idempotent():
+    from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
+
+    read_timeout = ReadTimeoutError(endpoint_url="http://127.0.0.1:9")
+    assert load.send_outcome(client_error("ThrottlingException", 400), fifo=False) == "retry"
+    assert load.send_outcome(EndpointConnectionError(endpoint_url="http://127.0.0.1:9"), fifo=False) == "retry"
+    assert load.send_outcome(ConnectTimeoutError(endpoint_url="http://127.0.0.1:9"), fifo=False) == "retry"
+    assert load.send_outcome(read_timeout, fifo=False) == "uncertain"  # the request went out: it may have landed
+    assert load.send_outcome(client_error("InternalError", 500), fifo=False) == "uncertain"
+    assert load.send_outcome(read_timeout, fifo=True) == "retry"  # deduplication ids make it idempotent
+    assert load.send_outcome(client_error("AccessDenied", 403), fifo=False) == "failed"
 
 
-def test_run_leaves_other_messages_in_the_queue_when_draining(sqs):
-    url = sqs.create_queue(QueueName="shared")["QueueUrl"]
-    sqs.send_message(QueueUrl=url, MessageBody="somebody else's order")
-    _, drained = load.run(sqs, url, RUN, 30, 128, rate_per_second=None, concurrency=2, drain=True,
-                          drain_timeout_seconds=30)
-    assert drained is not None and drained.lost == 0
-    left = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
-    assert [m["Body"] for m in left] == ["somebody else's order"]
+def test_none_lost_is_said_only_when_every_acknowledged_message_came_back_in_time():
+    report = load.DrainReport(expected=2, received_ids={"a", "b"})
+    assert report.none_lost
+    assert not load.DrainReport(expected=2, received_ids={"a"}, missing_ids={"b"}).none_lost
+    assert not load.DrainReport(expected=2, received_ids={"a", "b"}, timed_out=True).none_lost
+    assert not load.DrainReport(expected=2, received_ids={"a", "b"}, foreign=3).none_lost
 
 
-def test_run_reports_lost_messages_when_something_else_consumes_them(sqs):
-    url = sqs.create_queue(QueueName="thief")["QueueUrl"]
-    stolen: list[str] = []
-
-    def steal_first_receive(parsed, **_):
-        # a competing consumer takes the first batch this drain receives
-        if not stolen and parsed.get("Messages"):
-            stolen.extend(m["Body"] for m in parsed["Messages"])
-            parsed["Messages"] = []
-
-    sqs.meta.events.register("after-call.sqs.ReceiveMessage", steal_first_receive)
-    sent, drained = load.run(sqs, url, RUN, 20, 64, rate_per_second=None, concurrency=1, drain=True,
-                             drain_timeout_seconds=2)
-    assert drained is not None
-    assert sent.sent == 20
-    assert drained.lost == len(stolen) > 0
-    assert drained.timed_out is True
-    assert drained.missing_ids == {load.id_of(b, RUN) for b in stolen}
-
-
-def test_run_counts_failed_entries_as_errors_not_as_sent(sqs):
-    url = sqs.create_queue(QueueName="failing")["QueueUrl"]
-
-    def fail_batches(request, **_):
-        entries = json.loads(request.body)["Entries"]
-        body = {"Successful": [], "Failed": [
-            {"Id": e["Id"], "SenderFault": False, "Code": "InternalError", "Message": "try again"} for e in entries]}
-        response = AWSResponse(request.url, 200, {}, None)
-        response._content = json.dumps(body).encode()
-        return response
-
-    sqs.meta.events.register_first("before-send.sqs.SendMessageBatch", fail_batches)
-    sent, drained = load.run(sqs, url, RUN, 15, 64, rate_per_second=None, concurrency=2)
-    assert (sent.sent, sent.failed, dict(sent.errors)) == (0, 15, {"InternalError": 15})
-    assert drained is None
-
-
-def test_run_holds_senders_while_max_outstanding_messages_wait_when_closed_loop(sqs):
-    url = sqs.create_queue(QueueName="closed")["QueueUrl"]
-    observer = boto3.client("sqs", region_name="eu-west-1")
-    depths: list[int] = []
-
-    def record_depth(**_):
-        attributes = observer.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
-        depths.append(int(attributes["ApproximateNumberOfMessages"]) +
-                      int(attributes["ApproximateNumberOfMessagesNotVisible"]))
-
-    sqs.meta.events.register("before-call.sqs.SendMessageBatch", record_depth)
-    sent, drained = load.run(sqs, url, RUN, 200, 64, rate_per_second=None, concurrency=1, drain=True,
-                             drain_timeout_seconds=30, max_outstanding=10)
-    assert drained is not None and (sent.sent, drained.lost) == (200, 0)
-    # a batch goes out only while fewer than 10 sent messages are still in the queue
-    assert len(depths) == 20 and max(depths) < 10
+def test_queue_counts_add_visible_in_flight_and_delayed():
+    counts = load.QueueCounts.from_attributes({"ApproximateNumberOfMessages": "100",
+                                               "ApproximateNumberOfMessagesNotVisible": "3",
+                                               "ApproximateNumberOfMessagesDelayed": "1"})
+    assert counts.total == 104 and counts.describe() == "100 visible, 3 in flight, 1 delayed"

@@ -1,4 +1,4 @@
-"""`qcap load`: its refusals and errors, and 20,000 messages through a local moto server, none lost."""
+"""`qcap load`: its refusals and errors, a busy queue left as it was, and 20,000 messages through moto, none lost."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 
 import boto3
 import pytest
@@ -118,9 +119,10 @@ def test_load_sends_and_drains_20000_messages_through_a_moto_server_losing_none(
     # messages outstanding, drained alongside) keeps it shallow whatever the machine's speed.
     # The docs' example without --max-outstanding: the default loop is what lets it finish
     # (issue 11: open loop it never did). With the default 8 threads it also finishes, none
-    # lost, in about 3 minutes: one moto process serves 16 threads slowly.
+    # lost, in about 3 minutes: one moto process serves 16 threads slowly. The drain timeout bounds the
+    # whole run, so it is set well above the ~100 s this run takes.
     command = [sys.executable, "-c", LOAD_CLI, "load", "--queue-url", url, "--messages", "20000",
-               "--concurrency", "2", "--drain", "--drain-timeout", "60", "--json"]
+               "--concurrency", "2", "--drain", "--drain-timeout", "200", "--json"]
     started = time.monotonic()
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=240)
     elapsed = time.monotonic() - started
@@ -157,15 +159,109 @@ def test_load_prints_progress_lines_when_output_is_not_a_terminal(moto_env, monk
 
 
 def test_ctrl_c_in_load_prints_the_partial_count_and_exits_130(moto_env, monkeypatch):
-    from qcap.live import load as live_load
+    from qcap.live import load_run
 
     def interrupted(*args, on_sent, **kwargs):
         on_sent(10)
         on_sent(10)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(live_load, "run", interrupted)
+    monkeypatch.setattr(load_run, "run", interrupted)
     url = moto_env.create_queue(QueueName="orders")["QueueUrl"]
     result = invoke("--queue-url", url, "--messages", "100", "--drain")
     assert result.exit_code == 130
     assert "qcap load: interrupted: sent 20 of 100, drained 0; run id " in result.stderr
+
+
+# --- a queue that holds other messages (a moto server on 127.0.0.1) -----------------------
+
+
+@pytest.fixture
+def busy_queue(moto, monkeypatch: pytest.MonkeyPatch):
+    """A queue holding 100 messages of someone else's, with a DLQ after 5 receives, on the session's moto server."""
+    for name, value in moto.env.items():
+        monkeypatch.setenv(name, value)
+    sqs = moto.client()
+    suffix = uuid.uuid4().hex[:8]
+    dlq = sqs.create_queue(QueueName=f"busy-dlq-{suffix}")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    url = sqs.create_queue(QueueName=f"busy-{suffix}", Attributes={
+        "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 5})})["QueueUrl"]
+    for first in range(0, 100, 10):
+        sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": f"order-{first + i}"}
+                                                      for i in range(10)])
+    return sqs, url, dlq
+
+
+def receive_counts(sqs, url: str) -> dict[str, int]:
+    """Every message's body -> ApproximateReceiveCount on this (one more) receive."""
+    seen: dict[str, int] = {}
+    for _ in range(40):
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=60,
+                                  AttributeNames=["ApproximateReceiveCount"]).get("Messages", [])
+        if not got:
+            break
+        seen.update({m["Body"]: int(m["Attributes"]["ApproximateReceiveCount"]) for m in got})
+    return seen
+
+
+def others(counts: dict[str, int]) -> dict[str, int]:
+    return {body: n for body, n in counts.items() if body.startswith("order-")}
+
+
+@pytest.mark.slow
+def test_load_refuses_a_queue_that_holds_other_messages_and_says_how_to_go_on(busy_queue):
+    sqs, url, dlq = busy_queue
+    result = invoke("--queue-url", url, "--messages", "40", "--drain", "--drain-timeout", "10")
+    assert result.exit_code == 2
+    assert f"{url} holds 100 messages that are not this run's (100 visible, 0 in flight, 0 delayed)" in result.stderr
+    assert "--temporary-queue" in result.stderr and "--allow-busy-queue" in result.stderr
+    assert others(receive_counts(sqs, url)) == {f"order-{i}": 1 for i in range(100)}  # never received before
+
+
+@pytest.mark.slow
+def test_load_in_a_temporary_queue_leaves_the_busy_queue_as_it_was_and_removes_its_own(busy_queue):
+    sqs, url, dlq = busy_queue
+    started = time.monotonic()
+    result = invoke("--queue-url", url, "--messages", "40", "--drain", "--drain-timeout", "10", "--temporary-queue",
+                    "--json")
+    elapsed = time.monotonic() - started
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["temporary_queue"] is True and report["queue_url"] != url
+    assert (report["drain"]["received"], report["drain"]["none_lost"]) == (40, True)
+    assert elapsed < 10 + 5
+    assert report["queue_url"] not in sqs.list_queues().get("QueueUrls", [])
+    assert others(receive_counts(sqs, url)) == {f"order-{i}": 1 for i in range(100)}
+    assert load_counts(sqs, dlq) == 0
+
+
+@pytest.mark.slow
+def test_load_may_send_to_a_busy_queue_when_asked_and_never_receives_its_messages(busy_queue):
+    sqs, url, dlq = busy_queue
+    assert invoke("--queue-url", url, "--messages", "40", "--allow-busy-queue", "--drain").exit_code == 2
+    result = invoke("--queue-url", url, "--messages", "40", "--allow-busy-queue", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["send"]["sent"] == 40 and report["queue_holds_after"] is None  # others' count says nothing
+    counts = receive_counts(sqs, url)
+    assert others(counts) == {f"order-{i}": 1 for i in range(100)}
+    assert len(counts) == 140
+
+
+def load_counts(sqs, url: str) -> int:
+    from qcap.live.load_run import queue_counts
+
+    return queue_counts(sqs, url).total
+
+
+@pytest.mark.slow
+def test_load_without_drain_reads_back_what_the_queue_holds(moto, monkeypatch):
+    for name, value in moto.env.items():
+        monkeypatch.setenv(name, value)
+    sqs = moto.client()
+    url = sqs.create_queue(QueueName=f"readback-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    result = invoke("--queue-url", url, "--messages", "30")
+    assert result.exit_code == 0, result.output
+    assert "sent 30 of 30 (acknowledged by SQS)" in result.stdout
+    assert "the queue holds 30 messages now" in result.stdout

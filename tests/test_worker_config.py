@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from capacity import limits
 from worker.config import WorkerConfig, WorkerConfigError
 
 COMPONENT_ENV = {
@@ -20,7 +21,7 @@ def test_config_reads_the_environment_the_fargate_component_sets():
     assert (cfg.concurrency, cfg.receive_batch, cfg.receive_wait_seconds) == (8, 10, 20)
     assert (cfg.visibility_timeout_seconds, cfg.max_receive_count, cfg.stop_timeout_seconds) == (90, 5, 45.0)
     assert cfg.heartbeat_after_seconds == 45.0
-    assert cfg.drain_seconds == 44.0
+    assert cfg.drain_seconds == 45.0 - limits.WORKER_SHUTDOWN_BUDGET_SECONDS  # the teardown budget is kept
 
 
 def test_config_reads_redis_settings_and_derives_one_cluster_slot_for_the_queue_keys():

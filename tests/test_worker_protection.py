@@ -80,3 +80,15 @@ def test_worker_holds_protection_while_busy_and_releases_it_when_idle(moto, ecs_
     assert ecs_agent.puts[0]["ProtectionEnabled"] is True and ecs_agent.puts[-1] == {"ProtectionEnabled": False}
     enabled = [p["ProtectionEnabled"] for p in ecs_agent.puts]
     assert all(a != b for a, b in zip(enabled, enabled[1:]))  # no repeated calls, only changes
+
+
+def test_the_release_at_stop_gives_up_at_its_deadline_when_the_agent_hangs(ecs_agent):
+    protection = TaskProtection(ecs_agent.uri, idle_seconds=60)
+    protection.start()
+    protection.busy(True)
+    assert wait_until(lambda: ecs_agent.protected, timeout=2)
+    ecs_agent.hang.set()
+    started = time.monotonic()
+    assert protection.stop(deadline=started + 2.0) is False
+    assert time.monotonic() - started < 0.5 + 0.2  # WORKER_PROTECTION_RELEASE_TIMEOUT_SECONDS, not the deadline
+    assert ecs_agent.hung_calls == 1

@@ -31,3 +31,56 @@ def wait_until(predicate, timeout: float, step: float = 0.02) -> bool:
             return True
         time.sleep(step)
     return predicate()
+
+
+class WorkerProcess:
+    """`python -m worker worker_handlers:record` in a subprocess, its output in files (a pipe could fill and block it)."""
+
+    def __init__(self, directory, env: dict[str, str], name: str = "worker"):
+        import subprocess
+        import sys
+        from pathlib import Path
+
+        from servers import subprocess_env
+
+        repo = Path(__file__).resolve().parent.parent
+        self.log = Path(directory) / f"{name}.handled"
+        self.out = Path(directory) / f"{name}.out"
+        self.err = Path(directory) / f"{name}.err"
+        environment = subprocess_env(env, {"HANDLER_LOG": str(self.log),
+                                           "PYTHONPATH": f"{Path(__file__).resolve().parent}:{repo}"})
+        with open(self.out, "w") as out, open(self.err, "w") as err:
+            self.process = subprocess.Popen([sys.executable, "-m", "worker", "worker_handlers:record"], cwd=repo,
+                                            env=environment, stdout=out, stderr=err, text=True)
+
+    def lines(self) -> list[dict]:
+        import json
+
+        return [json.loads(x) for x in self.out.read_text().splitlines() if x.startswith("{")]
+
+    def stderr(self) -> str:
+        return self.err.read_text()
+
+    def terminate(self, timeout: float = 15) -> float:
+        """SIGTERM; seconds until the process exited."""
+        sent = time.monotonic()
+        self.process.terminate()
+        self.process.wait(timeout)
+        return time.monotonic() - sent
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+
+def done_counts(*logs) -> dict[str, int]:
+    """How many times each body was processed to the end, over the given handler logs."""
+    from collections import Counter
+
+    from worker_handlers import read_log
+
+    counts: Counter[str] = Counter()
+    for log in logs:
+        counts.update(read_log(log)[1])
+    return dict(counts)

@@ -112,9 +112,10 @@ class WorkerConfig:
 
     @property
     def drain_seconds(self) -> float:
-        """After SIGTERM, handlers in progress get this long before their messages are released."""
-        margin = min(limits.WORKER_SHUTDOWN_MARGIN_SECONDS, self.stop_timeout_seconds / 4)
-        return max(0.0, self.stop_timeout_seconds - margin)
+        """After SIGTERM, handlers in progress get this long; the rest is the teardown budget (worker/shutdown.py)."""
+        budget = min(limits.WORKER_SHUTDOWN_BUDGET_SECONDS,
+                     self.stop_timeout_seconds * limits.WORKER_SHUTDOWN_MAX_BUDGET_FRACTION)
+        return max(0.0, self.stop_timeout_seconds - budget)
 
     @property
     def queue_key(self) -> str:

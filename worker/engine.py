@@ -1,4 +1,4 @@
-"""The broker-independent part of a worker: slots, handler threads, ordering, heartbeat, shutdown.
+"""The broker-independent part of a worker: slots, receivers, handler threads, FIFO order, batches.
 
 Concurrency is threads: `CONCURRENCY` daemon threads run the handler (a plain function of
 one `Message`), so blocking I/O in a handler is fine and CPU-bound handlers should run
@@ -6,8 +6,10 @@ several processes instead. Receivers reserve free slots before they receive, so 
 never holds more messages than it has slots: in flight means being processed, which is what
 the backlog-per-task metric assumes.
 
-A `Broker` (SQS or Redis) supplies fetch, complete, fail, release and extend; the engine
-calls them and never blocks a handler on broker bookkeeping it can do later.
+A `Broker` (SQS or Redis) supplies fetch, complete, fail, release and extend. Acknowledging,
+extending leases, the broker's chores and the shutdown are in worker/upkeep.py, each loop on
+a thread of its own. Every broker call goes through a `CallWatch`: a failure or a hang is one
+log line, repeated at a bounded rate.
 """
 
 from __future__ import annotations
@@ -18,144 +20,49 @@ import queue
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol
+from typing import Any, Callable
 
+from worker.calls import CallWatch, FaultLog
 from worker.config import WorkerConfig
+from worker.held import Batch, Broker, Counters, Handler, Held, Message, Slots
 from worker.protection import TaskProtection
+from worker.upkeep import Upkeep
+
+__all__ = ["Batch", "Broker", "Counters", "Engine", "Handler", "Held", "Message", "Slots"]
 
 log = logging.getLogger("qcap.worker")
 
-# Housekeeping tick: deletes are flushed and the heartbeat checked this often (seconds).
-TICK_SECONDS = 0.05
-HEARTBEAT_CHECK_SECONDS = 0.5
+# After a failed receive the receiver waits this long before polling again.
+RECEIVE_PAUSE_SECONDS = 1.0
+WATCH_SECONDS = 0.2
 
 
-@dataclass
-class Message:
-    """One message as a handler sees it."""
-
-    id: str
-    body: str
-    receive_count: int = 1
-    group_id: str | None = None
-    attributes: dict[str, Any] = field(default_factory=dict)
-
-
-Handler = Callable[[Message], Any]
-
-
-@dataclass(eq=False)
-class Held:
-    """A message this worker holds: received, not yet deleted or released."""
-
-    message: Message
-    token: Any  # the broker's handle (SQS receipt handle, Redis item id)
-    batch: Batch
-    visible_set_at: float
-    state: str = "waiting"  # waiting -> running -> done | released
-
-
-@dataclass(eq=False)
-class Batch:
-    """One receive; logged as a structured line once every message in it is settled."""
-
-    number: int
-    size: int
-    started: float
-    remaining: int = 0
-    outcomes: dict[str, int] = field(default_factory=dict)
-
-
-@dataclass
-class Counters:
-    """Totals since the worker started."""
-
-    received: int = 0
-    processed: int = 0
-    failed: int = 0
-    retried: int = 0
-    dead_lettered: int = 0
-    released: int = 0
-    extended: int = 0
-    batches: int = 0
-
-    def as_dict(self) -> dict[str, int]:
-        return dict(self.__dict__)
-
-
-class Broker(Protocol):
-    name: str
-
-    def fetch(self, count: int, wait_seconds: int) -> list[tuple[Message, Any]]: ...
-    def complete(self, tokens: list[Any]) -> None: ...
-    def fail(self, message: Message, token: Any, error: BaseException) -> str: ...
-    def release(self, tokens: list[Any]) -> None: ...
-    def extend(self, tokens: list[Any]) -> None: ...
-    def housekeep(self) -> None: ...
-
-
-class Slots:
-    """A counting semaphore that hands out up to n slots at once and can be closed."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self._free = size
-        self._closed = False
-        self._cond = threading.Condition()
-
-    def reserve(self, most: int, timeout: float | None = None) -> int:
-        """Wait for at least one free slot; take up to `most`. 0 when closed (or on timeout)."""
-        with self._cond:
-            if not self._cond.wait_for(lambda: self._closed or self._free > 0, timeout):
-                return 0
-            if self._closed:
-                return 0
-            taken = min(most, self._free)
-            self._free -= taken
-            return taken
-
-    def release(self, count: int) -> None:
-        if count <= 0:
-            return
-        with self._cond:
-            self._free += count
-            self._cond.notify_all()
-
-    def close(self) -> None:
-        with self._cond:
-            self._closed = True
-            self._cond.notify_all()
-
-    @property
-    def busy(self) -> int:
-        with self._cond:
-            return self.size - self._free
-
-
-class Engine:
+class Engine(Upkeep):
     """Runs a handler over a broker with the plan's concurrency until stopped."""
 
     def __init__(self, broker: Broker, handler: Handler, config: WorkerConfig,
-                 protection: TaskProtection | None = None, receivers: int = 1):
+                 protection: TaskProtection | None = None, receivers: int = 1, watch: CallWatch | None = None):
         self.broker = broker
         self.handler = handler
         self.config = config
-        self.protection = protection or TaskProtection(None)
+        self.watch = watch or CallWatch(FaultLog())
+        self.protection = protection or TaskProtection(None, faults=self.watch.faults)
         self.counters = Counters()
+        self.endpoint = str(getattr(broker, "endpoint", broker.name))
         self._receivers = max(1, receivers)
         self._slots = Slots(config.concurrency)
         self._lock = threading.Lock()
         self._held: set[Held] = set()
+        self._unacked: dict[Held, None] = {}  # done, acknowledgement pending (in order)
         self._groups: dict[str, deque[Held]] = {}
         self._work: queue.Queue[Held | None] = queue.Queue()
-        self._completed: list[Held] = []
         self._stopping = threading.Event()
+        self._housekeeping_stop = threading.Event()
         self._batch_number = 0
         self._threads: list[threading.Thread] = []
         self._receiver_threads: list[threading.Thread] = []
+        self._acker: threading.Thread | None = None
         self._errors: list[BaseException] = []
-        self._shutdown_done = threading.Event()
 
     # --- lifecycle -------------------------------------------------------------------
 
@@ -180,18 +87,23 @@ class Engine:
             self._spawn(self._handler_loop, f"handler-{index}", self._threads)
         for index in range(self._receivers):
             self._spawn(self._receive_loop, f"receiver-{index}", self._receiver_threads)
-        housekeeper = self._spawn(self._housekeep_loop, "housekeeper", [])
+        self._acker = self._spawn(self._ack_loop, "acker", [])
+        self._spawn(self._heartbeat_loop, "heartbeat", [])
+        self._spawn(self._chores_loop, "chores", [])
+        start = getattr(self.broker, "start", None)
+        if start is not None:
+            start()
         log.info(json.dumps({"event": "start", "broker": self.broker.name, "workload": self.config.workload,
                              "concurrency": self.config.concurrency, "receive_batch": self.config.receive_batch,
-                             "receivers": self._receivers}))
-        while not self._stopping.wait(0.2):
-            pass
+                             "receivers": self._receivers, "endpoint": self.endpoint}))
+        while not self._stopping.wait(WATCH_SECONDS):
+            self.watch.check()
         stop_at = time.monotonic()
-        self._shutdown(stop_at)
-        housekeeper.join(timeout=1.0)
-        self.protection.stop()
+        unfinished = self._shutdown(stop_at)
         log.info(json.dumps({"event": "stop", "broker": self.broker.name, "workload": self.config.workload,
                              "seconds_to_stop": round(time.monotonic() - stop_at, 3),
+                             "stop_timeout_seconds": self.config.stop_timeout_seconds,
+                             "teardown_cut_off": unfinished,
                              "uptime_seconds": round(time.monotonic() - started, 3),
                              "totals": self.counters.as_dict()}))
         return self.counters
@@ -213,6 +125,11 @@ class Engine:
 
         return run
 
+    def _call(self, operation: str, fn: Callable[..., Any], *args: Any, expected_seconds: float = 0.0) -> Any:
+        """One broker call, watched: a failure or a hang is logged (rate-limited) by the fault log."""
+        with self.watch.call(self.broker.name, operation, self.endpoint, expected_seconds):
+            return fn(*args)
+
     # --- receiving -------------------------------------------------------------------
 
     def _receive_loop(self) -> None:
@@ -223,12 +140,13 @@ class Engine:
             if self._stopping.is_set():
                 self._slots.release(count)
                 return
+            wait = self.config.poll_wait_seconds
+            expected = wait if getattr(self.broker, "long_polls", False) else 0.0
             try:
-                fetched = self.broker.fetch(count, self.config.poll_wait_seconds)
-            except Exception:  # noqa: BLE001 - botocore already retried; log, pause, poll again
+                fetched = self._call("receive", self.broker.fetch, count, wait, expected_seconds=expected)
+            except Exception:  # noqa: BLE001 - the client already retried; the fault log has said why
                 self._slots.release(count)
-                log.exception("receive failed; polling again in 1 s")
-                self._stopping.wait(1.0)
+                self._stopping.wait(RECEIVE_PAUSE_SECONDS)
                 continue
             self._slots.release(count - len(fetched))
             if fetched:
@@ -284,7 +202,8 @@ class Engine:
             if held.state != "running":  # released at the shutdown deadline: someone else may have it
                 return
             held.state = "done"
-            self._completed.append(held)
+            held.done_at = time.monotonic()
+            self._unacked[held] = None
             self.counters.processed += 1
         self._settle(held, "processed")
 
@@ -297,9 +216,8 @@ class Engine:
         log.warning(json.dumps({"event": "handler_failed", "message_id": held.message.id,
                                 "receive_count": held.message.receive_count, "error": repr(error)[:500]}))
         try:
-            outcome = self.broker.fail(held.message, held.token, error)
+            outcome = self._call("fail", self.broker.fail, held.message, held.token, error)
         except Exception:  # noqa: BLE001 - the message comes back when its visibility or lease runs out
-            log.exception("could not return failed message %s; it reappears after its timeout", held.message.id)
             outcome = "retried"
         with self._lock:
             if outcome == "dead_lettered":
@@ -364,53 +282,6 @@ class Engine:
             "in_hand": in_hand, "totals": self.counters.as_dict(),
         }, sort_keys=False))
 
-    # --- housekeeping: deletes, heartbeat, broker chores -------------------------------
-
-    def _housekeep_loop(self) -> None:
-        last_heartbeat = time.monotonic()
-        while True:
-            stopping = self._stopping.wait(TICK_SECONDS)
-            self._flush_completed()
-            now = time.monotonic()
-            if now - last_heartbeat >= HEARTBEAT_CHECK_SECONDS:
-                last_heartbeat = now
-                self._heartbeat(now)
-                try:
-                    self.broker.housekeep()
-                except Exception:  # noqa: BLE001 - reaping and metrics are retried on the next tick
-                    log.exception("broker housekeeping failed; retrying")
-            if stopping and self._shutdown_done.is_set():
-                self._flush_completed()
-                return
-
-    def _flush_completed(self) -> None:
-        with self._lock:
-            completed, self._completed = self._completed, []
-        if completed:
-            try:
-                self.broker.complete([h.token for h in completed])
-            except Exception:  # noqa: BLE001 - undeleted messages come back and are processed again
-                log.exception("could not delete %d finished messages; they will be delivered again", len(completed))
-
-    def _heartbeat(self, now: float) -> None:
-        """Extend every held message whose visibility (or lease) is half gone."""
-        with self._lock:
-            due = [h for h in self._held if h.state in ("waiting", "running")
-                   and now - h.visible_set_at >= self.config.heartbeat_after_seconds]
-            for h in due:
-                h.visible_set_at = now
-        if due:
-            try:
-                self.broker.extend([h.token for h in due])
-            except Exception:  # noqa: BLE001 - tried again on the next check
-                log.exception("visibility heartbeat failed for %d messages", len(due))
-                with self._lock:
-                    for h in due:
-                        h.visible_set_at = 0.0
-                return
-            with self._lock:
-                self.counters.extended += len(due)
-
     # --- shutdown --------------------------------------------------------------------
 
     def _mark_released(self, helds: list[Held]) -> list[Held]:
@@ -430,32 +301,9 @@ class Engine:
         if not mine:
             return
         try:
-            self.broker.release([h.token for h in mine])
+            self._call("release", self.broker.release, [h.token for h in mine])
         except Exception:  # noqa: BLE001 - they reappear when their visibility or lease runs out
-            log.exception("could not release %d messages (%s); they reappear after their timeout", len(mine), reason)
+            log.warning(json.dumps({"event": "release_failed", "messages": len(mine), "reason": reason,
+                                    "after": "their visibility timeout or lease"}))
         for h in mine:
             self._settle(h, "released")
-
-    def _shutdown(self, stop_at: float) -> None:
-        self._slots.close()
-        with self._lock:
-            waiting = [h for h in self._held if h.state == "waiting"]
-        self._release(waiting, "shutdown")
-        deadline = stop_at + self.config.drain_seconds
-        while time.monotonic() < deadline:
-            with self._lock:
-                running = [h for h in self._held if h.state == "running"]
-            if not running:
-                break
-            time.sleep(TICK_SECONDS / 2)
-        with self._lock:
-            unfinished = [h for h in self._held if h.state in ("waiting", "running")]
-        self._release(unfinished, "stop timeout")
-        # A poll in progress returns within the (capped) wait; what it brings is released in _accept.
-        poll_deadline = stop_at + max(self.config.poll_wait_seconds + 1.0, self.config.drain_seconds)
-        for thread in self._receiver_threads:
-            thread.join(timeout=max(0.0, poll_deadline - time.monotonic()))
-        for _ in self._threads:
-            self._work.put(None)
-        self._shutdown_done.set()
-        self._flush_completed()

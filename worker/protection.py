@@ -7,7 +7,10 @@ ecs:UpdateTaskProtection, which the Fargate component grants). The worker protec
 first holds a message, renews before expiry while busy, and unprotects after it has held
 nothing for `PROTECTION_IDLE_SECONDS`, so an idle task can be scaled in and a trickle of
 messages does not flap the call. The calls run on their own thread: a slow agent never
-delays a handler. Without `ECS_AGENT_URI` (a local run) this does nothing.
+delays a handler, and at shutdown the release gets a hard deadline inside the teardown
+budget (an agent that hangs costs at most `WORKER_PROTECTION_RELEASE_TIMEOUT_SECONDS`).
+Failures are logged through the rate-limited fault log. Without `ECS_AGENT_URI` (a local
+run) this does nothing.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import urllib.error
 import urllib.request
 
 from capacity import limits
+from worker.calls import FaultLog
 
 log = logging.getLogger("qcap.worker.protection")
 
@@ -33,7 +37,7 @@ class TaskProtection:
     """Keeps the task protected while busy. `busy(True/False)` is cheap and thread-safe."""
 
     def __init__(self, agent_uri: str | None, idle_seconds: float = limits.WORKER_PROTECTION_IDLE_SECONDS,
-                 minutes: int = limits.WORKER_PROTECTION_MINUTES):
+                 minutes: int = limits.WORKER_PROTECTION_MINUTES, faults: FaultLog | None = None):
         if not limits.ECS_TASK_PROTECTION_MIN_MINUTES <= minutes <= limits.ECS_TASK_PROTECTION_MAX_MINUTES:
             raise ValueError(f"protection minutes {minutes} outside {limits.ECS_TASK_PROTECTION_MIN_MINUTES}-"
                              f"{limits.ECS_TASK_PROTECTION_MAX_MINUTES}")
@@ -43,6 +47,9 @@ class TaskProtection:
         self.held = False
         self.calls = 0
         self.failures = 0
+        self.faults = faults or FaultLog()
+        self._in_flight = 0
+        self._in_flight_lock = threading.Lock()
         self._busy = False
         self._idle_since = time.monotonic()
         self._held_since = 0.0
@@ -71,16 +78,32 @@ class TaskProtection:
             self._thread = threading.Thread(target=self._loop, name="qcap-worker-protection", daemon=True)
             self._thread.start()
 
-    def stop(self) -> None:
-        """Stop the thread and leave the task unprotected (it is exiting)."""
+    def stop(self, deadline: float | None = None) -> bool:
+        """Stop the thread and leave the task unprotected (it is exiting), giving up at `deadline`.
+
+        The release PUT runs on a daemon thread with a timeout that ends by the deadline (at
+        most WORKER_PROTECTION_RELEASE_TIMEOUT_SECONDS); a call of the loop still hanging is
+        left behind. True when nothing was left to do or the release answered in time.
+        """
         if self._thread is None:
-            return
+            return True
         with self._cond:
             self._stopped = True
             self._cond.notify_all()
-        self._thread.join(timeout=REQUEST_TIMEOUT_SECONDS + 1)
-        if self.held:
-            self._put(False)
+        now = time.monotonic()
+        if deadline is None:
+            deadline = now + limits.WORKER_PROTECTION_RELEASE_TIMEOUT_SECONDS
+        self._thread.join(timeout=max(0.0, min(deadline - now, POLL_SECONDS * 2)))
+        if not (self.held or self._in_flight):
+            return True
+        timeout = min(limits.WORKER_PROTECTION_RELEASE_TIMEOUT_SECONDS, deadline - time.monotonic())
+        if timeout <= 0:
+            return False
+        release = threading.Thread(target=self._put, args=(False, timeout), name="qcap-worker-unprotect",
+                                   daemon=True)
+        release.start()
+        release.join(max(0.0, deadline - time.monotonic()))
+        return not release.is_alive() and not self.held
 
     def _wanted(self, now: float) -> bool:
         return self._busy or (self.held and now - self._idle_since < self.idle_seconds)
@@ -101,28 +124,34 @@ class TaskProtection:
             elif not wanted and self.held:
                 self._put(False)
 
-    def _put(self, enabled: bool) -> None:
+    def _put(self, enabled: bool, timeout: float = REQUEST_TIMEOUT_SECONDS) -> None:
         body: dict[str, object] = {"ProtectionEnabled": enabled}
         if enabled:
             body["ExpiresInMinutes"] = self.minutes
         request = urllib.request.Request(self.url, data=json.dumps(body).encode(), method="PUT",
                                          headers={"Content-Type": "application/json"})
-        self.calls += 1
+        with self._in_flight_lock:
+            self.calls += 1
+            self._in_flight += 1
         try:
-            with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT_SECONDS) as response:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
                 answer = json.loads(response.read() or b"{}")
         except (urllib.error.URLError, OSError, ValueError) as exc:
-            self._failed(f"{exc}")
+            self._failed(exc)
             return
+        finally:
+            with self._in_flight_lock:
+                self._in_flight -= 1
         if answer.get("failure") or answer.get("error"):
             self._failed(json.dumps(answer)[:300])
             return
         self.held = enabled
         self._held_since = time.monotonic()
+        self.faults.succeeded("ecs-agent", "UpdateTaskProtection", self.url)
         log.info(json.dumps({"event": "task_protection", "enabled": enabled,
                              "expires_in_minutes": self.minutes if enabled else None}))
 
-    def _failed(self, why: str) -> None:
+    def _failed(self, why: BaseException | str) -> None:
         self.failures += 1
         self._retry_at = time.monotonic() + RETRY_AFTER_FAILURE_SECONDS
-        log.warning(json.dumps({"event": "task_protection_failed", "url": self.url, "error": why}))
+        self.faults.failed("ecs-agent", "UpdateTaskProtection", self.url, why)

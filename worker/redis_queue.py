@@ -12,9 +12,8 @@ extend renews a lease (the heartbeat); release makes it due now and gives the at
 reap returns expired leases (a crashed worker's items) to the queue. Times come from the
 server's TIME, so worker clocks never disagree.
 
-Metrics (`qcap/Redis`, dimensions Stack and Workload, every 60 s): QueueDepth = due +
-leased, OldestMessageAgeSeconds = how long the earliest due item has been due (0 when none
-is), DeadLetterDepth = length of the dead list. Producers may publish them too.
+The connection pool (timeouts, retries, failover) is worker/redis_client.py; the metrics
+(`qcap/Redis`), published from their own thread, are worker/metrics.py.
 """
 
 from __future__ import annotations
@@ -29,18 +28,18 @@ from typing import Any, Iterable
 import redis
 
 from capacity import limits
+from worker.calls import CallWatch, FaultLog
 from worker.config import WorkerConfig
 from worker.engine import Engine, Handler, Message
+from worker.metrics import MetricsPublisher, metric_data
 from worker.protection import TaskProtection
+from worker.redis_client import connect, endpoint_of
+
+__all__ = ["MetricsPublisher", "QueueStats", "RedisBroker", "RedisQueue", "connect", "metric_data", "redis_worker"]
 
 log = logging.getLogger("qcap.worker.redis")
 
-DEPTH_METRIC = "QueueDepth"
-OLDEST_AGE_METRIC = "OldestMessageAgeSeconds"
-DEAD_LETTER_METRIC = "DeadLetterDepth"
 REAP_BATCH = 100
-POOL_TIMEOUT_SECONDS = 10
-SOCKET_TIMEOUT_SECONDS = 10
 DEAD_ERROR_CHARS = 500
 
 _NOW = """
@@ -179,18 +178,6 @@ class QueueStats:
         return self.due + self.leased
 
 
-def connect(config: WorkerConfig) -> redis.Redis:
-    """A client on a blocking pool of REDIS_POOL_SIZE connections (the plan's pool_size_per_task)."""
-    pool = redis.BlockingConnectionPool(
-        host=config.redis_host, port=config.redis_port, password=config.redis_auth_token,
-        connection_class=redis.SSLConnection if config.redis_tls else redis.Connection,
-        max_connections=config.redis_pool_size, timeout=POOL_TIMEOUT_SECONDS,
-        socket_timeout=SOCKET_TIMEOUT_SECONDS, socket_connect_timeout=SOCKET_TIMEOUT_SECONDS,
-        decode_responses=True, health_check_interval=30,
-    )
-    return redis.Redis(connection_pool=pool)
-
-
 class RedisQueue:
     """The producer and consumer operations on one queue; safe to share between threads."""
 
@@ -277,58 +264,6 @@ class RedisQueue:
         return [json.loads(x) for x in self.client.lrange(self.dead_key, 0, count - 1)]
 
 
-# --- metrics -----------------------------------------------------------------------
-
-
-def metric_data(stats: QueueStats, stack: str, workload: str) -> list[dict[str, Any]]:
-    """The three datapoints autoscaling and the alarms read, with the Stack and Workload dimensions."""
-    dimensions = [{"Name": "Stack", "Value": stack}, {"Name": "Workload", "Value": workload}]
-    return [
-        {"MetricName": DEPTH_METRIC, "Value": stats.depth, "Unit": "Count", "Dimensions": dimensions},
-        {"MetricName": OLDEST_AGE_METRIC, "Value": stats.oldest_age_seconds, "Unit": "Seconds",
-         "Dimensions": dimensions},
-        {"MetricName": DEAD_LETTER_METRIC, "Value": stats.dead, "Unit": "Count", "Dimensions": dimensions},
-    ]
-
-
-class MetricsPublisher:
-    """Publishes the queue's metrics at most once per period; `maybe_publish` is called often."""
-
-    def __init__(self, queue: RedisQueue, cloudwatch: Any, config: WorkerConfig):
-        self.queue = queue
-        self.cloudwatch = cloudwatch
-        self.config = config
-        self.published = 0
-        self._last = float("-inf")
-
-    def maybe_publish(self, now: float | None = None) -> bool:
-        now = time.monotonic() if now is None else now
-        if now - self._last < self.config.metric_period_seconds:
-            return False
-        self._last = now
-        self.publish()
-        return True
-
-    def publish(self) -> QueueStats:
-        stats = self.queue.stats()
-        data = metric_data(stats, self.config.stack, self.config.workload)
-        assert len(data) <= limits.CLOUDWATCH_PUT_METRIC_MAX_ITEMS
-        self.cloudwatch.put_metric_data(Namespace=self.config.metric_namespace, MetricData=data)
-        self.published += 1
-        log.info(json.dumps({"event": "metrics", "namespace": self.config.metric_namespace,
-                             "depth": stats.depth, "oldest_age_seconds": stats.oldest_age_seconds,
-                             "dead_letters": stats.dead}))
-        return stats
-
-
-def cloudwatch_client(config: WorkerConfig) -> Any:
-    import boto3
-
-    from worker.sqs import client_config
-
-    return boto3.session.Session(region_name=config.region).client("cloudwatch", config=client_config())
-
-
 # --- the worker ----------------------------------------------------------------------
 
 
@@ -342,6 +277,18 @@ class RedisBroker:
         self.config = config
         self.metrics = metrics
         self.idle_sleep_seconds = limits.WORKER_REDIS_EMPTY_POLL_SECONDS
+        self.endpoint = endpoint_of(queue.client)
+
+    def start(self) -> None:
+        if self.metrics is not None:
+            self.metrics.start()
+
+    def stop(self) -> None:
+        if self.metrics is not None:
+            self.metrics.stop()
+
+    def probe(self) -> None:
+        self.queue.client.ping()
 
     def fetch(self, count: int, wait_seconds: int) -> list[tuple[Message, Any]]:
         claimed = self.queue.claim(count, self.config.visibility_timeout_seconds)
@@ -350,6 +297,7 @@ class RedisBroker:
         return [(Message(id=i, body=payload, receive_count=attempts), i) for i, payload, attempts in claimed]
 
     def complete(self, tokens: list[Any]) -> None:
+        """Ack; an item already gone (reaped and acknowledged by another worker) is simply not counted."""
         self.queue.ack(list(tokens))
 
     def fail(self, message: Message, token: Any, error: BaseException) -> str:
@@ -363,6 +311,7 @@ class RedisBroker:
         self.queue.extend(list(tokens), self.config.visibility_timeout_seconds)
 
     def housekeep(self) -> None:
+        """Reap expired leases; queue the metrics when a period has passed (sent on their own thread)."""
         back, dead = self.queue.reap()
         if back or dead:
             log.warning(json.dumps({"event": "reaped", "returned": back, "dead_lettered": dead}))
@@ -373,9 +322,13 @@ class RedisBroker:
 def redis_worker(handler: Handler, config: WorkerConfig, client: redis.Redis | None = None,
                  cloudwatch: Any | None = None, protection: TaskProtection | None = None) -> Engine:
     """A ready-to-run Redis worker: `redis_worker(handle, WorkerConfig.from_env()).run()`."""
+    from worker.aws import cloudwatch_client
+
     queue = RedisQueue.from_config(config, client)
+    watch = CallWatch(FaultLog())
     metrics = None
     if config.publish_metrics:
-        metrics = MetricsPublisher(queue, cloudwatch or cloudwatch_client(config), config)
-    protection = protection or TaskProtection(config.ecs_agent_uri, config.protection_idle_seconds)
-    return Engine(RedisBroker(queue, config, metrics), handler, config, protection, receivers=1)
+        metrics = MetricsPublisher(queue, cloudwatch or cloudwatch_client(config), config, watch)
+    protection = protection or TaskProtection(config.ecs_agent_uri, config.protection_idle_seconds,
+                                              faults=watch.faults)
+    return Engine(RedisBroker(queue, config, metrics), handler, config, protection, receivers=1, watch=watch)

@@ -6,7 +6,9 @@ handler threads; deletes in batches of 10; a failed message is made invisible fo
 backoff (2 s doubling per receive, to 5 minutes) and after `MAX_RECEIVE_COUNT` receives the
 queue's redrive policy moves it to the DLQ; a message held past half its visibility
 timeout is extended; FIFO message groups run one message at a time, in order.
-AWS calls use botocore's adaptive retry mode, never a loop of our own.
+Two clients (worker/aws.py): long polls on one, and on the other the calls that must land
+while a message is still leased, with timeouts and tries (botocore's standard retry mode,
+never a loop of our own) that fit what the heartbeat leaves of the visibility timeout.
 """
 
 from __future__ import annotations
@@ -14,26 +16,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import boto3
-from botocore.config import Config
-
 from capacity import limits
+from worker.aws import endpoint_of, sqs_clients
+from worker.calls import CallWatch, FaultLog
 from worker.config import WorkerConfig
 from worker.engine import Engine, Handler, Message
 from worker.protection import TaskProtection
 
 SYSTEM_ATTRIBUTES = ["ApproximateReceiveCount", "MessageGroupId", "SentTimestamp"]
-
-
-def client_config() -> Config:
-    """botocore's adaptive retries: backoff plus client-side rate limiting on throttling."""
-    return Config(retries={"mode": "adaptive", "total_max_attempts": limits.AWS_MAX_ATTEMPTS},
-                  max_pool_connections=2 * limits.WORKER_MAX_RECEIVERS + 4)
-
-
-def sqs_client(config: WorkerConfig) -> Any:
-    """An SQS client for the worker (AWS_ENDPOINT_URL points it at moto or LocalStack)."""
-    return boto3.session.Session(region_name=config.region).client("sqs", config=client_config())
 
 
 def chunks(items: list[Any], size: int = limits.SQS_MAX_BATCH_ENTRIES) -> list[list[Any]]:
@@ -44,13 +34,20 @@ class SqsBroker:
     """ReceiveMessage / DeleteMessageBatch / ChangeMessageVisibilityBatch on one queue."""
 
     name = "sqs"
+    long_polls = True  # a receive may take its whole wait before it answers
 
-    def __init__(self, sqs: Any, config: WorkerConfig):
+    def __init__(self, sqs: Any, config: WorkerConfig, lease_sqs: Any | None = None):
         if not config.queue_url:
             raise ValueError("SqsBroker needs QUEUE_URL")
         self.sqs = sqs
+        self.lease_sqs = lease_sqs or sqs
         self.config = config
         self.url = config.queue_url
+        self.endpoint = endpoint_of(sqs) or self.url
+
+    def probe(self) -> None:
+        """One short call at start, so an endpoint that does not answer is reported within seconds."""
+        self.lease_sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["ApproximateNumberOfMessages"])
 
     def fetch(self, count: int, wait_seconds: int) -> list[tuple[Message, Any]]:
         answer = self.sqs.receive_message(
@@ -76,17 +73,17 @@ class SqsBroker:
 
     def _batch(self, operation: str, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
         failed: list[dict[str, Any]] = []
-        call = getattr(self.sqs, operation)
+        call = getattr(self.lease_sqs, operation)
         for chunk in chunks(entries):
             answer = call(QueueUrl=self.url, Entries=chunk)
             failed.extend(answer.get("Failed", []))
         return failed
 
-    def complete(self, tokens: list[Any]) -> None:
+    def complete(self, tokens: list[Any]) -> list[Any]:
+        """Delete; returns the receipt handles SQS refused (a stale handle: the message comes back)."""
         entries = [{"Id": str(i), "ReceiptHandle": t} for i, t in enumerate(tokens)]
         failed = self._batch("delete_message_batch", entries)
-        if failed:
-            raise RuntimeError(f"DeleteMessageBatch failed for {len(failed)} entries: {failed[:3]}")
+        return [tokens[int(f["Id"])] for f in failed]
 
     def _visibility(self, tokens: list[Any], seconds: int) -> None:
         entries = [{"Id": str(i), "ReceiptHandle": t, "VisibilityTimeout": seconds} for i, t in enumerate(tokens)]
@@ -122,9 +119,15 @@ def receivers_for(config: WorkerConfig) -> int:
 
 def sqs_worker(handler: Handler, config: WorkerConfig, sqs: Any | None = None,
                protection: TaskProtection | None = None) -> Engine:
-    """A ready-to-run SQS worker: `sqs_worker(handle, WorkerConfig.from_env()).run()`."""
-    broker = SqsBroker(sqs or sqs_client(config), config)
-    protection = protection or TaskProtection(config.ecs_agent_uri, config.protection_idle_seconds)
+    """A ready-to-run SQS worker: `sqs_worker(handle, WorkerConfig.from_env()).run()`.
+
+    `sqs` (a test's client) replaces both of the worker's own clients.
+    """
+    receive, lease = (sqs, sqs) if sqs is not None else sqs_clients(config)
+    broker = SqsBroker(receive, config, lease)
+    watch = CallWatch(FaultLog())
+    protection = protection or TaskProtection(config.ecs_agent_uri, config.protection_idle_seconds,
+                                              faults=watch.faults)
     fetch_batch = min(config.receive_batch, limits.SQS_MAX_RECEIVE_BATCH)
     return Engine(broker, handler, config.with_changes(receive_batch=fetch_batch), protection,
-                  receivers=receivers_for(config))
+                  receivers=receivers_for(config), watch=watch)

@@ -231,8 +231,9 @@ def main() -> int:
         ecs.update_service(cluster=f"qcap-{args.stack}", service=workload.name, desiredCount=0)
         print("the ECS service in moto set to 0 tasks, as a scale-in to zero would leave it")
         say(f"phase 2: qcap load at {rate} msg/s for {window_seconds + 15} s with no worker")
+        # The queue may hold what the stopped worker released: sending on top of it is the point here.
         qcap("load", "--queue-url", url, "--messages", str(messages), "--rate", str(rate), "--concurrency", "1",
-             env=env, timeout=window_seconds + 120)
+             "--allow-busy-queue", env=env, timeout=window_seconds + 120)
         time.sleep(PUBLISH_SECONDS + 1)
         second = qcap("doctor", args.stack, "--window-minutes", str(args.window_minutes), env=env, timeout=120)
         say(f"doctor exit codes: with the worker {first.returncode} (0 = healthy), "

@@ -23,4 +23,4 @@ def register(app: typer.Typer) -> None:
         """
         from worker.runner import main
 
-        raise typer.Exit(main([handler]))
+        raise typer.Exit(main([handler], exit_after_run=True))

@@ -1,10 +1,10 @@
-"""A bounded load generator for one SQS queue: send N uniquely numbered messages, optionally drain them.
+"""A bounded load generator for one SQS queue: its pure parts (pacing, ids, batches, send outcomes, reports).
 
-Sends are SendMessageBatch calls of up to 10 from a pool of threads, paced by a shared rate
-limiter; each call's latency is recorded. Draining receives and deletes only this run's
-messages (anything else is released back at once) and checks by id that every message that
-was sent came back. Draining runs alongside the sends, as a consumer would, so the queue stays
-shallow; after the last send it continues until every id is back or the timeout passes.
+Every message carries its run's id and index, so what arrived is counted by id, never by
+what was hoped: a send whose answer never came (a read timeout after the request went out)
+may have landed, so it is counted as uncertain and not sent again on a standard queue (a
+second copy would land too); FIFO queues resend it, their deduplication ids make that
+idempotent. The threads that send and drain are in qcap/live/load_run.py.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from capacity import limits
 
@@ -27,6 +27,10 @@ INDEX_DIGITS = 10
 DRAIN_WAIT_SECONDS = 1
 DRAIN_VISIBILITY_TIMEOUT_SECONDS = 60
 DEFAULT_DRAIN_TIMEOUT_SECONDS = 300
+# A send that SQS refused (throttled, an entry failed on its side) or that never reached it is
+# tried this often in all, with a backoff of 0.1 s doubling between tries. Our choice.
+SEND_ATTEMPTS = 4
+SEND_BACKOFF_SECONDS = 0.1
 DEFAULT_MESSAGE_BYTES = 256
 DEFAULT_CONCURRENCY = 8
 # With --drain, senders wait while this many messages are sent and not yet back: two
@@ -123,16 +127,67 @@ def batches(run_id: str, messages: int, size_bytes: int, fifo: bool, groups: int
         yield entries
 
 
+# --- what a send's failure means -------------------------------------------------------
+
+SendOutcome = Literal["retry", "uncertain", "failed"]
+
+
+def send_outcome(exc: Exception, fifo: bool) -> SendOutcome:
+    """`retry` when the batch cannot have landed (throttled, not connected) or resending is idempotent
+    (FIFO); `uncertain` when it may have landed (no answer after the request went out, a 5xx);
+    `failed` when SQS refused it for good (a 4xx that is not throttling)."""
+    from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnectionError
+
+    from qcap.live.aws import is_throttling
+
+    if isinstance(exc, ClientError):
+        if is_throttling(exc):
+            return "retry"
+        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+        if status >= 500:
+            return "retry" if fifo else "uncertain"
+        return "failed"
+    if isinstance(exc, (EndpointConnectionError, ConnectTimeoutError)):
+        return "retry"
+    return "retry" if fifo else "uncertain"
+
+
 # --- reports --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    """ApproximateNumberOfMessages, ...NotVisible and ...Delayed of a queue."""
+
+    visible: int
+    in_flight: int
+    delayed: int
+
+    @property
+    def total(self) -> int:
+        return self.visible + self.in_flight + self.delayed
+
+    def describe(self) -> str:
+        return f"{self.visible:,} visible, {self.in_flight:,} in flight, {self.delayed:,} delayed"
+
+    @staticmethod
+    def from_attributes(attributes: dict[str, str]) -> QueueCounts:
+        return QueueCounts(int(attributes.get("ApproximateNumberOfMessages", 0)),
+                           int(attributes.get("ApproximateNumberOfMessagesNotVisible", 0)),
+                           int(attributes.get("ApproximateNumberOfMessagesDelayed", 0)))
 
 
 @dataclass
 class SendReport:
-    """What the send phase did: messages accepted, errors by code, call latencies."""
+    """What the send phase did: messages SQS acknowledged, those whose fate is unknown, errors by code."""
 
     requested: int
     sent_ids: set[str] = field(default_factory=set)
+    # Sent, and no answer came: they may or may not be in the queue (never sent twice).
+    uncertain_ids: set[str] = field(default_factory=set)
     calls: int = 0
+    retries: int = 0
+    not_attempted: int = 0  # left unsent when the run's deadline came
     elapsed_seconds: float = 0.0
     latencies_ms: list[float] = field(default_factory=list)
     errors: Counter[str] = field(default_factory=Counter)
@@ -140,6 +195,10 @@ class SendReport:
     @property
     def sent(self) -> int:
         return len(self.sent_ids)
+
+    @property
+    def uncertain(self) -> int:
+        return len(self.uncertain_ids)
 
     @property
     def failed(self) -> int:
@@ -156,8 +215,11 @@ class SendReport:
         return {
             "requested": self.requested,
             "sent": self.sent,
+            "uncertain": self.uncertain,
             "failed": self.failed,
+            "not_attempted": self.not_attempted,
             "calls": self.calls,
+            "retries": self.retries,
             "elapsed_seconds": round(self.elapsed_seconds, 3),
             "messages_per_second": round(self.messages_per_second, 1),
             "latency_ms": {f"p{p}": round(self.latency_ms(p), 2) for p in (50, 95, 99)},
@@ -167,7 +229,7 @@ class SendReport:
 
 @dataclass
 class DrainReport:
-    """What the drain phase found: this run's messages back, duplicates, and the ids never seen."""
+    """What the drain found: this run's messages back by id, duplicates, the sent ids never seen."""
 
     expected: int
     received_ids: set[str] = field(default_factory=set)
@@ -175,16 +237,23 @@ class DrainReport:
     # undeleted message as in flight), so the closed loop counts them as back.
     returned_ids: set[str] = field(default_factory=set)
     duplicates: int = 0
-    foreign: int = 0
+    foreign: int = 0  # messages this run did not send, received (and released at once): draining stopped
     deleted: int = 0
     elapsed_seconds: float = 0.0
     timed_out: bool = False
     errors: Counter[str] = field(default_factory=Counter)
-    missing_ids: set[str] = field(default_factory=set)
+    missing_ids: set[str] = field(default_factory=set)  # acknowledged by SQS, never received
+    uncertain_arrived: int = 0  # sends without an answer whose message did arrive
+    uncertain_missing: int = 0  # sends without an answer whose message never came
 
     @property
     def lost(self) -> int:
         return len(self.missing_ids)
+
+    @property
+    def none_lost(self) -> bool:
+        """Every message SQS acknowledged came back, and the drain was not cut short."""
+        return self.lost == 0 and not self.timed_out and self.foreign == 0
 
     @property
     def messages_per_second(self) -> float:
@@ -199,6 +268,9 @@ class DrainReport:
             "foreign_released": self.foreign,
             "lost": self.lost,
             "lost_examples": sorted(self.missing_ids)[:10],
+            "uncertain_arrived": self.uncertain_arrived,
+            "uncertain_missing": self.uncertain_missing,
+            "none_lost": self.none_lost,
             "elapsed_seconds": round(self.elapsed_seconds, 3),
             "messages_per_second": round(self.messages_per_second, 1),
             "timed_out": self.timed_out,
@@ -206,14 +278,15 @@ class DrainReport:
         }
 
 
-def _boto_errors() -> tuple[type[Exception], ...]:
+def boto_errors() -> tuple[type[Exception], ...]:
     """The errors an SQS call raises. Imported on first use: `qcap` reads this module's defaults when it starts."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     return ClientError, BotoCoreError
 
 
-def _code(exc: Exception) -> str:
+def error_code_of(exc: Exception) -> str:
+    """The AWS error code of a failed call, else the exception's type name."""
     from botocore.exceptions import ClientError
 
     from qcap.live.aws import error_code
@@ -221,207 +294,3 @@ def _code(exc: Exception) -> str:
     if isinstance(exc, ClientError):
         return error_code(exc) or "ClientError"
     return type(exc).__name__
-
-
-# --- sending and draining (boto3) ------------------------------------------------------
-
-
-@dataclass
-class _Shared:
-    """State the sending and draining threads share, under one lock."""
-
-    send: SendReport
-    drain: DrainReport | None
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    sending_done: threading.Event = field(default_factory=threading.Event)
-    stop: threading.Event = field(default_factory=threading.Event)
-    max_outstanding: int | None = None
-    outstanding_waits: int = 0
-
-    def __post_init__(self) -> None:
-        self.drained = threading.Condition(self.lock)
-
-    def outstanding(self) -> int:
-        """Messages sent and not yet received and deleted (only meaningful while draining)."""
-        assert self.drain is not None
-        return len(self.send.sent_ids) - len(self.drain.returned_ids)
-
-    def wait_for_room(self, timeout_seconds: float) -> None:
-        """Closed loop: hold the senders while max_outstanding messages wait in the queue."""
-        if self.drain is None or self.max_outstanding is None:
-            return
-        with self.drained:
-            if self.outstanding() >= self.max_outstanding:
-                self.outstanding_waits += 1
-                self.drained.wait_for(lambda: self.outstanding() < self.max_outstanding, timeout=timeout_seconds)
-
-    def all_back(self) -> bool:
-        assert self.drain is not None
-        return self.sending_done.is_set() and self.send.sent_ids <= self.drain.received_ids
-
-
-def run(
-    sqs: Any,
-    queue_url: str,
-    run_id: str,
-    messages: int,
-    size_bytes: int,
-    *,
-    rate_per_second: float | None,
-    concurrency: int,
-    fifo: bool = False,
-    drain: bool = False,
-    drain_timeout_seconds: float = DEFAULT_DRAIN_TIMEOUT_SECONDS,
-    drain_concurrency: int | None = None,
-    max_outstanding: int | None = None,
-    on_sent: Callable[[int], None] = lambda n: None,
-    on_drained: Callable[[int], None] = lambda n: None,
-) -> tuple[SendReport, DrainReport | None]:
-    """Send `messages` numbered messages; with `drain`, receive and delete them alongside, as a consumer would.
-
-    Draining runs while sending (so the queue stays shallow, as in production) and, after the last
-    send, until every id that was sent has come back or `drain_timeout_seconds` pass. With
-    `max_outstanding` the load is a closed loop: senders wait while that many messages are in the
-    queue, so the rate is what the queue and the drain sustain.
-    """
-    shared = _Shared(
-        SendReport(requested=messages), DrainReport(expected=0) if drain else None, max_outstanding=max_outstanding
-    )
-    limiter = RateLimiter(rate_per_second)
-    source = batches(run_id, messages, size_bytes, fifo, groups=max(1, concurrency))
-    senders = [
-        threading.Thread(target=_send_worker,
-                         args=(sqs, queue_url, run_id, source, limiter, shared, on_sent, drain_timeout_seconds),
-                         name=f"qcap-load-send-{i}", daemon=True)
-        for i in range(concurrency)
-    ]
-    drainers = [
-        threading.Thread(target=_drain_worker, args=(sqs, queue_url, run_id, shared, on_drained),
-                         name=f"qcap-load-drain-{i}", daemon=True)
-        for i in range((drain_concurrency or concurrency) if drain else 0)
-    ]
-    started = time.perf_counter()
-    for t in senders + drainers:
-        t.start()
-    for t in senders:
-        t.join()
-    shared.send.elapsed_seconds = time.perf_counter() - started
-    shared.sending_done.set()
-    if shared.drain is not None:
-        deadline = time.monotonic() + drain_timeout_seconds
-        for t in drainers:
-            t.join(max(0.0, deadline - time.monotonic()))
-        shared.stop.set()
-        for t in drainers:
-            t.join()
-        with shared.lock:
-            shared.drain.expected = shared.send.sent
-            shared.drain.missing_ids = shared.send.sent_ids - shared.drain.received_ids
-            shared.drain.timed_out = bool(shared.drain.missing_ids)
-            shared.drain.elapsed_seconds = time.perf_counter() - started
-    return shared.send, shared.drain
-
-
-def _send_worker(sqs: Any, queue_url: str, run_id: str, source: Iterator[list[dict[str, str]]],
-                 limiter: RateLimiter, shared: _Shared, on_sent: Callable[[int], None],
-                 room_timeout_seconds: float) -> None:
-    report = shared.send
-    while True:
-        with shared.lock:
-            entries = next(source, None)
-        if entries is None:
-            return
-        shared.wait_for_room(room_timeout_seconds)
-        limiter.acquire(len(entries))
-        started = time.perf_counter()
-        try:
-            response = sqs.send_message_batch(QueueUrl=queue_url, Entries=entries)
-        except _boto_errors() as exc:
-            with shared.lock:
-                report.calls += 1
-                report.errors[_code(exc)] += len(entries)
-            on_sent(len(entries))
-            continue
-        latency_ms = (time.perf_counter() - started) * 1000
-        bodies = {e["Id"]: e["MessageBody"] for e in entries}
-        ok = {id_of(bodies[s["Id"]], run_id) for s in response.get("Successful", [])}
-        with shared.lock:
-            report.calls += 1
-            report.latencies_ms.append(latency_ms)
-            report.sent_ids.update(i for i in ok if i is not None)
-            for failure in response.get("Failed", []):
-                report.errors[failure.get("Code", "Failed")] += 1
-        on_sent(len(entries))
-
-
-def _drain_worker(sqs: Any, queue_url: str, run_id: str, shared: _Shared, on_drained: Callable[[int], None]) -> None:
-    report = shared.drain
-    assert report is not None
-    while not shared.stop.is_set():
-        with shared.lock:
-            if shared.all_back():
-                return
-        try:
-            response = sqs.receive_message(
-                QueueUrl=queue_url,
-                MaxNumberOfMessages=limits.SQS_MAX_RECEIVE_BATCH,
-                WaitTimeSeconds=DRAIN_WAIT_SECONDS,
-                VisibilityTimeout=DRAIN_VISIBILITY_TIMEOUT_SECONDS,
-            )
-        except _boto_errors() as exc:
-            with shared.lock:
-                report.errors[_code(exc)] += 1
-            continue
-        ours: list[dict[str, str]] = []
-        our_ids: list[str] = []
-        others: list[dict[str, Any]] = []
-        fresh = 0
-        with shared.lock:
-            for m in response.get("Messages", []):
-                mid = id_of(m.get("Body", ""), run_id)
-                if mid is None:
-                    report.foreign += 1
-                    others.append(m)
-                    continue
-                if mid in report.received_ids:
-                    report.duplicates += 1
-                else:
-                    report.received_ids.add(mid)
-                    fresh += 1
-                ours.append({"Id": str(len(ours)), "ReceiptHandle": m["ReceiptHandle"]})
-                our_ids.append(mid)
-        if others:
-            _release(sqs, queue_url, others, report, shared.lock)
-        if ours:
-            _delete(sqs, queue_url, ours, report, shared.lock)
-            with shared.lock:
-                report.returned_ids.update(our_ids)
-        if fresh:
-            with shared.drained:
-                shared.drained.notify_all()
-            on_drained(fresh)
-
-
-def _delete(sqs: Any, queue_url: str, entries: list[dict[str, str]], report: DrainReport, lock: threading.Lock) -> None:
-    try:
-        response = sqs.delete_message_batch(QueueUrl=queue_url, Entries=entries)
-    except _boto_errors() as exc:
-        with lock:
-            report.errors[_code(exc)] += len(entries)
-        return
-    with lock:
-        report.deleted += len(response.get("Successful", []))
-        for failure in response.get("Failed", []):
-            report.errors[failure.get("Code", "DeleteFailed")] += 1
-
-
-def _release(sqs: Any, queue_url: str, messages: list[dict[str, Any]], report: DrainReport, lock: threading.Lock) -> None:
-    """Make someone else's messages visible again at once: the drain deletes only its own."""
-    entries = [
-        {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0} for i, m in enumerate(messages)
-    ]
-    try:
-        sqs.change_message_visibility_batch(QueueUrl=queue_url, Entries=entries)
-    except _boto_errors() as exc:
-        with lock:
-            report.errors[_code(exc)] += len(entries)

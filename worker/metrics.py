@@ -1,0 +1,124 @@
+"""The Redis queue's CloudWatch metrics, published from a thread of their own.
+
+Metrics (`qcap/Redis`, dimensions Stack and Workload, every METRIC_PERIOD_SECONDS):
+QueueDepth = due + leased, OldestMessageAgeSeconds = how long the earliest due item has been
+due (0 when none is), DeadLetterDepth = length of the dead list. The housekeeping thread reads
+the stats (one Redis script) and queues them with their timestamp; a publisher thread sends
+them. A CloudWatch endpoint that is slow or never answers then delays only the metrics, never
+an acknowledgement, a lease extension or the reaper; beyond WORKER_METRIC_QUEUE_MAX waiting
+periods the newest is dropped and counted in a rate-limited warning.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue as queue_lib
+import threading
+import time
+from datetime import datetime, timezone
+from typing import Any
+
+from capacity import limits
+from worker.aws import endpoint_of
+from worker.calls import CallWatch, FaultLog
+from worker.config import WorkerConfig
+
+log = logging.getLogger("qcap.worker.redis")
+
+DEPTH_METRIC = "QueueDepth"
+OLDEST_AGE_METRIC = "OldestMessageAgeSeconds"
+DEAD_LETTER_METRIC = "DeadLetterDepth"
+POLL_SECONDS = 0.2
+
+
+def metric_data(stats: Any, stack: str, workload: str) -> list[dict[str, Any]]:
+    """The three datapoints autoscaling and the alarms read, with the Stack and Workload dimensions."""
+    dimensions = [{"Name": "Stack", "Value": stack}, {"Name": "Workload", "Value": workload}]
+    return [
+        {"MetricName": DEPTH_METRIC, "Value": stats.depth, "Unit": "Count", "Dimensions": dimensions},
+        {"MetricName": OLDEST_AGE_METRIC, "Value": stats.oldest_age_seconds, "Unit": "Seconds",
+         "Dimensions": dimensions},
+        {"MetricName": DEAD_LETTER_METRIC, "Value": stats.dead, "Unit": "Count", "Dimensions": dimensions},
+    ]
+
+
+class MetricsPublisher:
+    """Collects the queue's stats at most once per period (`maybe_publish`) and sends them on its own thread."""
+
+    def __init__(self, queue: Any, cloudwatch: Any, config: WorkerConfig, watch: CallWatch | None = None,
+                 queue_max: int = limits.WORKER_METRIC_QUEUE_MAX):
+        self.queue = queue
+        self.cloudwatch = cloudwatch
+        self.config = config
+        self.watch = watch or CallWatch(FaultLog())
+        self.endpoint = endpoint_of(cloudwatch)
+        self.published = 0
+        self.dropped = 0
+        self._last = float("-inf")
+        self._pending: queue_lib.Queue[list[dict[str, Any]]] = queue_lib.Queue(maxsize=queue_max)
+        self._stopped = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name="qcap-worker-metrics", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        """Stop sending (a call in progress is left to its timeouts on the daemon thread)."""
+        self._stopped.set()
+
+    def maybe_publish(self, now: float | None = None) -> bool:
+        """Queue this period's datapoints if a period has passed since the last; True when queued."""
+        now = time.monotonic() if now is None else now
+        if now - self._last < self.config.metric_period_seconds:
+            return False
+        self._last = now
+        self._enqueue(self.collect())
+        return True
+
+    def collect(self) -> list[dict[str, Any]]:
+        stats = self.queue.stats()
+        stamp = datetime.now(timezone.utc)
+        data = [{**d, "Timestamp": stamp} for d in metric_data(stats, self.config.stack, self.config.workload)]
+        assert len(data) <= limits.CLOUDWATCH_PUT_METRIC_MAX_ITEMS
+        return data
+
+    def publish(self) -> None:
+        """Collect and send now, on the caller's thread (a producer publishing for scale from zero)."""
+        self._send(self.collect())
+
+    def _enqueue(self, data: list[dict[str, Any]]) -> None:
+        if self._thread is None:  # not started: publish inline (a test, or a caller without the thread)
+            self._send(data)
+            return
+        try:
+            self._pending.put_nowait(data)
+        except queue_lib.Full:
+            self.dropped += 1
+            self.watch.faults.failed(
+                "cloudwatch", "PutMetricData", self.endpoint,
+                f"{self._pending.maxsize} periods wait to be published; dropped {self.dropped} so far",
+                event="metrics_dropped")
+
+    def _loop(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                data = self._pending.get(timeout=POLL_SECONDS)
+            except queue_lib.Empty:
+                continue
+            try:
+                self._send(data)
+            except Exception:  # noqa: BLE001 - logged by the call watch; the next period is tried anyway
+                log.debug("PutMetricData failed", exc_info=True)
+
+    def _send(self, data: list[dict[str, Any]]) -> None:
+        with self.watch.call("cloudwatch", "PutMetricData", self.endpoint):
+            self.cloudwatch.put_metric_data(Namespace=self.config.metric_namespace, MetricData=data)
+        self.published += 1
+        values = {d["MetricName"]: d["Value"] for d in data}
+        log.info(json.dumps({"event": "metrics", "namespace": self.config.metric_namespace,
+                             "depth": values[DEPTH_METRIC], "oldest_age_seconds": values[OLDEST_AGE_METRIC],
+                             "dead_letters": values[DEAD_LETTER_METRIC]}))
+
