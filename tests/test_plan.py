@@ -106,11 +106,21 @@ def test_visibility_beyond_twelve_hours_is_infeasible():
     assert "ChangeMessageVisibility" in finding.fix
 
 
-def test_stop_timeout_covers_a_batch_in_progress_up_to_fargates_limit():
-    assert plan_one().service.stop_timeout_seconds == 15  # ceil(10 / 2) x 3 s
+def test_stop_timeout_covers_a_batch_in_progress_and_the_workers_teardown_up_to_fargates_limit():
+    assert plan_one().service.stop_timeout_seconds == 16  # ceil(10 / 2) x 3 s + the 1 s teardown budget
     w = plan_one(consumer__processing_p99_seconds=60)
     assert w.service.stop_timeout_seconds == 120
     assert any(f.limit == "scale-in interrupts work" for f in w.warnings)
+
+
+def test_a_batch_that_fits_fargates_limit_only_without_the_teardown_budget_is_warned_about():
+    # ceil(10 / 2) x 23.9 s = 119.5 s fits 120 s, but with the worker's 1 s teardown it does not
+    w = plan_one(consumer__processing_p99_seconds=23.9)
+    assert w.service.stop_timeout_seconds == 120
+    (warning,) = [f for f in w.warnings if f.limit == "scale-in interrupts work"]
+    assert warning.message == (
+        "a batch can take 119.5 s at p99, and with the worker's 1 s teardown that is longer than Fargate's 120 s stop "
+        "timeout: scale-in can stop a task mid-batch (its messages come back after the visibility timeout)")
 
 
 def test_retention_is_four_days_without_a_backlog():

@@ -218,21 +218,26 @@ def never_drains(record: Derivation, fleet: Fleet, need: Need, per_task: float, 
 
 
 def plan_stop_timeout(record: Derivation, workload: Workload) -> int:
-    """The container's stop timeout: the worst batch in progress, at most Fargate's maximum."""
+    """The container's stop timeout: the worst batch in progress plus the worker's teardown budget, at most
+    Fargate's maximum; a warning where a batch at p99 cannot finish inside it."""
     consumer = workload.consumer
     worst_batch = math.ceil(consumer.receive_batch / consumer.concurrency_per_task) * consumer.p99_seconds
-    stop = min(limits.FARGATE_MAX_STOP_TIMEOUT_SECONDS, math.ceil(worst_batch))
+    budget = limits.WORKER_SHUTDOWN_BUDGET_SECONDS
+    wanted = math.ceil(worst_batch + budget)
+    stop = min(limits.FARGATE_MAX_STOP_TIMEOUT_SECONDS, wanted)
     chosen = record.set(
         "stop_timeout_seconds",
         stop,
-        f"{stop} s = the worst batch in progress ({num(round(worst_batch, 2))} s), at most Fargate's "
-        f"{limits.FARGATE_MAX_STOP_TIMEOUT_SECONDS} s, so scale-in lets a task finish its batch",
+        f"{stop} s = ceil(the worst batch in progress {num(round(worst_batch, 2))} s + the worker's "
+        f"{num(budget)} s teardown budget), at most Fargate's {limits.FARGATE_MAX_STOP_TIMEOUT_SECONDS} s, so "
+        "scale-in lets a task finish its batch and release what it holds before SIGKILL",
     )
-    if worst_batch > limits.FARGATE_MAX_STOP_TIMEOUT_SECONDS:
+    if wanted > limits.FARGATE_MAX_STOP_TIMEOUT_SECONDS:
         record.warn(
             "scale-in interrupts work",
-            f"a batch can take {duration(worst_batch)}, longer than Fargate's {limits.FARGATE_MAX_STOP_TIMEOUT_SECONDS} s "
-            "stop timeout: scale-in can stop a task mid-batch",
+            f"a batch can take {duration(worst_batch)} at p99, and with the worker's {num(budget)} s teardown that "
+            f"is longer than Fargate's {limits.FARGATE_MAX_STOP_TIMEOUT_SECONDS} s stop timeout: scale-in can stop a "
+            "task mid-batch (its messages come back after the visibility timeout)",
             "have the worker hold ECS task scale-in protection while busy (docs/workers.md)",
         )
     return chosen
