@@ -16,7 +16,7 @@ from capacity.plan.costs import cloudflare_monthly_cost
 from capacity.plan.derivation import Derivation
 from capacity.plan.drain import drain_field, plan_drain
 from capacity.plan.formatting import duration, num
-from capacity.plan.lanes import Lane, Rates, rates_of
+from capacity.plan.lanes import Lane, Rates, rate_fields, rates_of
 from capacity.plan.models import AlarmPlan, CloudflarePlan, Derived
 from capacity.plan.overrides import judge_cloudflare
 from capacity.plan.retention import plan_dlq_retention, plan_retention
@@ -84,12 +84,8 @@ def plan_cloudflare(profile: Profile, workload: Workload, lane: Lane, record: De
     )
     cost = cloudflare_monthly_cost(record, workload, rates)
     return Derived(
-        arrival_average_per_second=rates.average,
-        arrival_peak_per_second=rates.peak,
-        arrival_trough_per_second=rates.trough,
-        per_task_messages_per_second=per_invocation,
+        **rate_fields(rates, per_invocation),
         receive_overhead_seconds=0.0,
-        backlog_messages=rates.backlog,
         min_capacity=0,
         max_capacity=shards.shards * concurrency,
         visibility_timeout_seconds=None,

@@ -16,7 +16,7 @@ from capacity.plan.delivery import plan_max_receive_count, plan_visibility_timeo
 from capacity.plan.derivation import Derivation
 from capacity.plan.drain import drain_field, plan_drain
 from capacity.plan.formatting import duration, num
-from capacity.plan.lanes import Lane, LaneBudgets, Rates, rates_of
+from capacity.plan.lanes import Lane, LaneBudgets, Rates, rate_fields, rates_of
 from capacity.plan.models import AlarmPlan, Derived, ScheduledPlan
 from capacity.plan.receiving import per_task_rate, receive_overhead, slot_seconds
 from capacity.plan.retention import plan_dlq_retention, plan_retention
@@ -74,12 +74,8 @@ def plan_scheduled(profile: Profile, workload: Workload, lane: Lane, record: Der
     alarms = plan_scheduled_alarms(record, age)
     cost = scheduled_monthly_cost(record, workload, rates, run.interval_seconds, run.run_seconds)
     return Derived(
-        arrival_average_per_second=rates.average,
-        arrival_peak_per_second=rates.peak,
-        arrival_trough_per_second=rates.trough,
-        per_task_messages_per_second=per_task,
+        **rate_fields(rates, per_task),
         receive_overhead_seconds=overhead,
-        backlog_messages=rates.backlog,
         min_capacity=0,
         max_capacity=1,
         visibility_timeout_seconds=visibility,

@@ -21,7 +21,7 @@ from capacity.plan.delivery import plan_max_receive_count, plan_visibility_timeo
 from capacity.plan.derivation import Derivation
 from capacity.plan.drain import drain_field, plan_drain
 from capacity.plan.formatting import duration, num, tasks
-from capacity.plan.lanes import Lane, Rates, rates_of
+from capacity.plan.lanes import Lane, Rates, rate_fields, rates_of
 from capacity.plan.models import Derived, ScalingPlan, ServicePlan
 from capacity.plan.overrides import judge_autoscaling, judge_max_capacity
 from capacity.plan.receiving import per_task_rate, receive_overhead
@@ -96,12 +96,8 @@ def plan_service(profile: Profile, workload: Workload, lane: Lane, record: Deriv
                                 scaling.expected_average_tasks)
 
     return Derived(
-        arrival_average_per_second=rates.average,
-        arrival_peak_per_second=rates.peak,
-        arrival_trough_per_second=rates.trough,
-        per_task_messages_per_second=per_task,
+        **rate_fields(rates, per_task),
         receive_overhead_seconds=overhead,
-        backlog_messages=rates.backlog,
         min_capacity=scaling.min_capacity,
         max_capacity=fleet.max_capacity,
         visibility_timeout_seconds=visibility,
