@@ -291,7 +291,14 @@ def tree(registrations: Iterable[Registration], roots: Iterable[str]) -> dict[tu
 def subtree(registrations: list[Registration], type_: str, name: str) -> dict[tuple, tuple]:
     """The registrations of one component and everything below it, the component at the top."""
     component = next(r for r in registrations if r.type == type_ and r.name == name)
-    return tree(registrations, {component.parent})
+    parents = {r.urn: r.parent for r in registrations}
+
+    def inside(urn: str) -> bool:
+        while urn and urn != component.urn:
+            urn = parents.get(urn, "")
+        return urn == component.urn
+
+    return tree([r for r in registrations if inside(r.urn)], {component.parent})
 
 
 def program_inputs(stack: str) -> dict[str, Any]:
@@ -315,3 +322,10 @@ def camel_keys(value: Any) -> Any:
     if isinstance(value, list):
         return [camel_keys(v) for v in value]
     return value
+
+
+def output_of(registrations: Iterable[Registration], type_: str, name: str | None = None) -> dict[str, Any]:
+    """The (mock) outputs of the one registration of `type_` (and `name`)."""
+    found = [r for r in registrations if r.type == type_ and (name is None or r.name == name)]
+    assert len(found) == 1, f"{len(found)} registrations of {type_} {name or ''}"
+    return found[0].outputs
