@@ -8,6 +8,7 @@ import sys
 import tomllib
 
 import pytest
+import yaml
 from provider_harness import ROOT, ProviderProcess
 from pulumi.errors import InputPropertiesError
 from pulumi.provider.server import ComponentInitError
@@ -44,6 +45,17 @@ def test_the_schema_lists_every_component_under_the_qcap_index_module(host):
     assert schema["name"] == PACKAGE_NAME and schema["version"] == version
     assert sorted(schema["resources"]) == sorted(f"qcap:index:{name}" for name in COMPONENTS)
     assert all(resource["isComponent"] for resource in schema["resources"].values())
+
+
+def test_the_plugins_requirements_are_the_projects_bounds_of_what_it_imports():
+    lines = (ROOT / "provider" / "requirements.txt").read_text().splitlines()
+    requirements = [line for line in lines if line and not line.startswith("#")]
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    assert set(requirements) <= set(project)
+    assert {r.split(">")[0] for r in requirements} == {"pulumi", "pulumi-aws", "pulumi-cloudflare", "pydantic",
+                                                       "pyyaml"}
+    plugin = yaml.safe_load((ROOT / "provider" / "PulumiPlugin.yaml").read_text())
+    assert plugin["runtime"]["name"] == "python"
 
 
 def test_every_input_and_output_of_every_component_and_type_has_a_description(host):
