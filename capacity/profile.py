@@ -71,7 +71,7 @@ class Workload(Section):
     priorities: tuple[Priority, ...] = ()
     """Named levels, each a queue with its own share of traffic and objective."""
     overrides: Overrides = Overrides()
-    """Derived values set by hand (seed 003's min/max workers, target, cooldowns); applied to every lane."""
+    """Derived values set by hand (min/max workers, target, cooldowns, retention); applied to every lane."""
 
     def check_message_fits_broker(self) -> Iterator[str]:
         allowed = MAX_MESSAGE_BYTES_BY_BROKER[self.broker]

@@ -220,7 +220,7 @@ class Workload(TypedDict):
     priorities: NotRequired[list[Priority]]
     """Named levels, each a queue with its own share of traffic and objective."""
     overrides: NotRequired[Overrides]
-    """Derived values set by hand (seed 003's min/max workers, target, cooldowns); applied to every lane."""
+    """Derived values set by hand (min/max workers, target, cooldowns, retention); applied to every lane."""
 
 
 class Profile(TypedDict):
