@@ -34,7 +34,7 @@ from capacity.profile_sections import (
 __all__ = [
     "Alerts", "Broker", "Cache", "Consumer", "ConsumerMode", "DailyShape", "Environment", "Objective", "Overrides",
     "Priority", "Profile", "ProfileError", "Retries", "SQS_BROKERS", "STACKS_DIR", "Sink", "Traffic", "Workload",
-    "load_profile", "parse_profile", "resolve_stack", "stack_names",
+    "load_profile", "parse_profile", "parse_profile_yaml", "resolve_stack", "stack_names",
 ]
 
 NAME_PATTERN = r"^[a-z][a-z0-9-]{0,39}$"
@@ -71,7 +71,7 @@ class Workload(Section):
     priorities: tuple[Priority, ...] = ()
     """Named levels, each a queue with its own share of traffic and objective."""
     overrides: Overrides = Overrides()
-    """Derived values set by hand (seed 003's min/max workers, target, cooldowns); applied to every lane."""
+    """Derived values set by hand (min/max workers, target, cooldowns, retention); applied to every lane."""
 
     def check_message_fits_broker(self) -> Iterator[str]:
         allowed = MAX_MESSAGE_BYTES_BY_BROKER[self.broker]
@@ -190,6 +190,13 @@ def load_profile(path: Path | str) -> Profile:
         raise ProfileError(
             path, [f"line {line}: not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); save the file as UTF-8"]
         ) from None
+    return parse_profile_yaml(text, path)
+
+
+def parse_profile_yaml(text: str, path: Path | str = "<profile>") -> Profile:
+    """Validate a profile given as YAML text (a file's content), with the messages `load_profile` gives."""
+    if len(text.encode("utf-8", "surrogatepass")) > limits.MAX_PROFILE_BYTES:
+        raise ProfileError(path, [f"larger than {limits.MAX_PROFILE_BYTES:,} bytes; a profile is a short YAML file"])
     try:
         data = strict_yaml.load(text)
     except strict_yaml.DuplicateKeyError as exc:

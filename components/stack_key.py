@@ -37,19 +37,24 @@ class _Environment:
 
 
 # One set of invokes per program run (keyed by the run's event loop), not one per ARN: every extra
-# Output is another task the SDK polls until the program ends.
-_ENVIRONMENTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Environment] = weakref.WeakKeyDictionary()
+# Output is another task the SDK polls until the program ends. A provider process runs every
+# Construct on one loop, each against its own monitor (another stack, region or account), so the
+# set is kept with the monitor it was asked of.
+_ENVIRONMENTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[object, _Environment]] = (
+    weakref.WeakKeyDictionary())
 
 
 def _environment() -> _Environment:
     loop = asyncio.get_event_loop()
+    monitor = pulumi.runtime.settings.get_monitor()
     found = _ENVIRONMENTS.get(loop)
-    if found is None:
+    if found is None or found[0] is not monitor:
         partition = aws.get_partition_output()
-        found = _Environment(account_id=aws.get_caller_identity_output().account_id, partition=partition.partition,
-                             dns_suffix=partition.dns_suffix, region=aws.get_region_output().region)
+        found = (monitor, _Environment(account_id=aws.get_caller_identity_output().account_id,
+                                       partition=partition.partition, dns_suffix=partition.dns_suffix,
+                                       region=aws.get_region_output().region))
         _ENVIRONMENTS[loop] = found
-    return found
+    return found[1]
 
 
 def account_id() -> pulumi.Output[str]:

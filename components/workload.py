@@ -130,7 +130,7 @@ def infeasible_message(plan: Plan, stack: str) -> str:
     return "\n".join(lines)
 
 
-def stack_cluster(plan: Plan, settings: StackSettings) -> ClusterRef | None:
+def stack_cluster(plan: Plan, settings: StackSettings, parent: pulumi.Resource | None = None) -> ClusterRef | None:
     """The ECS cluster every consumer of the stack shares: the configured one, or a new `qcap-<stack>`."""
     if not any(w.broker in AWS_BROKERS for w in plan.workloads):
         return None
@@ -139,37 +139,39 @@ def stack_cluster(plan: Plan, settings: StackSettings) -> ClusterRef | None:
             return ClusterRef.from_arn(settings.cluster_arn)
         except ValueError as exc:
             raise SettingsError(f"stack config qcap:clusterArn: {exc}") from None
-    return create_cluster("cluster", settings.stack, plan.environment)
+    return create_cluster("cluster", settings.stack, plan.environment, pulumi.ResourceOptions(parent=parent))
 
 
 def build_workload(plan: WorkloadPlan, settings: StackSettings, cluster: ClusterRef | None,
-                   key: StackKey | None = None) -> dict[str, Any]:
-    """Create one plan's resources and return its stack outputs (camelCase keys)."""
+                   key: StackKey | None = None, parent: pulumi.Resource | None = None) -> dict[str, Any]:
+    """Create one plan's resources (children of `parent`, if given) and return its stack outputs (camelCase keys)."""
     if plan.broker == Broker.cloudflare:
-        return _build_cloudflare(plan, settings)
+        return _build_cloudflare(plan, settings, parent)
     if key is None:
         key = stack_key(settings.stack, plan.environment, settings.region, settings.kms_key_arn, prefix=f"{plan.name}-",
-                        alias=f"alias/qcap-{settings.stack}-{plan.name}")
+                        alias=f"alias/qcap-{settings.stack}-{plan.name}", parent=parent)
     if plan.broker == Broker.redis:
-        return _build_redis(plan, settings, cluster, key)
+        return _build_redis(plan, settings, cluster, key, parent)
     if plan.broker in SQS_BROKERS:
-        return _build_sqs(plan, settings, cluster, key)
+        return _build_sqs(plan, settings, cluster, key, parent)
     raise ValueError(f"workload {plan.name!r}: broker {str(plan.broker)!r}; allowed: sqs, sqs-fifo, redis, cloudflare")
 
 
-def build_stack(plan: Plan, settings: StackSettings) -> dict[str, Any]:
+def build_stack(plan: Plan, settings: StackSettings, parent: pulumi.Resource | None = None) -> dict[str, Any]:
     """Every workload of a plan; returns the stack outputs: `workloads` by name, `routing`, and
-    (when any workload is on AWS) `dashboardName` and `dashboardUrl` of the stack's dashboard."""
-    cluster = stack_cluster(plan, settings)
+    (when any workload is on AWS) `dashboardName` and `dashboardUrl` of the stack's dashboard.
+
+    With `parent` (a component), every resource is its child: the component package builds a stack this way."""
+    cluster = stack_cluster(plan, settings, parent)
     key = None
     if any(w.broker in AWS_BROKERS for w in plan.workloads):
-        key = stack_key(settings.stack, plan.environment, settings.region, settings.kms_key_arn)
-    workloads = {w.name: build_workload(w, settings, cluster, key) for w in plan.workloads}
+        key = stack_key(settings.stack, plan.environment, settings.region, settings.kms_key_arn, parent=parent)
+    workloads = {w.name: build_workload(w, settings, cluster, key, parent) for w in plan.workloads}
     outputs: dict[str, Any] = {"workloads": workloads, "routing": dict(plan.routing)}
     panels = [dashboard_workload(w, workloads[w.name]) for w in plan.workloads if w.broker in AWS_BROKERS]
     if panels:
         dashboard = Dashboard("dashboard", DashboardArgs(stack=settings.stack, region=settings.region,
-                                                         workloads=panels))
+                                                         workloads=panels), pulumi.ResourceOptions(parent=parent))
         outputs["dashboardName"] = dashboard.dashboard_name
         outputs["dashboardUrl"] = dashboard.url
     return outputs
@@ -191,9 +193,10 @@ def dashboard_workload(plan: WorkloadPlan, outputs: dict[str, Any]) -> Dashboard
 
 
 def _build_sqs(plan: WorkloadPlan, settings: StackSettings, cluster: ClusterRef | None,
-               key: StackKey) -> dict[str, Any]:
+               key: StackKey, parent: pulumi.Resource | None) -> dict[str, Any]:
     stack = settings.stack
-    queue = QueueWithDlq(plan.name, QueueWithDlqArgs(plan=plan, stack=stack))
+    child = pulumi.ResourceOptions(parent=parent)
+    queue = QueueWithDlq(plan.name, QueueWithDlqArgs(plan=plan, stack=stack), child)
     outputs: dict[str, Any] = {
         "broker": plan.broker,
         "queueUrl": queue.queue_url,
@@ -210,6 +213,7 @@ def _build_sqs(plan: WorkloadPlan, settings: StackSettings, cluster: ClusterRef 
             plan.name,
             ScheduledConsumerArgs(plan=plan, stack=stack, queue_url=queue.queue_url, queue_arn=queue.queue_arn,
                                   cluster=cluster, **network),
+            child,
         )
         outputs["scheduleName"] = consumer.schedule_name
         service_name = None
@@ -218,6 +222,7 @@ def _build_sqs(plan: WorkloadPlan, settings: StackSettings, cluster: ClusterRef 
             plan.name,
             FargateConsumerArgs(plan=plan, stack=stack, queue_url=queue.queue_url, queue_arn=queue.queue_arn,
                                 queue_name=queue.queue_name, cluster=cluster, **network),
+            child,
         )
         service_name = consumer.service_name
         outputs["serviceName"] = service_name
@@ -235,7 +240,8 @@ def _build_sqs(plan: WorkloadPlan, settings: StackSettings, cluster: ClusterRef 
             kms_key_id=key.id_for_topics,
             region=settings.region,
         ),
-        opts=pulumi.ResourceOptions(depends_on=list(key.resources)),  # the topic names the key by its alias
+        # The topic names the key by its alias.
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=list(key.resources)),
     )
     outputs["alarmTopicArn"] = alarms.topic_arn
     outputs["alarmArns"] = alarms.alarm_arns
@@ -243,7 +249,7 @@ def _build_sqs(plan: WorkloadPlan, settings: StackSettings, cluster: ClusterRef 
 
 
 def _build_redis(plan: WorkloadPlan, settings: StackSettings, cluster: ClusterRef | None,
-                 key: StackKey) -> dict[str, Any]:
+                 key: StackKey, parent: pulumi.Resource | None) -> dict[str, Any]:
     stack = settings.stack
     alarms = QueueAlarms(
         plan.name,
@@ -256,7 +262,8 @@ def _build_redis(plan: WorkloadPlan, settings: StackSettings, cluster: ClusterRe
             kms_key_id=key.id_for_topics,
             region=settings.region,
         ),
-        opts=pulumi.ResourceOptions(depends_on=list(key.resources)),  # the topic names the key by its alias
+        # The topic names the key by its alias.
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=list(key.resources)),
     )
     cache = RedisCache(
         f"{plan.name}-cache",
@@ -270,7 +277,7 @@ def _build_redis(plan: WorkloadPlan, settings: StackSettings, cluster: ClusterRe
             alarm_topic_arn=alarms.topic_arn,
             kms_key_arn=key.arn,
         ),
-        opts=pulumi.ResourceOptions(depends_on=[alarms]),  # the cache alarms act on the alarm topic
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[alarms]),  # the cache alarms act on the alarm topic
     )
     consumer = FargateConsumer(
         plan.name,
@@ -293,7 +300,7 @@ def _build_redis(plan: WorkloadPlan, settings: StackSettings, cluster: ClusterRe
             kms_key_arn=key.arn,
         ),
         # The consumer's secrets name the cache's secret and parameter; they must exist before tasks start.
-        opts=pulumi.ResourceOptions(depends_on=[cache]),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[cache]),
     )
     return {
         "broker": plan.broker,
@@ -308,13 +315,14 @@ def _build_redis(plan: WorkloadPlan, settings: StackSettings, cluster: ClusterRe
     }
 
 
-def _build_cloudflare(plan: WorkloadPlan, settings: StackSettings) -> dict[str, Any]:
+def _build_cloudflare(plan: WorkloadPlan, settings: StackSettings, parent: pulumi.Resource | None) -> dict[str, Any]:
     # Imported here so AWS-only stacks never need the Cloudflare provider.
     from components.cloudflare_queue import CloudflareQueue, CloudflareQueueArgs
 
     account_id = _require(settings.cloudflare_account_id, "qcap:cloudflareAccountId",
                           "qcap:cloudflareAccountId <32-hex account id>", "the Cloudflare account")
-    queue = CloudflareQueue(plan.name, CloudflareQueueArgs.from_plan(plan, account_id))
+    queue = CloudflareQueue(plan.name, CloudflareQueueArgs.from_plan(plan, account_id),
+                            pulumi.ResourceOptions(parent=parent))
     return {
         "broker": plan.broker,
         "queueIds": queue.queue_ids,

@@ -1,4 +1,5 @@
 """Imports flow one way: commands -> (offline, live, the program, components, policies) -> capacity.
+The component package (provider) sits beside the program: it wraps components, nothing imports it.
 
 The policy pack is self-contained (it ships its own copy of the limits it reads), so it imports
 nothing of ours. Inside capacity the simulator is a leaf: the planner's search and the verifier
@@ -16,19 +17,20 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("capacity", "components", "policies", "qcap", "worker")
+PACKAGES = ("capacity", "components", "policies", "provider", "qcap", "worker")
 
 # Room -> the project packages (prefixes) it must never import. The most specific room wins.
-_OUTSIDE_CAPACITY = ("components", "policies", "qcap", "worker", "__main__", "pulumi", "pulumi_aws",
+_OUTSIDE_CAPACITY = ("components", "policies", "provider", "qcap", "worker", "__main__", "pulumi", "pulumi_aws",
                      "pulumi_cloudflare", "pulumi_policy", "boto3", "botocore", "typer", "rich", "redis")
 FORBIDDEN: dict[str, tuple[str, ...]] = {
     "capacity": _OUTSIDE_CAPACITY,
     # The simulator knows queues, fleets and scenarios; turning a plan into its inputs is the verifier's.
     "capacity.simulate": (*_OUTSIDE_CAPACITY, "capacity.plan", "capacity.verify", "capacity.simulation_inputs",
                           "capacity.profile", "capacity.fixing", "capacity.stacks", "capacity.routing"),
-    "components": ("policies", "qcap", "worker", "__main__", "boto3"),
+    "components": ("policies", "provider", "qcap", "worker", "__main__", "boto3"),
+    "provider": ("policies", "qcap", "worker", "__main__", "boto3"),
     "policies": ("capacity", "components", "qcap", "worker", "__main__", "boto3"),
-    "__main__": ("policies", "qcap", "worker"),
+    "__main__": ("policies", "provider", "qcap", "worker"),
     "qcap.offline": ("qcap.commands", "qcap.cli", "qcap.live", "worker"),
     "qcap.live": ("qcap.commands", "qcap.cli", "qcap.offline", "components", "policies", "pulumi", "worker"),
     "qcap.commands": ("qcap.cli",),
