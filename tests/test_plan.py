@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from capacity import limits
 from capacity.plan import duration, num, plan
 from capacity.profile import load_profile, resolve_stack
-from tests.factories import CLOUDFLARE_WORKLOAD, DELETE, SQS_WORKLOAD, make_profile, plan_one
+from tests.factories import CLOUDFLARE_WORKLOAD, DELETE, make_profile, plan_one
 
 SEED_004 = dict(
     traffic__messages_per_day=600_000,
