@@ -7,7 +7,9 @@ import gc
 from typing import Any, Callable
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
+import tiers
 from capacity.plan import Plan, WorkloadPlan, plan
 from capacity.profile import load_profile, parse_profile, resolve_stack
 from qcap.offline.mock_engine import ProgramRun, run_function
@@ -67,6 +69,35 @@ def run_components() -> Callable[..., ProgramRun]:
         return result
 
     return run
+
+
+# --- tiers (tests/tiers.py): the full suite, and the fast tier `pytest -m "not slow"` -----------
+
+# Both build on the profile hypothesis chose at import (its "default", or its "ci" when $CI is set).
+_BASE_PROFILE = hypothesis_settings.get_profile(hypothesis_settings.get_current_profile_name())
+# Full: the example counts as before (hypothesis's 100, or what a test pins), with no deadline, so
+# a loaded machine never fails a test for taking long.
+hypothesis_settings.register_profile(tiers.FULL, _BASE_PROFILE, deadline=None)
+# Fast: a tenth of the examples (tests that pin a count read tiers.examples(N)).
+hypothesis_settings.register_profile(tiers.FAST, hypothesis_settings.get_profile(tiers.FULL),
+                                     max_examples=tiers.FAST_EXAMPLES)
+_TIER = pytest.StashKey[str]()
+
+
+def pytest_configure(config):
+    """Pick the tier before any test module is imported (their decorators read it)."""
+    try:
+        tier = tiers.tier_of(config.option.markexpr or "")
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.stash[_TIER] = tier
+    if not config.getoption("--hypothesis-profile", None):  # a profile named on the command line wins
+        hypothesis_settings.load_profile(tier)
+
+
+def pytest_report_header(config):
+    return (f"qcap test tier: {config.stash[_TIER]} (hypothesis profile "
+            f"{hypothesis_settings.get_current_profile_name()!r}; tests/tiers.py says how it is chosen)")
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -23,6 +23,7 @@ from capacity.plan.autoscaling import (
 from capacity.plan.settle import flaps_at_constant
 from capacity.simulate import QueueModel, TargetTrackingFleet, simulate
 from tests.factories import SQS_WORKLOAD, plan_one
+from tests.tiers import examples
 
 # Seed 003's jobs partition (stacks/job-queues.yaml): New York business hours, msg/s by local hour.
 JOBS_HOURLY = tuple(round(2_000_000 / 86_400 / 4 * m / (23.99 / 24), 6) for m in (
@@ -30,7 +31,7 @@ JOBS_HOURLY = tuple(round(2_000_000 / 86_400 / 4 * m / (23.99 / 24), 6) for m in
     1.97, 2.13, 2.29, 2.13, 1.64, 1.15, 0.74, 0.49, 0.33, 0.25, 0.16, 0.16))
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(
     concurrency=st.integers(min_value=1, max_value=10),
     processing_seconds=st.floats(min_value=0.05, max_value=5.0),
