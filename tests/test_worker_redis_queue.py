@@ -253,5 +253,7 @@ def test_redis_worker_never_loses_the_lease_of_a_handler_slower_than_half_of_it(
         assert wait_until(lambda: engine.counters.processed == 2, timeout=5)
     assert stolen == []
     assert dict(calls) == {"slow-1": 1, "slow-2": 1}
-    assert engine.counters.extended >= 2 * 4
+    # Holding a 2 s lease for 5 s takes at least 2 extensions each (one more per 2 s held); the
+    # worker extends every ~1 s, but how many times that fits in 5 s is the machine's speed.
+    assert engine.counters.extended >= 2 * 2
     assert queue.stats().depth == 0

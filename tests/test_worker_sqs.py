@@ -104,7 +104,7 @@ def test_worker_processes_20000_messages_exactly_once_through_a_moto_server(moto
     with Running(engine):
         producer = threading.Thread(target=produce, daemon=True)
         producer.start()
-        assert wait_until(lambda: sum(seen.values()) >= total, timeout=150, step=0.1)
+        assert wait_until(lambda: sum(seen.values()) >= total, timeout=600, step=0.1)  # a hang guard (about a minute idle)
         producer.join(10)
         assert wait_until(lambda: depth(sqs, url) == (0, 0), timeout=10)
     elapsed = time.monotonic() - started
@@ -199,7 +199,9 @@ def test_worker_never_redelivers_a_message_whose_handler_outlives_half_the_visib
         assert wait_until(lambda: engine.counters.processed == 3, timeout=5)
     assert stolen == []
     assert dict(calls) == {"slow-1": 1, "slow-2": 1, "slow-3": 1}
-    assert engine.counters.extended >= 3 * 4  # each extended every ~1 s for 5 s
+    # Holding a 2 s visibility for 5 s takes at least 2 extensions each (one more per 2 s held);
+    # the worker extends every ~1 s, but how many times that fits in 5 s is the machine's speed.
+    assert engine.counters.extended >= 3 * 2
     assert depth(sqs, url) == (0, 0)
 
 
