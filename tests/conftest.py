@@ -95,6 +95,18 @@ def pytest_configure(config):
         hypothesis_settings.load_profile(tier)
 
 
+# Fixtures that start a real server (below): a test that uses one is in the slow tier, so a module
+# of server tests needs no module-wide mark and its plain unit tests stay in the fast tier.
+SERVER_FIXTURES = frozenset({"moto", "redis_srv"})
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if SERVER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 def pytest_report_header(config):
     return (f"qcap test tier: {config.stash[_TIER]} (hypothesis profile "
             f"{hypothesis_settings.get_current_profile_name()!r}; tests/tiers.py says how it is chosen)")

@@ -11,7 +11,6 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
-import pytest
 from servers import subprocess_env
 from worker_handlers import read_log
 from worker_running import Running, wait_until
@@ -20,7 +19,6 @@ from worker.config import WorkerConfig
 from worker.engine import Message
 from worker.redis_queue import QueueStats, RedisQueue, metric_data, redis_worker
 
-pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parent.parent
 TESTS = Path(__file__).resolve().parent
 

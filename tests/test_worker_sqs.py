@@ -14,7 +14,6 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import pytest
 from servers import subprocess_env
 from worker_handlers import read_log
 from worker_running import Running, wait_until
@@ -23,7 +22,6 @@ from worker.config import WorkerConfig
 from worker.engine import Message
 from worker.sqs import SqsBroker, receivers_for, sqs_worker
 
-pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parent.parent
 TESTS = Path(__file__).resolve().parent
 

@@ -8,6 +8,9 @@ hypothesis profile:
   is the fast tier, and anything else (no `-m`, `-m slow`) the full one;
 - `--hypothesis-profile full|fast` on the command line wins over both.
 
+What is slow is marked `slow`: a module's `pytestmark`, a test's decorator, or (conftest.py)
+any test that uses a fixture starting a real server (`moto`, `redis_srv`).
+
 The "full" profile keeps hypothesis's own defaults (100 examples) with no deadline, so a loaded
 machine never fails a test for being slow; "fast" runs FAST_EXAMPLES. A profile does not
 override a count a test pins in `@settings(max_examples=...)`, so such tests pin
