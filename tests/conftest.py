@@ -7,7 +7,9 @@ import gc
 from typing import Any, Callable
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
+import tiers
 from capacity.plan import Plan, WorkloadPlan, plan
 from capacity.profile import load_profile, parse_profile, resolve_stack
 from qcap.offline.mock_engine import run_function
@@ -68,6 +70,47 @@ def run_components() -> Callable[..., ProgramRun]:
         return result
 
     return run
+
+
+# --- tiers (tests/tiers.py): the full suite, and the fast tier `pytest -m "not slow"` -----------
+
+# Both build on the profile hypothesis chose at import (its "default", or its "ci" when $CI is set).
+_BASE_PROFILE = hypothesis_settings.get_profile(hypothesis_settings.get_current_profile_name())
+# Full: the example counts as before (hypothesis's 100, or what a test pins), with no deadline, so
+# a loaded machine never fails a test for taking long.
+hypothesis_settings.register_profile(tiers.FULL, _BASE_PROFILE, deadline=None)
+# Fast: a tenth of the examples (tests that pin a count read tiers.examples(N)).
+hypothesis_settings.register_profile(tiers.FAST, hypothesis_settings.get_profile(tiers.FULL),
+                                     max_examples=tiers.FAST_EXAMPLES)
+_TIER = pytest.StashKey[str]()
+
+
+def pytest_configure(config):
+    """Pick the tier before any test module is imported (their decorators read it)."""
+    try:
+        tier = tiers.tier_of(config.option.markexpr or "")
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.stash[_TIER] = tier
+    if not config.getoption("--hypothesis-profile", None):  # a profile named on the command line wins
+        hypothesis_settings.load_profile(tier)
+
+
+# Fixtures that start a real server (below): a test that uses one is in the slow tier, so a module
+# of server tests needs no module-wide mark and its plain unit tests stay in the fast tier.
+SERVER_FIXTURES = frozenset({"moto", "redis_srv"})
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if SERVER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
+def pytest_report_header(config):
+    return (f"qcap test tier: {config.stash[_TIER]} (hypothesis profile "
+            f"{hypothesis_settings.get_current_profile_name()!r}; tests/tiers.py says how it is chosen)")
 
 
 def pytest_sessionfinish(session, exitstatus):

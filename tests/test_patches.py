@@ -19,8 +19,10 @@ from capacity.plan.patches import apply_patch, format_patch, parse_path, profile
 from capacity.profile import (
     Cache, Consumer, Objective, Overrides, Profile, ProfileError, Retries, Sink, Traffic, parse_profile,
 )
+from tests.tiers import examples
 
 # Property-test size: 320 generated, of which about 300 validate (the rest must be refused cleanly); seconds in CI.
+# The fast tier (tests/tiers.py) runs a tenth of them.
 PROPERTY_EXAMPLES = 320
 
 SECTIONS = {"consumer": Consumer, "sink": Sink, "traffic": Traffic, "objective": Objective, "overrides": Overrides,
@@ -160,7 +162,7 @@ def _fix_names_profile_fields(fix: str) -> None:
         assert name in SECTIONS[section].model_fields, f"{section}.{name} is not a profile field: {fix}"
 
 
-@settings(max_examples=PROPERTY_EXAMPLES, deadline=None, derandomize=True,
+@settings(max_examples=examples(PROPERTY_EXAMPLES), deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(profiles())
 def test_every_patch_removes_its_finding_adds_no_error_and_fix_texts_name_profile_fields(data):

@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from capacity import limits
 from capacity.plan import duration, num, plan
 from capacity.profile import load_profile, resolve_stack
-from tests.factories import CLOUDFLARE_WORKLOAD, DELETE, SQS_WORKLOAD, make_profile, plan_one
+from tests.factories import CLOUDFLARE_WORKLOAD, DELETE, make_profile, plan_one
+from tests.tiers import examples
 
 SEED_004 = dict(
     traffic__messages_per_day=600_000,
@@ -475,7 +476,7 @@ def sqs_profiles(draw):
     return make_profile(workload, environment=draw(st.sampled_from(["dev", "staging", "prod"])))
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(sqs_profiles())
 def test_any_valid_profile_plans_without_raising_and_feasible_plans_cover_the_peak(profile):
     (w,) = plan(profile).workloads
@@ -491,7 +492,7 @@ def test_any_valid_profile_plans_without_raising_and_feasible_plans_cover_the_pe
         assert w.errors and w.shortfall and w.binding_limit
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     peak=st.floats(min_value=0.01, max_value=2e5),
     per_day=st.floats(min_value=0, max_value=1),

@@ -10,6 +10,7 @@ from capacity import limits
 from capacity.plan.receiving import busy_fraction, overhead_seconds, per_task_rate, receive_overhead, receivers
 from capacity.profile import Broker
 from tests.factories import CLOUDFLARE_WORKLOAD, DELETE, make_profile, plan_one
+from tests.tiers import examples
 
 
 
@@ -106,7 +107,7 @@ def test_an_overhead_beyond_a_long_poll_is_refused_with_the_allowed_range():
         "test.yaml: workloads[0].consumer.receive_overhead_seconds: 60 is out of range; allowed: <= 20")
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     concurrency=st.integers(1, 10_000),
     latency=st.floats(1e-4, 1.0),

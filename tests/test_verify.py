@@ -11,6 +11,10 @@ from capacity.simulate import StaticFleet, simulate
 from capacity.simulation_inputs import model_from_plan
 from capacity.verify import standard_scenarios, verify
 
+# Verifying a stack simulates its days, spikes, drains and constant rates (3-10 s a stack): those
+# tests are the slow tier's; the scheduled and Cloudflare verdicts (quick) stay in the fast tier.
+long_simulation = pytest.mark.slow
+
 
 def _stack(name: str):
     profile = load_profile(resolve_stack(name))
@@ -23,6 +27,7 @@ def seed_004():
     return profile, stack_plan, verify(profile, stack_plan)
 
 
+@long_simulation
 def test_verify_holds_for_seed_004_in_the_diurnal_day_and_the_spike(seed_004):
     _, _, (verdict,) = seed_004
     checks = {c.scenario: c for c in verdict.checks}
@@ -30,6 +35,7 @@ def test_verify_holds_for_seed_004_in_the_diurnal_day_and_the_spike(seed_004):
     assert checks["diurnal"].result.max_age_seconds <= 300
 
 
+@long_simulation
 def test_verify_keeps_seed_004_task_hours_within_1_3_of_the_lower_bound(seed_004):
     _, _, (verdict,) = seed_004
     for check in verdict.checks:
@@ -37,6 +43,7 @@ def test_verify_keeps_seed_004_task_hours_within_1_3_of_the_lower_bound(seed_004
             assert check.result.task_hours_ratio < 1.3
 
 
+@long_simulation
 def test_verify_uses_fewer_task_hours_than_a_static_fleet_at_max_for_seed_004(seed_004):
     profile, stack_plan, (verdict,) = seed_004
     lane = stack_plan.workloads[0]
@@ -48,6 +55,7 @@ def test_verify_uses_fewer_task_hours_than_a_static_fleet_at_max_for_seed_004(se
         assert check.result.task_hours < static.task_hours
 
 
+@long_simulation
 def test_verify_drains_the_seed_004_backlog_within_the_allowed_time(seed_004):
     _, _, (verdict,) = seed_004
     drain = next(c for c in verdict.checks if c.scenario == "drain")
@@ -55,12 +63,14 @@ def test_verify_drains_the_seed_004_backlog_within_the_allowed_time(seed_004):
     assert drain.result.drain_seconds < 336 * 3600
 
 
+@long_simulation
 def test_verify_finds_nothing_cheaper_for_seed_004_whose_target_was_already_chosen_by_simulation(seed_004):
     _, stack_plan, (verdict,) = seed_004
     assert verdict.tuning is None
     assert stack_plan.workloads[0].scaling.target_backlog_per_task == 0.9
 
 
+@long_simulation
 def test_verify_runs_seed_004_at_constant_rates_and_finds_it_settles(seed_004):
     _, _, (verdict,) = seed_004
     assert [c.description.split(" (")[0] for c in verdict.churn] == [
@@ -69,12 +79,14 @@ def test_verify_runs_seed_004_at_constant_rates_and_finds_it_settles(seed_004):
     assert all("0 scaling actions in the 6 h after the first hour" == c.reason for c in verdict.churn)
 
 
+@long_simulation
 def test_verify_holds_for_seed_001_whose_min_capacity_covers_the_peak():
     profile, stack_plan = _stack("track-points")
     (verdict,) = verify(profile, stack_plan)
     assert verdict.holds
 
 
+@long_simulation
 def test_verify_says_the_objective_misses_and_finds_a_setting_that_holds_when_min_capacity_is_too_low():
     data = yaml.safe_load(resolve_stack("track-points").read_text())
     data["workloads"][0]["overrides"] = {"min_capacity": 1, "target_backlog_per_task": 0.9}
@@ -104,6 +116,7 @@ def test_verify_holds_for_the_cloudflare_stack_within_its_objective():
     assert all(c.result.max_age_seconds <= 120 for c in verdict.checks if c.scenario != "drain")
 
 
+@long_simulation
 def test_verify_fails_a_plan_that_flaps_at_a_constant_rate_with_seed_004s_old_target():
     data = yaml.safe_load(resolve_stack("event-backlog").read_text())
     data["workloads"][0]["overrides"] = {"target_backlog_per_task": 76}  # the pre-issue-13 target
