@@ -13,7 +13,7 @@ from typing import Any
 
 from policies import limits
 from policies.contract import ROLE_DLQ as DLQ_ROLE
-from policies.contract import SQS_IN_FLIGHT_METRIC, SQS_NAMESPACE, SQS_VISIBLE_METRIC
+from policies.contract import SQS_IN_FLIGHT_METRIC, SQS_VISIBLE_METRIC
 from policies.rules_base import (
     ADVISORY,
     CLOUDFLARE_CONSUMER,
