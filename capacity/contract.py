@@ -174,6 +174,9 @@ QUEUE_URL = EnvVar("QUEUE_URL", "queue_url", str, None, "the SQS queue; its pres
                    brokers=SQS_BROKERS)
 BATCH_LIMIT = EnvVar("BATCH_LIMIT", "batch_limit", int, None, "most messages one scheduled run takes: batch_limit",
                      modes=(SCHEDULED,), brokers=SQS_BROKERS)
+RUN_DEADLINE_SECONDS = EnvVar("RUN_DEADLINE_SECONDS", "run_deadline_seconds", float, None,
+                              "seconds after its start a scheduled run stops receiving: the interval less the task's "
+                              "start and its stop timeout", modes=(SCHEDULED,), brokers=SQS_BROKERS)
 METRIC_NAMESPACE = EnvVar("METRIC_NAMESPACE", "metric_namespace", str, REDIS_NAMESPACE,
                           "where the Redis queue metrics go", modes=(SERVICE,), brokers=(REDIS,))
 REDIS_POOL_SIZE = EnvVar("REDIS_POOL_SIZE", "redis_pool_size", int, 10,
@@ -206,10 +209,10 @@ METRIC_PERIOD_SECONDS = _extra("METRIC_PERIOD_SECONDS", "metric_period_seconds",
 # Every variable the worker reads, in reading order: of two filling one setting, the first set wins.
 WORKER_ENVIRONMENT = (
     QCAP_STACK, QCAP_WORKLOAD, AWS_REGION, CONCURRENCY, RECEIVE_BATCH, RECEIVE_WAIT_SECONDS,
-    VISIBILITY_TIMEOUT_SECONDS, MAX_RECEIVE_COUNT, STOP_TIMEOUT_SECONDS, QUEUE_URL, BATCH_LIMIT, METRIC_NAMESPACE,
-    REDIS_POOL_SIZE, REDIS_PORT, REDIS_TLS, REDIS_HOST, REDIS_AUTH_TOKEN, ECS_AGENT_URI, AWS_DEFAULT_REGION,
-    REDIS_QUEUE_KEY, RECEIVERS, RETRY_BACKOFF_SECONDS, RETRY_BACKOFF_MAX_SECONDS, PROTECTION_IDLE_SECONDS,
-    PUBLISH_METRICS, METRIC_PERIOD_SECONDS,
+    VISIBILITY_TIMEOUT_SECONDS, MAX_RECEIVE_COUNT, STOP_TIMEOUT_SECONDS, QUEUE_URL, BATCH_LIMIT, RUN_DEADLINE_SECONDS,
+    METRIC_NAMESPACE, REDIS_POOL_SIZE, REDIS_PORT, REDIS_TLS, REDIS_HOST, REDIS_AUTH_TOKEN, ECS_AGENT_URI,
+    AWS_DEFAULT_REGION, REDIS_QUEUE_KEY, RECEIVERS, RETRY_BACKOFF_SECONDS, RETRY_BACKOFF_MAX_SECONDS,
+    PROTECTION_IDLE_SECONDS, PUBLISH_METRICS, METRIC_PERIOD_SECONDS,
 )
 ENV_BY_NAME = {v.name: v for v in WORKER_ENVIRONMENT}
 
@@ -250,7 +253,8 @@ EXIT_CODES = (
                                   "load lost messages"),
     ExitCode(EXIT_BAD_INPUT, "qcap", "could not run: a bad profile or option, or an AWS problem"),
     ExitCode(EXIT_INTERRUPTED, "qcap", "interrupted (Ctrl-C) while sending or draining"),
-    ExitCode(WORKER_EXIT_OK, "worker", "stopped after SIGTERM with every message finished or released (or --help)"),
+    ExitCode(WORKER_EXIT_OK, "worker", "stopped after SIGTERM, or a scheduled run ended (its batch limit, an empty "
+                                       "queue, its deadline), with every message finished or released (or --help)"),
     ExitCode(WORKER_EXIT_LOOP_FAILED, "worker", "one of the worker's own loops failed (not a handler)"),
     ExitCode(WORKER_EXIT_BAD_SETUP, "worker", "bad setup: a malformed variable or a handler that does not load"),
 )

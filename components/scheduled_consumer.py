@@ -1,9 +1,10 @@
 """A consumer task that EventBridge Scheduler starts on the plan's interval (seed 002).
 
-Each run is meant to take at most the plan's batch limit with the plan's concurrency (both in
-the container's environment, BATCH_LIMIT and CONCURRENCY, from the builder the service uses),
-so a run finishes well inside its interval and stays under the sink's rate and connection
-limits, as the planner checked.
+Each run takes at most the plan's batch limit with the plan's concurrency and stops receiving
+at its deadline (BATCH_LIMIT, CONCURRENCY and RUN_DEADLINE_SECONDS in the container's
+environment, from the builder the service uses; the worker then exits by itself), so a run
+ends inside its interval and stays under the sink's rate and connection limits, as the
+planner checked.
 """
 
 from __future__ import annotations

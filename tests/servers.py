@@ -97,10 +97,11 @@ class Moto:
 
 
 @contextmanager
-def moto_server() -> Iterator[Moto]:
+def moto_server(env: dict[str, str] | None = None) -> Iterator[Moto]:
+    """A moto server; `env` adds moto settings (MOTO_IAM_LOAD_MANAGED_POLICIES, ...) to its environment."""
     port = free_port()
     process = subprocess.Popen([sys.executable, "-c", MOTO_SERVER_CODE, str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_for_port(port, process)
         yield Moto(f"http://{LOOPBACK}:{port}", process)

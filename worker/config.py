@@ -33,7 +33,8 @@ class WorkerConfig:
     `max_receive_count` is the retry budget (SQS: the redrive policy's; Redis: claims before
     the dead-letter list); `stop_timeout_seconds` is the container's stop timeout, within
     which a SIGTERM'd worker finishes or releases what it holds; `batch_limit` is the most
-    messages one scheduled run takes (None for a service; the engine does not stop at it yet).
+    messages one scheduled run takes and `run_deadline_seconds` when it stops receiving
+    (both None for a service; worker/scheduled.py).
     """
 
     concurrency: int = default_of("concurrency")
@@ -47,6 +48,7 @@ class WorkerConfig:
     queue_url: str | None = None
     region: str | None = None
     batch_limit: int | None = None
+    run_deadline_seconds: float | None = None
     redis_host: str | None = None
     redis_port: int = default_of("redis_port")
     redis_tls: bool = default_of("redis_tls")
@@ -78,6 +80,8 @@ class WorkerConfig:
              ">= 2 (one for claiming, one for acknowledging)"),
             ("RECEIVERS", self.receivers, self.receivers is None or self.receivers >= 1, ">= 1"),
             ("BATCH_LIMIT", self.batch_limit, self.batch_limit is None or self.batch_limit >= 1, ">= 1"),
+            ("RUN_DEADLINE_SECONDS", self.run_deadline_seconds,
+             self.run_deadline_seconds is None or self.run_deadline_seconds > 0, "> 0"),
             ("RETRY_BACKOFF_SECONDS", self.retry_backoff_seconds, self.retry_backoff_seconds >= 0, ">= 0"),
         ]
         for name, value, ok, allowed in checks:

@@ -9,7 +9,8 @@ the backlog-per-task metric assumes.
 A `Broker` (SQS or Redis) supplies fetch, complete, fail, release and extend. Acknowledging,
 extending leases, the broker's chores and the shutdown are in worker/upkeep.py, each loop on
 a thread of its own. Every broker call goes through a `CallWatch`: a failure or a hang is one
-log line, repeated at a bounded rate.
+log line, repeated at a bounded rate. A scheduled run (BATCH_LIMIT, RUN_DEADLINE_SECONDS) ends
+by itself: its budget is in worker/scheduled.py.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from worker.calls import CallWatch, FaultLog
 from worker.config import WorkerConfig
 from worker.held import Batch, Broker, Counters, Handler, Held, Message, Slots
 from worker.protection import TaskProtection
+from worker.scheduled import BATCH_LIMIT, DEADLINE, RunBudget
 from worker.upkeep import Upkeep
 
 __all__ = ["Batch", "Broker", "Counters", "Engine", "Handler", "Held", "Message", "Slots"]
@@ -63,11 +65,19 @@ class Engine(Upkeep):
         self._receiver_threads: list[threading.Thread] = []
         self._acker: threading.Thread | None = None
         self._errors: list[BaseException] = []
+        self.run_budget = RunBudget(config.batch_limit, config.run_deadline_seconds)
+        self.stop_reason: str | None = None
 
     # --- lifecycle -------------------------------------------------------------------
 
-    def stop(self) -> None:
-        """Stop receiving; `run` then finishes or releases what is held and returns. Signal-safe."""
+    def stop(self, reason: str = "stopped") -> None:
+        """Stop receiving; `run` then finishes or releases what is held and returns. Signal-safe.
+
+        `reason` (the first one given wins) goes into the stop line: a signal's name, or why a
+        scheduled run ended (batch_limit, queue_empty, deadline).
+        """
+        if self.stop_reason is None:
+            self.stop_reason = reason
         self._stopping.set()
 
     @property
@@ -82,6 +92,7 @@ class Engine(Upkeep):
     def run(self) -> Counters:
         """Block until `stop()` (SIGTERM in the CLI), then shut down within the stop timeout."""
         started = time.monotonic()
+        self.run_budget.start(started)
         self.protection.start()
         for index in range(self.config.concurrency):
             self._spawn(self._handler_loop, f"handler-{index}", self._threads)
@@ -95,13 +106,16 @@ class Engine(Upkeep):
             start()
         log.info(json.dumps({"event": "start", "broker": self.broker.name, "workload": self.config.workload,
                              "concurrency": self.config.concurrency, "receive_batch": self.config.receive_batch,
-                             "receivers": self._receivers, "endpoint": self.endpoint}))
+                             "receivers": self._receivers, "endpoint": self.endpoint,
+                             **(self.run_budget.as_dict() if self.run_budget.scheduled else {})}))
         while not self._stopping.wait(WATCH_SECONDS):
             self.watch.check()
+            if self.run_budget.past_deadline(time.monotonic()):
+                self.stop(DEADLINE)
         stop_at = time.monotonic()
         unfinished = self._shutdown(stop_at)
         log.info(json.dumps({"event": "stop", "broker": self.broker.name, "workload": self.config.workload,
-                             "seconds_to_stop": round(time.monotonic() - stop_at, 3),
+                             "reason": self.stop_reason, "seconds_to_stop": round(time.monotonic() - stop_at, 3),
                              "stop_timeout_seconds": self.config.stop_timeout_seconds,
                              "teardown_cut_off": unfinished,
                              "uptime_seconds": round(time.monotonic() - started, 3),
@@ -140,17 +154,28 @@ class Engine(Upkeep):
             if self._stopping.is_set():
                 self._slots.release(count)
                 return
-            wait = self.config.poll_wait_seconds
+            asked = self.run_budget.take(count)
+            self._slots.release(count - asked)
+            if asked == 0:  # the run's batch is received: it ends once what is held is settled
+                self._stopping.wait(WATCH_SECONDS)
+                continue
+            wait = self.run_budget.poll_wait(self.config.poll_wait_seconds, time.monotonic())
             expected = wait if getattr(self.broker, "long_polls", False) else 0.0
             try:
-                fetched = self._call("receive", self.broker.fetch, count, wait, expected_seconds=expected)
+                fetched = self._call("receive", self.broker.fetch, asked, wait, expected_seconds=expected)
             except Exception:  # noqa: BLE001 - the client already retried; the fault log has said why
-                self._slots.release(count)
+                self._slots.release(asked)
+                self.run_budget.returned(asked, 0, full_wait=False, idle=False)
                 self._stopping.wait(RECEIVE_PAUSE_SECONDS)
                 continue
-            self._slots.release(count - len(fetched))
+            self._slots.release(asked - len(fetched))
             if fetched:
                 self._accept(fetched)
+            with self._lock:
+                idle = not self._held
+            ending = self.run_budget.returned(asked, len(fetched), wait == self.config.poll_wait_seconds, idle)
+            if ending:
+                self.stop(ending)
 
     def _accept(self, fetched: list[tuple[Message, Any]]) -> None:
         now = time.monotonic()
@@ -273,6 +298,8 @@ class Engine(Upkeep):
             self._log_batch(batch, in_hand)
         if idle:
             self.protection.busy(False)
+            if self.run_budget.spent():
+                self.stop(BATCH_LIMIT)
 
     def _log_batch(self, batch: Batch, in_hand: int) -> None:
         log.info(json.dumps({

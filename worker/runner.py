@@ -2,7 +2,8 @@
 
 `python -m worker app.handlers:handle` (or `qcap worker app.handlers:handle`) reads the
 environment, picks SQS (QUEUE_URL) or Redis (REDIS_HOST), logs one JSON line per batch to
-stdout, and exits 0 after a SIGTERM once every message it held is finished or released.
+stdout, and exits 0 after a SIGTERM once every message it held is finished or released; a
+scheduled run (BATCH_LIMIT) also exits 0 by itself when its batch, the queue or its time is done.
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ def run_until_signalled(engine: Engine, signals: tuple[int, ...] = (signal.SIGTE
     previous: dict[int, Any] = {}
 
     def on_signal(signum: int, _frame: Any) -> None:
-        engine.stop()
+        engine.stop(signal.Signals(signum).name)
 
     for sig in signals:
         previous[sig] = signal.signal(sig, on_signal)
