@@ -35,10 +35,9 @@ from policies.rules_base import (
     is_true,
     of_type,
 )
+from policies.contract import SQS_IN_FLIGHT_METRIC, SQS_NAMESPACE
 from policies.rules_capacity import (
     SQS_DEPTH_METRICS,
-    SQS_IN_FLIGHT_METRIC,
-    SQS_NAMESPACE,
     STEP_SCALING,
     TARGET_TRACKING,
     TASK_COUNT_METRICS,

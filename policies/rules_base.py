@@ -13,8 +13,22 @@ from typing import Any, Literal
 
 # The tag keys of the shared contract (docs/policies.md); the rule modules import them from here.
 from policies.contract import (
+    TAG_CACHE_CONNECTIONS_BUDGET,
+    TAG_CACHE_POOL_SIZE,
+    TAG_CACHE_PRODUCER_CONNECTIONS,
+    TAG_CONCURRENCY_PER_TASK,
+    TAG_DRAIN_SECONDS,
     TAG_ENVIRONMENT,
+    TAG_MAX_AGE_SECONDS,
+    TAG_PEAK_PER_SECOND,
+    TAG_PER_TASK_RATE,
+    TAG_PROCESSING_P99_SECONDS,
+    TAG_RECEIVE_BATCH,
     TAG_ROLE,
+    TAG_SINK_CONNECTIONS_PER_SLOT,
+    TAG_SINK_MAX_CONNECTIONS,
+    TAG_SINK_NAME,
+    TAG_STACK,
     TAG_WORKLOAD,
 )
 

@@ -12,7 +12,8 @@ from typing import Any
 from policies.contract import SQS_AGE_METRIC as AGE_METRIC
 from policies.contract import SQS_QUEUE_DIMENSION as QUEUE_DIMENSION
 from policies.rules_base import MANDATORY, METRIC_ALARM, ResourceView, Rule, as_list, as_mapping, of_type
-from policies.rules_capacity import SQS_NAMESPACE, SQS_VISIBLE_METRIC, dead_letter_queues, source_queues
+from policies.contract import SQS_NAMESPACE, SQS_VISIBLE_METRIC
+from policies.rules_capacity import dead_letter_queues, source_queues
 
 
 def _watched(alarm: ResourceView) -> list[tuple[str, str | None]]:

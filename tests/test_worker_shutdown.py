@@ -16,7 +16,7 @@ import uuid
 import pytest
 from fault_servers import black_hole
 from servers import subprocess_env
-from test_worker_sqs import REPO, TESTS, depth, drain_bodies, make_queue, run_worker_process, send, sigterm_and_wait
+from test_worker_sqs import REPO, TESTS, depth, drain_bodies, make_queue, run_worker_process, send
 from worker_handlers import read_log
 from worker_running import wait_until
 
@@ -26,6 +26,14 @@ from worker.redis_queue import RedisQueue
 from worker.shutdown import ShutdownPlan
 
 pytestmark = pytest.mark.slow
+
+
+def sigterm_and_wait(process: subprocess.Popen, timeout: float) -> float:
+    """Seconds from SIGTERM to the process's exit (the promise under test is an exit inside the stop timeout)."""
+    sent = time.monotonic()
+    process.terminate()
+    process.wait(timeout)
+    return time.monotonic() - sent
 
 
 def stop_line(process: subprocess.Popen) -> dict:
