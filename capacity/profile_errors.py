@@ -1,8 +1,17 @@
-"""Pydantic validation errors of a profile as one line each: the field path, the value and what is allowed."""
+"""Pydantic validation errors of a profile as one line each: the field path, the value and what is allowed.
+
+`allowed` says what a field takes in words, read from its type and bounds, for the profile reference
+(capacity/profile_reference.py).
+"""
 
 from __future__ import annotations
 
 import reprlib
+from enum import Enum
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 
 
 def _field_path(loc: tuple) -> str:
@@ -48,13 +57,49 @@ _SHORT.maxlist = _SHORT.maxtuple = _SHORT.maxdict = 4
 _SHORT.maxlevel = 1
 
 
-def _bound(value: object) -> object:
+def written_bound(value: object) -> object:
     """A bound as written by a person: 50,000,000 rather than 5e+07; 1e-06 stays short."""
     if isinstance(value, float) and value.is_integer() and abs(value) >= 1_000_000:
         return f"{int(value):,}"
     if isinstance(value, int) and abs(value) >= 1_000_000:
         return f"{value:,}"
     return format(value, "g") if isinstance(value, float) else value
+
+
+_BOUND_SIGNS = (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<"))
+
+
+def _unwrap(annotation: Any, metadata: tuple = ()) -> tuple[Any, tuple]:
+    """The type under Optional and Annotated, with every constraint met on the way."""
+    while True:
+        if get_origin(annotation) is Annotated:
+            base, *extra = get_args(annotation)
+            found = [m for e in extra for m in (e.metadata if isinstance(e, FieldInfo) else [e])]
+            annotation, metadata = base, (*metadata, *found)
+        elif get_origin(annotation) in (Union, type(int | None)) and type(None) in get_args(annotation):
+            annotation = next(a for a in get_args(annotation) if a is not type(None))
+        else:
+            return annotation, metadata
+
+
+def allowed(annotation: Any, metadata: tuple = ()) -> str:
+    """What a field takes, as a reader would say it: `a number >= 0 and <= 100`, `one of dev, staging, prod`."""
+    annotation, metadata = _unwrap(annotation, tuple(metadata))
+    if get_origin(annotation) is tuple:
+        return f"a list, each {allowed(get_args(annotation)[0])}"
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return "one of " + ", ".join(str(m.value) for m in annotation)
+    if get_origin(annotation) is Literal:
+        return "one of " + ", ".join(str(v) for v in get_args(annotation))
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return "a mapping"
+    kind = {float: "a number", int: "a whole number", str: "text"}.get(annotation, getattr(annotation, "__name__", "?"))
+    if annotation is str and any(getattr(m, "min_length", 0) for m in metadata):
+        kind = "non-empty text"
+    bounds = [f"{sign} {written_bound(getattr(m, key))}" for key, sign in _BOUND_SIGNS for m in metadata
+              if getattr(m, key, None) is not None]
+    pattern = next((m.pattern for m in metadata if getattr(m, "pattern", None)), None)
+    return " ".join(part for part in (kind, " and ".join(bounds), pattern and f"matching {pattern}") if part)
 
 
 def _describe(error: dict) -> str:
@@ -92,7 +137,7 @@ def _describe(error: dict) -> str:
         "less_than_equal": "<= {le}",
     }
     if kind in bounds:
-        plain = {k: _bound(v) for k, v in ctx.items()}
+        plain = {k: written_bound(v) for k, v in ctx.items()}
         field = next((part for part in reversed(error["loc"]) if isinstance(part, str)), "")
         why = _BOUND_WHY.get((field, kind.replace("greater_than_equal", "ge").replace("less_than_equal", "le")))
         because = f" ({why})" if why else ""
