@@ -97,7 +97,7 @@ def test_profile_errors_are_whole_lines_at_40_columns_under_a_long_path(tmp_path
     assert result.stderr.splitlines() == [
         f"{path}: 1 problem",
         f"{path}: workloads[0].objective.max_age_seconds: True is a YAML boolean (yes/no/on/off/true/false), "
-        "not a number; write the number",
+        "not a number; write the number; allowed: a number >= 1 and <= 1,209,600",
     ]
 
 
