@@ -133,7 +133,8 @@ def test_absurd_numbers_exit_2_with_one_line_in_plan_simulate_and_preview(tmp_pa
 
 def test_plan_verify_says_what_it_is_doing_when_output_is_not_a_terminal():
     result = CliRunner().invoke(app, ["plan", "dev", "--verify"])
-    assert "verifying 1 queue(s) against the standard scenarios ..." in result.stderr
+    assert result.stderr.splitlines() == ["qcap plan: verifying 1 queue(s) against the standard scenarios..."]
+    assert "\x1b" not in result.stderr
 
 
 def test_plan_of_a_file_with_five_problems_prints_all_five_and_exits_two():
