@@ -4,7 +4,7 @@ A preview runs a program and a policy pack for seconds, a plan or a simulation c
 word a user cannot tell working from stuck. stdout stays the command's output (clean for --json):
 everything here goes to stderr. On a terminal a transient spinner names the stage and the seconds
 so far; elsewhere (a pipe, a log, CI) a line `qcap preview: running the program...`, no control
-codes, at most one per PIPE_EVERY_SECONDS, and only once the command has waited a while.
+codes, at most one per PIPE_EVERY_SECONDS, and only once the command has waited a second.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from rich.status import Status
 
 from qcap.commands.stack_loading import err_console
 
-# A command quiet for this long shows its progress (the spinner sooner: it costs a pipe nothing).
-PIPE_AFTER_SECONDS = 2.0
+# A command quiet for this long shows its progress; with the second Python takes to start and
+# import, a user waits about 2 s before the first line (the spinner sooner: it costs a pipe nothing).
+PIPE_AFTER_SECONDS = 1.0
 TERMINAL_AFTER_SECONDS = 0.5
 # The fewest seconds between two lines in a pipe; a stage that stays this long is said again.
 PIPE_EVERY_SECONDS = 5.0
