@@ -25,7 +25,7 @@ def test_in_a_pipe_a_stage_shown_now_is_one_plain_line_naming_the_command():
 
 def test_in_a_pipe_a_command_done_before_the_wait_threshold_says_nothing():
     console, out = pipe()
-    with Progress("qcap plan", console) as progress:
+    with Progress("qcap plan", console, after=1.0) as progress:
         progress.stage("planning dev")
     assert out.getvalue() == ""
 
@@ -62,3 +62,13 @@ def test_on_a_terminal_a_spinner_names_the_stage_and_its_share_done():
         progress.fraction(0.25)
         time.sleep(0.3)
     assert "qcap simulate: simulating orders: plan autoscaling... 25% (0 s)" in out.getvalue()
+
+
+def test_in_a_pipe_a_stage_known_to_be_slow_is_said_at_once_even_right_after_a_line(monkeypatch):
+    monkeypatch.setattr(progress_module, "PIPE_EVERY_SECONDS", 60.0)
+    console, out = pipe()
+    with Progress("qcap preview", console, after=0) as progress:
+        progress.stage("loading pulumi and the policy pack")
+        progress.stage("running the program", now=True)
+    assert out.getvalue().splitlines() == [
+        "qcap preview: loading pulumi and the policy pack...", "qcap preview: running the program..."]

@@ -4,7 +4,8 @@ A preview runs a program and a policy pack for seconds, a plan or a simulation c
 word a user cannot tell working from stuck. stdout stays the command's output (clean for --json):
 everything here goes to stderr. On a terminal a transient spinner names the stage and the seconds
 so far; elsewhere (a pipe, a log, CI) a line `qcap preview: running the program...`, no control
-codes, at most one per PIPE_EVERY_SECONDS, and only once the command has waited a second.
+codes, at most one per PIPE_EVERY_SECONDS (a stage known to be slow is said at once), and only
+once the command has waited a second.
 """
 
 from __future__ import annotations
@@ -56,11 +57,13 @@ class Progress:
             self.status.stop()
 
     def stage(self, what: str, now: bool = False) -> None:
-        """The stage running from here on; `now` shows it at once (a stage known to take seconds)."""
+        """The stage running from here on; `now` shows it at once, however soon after the last line
+        (a stage known to take seconds)."""
         with self.lock:
             self.what, self.done = what, None
             if now:
                 self.after = min(self.after, time.monotonic() - self.started)
+                self.said = None
         self._show()
 
     def fraction(self, done: float) -> None:
