@@ -167,7 +167,7 @@ def parse_profile(data: object, path: Path | str = "<profile>") -> Profile:
     try:
         return Profile.model_validate(data)
     except ValidationError as exc:
-        problems = [describe_error(e) for e in exc.errors(include_url=False)]
+        problems = [describe_error(e, Profile) for e in exc.errors(include_url=False)]
         raise ProfileError(path, problems) from None
 
 

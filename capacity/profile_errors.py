@@ -1,8 +1,18 @@
-"""Pydantic validation errors of a profile as one line each: the field path, the value and what is allowed."""
+"""Pydantic validation errors of a profile as one line each: the field path, the value and what is allowed.
+
+`allowed` says what a field takes in words, read from its type and bounds; the same text goes into the
+error of a value of the wrong type and into the profile reference (capacity/profile_reference.py).
+"""
 
 from __future__ import annotations
 
+import difflib
 import reprlib
+from enum import Enum
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 
 
 def _field_path(loc: tuple) -> str:
@@ -48,7 +58,7 @@ _SHORT.maxlist = _SHORT.maxtuple = _SHORT.maxdict = 4
 _SHORT.maxlevel = 1
 
 
-def _bound(value: object) -> object:
+def written_bound(value: object) -> object:
     """A bound as written by a person: 50,000,000 rather than 5e+07; 1e-06 stays short."""
     if isinstance(value, float) and value.is_integer() and abs(value) >= 1_000_000:
         return f"{int(value):,}"
@@ -57,29 +67,100 @@ def _bound(value: object) -> object:
     return format(value, "g") if isinstance(value, float) else value
 
 
-def _describe(error: dict) -> str:
+_BOUND_SIGNS = (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<"))
+
+
+def _unwrap(annotation: Any, metadata: tuple = ()) -> tuple[Any, tuple]:
+    """The type under Optional and Annotated, with every constraint met on the way."""
+    while True:
+        if get_origin(annotation) is Annotated:
+            base, *extra = get_args(annotation)
+            found = [m for e in extra for m in (e.metadata if isinstance(e, FieldInfo) else [e])]
+            annotation, metadata = base, (*metadata, *found)
+        elif get_origin(annotation) in (Union, type(int | None)) and type(None) in get_args(annotation):
+            annotation = next(a for a in get_args(annotation) if a is not type(None))
+        else:
+            return annotation, metadata
+
+
+def allowed(annotation: Any, metadata: tuple = ()) -> str:
+    """What a field takes, as a reader would say it: `a number >= 0 and <= 100`, `one of dev, staging, prod`."""
+    annotation, metadata = _unwrap(annotation, tuple(metadata))
+    if get_origin(annotation) is tuple:
+        return f"a list, each {allowed(get_args(annotation)[0])}"
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return "one of " + ", ".join(str(m.value) for m in annotation)
+    if get_origin(annotation) is Literal:
+        return "one of " + ", ".join(str(v) for v in get_args(annotation))
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return "a mapping"
+    kind = {float: "a number", int: "a whole number", str: "text"}.get(annotation, getattr(annotation, "__name__", "?"))
+    if annotation is str and any(getattr(m, "min_length", 0) for m in metadata):
+        kind = "non-empty text"
+    bounds = [f"{sign} {written_bound(getattr(m, key))}" for key, sign in _BOUND_SIGNS for m in metadata
+              if getattr(m, key, None) is not None]
+    pattern = next((m.pattern for m in metadata if getattr(m, "pattern", None)), None)
+    return " ".join(part for part in (kind, " and ".join(bounds), pattern and f"matching {pattern}") if part)
+
+
+def _at(model: type[BaseModel], loc: tuple) -> tuple[Any, tuple] | None:
+    """The annotation and constraints of the field (or list item) at a pydantic error location under `model`."""
+    annotation: Any = model
+    metadata: tuple = ()
+    for part in loc:
+        base, _ = _unwrap(annotation)
+        if isinstance(part, int) and get_origin(base) is tuple:
+            annotation, metadata = get_args(base)[0], ()
+        elif isinstance(base, type) and issubclass(base, BaseModel) and part in base.model_fields:
+            field = base.model_fields[part]
+            annotation, metadata = field.annotation, tuple(field.metadata)
+        elif not str(part).startswith(("function-", "tuple[", "union[")):
+            return None
+    return annotation, metadata
+
+
+def allowed_at(model: type[BaseModel], loc: tuple) -> str | None:
+    """`allowed` of the field at `loc` under `model`; None at the top or where no field is."""
+    found = _at(model, loc)
+    return None if found is None or found[0] is model else allowed(*found)
+
+
+def keys_at(model: type[BaseModel], loc: tuple) -> list[str]:
+    """The keys the mapping at `loc` under `model` takes (none when no mapping is there)."""
+    found = _at(model, loc)
+    base = _unwrap(found[0])[0] if found else None
+    return list(base.model_fields) if isinstance(base, type) and issubclass(base, BaseModel) else []
+
+
+def _describe(error: dict, allows: str | None = None, keys: list[str] | None = None) -> str:
     kind = error["type"]
     ctx = error.get("ctx") or {}
     given = error.get("input")
     shown = _SHORT.repr(given)
+    also = f"; allowed: {allows}" if allows else ""
     if kind in ("float_type", "int_type") and isinstance(given, bool):
-        return f"{shown} is a YAML boolean (yes/no/on/off/true/false), not a number; write the number"
+        return f"{shown} is a YAML boolean (yes/no/on/off/true/false), not a number; write the number{also}"
     if kind in ("float_type", "int_type") and isinstance(given, str):
-        return f"{shown} is text, not a number; write the number without quotes (infinity and NaN are not allowed)"
+        return f"{shown} is text, not a number; write the number without quotes (infinity and NaN are not allowed){also}"
     if kind == "int_type" and isinstance(given, float):
-        return f"{shown} is not a whole number; this field counts, write an integer"
+        return f"{shown} is not a whole number; this field counts, write an integer{also}"
     if kind in ("float_type", "int_type"):
         expected = "an integer" if kind == "int_type" else "a number"
-        return f"expected {expected}, got {type(given).__name__} {shown}"
+        return f"expected {expected}, got {type(given).__name__} {shown}{also}"
     if kind in ("model_type", "dict_type"):
         return f"expected a mapping (indented `key: value` lines), got {type(given).__name__} {shown}"
     if kind in ("tuple_type", "list_type"):
         return f"expected a list (`- item` lines or [a, b]), got {type(given).__name__} {shown}"
     if kind == "string_type":
-        return f"expected text, got {type(given).__name__} {shown}"
+        return f"expected text, got {type(given).__name__} {shown}{also}"
     if kind == "finite_number":
         return f"{shown} is not a finite number; infinity and NaN are not allowed"
     if kind == "extra_forbidden":
+        close = difflib.get_close_matches(str(error["loc"][-1]), keys or [], n=1)
+        if close:
+            return f"unknown key; did you mean {close[0]}? (see docs/profile.md)"
+        if keys:
+            return f"unknown key; the keys here are {', '.join(keys)} (see docs/profile.md)"
         return "unknown key (check the spelling; see docs/profile.md)"
     if kind == "missing":
         return "required field is missing"
@@ -92,7 +173,7 @@ def _describe(error: dict) -> str:
         "less_than_equal": "<= {le}",
     }
     if kind in bounds:
-        plain = {k: _bound(v) for k, v in ctx.items()}
+        plain = {k: written_bound(v) for k, v in ctx.items()}
         field = next((part for part in reversed(error["loc"]) if isinstance(part, str)), "")
         why = _BOUND_WHY.get((field, kind.replace("greater_than_equal", "ge").replace("less_than_equal", "le")))
         because = f" ({why})" if why else ""
@@ -113,6 +194,10 @@ def _field_location(error: dict) -> str:
     return _field_path(loc)
 
 
-def describe_error(error: dict) -> str:
-    """One pydantic error as `field.path: what is wrong; what is allowed`."""
-    return f"{_field_location(error)}: {_describe(error)}"
+def describe_error(error: dict, model: type[BaseModel] | None = None) -> str:
+    """One pydantic error as `field.path: what is wrong; what is allowed` (a value's type error says what
+    the field at that path under `model` takes)."""
+    loc = tuple(error["loc"])
+    if model is None:
+        return f"{_field_location(error)}: {_describe(error)}"
+    return f"{_field_location(error)}: {_describe(error, allowed_at(model, loc), keys_at(model, loc[:-1]))}"

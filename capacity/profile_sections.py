@@ -18,8 +18,9 @@ from capacity.profile_base import Count, Number, ObjectiveSeconds, PositiveSecon
 class DailyShape(Section):
     """How the day's traffic is shaped: one multiplier of the daily average per hour, in a time zone."""
 
-    hourly_multipliers: tuple[Annotated[float, Field(ge=0, le=limits.DAILY_SHAPE_MAX_MULTIPLIER)], ...]
-    """24 numbers, hour 0 (midnight to 1 am) first: each hour's rate over the day's average (scaled so they average 1)."""
+    hourly_multipliers: tuple[Annotated[Number, Field(ge=0, le=limits.DAILY_SHAPE_MAX_MULTIPLIER)], ...]
+    """24 numbers, hour 0 (local midnight to 1 am) first, each hour's rate against the others; they are rescaled
+    to average exactly 1, so each becomes that hour's multiple of messages_per_day's average rate."""
     time_zone: str = "UTC"
     """IANA time zone the hours are in (also the scheduled actions' time zone), e.g. Europe/London. Default: UTC."""
 

@@ -162,3 +162,12 @@ def _terminal_width_is_pinned():
         os.environ.pop("COLUMNS", None)
     else:
         os.environ["COLUMNS"] = saved
+
+
+@pytest.fixture(autouse=True)
+def _progress_lines_only_when_a_test_asks(monkeypatch):
+    """In-process commands write no progress line after a wait (only a stage known to be slow says itself),
+    so a slow machine does not add a line to the stderr a test compares; tests of progress set their own."""
+    from qcap.commands import progress
+
+    monkeypatch.setattr(progress, "PIPE_AFTER_SECONDS", 3600.0)

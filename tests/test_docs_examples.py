@@ -35,7 +35,9 @@ OTHER_PROGRAM = '"""Another Pulumi program: one queue."""\nimport pulumi_aws as 
 def examples() -> list[tuple[str, str]]:
     found = []
     for doc in DOCS:
-        for block in re.findall(r"```[a-z]*\n(.*?)```", doc.read_text(), re.S):
+        for language, block in re.findall(r"```([a-z]*)\n(.*?)```", doc.read_text(), re.S):
+            if language == "text":
+                continue  # what a command prints (`qcap preview: running...` is output, not a command)
             for line in block.replace("\\\n", " ").splitlines():
                 match = COMMAND.match(line.strip())
                 if match:

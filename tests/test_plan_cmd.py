@@ -97,7 +97,7 @@ def test_profile_errors_are_whole_lines_at_40_columns_under_a_long_path(tmp_path
     assert result.stderr.splitlines() == [
         f"{path}: 1 problem",
         f"{path}: workloads[0].objective.max_age_seconds: True is a YAML boolean (yes/no/on/off/true/false), "
-        "not a number; write the number",
+        "not a number; write the number; allowed: a number >= 1 and <= 1,209,600",
     ]
 
 
@@ -133,7 +133,9 @@ def test_absurd_numbers_exit_2_with_one_line_in_plan_simulate_and_preview(tmp_pa
 
 def test_plan_verify_says_what_it_is_doing_when_output_is_not_a_terminal():
     result = CliRunner().invoke(app, ["plan", "dev", "--verify"])
-    assert "verifying 1 queue(s) against the standard scenarios ..." in result.stderr
+    lines = result.stderr.splitlines()
+    assert lines[-1] == "qcap plan: verifying 1 queue(s) against the standard scenarios..."
+    assert all(line.startswith("qcap plan: ") for line in lines) and "\x1b" not in result.stderr
 
 
 def test_plan_of_a_file_with_five_problems_prints_all_five_and_exits_two():

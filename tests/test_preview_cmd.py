@@ -7,6 +7,10 @@ process over gRPC (about a second each).
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -264,3 +268,123 @@ def test_the_plan_summary_never_cuts_a_queue_name_at_80_or_40_columns():
         assert "…" not in out.getvalue()
         if width == 80:
             assert "notify-normal" in out.getvalue()
+
+
+# --- output that survives a pipe at 80 columns, and progress on stderr -----------------------
+
+NESTED_PROGRAM = '''
+import json
+import pulumi
+import pulumi_aws as aws
+
+
+class Consumer(pulumi.ComponentResource):
+    def __init__(self, name, opts=None):
+        super().__init__("qcap:aws:FargateConsumer", name, None, opts)
+
+
+inner = Consumer("orders-consumer-inner", pulumi.ResourceOptions(parent=Consumer("orders-consumer-with-a-long-name")))
+below = pulumi.ResourceOptions(parent=inner)
+aws.ecs.TaskDefinition("orders-task-definition-with-a-long-name", family="qcap-dev-orders", cpu="256", memory="512",
+    network_mode="awsvpc", requires_compatibilities=["FARGATE"], opts=below,
+    container_definitions=json.dumps([{"name": "consumer", "image": "python:3.12", "essential": True,
+        "environment": [{"name": "DATABASE_PASSWORD", "value": "correct-horse-battery"}],
+        "logConfiguration": {"logDriver": "awslogs", "options": {}}}]))
+aws.iam.RolePolicyAttachment("orders-execution-role-policy-attachment", role="qcap-dev-orders",
+    policy_arn="arn:aws:iam::aws:policy/AdministratorAccess", opts=below)
+aws.sqs.Queue("orders-queue", name="qcap-dev-orders", message_retention_seconds=3600, opts=below)
+'''
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def piped(*args: str) -> subprocess.CompletedProcess:
+    """`qcap ARGS` as a pipe sees it: stdout and stderr not terminals, no COLUMNS (so rich's 80)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "FORCE_COLOR", "TTY_COMPATIBLE")}
+    return subprocess.run([sys.executable, "-m", "qcap", *args], cwd=ROOT, env=env, text=True,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
+
+
+def tree_block(text: str) -> str:
+    """The lines of the resource tree, between `resources (N):` and the next blank line."""
+    return text.split("\nresources (", 1)[1].split("):\n", 1)[1].split("\n\n", 1)[0]
+
+
+def tree_labels(text: str) -> list[str]:
+    """Each resource's label from the printed tree, its continuation lines joined back on."""
+    block = tree_block(text).splitlines()
+    labels: list[str] = []
+    for line in block:
+        guides, label = re.match(r"^((?:[│ ]   )*(?:[├└]── )?)(.*)$", line).groups()
+        if guides.endswith("── ") or not labels:
+            labels.append(label)
+        else:
+            labels[-1] += " " + label
+    return labels
+
+
+def expected_labels(report: dict) -> list[str]:
+    counts: dict[str, dict[str, int]] = {}
+    for v in report["violations"]:
+        counts.setdefault(v["urn"], {}).setdefault(v["level"], 0)
+        counts[v["urn"]][v["level"]] += 1
+    return [" ".join([r["name"], r["type"], *(f"{n} {level}" for level, n in sorted(counts.get(r["urn"], {}).items()))])
+            for r in report["resources"]]
+
+
+def test_a_piped_preview_keeps_every_type_and_every_count_whole_at_80_columns(tmp_path):
+    program = tmp_path / "nested.py"
+    program.write_text(NESTED_PROGRAM)
+    result = piped("preview", "dev", "--program", str(program))
+    assert result.returncode == 1, result.stderr
+    report = json.loads(preview("dev", "--json", "--program", str(program)).stdout)
+    assert sorted(tree_labels(result.stdout)) == sorted(expected_labels(report))
+    assert "orders-queue aws:sqs/queue:Queue 2 advisory 4 mandatory" in tree_labels(result.stdout)
+    assert max(len(line) for line in tree_block(result.stdout).splitlines()) <= 80
+    assert "\x1b" not in result.stdout + result.stderr
+
+
+def test_the_piped_event_backlog_tree_has_each_type_whole():
+    result = piped("preview", "event-backlog")
+    assert result.returncode == 0, result.stderr
+    labels = tree_labels(result.stdout)
+    assert "events-execution-role-policy aws:iam/rolePolicyAttachment:RolePolicyAttachment" in labels
+    assert len(labels) == 30 and all(re.fullmatch(r"\S+ [a-z]+:[a-zA-Z/]+:[A-Za-z]+", label) for label in labels)
+
+
+def test_a_piped_json_preview_says_its_stages_on_stderr_and_keeps_stdout_json():
+    result = piped("preview", "dev", "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["stack"] == "dev"
+    assert "qcap preview: running the program under mocks and the policy pack..." in result.stderr.splitlines()
+    assert "\x1b" not in result.stderr and "\r" not in result.stderr
+
+
+def test_the_tree_rendered_at_80_columns_keeps_each_type_and_count_whole():
+    import dataclasses
+    import io
+
+    from rich.console import Console
+
+    from qcap.commands.preview import render_tree
+    from qcap.offline.analysis import Diagnostic
+    from qcap.offline.program_run import ProgramRun, Registration
+    from tests.factories import registration as recorded
+
+    def registration(name: str, type_: str, parent: str = "") -> Registration:
+        return dataclasses.replace(recorded(type_, name, {}), parent=parent)
+
+    stack = registration("qcap-event-backlog", "pulumi:pulumi:Stack")
+    consumer = registration("events", "qcap:aws:FargateConsumer", stack.urn)
+    policy = registration("events-execution-role-policy", "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+                          consumer.urn)
+    levels = ["advisory"] * 2 + ["mandatory"] * 4
+    diagnostics = [Diagnostic(f"rule-{i}", level, "", policy.urn, "", "") for i, level in enumerate(levels)]
+    out = io.StringIO()
+    render_tree(Console(file=out, width=80), ProgramRun("dev", {}, [stack, consumer, policy]), diagnostics)
+    assert out.getvalue().splitlines() == [
+        "qcap-event-backlog pulumi:pulumi:Stack",
+        "└── events qcap:aws:FargateConsumer",
+        "    └── events-execution-role-policy",
+        "            aws:iam/rolePolicyAttachment:RolePolicyAttachment 2 advisory",
+        "            4 mandatory",
+    ]

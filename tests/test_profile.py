@@ -68,7 +68,7 @@ def test_out_of_range_value_says_what_is_allowed():
 
 def test_unknown_key_is_an_error_to_catch_typos():
     assert problems_of(profile_data(consumer__procesing_seconds=1.0)) == [
-        "workloads[0].consumer.procesing_seconds: unknown key (check the spelling; see docs/profile.md)"
+        "workloads[0].consumer.procesing_seconds: unknown key; did you mean processing_seconds? (see docs/profile.md)"
     ]
 
 
@@ -152,12 +152,12 @@ def test_a_workloads_checks_run_even_when_its_consumer_or_a_sibling_workload_fai
     data["workloads"] += cloudflare["workloads"] + [dict(data["workloads"][0], objective="soon")]
     assert problems_of(data) == [
         "workloads[0].consumer.processing_seconds: 'fast' is text, not a number; write the number without quotes "
-        "(infinity and NaN are not allowed)",
+        "(infinity and NaN are not allowed); allowed: a number >= 1e-06 and <= 1,209,600",
         "workloads[0]: broker sqs needs consumer.image (the consumer container image)",
         "workloads[1]: traffic.message_bytes (200000) is larger than cloudflare allows (128000 bytes)",
         "workloads[1]: broker cloudflare needs consumer.script_name (the consumer Worker script)",
         "workloads[2].consumer.processing_seconds: 'fast' is text, not a number; write the number without quotes "
-        "(infinity and NaN are not allowed)",
+        "(infinity and NaN are not allowed); allowed: a number >= 1e-06 and <= 1,209,600",
         "workloads[2].objective: expected a mapping (indented `key: value` lines), got str 'soon'",
         "workloads[2]: broker sqs needs consumer.image (the consumer container image)",
         "(top level): workload names must be unique; repeated: events",
@@ -167,7 +167,7 @@ def test_a_workloads_checks_run_even_when_its_consumer_or_a_sibling_workload_fai
 def test_a_check_that_reads_an_invalid_field_adds_no_noise_about_it():
     assert problems_of(profile_data(consumer__processing_seconds="2s", consumer__processing_p99_seconds=3.0)) == [
         "workloads[0].consumer.processing_seconds: '2s' is text, not a number; write the number without quotes "
-        "(infinity and NaN are not allowed)"
+        "(infinity and NaN are not allowed); allowed: a number >= 1e-06 and <= 1,209,600"
     ]
     assert problems_of(profile_data(broker="kafka", consumer__receive_batch=20, consumer__image=DELETE)) == [
         "workloads[0].broker: 'kafka' is not allowed; allowed: 'sqs', 'sqs-fifo', 'cloudflare' or 'redis'"
@@ -267,7 +267,7 @@ def test_a_daily_shape_needs_24_hours_a_real_time_zone_and_a_busiest_hour_within
 def test_a_yaml_boolean_is_not_taken_as_a_number():
     assert problems_of(profile_data(objective__max_age_seconds=True)) == [
         "workloads[0].objective.max_age_seconds: True is a YAML boolean (yes/no/on/off/true/false), "
-        "not a number; write the number"
+        "not a number; write the number; allowed: a number >= 1 and <= 1,209,600"
     ]
 
 
@@ -293,7 +293,7 @@ def test_non_finite_floats_are_rejected_naming_the_field(value):
 def test_a_number_written_as_text_is_rejected(text):
     assert problems_of(profile_data(consumer__processing_seconds=text)) == [
         f"workloads[0].consumer.processing_seconds: {text!r} is text, not a number; write the number "
-        "without quotes (infinity and NaN are not allowed)"
+        "without quotes (infinity and NaN are not allowed); allowed: a number >= 1e-06 and <= 1,209,600"
     ]
 
 
@@ -303,7 +303,8 @@ def test_a_float_field_still_takes_an_integer():
 
 def test_a_count_with_a_fraction_is_rejected():
     assert problems_of(profile_data(consumer__concurrency_per_task=2.5)) == [
-        "workloads[0].consumer.concurrency_per_task: 2.5 is not a whole number; this field counts, write an integer"
+        "workloads[0].consumer.concurrency_per_task: 2.5 is not a whole number; this field counts, write an integer; "
+        "allowed: a whole number >= 1 and <= 10000"
     ]
 
 
@@ -359,3 +360,20 @@ def test_a_huge_aliased_value_is_quoted_short():
     nested = [[list(range(1000))] * 1000] * 1000
     problems = problems_of(profile_data(traffic__messages_per_day=nested))
     assert len(problems) == 1 and len(problems[0]) < 200
+
+
+def test_daily_shape_multipliers_written_as_text_or_yes_are_refused_naming_file_field_and_range(tmp_path):
+    path = tmp_path / "shape.yaml"
+    shape = '["1", yes, "1e2"' + ", 1" * 21 + "]"
+    path.write_text((ROOT_STACKS / "event-backlog.yaml").read_text().replace(
+        "      backlog_messages:", f"      daily_shape: {{hourly_multipliers: {shape}}}\n      backlog_messages:", 1))
+    with pytest.raises(ProfileError) as caught:
+        load_profile(path)
+    where = "workloads[0].traffic.daily_shape.hourly_multipliers"
+    text = "is text, not a number; write the number without quotes (infinity and NaN are not allowed)"
+    assert str(caught.value).splitlines() == [
+        f"{path}: {where}[0]: '1' {text}; allowed: a number >= 0 and <= 100",
+        f"{path}: {where}[1]: True is a YAML boolean (yes/no/on/off/true/false), not a number; write the number; "
+        "allowed: a number >= 0 and <= 100",
+        f"{path}: {where}[2]: '1e2' {text}; allowed: a number >= 0 and <= 100",
+    ]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 from rich.console import Console
 from typer.testing import CliRunner
 
-from capacity.plan import plan
+from capacity.plan import num, plan
 from capacity.profile import load_profile, resolve_stack
 from qcap.cli import app
 from qcap.commands.simulate import render_verification
@@ -160,10 +161,36 @@ def test_simulate_trace_errors_are_one_line_at_40_columns_under_a_long_path(tmp_
     assert "over the 16 days allowed" in line
 
 
-def test_a_long_simulation_says_what_runs_when_output_is_not_a_terminal(monkeypatch):
-    from qcap.commands import simulate as simulate_cmd
+def test_a_long_simulation_says_each_stage_on_stderr_when_output_is_not_a_terminal(monkeypatch):
+    from qcap.commands import progress
 
-    monkeypatch.setattr(simulate_cmd, "PROGRESS_AFTER_SECONDS", 0.0)
-    result = runner.invoke(app, ["simulate", "dev", "--days", "0.05"])
+    monkeypatch.setattr(progress, "PIPE_AFTER_SECONDS", 0.0)
+    monkeypatch.setattr(progress, "PIPE_EVERY_SECONDS", 0.0)
+    result = runner.invoke(app, ["simulate", "dev", "--days", "0.05", "--json"])
     assert result.exit_code == 0, result.output
-    assert "simulating orders: plan autoscaling ..." in result.stderr.splitlines()
+    stages = result.stderr.splitlines()
+    assert stages[0] == "qcap simulate: planning dev..."
+    assert "qcap simulate: simulating orders: plan autoscaling..." in stages
+    assert json.loads(result.stdout)["stack"] == "dev"
+
+
+def test_the_results_keep_every_figure_and_fleet_name_whole_at_80_and_40_columns():
+    from capacity.simulate import Settings
+    from qcap.commands.progress import Progress
+    from qcap.commands.simulate import ScenarioName, build_scenario, render_results, run_simulations
+
+    profile = load_profile(resolve_stack("event-backlog"))
+    stack_plan = plan(profile)
+    lane = stack_plan.workloads[0]
+    scenario = build_scenario(stack_plan, lane, ScenarioName.drain, 0.05, None, None, None)
+    with Progress("test") as progress:
+        results = run_simulations(profile, stack_plan, lane, scenario, progress, Settings())
+    for width in (80, 40):
+        out = io.StringIO()
+        render_results(Console(file=out, width=width), lane, scenario, results)
+        text = out.getvalue()
+        assert "…" not in text and max(len(line.rstrip()) for line in text.splitlines()) <= width
+        for r in results:
+            assert all(word in text for word in r.fleet.split())  # a header may wrap between its words
+            assert num(round(r.task_hours, 1)) in text and num(round(r.peak_backlog_messages)) in text
+            assert f"{r.scale_out_actions} / {r.scale_in_actions}" in text

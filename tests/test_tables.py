@@ -6,7 +6,7 @@ import io
 
 from rich.console import Console
 
-from qcap.commands.tables import render_rows
+from qcap.commands.tables import render_grid, render_rows
 
 COLUMNS = [("queue", "left"), ("value", "right")]
 ROWS = [["notify-normal-priority", "1,209,600 s"], ["jobs-0", "12 tasks"]]
@@ -39,3 +39,32 @@ def test_rows_without_a_reason_fold_rather_than_cut():
     out = io.StringIO()
     render_rows(Console(file=out, width=20), "t", COLUMNS, ROWS)
     assert "…" not in out.getvalue()
+
+
+GRID_COLUMNS = [("", "left"), ("plan autoscaling", "right"), ("CDK default scaling", "right")]
+GRID_ROWS = [["peak backlog (messages)", "2,800,000", "2,800,000"], ["objective met", "[red]no[/]", "yes"]]
+
+
+def grid(width: int) -> str:
+    out = io.StringIO()
+    render_grid(Console(file=out, width=width), "events: drain 2,800,000 waiting messages", GRID_COLUMNS, GRID_ROWS)
+    return out.getvalue()
+
+
+def test_a_grid_is_a_table_while_its_longest_words_fit_side_by_side():
+    text = grid(60)
+    assert "┃" in text and "2,800,000 │" in text and "…" not in text
+    assert max(len(line.rstrip()) for line in text.splitlines()) <= 60
+
+
+def test_a_grid_too_narrow_for_its_words_is_a_block_per_row_with_every_cell_whole():
+    assert grid(36).splitlines() == [
+        "events: drain 2,800,000 waiting",
+        "messages",
+        "peak backlog (messages)",
+        "    plan autoscaling: 2,800,000",
+        "    CDK default scaling: 2,800,000",
+        "objective met",
+        "    plan autoscaling: no",
+        "    CDK default scaling: yes",
+    ]

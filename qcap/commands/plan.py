@@ -13,6 +13,7 @@ from capacity.contract import EXIT_NOT_OK as EXIT_INFEASIBLE
 from capacity.plan import Plan, duration, num
 from capacity.plan.patches import format_patch
 from capacity.profile import ProfileError
+from qcap.commands.progress import Progress
 from qcap.commands.stack_loading import EXIT_BAD_INPUT, load_stack, report_profile_error
 from qcap.commands.tables import render_rows
 
@@ -127,7 +128,9 @@ def plan_command(
     ] = False,
 ) -> None:
     """Derive and explain every provisioned number. Exit 0 feasible, 1 infeasible, 2 bad profile."""
-    loaded = load_stack(stack)
+    with Progress("qcap plan") as progress:
+        progress.stage(f"planning {stack}")
+        loaded = load_stack(stack)
     console = Console()
     if fix or write:
         _fix(console, loaded.path, write, as_json)
@@ -149,7 +152,9 @@ def _fix(console: Console, path, write: bool, as_json: bool) -> None:
     from capacity.fixing import fix_profile  # ruamel.yaml: only --fix edits a profile, so only --fix loads it
 
     try:
-        result = fix_profile(path)
+        with Progress("qcap plan --fix") as progress:
+            progress.stage("patching the profile and planning it again")
+            result = fix_profile(path)
     except ProfileError as exc:
         report_profile_error(exc)
         raise typer.Exit(EXIT_BAD_INPUT) from None

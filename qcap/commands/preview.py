@@ -15,17 +15,20 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.tree import Tree
+from rich.text import Text
 
 from capacity.contract import EXIT_NOT_OK as EXIT_BLOCKED
 from capacity.contract import EXIT_OK
 from capacity.plan import Plan, num
 from capacity.plan.patches import format_patch
+from qcap.commands.fitting import Node, print_tree
+from qcap.commands.progress import Progress
 from qcap.commands.stack_loading import EXIT_BAD_INPUT, err_console, load_stack
 from qcap.commands.tables import render_rows
 
 # qcap.offline (pulumi, grpc and botocore with it) is imported when a preview runs, so other commands start without it.
 if TYPE_CHECKING:
+    from capacity.stacks import LoadedStack
     from qcap.offline.analysis import Analysis, Diagnostic
     from qcap.offline.contract import ContractReport
     from qcap.offline.preview import Preview
@@ -68,6 +71,7 @@ def render_planner_warnings(console: Console, plan: Plan) -> int:
 
 
 def render_tree(console: Console, run: ProgramRun, diagnostics: Sequence[Diagnostic]) -> None:
+    """Every resource under its parent, with its type and its violation counts, none of them cut at any width."""
     from qcap.offline.program_run import STACK_TYPE
 
     flagged: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -78,20 +82,15 @@ def render_tree(console: Console, run: ProgramRun, diagnostics: Sequence[Diagnos
         children[r.parent].append(r)
     roots = [r for r in run.registrations if r.type == STACK_TYPE] or children[""]
 
-    def label(r: Registration) -> str:
-        marks = "".join(f" [{LEVEL_STYLES[level]}]{count} {level}[/]" for level, count in sorted(flagged[r.urn].items())
-                        if level in LEVEL_STYLES)
-        return f"{escape(r.name)} [dim]{escape(r.type)}[/]{marks}"
-
-    def grow(node: Tree, r: Registration) -> None:
+    def node(r: Registration) -> Node:
+        marks = [Text(f"{count} {level}", style=LEVEL_STYLES[level]) for level, count in sorted(flagged[r.urn].items())
+                 if level in LEVEL_STYLES]
         # Sorted by name, so a workload's queue, alarms and consumer sit together.
-        for child in sorted(children[r.urn], key=lambda c: (c.name, c.type)):
-            grow(node.add(label(child)), child)
+        kids = sorted(children[r.urn], key=lambda c: (c.name, c.type))
+        return Node([Text(r.name), Text(r.type, style="dim"), *marks], [node(c) for c in kids])
 
     for root in roots:
-        tree = Tree(label(root))
-        grow(tree, root)
-        console.print(tree)
+        print_tree(console, node(root))
 
 
 def render_violations(console: Console, analysis: Analysis, names: dict[str, Registration]) -> None:
@@ -158,6 +157,40 @@ def render_new_stack(console: Console, result: Preview) -> None:
                       f"{escape(item['reason'])}", highlight=False)
 
 
+def _blocked_by_planner(console: Console, loaded: LoadedStack, json_output: bool) -> None:
+    """An infeasible plan: the program would refuse to build it, so the pack never runs. Exits 1."""
+    if json_output:
+        typer.echo(json.dumps({"stack": loaded.name, "exit_code": EXIT_BLOCKED, "blocked_by": "planner",
+                               "plan": loaded.plan.as_json()}, indent=2))
+    else:
+        render_plan_summary(console, loaded.name, loaded.plan)
+        render_infeasible(console, loaded.plan)
+    raise typer.Exit(EXIT_BLOCKED)
+
+
+def _run_preview(progress: Progress, loaded: LoadedStack, policy_config: Path | None, program: Path | None,
+                 new_stack: bool) -> Preview:
+    """The offline preview of a loaded stack, each stage said on stderr; exits 2 on input it cannot use."""
+    progress.stage("loading pulumi and the policy pack")
+    from qcap.offline.policy_config import PolicyConfigError, read_policy_config
+    from qcap.offline.preview import PreviewError, preview, program_problem
+
+    given_policy_config = None
+    if policy_config is not None:
+        try:
+            given_policy_config = read_policy_config(policy_config)
+        except PolicyConfigError as exc:
+            raise _fail(err_console, str(exc)) from None
+    if program is not None and program_problem(program):
+        raise _fail(err_console, program_problem(program))
+    progress.stage(f"running {'the program' if program is None else program} under mocks and the policy pack", now=True)
+    try:
+        return preview(loaded, program, given_policy_config, policy_config_source=str(policy_config or "policy config"),
+                       new_stack_only=new_stack)
+    except PreviewError as exc:
+        raise _fail(err_console, str(exc)) from None
+
+
 def _fail(console: Console, message: str) -> typer.Exit:
     console.print(f"[bold red]qcap preview[/]: {escape(message)}", highlight=False)
     return typer.Exit(EXIT_BAD_INPUT)
@@ -187,34 +220,18 @@ def preview_command(
     Exit 0 clean, 1 blocked (a mandatory violation in either preview, a contract violation, or an
     infeasible plan), 2 unusable input (including a program that fails, with its error).
     """
-    from qcap.offline.policy_config import PolicyConfigError, read_policy_config
-    from qcap.offline.preview import PreviewError, as_json, new_stack_json, preview, program_problem
-
     # soft_wrap: a long line stays one line in logs and pipes, so it can be grepped.
-    err = err_console
     console = Console(highlight=False, soft_wrap=True)
-    loaded = load_stack(stack)
-    given_policy_config = None
-    if policy_config is not None:
-        try:
-            given_policy_config = read_policy_config(policy_config)
-        except PolicyConfigError as exc:
-            raise _fail(err, str(exc)) from None
-    if program is not None and program_problem(program):
-        raise _fail(err, program_problem(program))
-    if program is None and not loaded.plan.feasible:
-        if json_output:
-            typer.echo(json.dumps({"stack": loaded.name, "exit_code": EXIT_BLOCKED, "blocked_by": "planner",
-                                   "plan": loaded.plan.as_json()}, indent=2))
-        else:
-            render_plan_summary(console, loaded.name, loaded.plan)
-            render_infeasible(console, loaded.plan)
-        raise typer.Exit(EXIT_BLOCKED)
-    try:
-        result = preview(loaded, program, given_policy_config, policy_config_source=str(policy_config or "policy config"),
-                         new_stack_only=new_stack)
-    except PreviewError as exc:
-        raise _fail(err, str(exc)) from None
+    with Progress("qcap preview") as progress:
+        progress.stage(f"planning {stack}")
+        loaded = load_stack(stack)
+        infeasible = program is None and not loaded.plan.feasible
+        result = None if infeasible else _run_preview(progress, loaded, policy_config, program, new_stack)
+    if result is None:
+        _blocked_by_planner(console, loaded, json_output)
+        return
+    from qcap.offline.preview import as_json, new_stack_json
+
     run, analysis, placeholders, timings = result.run, result.analysis, result.placeholders, result.timings
     exit_code = EXIT_BLOCKED if result.blocked else EXIT_OK
 

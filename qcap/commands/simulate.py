@@ -5,32 +5,27 @@ static fleet and CDK's default scaling; and `render_verification`, which `qcap p
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.markup import escape
 
 from capacity import limits
 from capacity import scenarios as sc
 from capacity.plan import Plan, WorkloadPlan, duration, num
 from capacity.profile import Profile
+from capacity.stacks import LoadedStack
+from qcap.commands.progress import Progress
 from qcap.commands.stack_loading import EXIT_BAD_INPUT, err_console, load_stack
+from qcap.commands.tables import render_grid
 
 # The simulator is imported when a simulation runs, so the other commands start without it.
 if TYPE_CHECKING:
     from capacity.simulate import Settings, SimulationResult
     from capacity.verify import Verification
-
-# Show a progress bar only for runs that take longer than this (a short run should not flicker).
-PROGRESS_AFTER_SECONDS = 1.0
-
 
 class ScenarioName(str, Enum):
     constant = "constant"
@@ -105,62 +100,14 @@ def build_scenario(
     return whole if share == 1 else whole.scaled(share)
 
 
-@contextmanager
-def stage(console: Console, what: str) -> Iterator[None]:
-    """A spinner on a terminal while a stage runs; elsewhere one line on stderr saying what is running."""
-    if console.is_terminal:
-        with console.status(f"{what} ..."):
-            yield
-    else:
-        err_console.print(f"{what} ...", markup=False, highlight=False)
-        yield
-
-
-class _LazyProgress:
-    """A rich progress bar that appears only once a run has taken PROGRESS_AFTER_SECONDS."""
-
-    def __init__(self, console: Console, label: str):
-        self.console = console
-        self.label = label
-        self.started_at = time.perf_counter()
-        self.bar: Progress | None = None
-        self.task = None
-        self.said = False
-
-    def __call__(self, fraction: float) -> None:
-        if self.bar is None:
-            if time.perf_counter() - self.started_at < PROGRESS_AFTER_SECONDS:
-                return
-            if not self.console.is_terminal:
-                # Not a terminal (a pipe, a log): one line per stage instead of a bar.
-                if not self.said:
-                    self.console.print(f"simulating {self.label} ...", markup=False, highlight=False)
-                    self.said = True
-                return
-            self.bar = Progress(
-                TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                TimeElapsedColumn(), console=self.console, transient=True,
-            )
-            self.bar.start()
-            self.task = self.bar.add_task(self.label, total=1.0)
-        self.bar.update(self.task, completed=fraction)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.stop()
-
-
 def _ratio(result: SimulationResult) -> str:
     ratio = result.task_hours_ratio
     return "n/a" if ratio is None else f"{ratio:.2f}x"
 
 
-def _results_table(lane: WorkloadPlan, scenario: sc.Scenario, results: list[SimulationResult]) -> Table:
-    table = Table(title=f"{lane.name}: {scenario.description}", title_justify="left")
-    table.add_column("")
-    for r in results:
-        table.add_column(r.fleet, justify="right")
-    rows = [
+def render_results(console: Console, lane: WorkloadPlan, scenario: sc.Scenario, results: list[SimulationResult]) -> None:
+    """The fleets side by side, one row per figure; at a narrow width a block per figure."""
+    figures = [
         ("objective met", lambda r: "yes" if r.objective_met else "[red]no[/]"),
         ("max age of oldest", lambda r: duration(r.max_age_seconds)),
         (f"p{limits.AGE_REPORT_PERCENTILE} age of oldest", lambda r: duration(r.p99_age_seconds)),
@@ -177,9 +124,9 @@ def _results_table(lane: WorkloadPlan, scenario: sc.Scenario, results: list[Simu
         ("fleet (smallest-largest)", lambda r: f"{r.smallest_fleet}-{r.largest_fleet}"),
         ("longest at one size", lambda r: duration(r.longest_hold_seconds)),
     ]
-    for label, cell in rows:
-        table.add_row(label, *[cell(r) for r in results])
-    return table
+    columns = [("", "left"), *((escape(r.fleet), "right") for r in results)]
+    rows = [[label, *(cell(r) for r in results)] for label, cell in figures]
+    render_grid(console, f"{escape(lane.name)}: {escape(scenario.description)}", columns, rows)
 
 
 def _figure_path(png: Path, lane: WorkloadPlan, many: bool) -> Path:
@@ -189,10 +136,10 @@ def _figure_path(png: Path, lane: WorkloadPlan, many: bool) -> Path:
 
 
 def run_simulations(
-    profile: Profile, plan: Plan, lane: WorkloadPlan, scenario: sc.Scenario, console: Console,
+    profile: Profile, plan: Plan, lane: WorkloadPlan, scenario: sc.Scenario, progress: Progress,
     settings: Settings,
 ) -> list[SimulationResult]:
-    """The plan's fleet and its comparisons against one scenario, with a progress bar for long runs."""
+    """The plan's fleet and its comparisons against one scenario, each a stage of `progress`."""
     from capacity.simulate import simulate
     from capacity.simulation_inputs import comparison_fleets, model_from_plan
 
@@ -200,11 +147,8 @@ def run_simulations(
     model = model_from_plan(lane, workload.sink, _share(plan, lane))
     results = []
     for fleet in comparison_fleets(lane):
-        progress = _LazyProgress(console, f"{lane.name}: {fleet.label}")
-        try:
-            results.append(simulate(model, fleet, scenario, settings, progress=progress))
-        finally:
-            progress.close()
+        progress.stage(f"simulating {lane.name}: {fleet.label}")
+        results.append(simulate(model, fleet, scenario, settings, progress=progress.fraction))
     return results
 
 
@@ -224,73 +168,82 @@ def register(app: typer.Typer) -> None:
         json_output: bool = typer.Option(False, "--json", help="Print the results as JSON."),
     ) -> None:
         """Simulate the plan's fleets against traffic: age of oldest, backlog, drain, task-hours and cost."""
-        from capacity.simulate import Settings
-        from qcap.commands.simulate_figure import write_figure
-
-        loaded = load_stack(stack)
-        console = Console(highlight=False)
-        err = err_console
-        lanes = _lanes(loaded.plan, workload)
-        if days is not None and not 0 < days <= limits.MAX_SIMULATION_DAYS:
-            err.print(f"--days must be > 0 and <= {limits.MAX_SIMULATION_DAYS} (got {days!r}): the longest retention "
-                      "(14 days) plus a day", markup=False)
-            raise typer.Exit(EXIT_BAD_INPUT)
-        if png is not None and not png.resolve().parent.is_dir():
-            err.print(f"--png {png}: directory {png.resolve().parent} does not exist; create it first", markup=False)
-            raise typer.Exit(EXIT_BAD_INPUT)
-        if peak_fraction is not None and not 0 < peak_fraction <= limits.MAX_PEAK_FRACTION:
-            err.print(f"--peak-fraction must be > 0 and <= {limits.MAX_PEAK_FRACTION:g} (got {peak_fraction!r})", markup=False)
-            raise typer.Exit(EXIT_BAD_INPUT)
-        report: list[dict] = []
-        for lane in lanes:
-            try:
-                chosen = build_scenario(loaded.plan, lane, scenario, days, trace, spike_multiplier, spike_minutes,
-                                        peak_fraction)
-                results = run_simulations(loaded.profile, loaded.plan, lane, chosen, err, Settings(random_seed=seed))
-            except (sc.ScenarioError, ValueError) as exc:
-                err.print(f"{stack}: {exc}", markup=False)
-                raise typer.Exit(EXIT_BAD_INPUT) from None
-            figure = None
-            if png is not None:
-                figure = _figure_path(png, lane, len(lanes) > 1)
-                write_figure(figure, lane, chosen, results)
-            report.append(
-                {
-                    "workload": lane.name,
-                    "scenario": chosen.name,
-                    "description": chosen.description,
-                    "figure": None if figure is None else str(figure),
-                    "results": [r.as_json() for r in results],
-                }
-            )
-            if not json_output:
-                console.print(_results_table(lane, chosen, results))
-                if figure is not None:
-                    console.print(f"figure written to {figure}", markup=False, soft_wrap=True)
-        if json_output:
-            console.print_json(json.dumps({"stack": loaded.name, "workloads": report}))
+        with Progress("qcap simulate") as progress:
+            progress.stage(f"planning {stack}")
+            loaded = load_stack(stack)
+            _simulate_lanes(loaded, progress, workload, scenario, trace, spike_multiplier, spike_minutes, peak_fraction,
+                            seed, days, png, json_output)
 
 
-def render_verification(console: Console, profile: Profile, plan: Plan) -> bool:
+def _check_options(days: float | None, png: Path | None, peak_fraction: float | None) -> None:
+    """Exit 2 naming the option when --days, --png or --peak-fraction cannot be used."""
+    err = err_console
+    if days is not None and not 0 < days <= limits.MAX_SIMULATION_DAYS:
+        err.print(f"--days must be > 0 and <= {limits.MAX_SIMULATION_DAYS} (got {days!r}): the longest retention "
+                  "(14 days) plus a day", markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if png is not None and not png.resolve().parent.is_dir():
+        err.print(f"--png {png}: directory {png.resolve().parent} does not exist; create it first", markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if peak_fraction is not None and not 0 < peak_fraction <= limits.MAX_PEAK_FRACTION:
+        err.print(f"--peak-fraction must be > 0 and <= {limits.MAX_PEAK_FRACTION:g} (got {peak_fraction!r})", markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _simulate_lanes(loaded: LoadedStack, progress: Progress, workload: str | None, scenario: ScenarioName,
+                    trace: Path | None, spike_multiplier: float | None, spike_minutes: float | None,
+                    peak_fraction: float | None, seed: int | None, days: float | None, png: Path | None,
+                    json_output: bool) -> None:
+    """Simulate each chosen lane, printing its table (or, with --json, all of them at the end)."""
+    from capacity.simulate import Settings
+    from qcap.commands.simulate_figure import write_figure
+
+    console = Console(highlight=False)
+    lanes = _lanes(loaded.plan, workload)
+    _check_options(days, png, peak_fraction)
+    report: list[dict] = []
+    for lane in lanes:
+        try:
+            chosen = build_scenario(loaded.plan, lane, scenario, days, trace, spike_multiplier, spike_minutes,
+                                    peak_fraction)
+            results = run_simulations(loaded.profile, loaded.plan, lane, chosen, progress, Settings(random_seed=seed))
+        except (sc.ScenarioError, ValueError) as exc:
+            err_console.print(f"{loaded.name}: {exc}", markup=False)
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+        figure = None
+        if png is not None:
+            progress.stage(f"drawing the figure of {lane.name}")
+            figure = _figure_path(png, lane, len(lanes) > 1)
+            write_figure(figure, lane, chosen, results)
+        report.append({
+            "workload": lane.name,
+            "scenario": chosen.name,
+            "description": chosen.description,
+            "figure": None if figure is None else str(figure),
+            "results": [r.as_json() for r in results],
+        })
+        if not json_output:
+            render_results(console, lane, chosen, results)
+            if figure is not None:
+                console.print(f"figure written to {figure}", markup=False, soft_wrap=True)
+    if json_output:
+        console.print_json(json.dumps({"stack": loaded.name, "workloads": report}))
+
+
+def render_verification(console: Console, profile: Profile, plan: Plan, command: str = "qcap plan") -> bool:
     """Print, per queue, whether the objective holds in the standard scenarios; True when all hold."""
     from capacity.verify import verify
 
-    with stage(console, f"verifying {len(plan.workloads)} queue(s) against the standard scenarios"):
+    with Progress(command) as progress:
+        progress.stage(f"verifying {len(plan.workloads)} queue(s) against the standard scenarios", now=True)
         verdicts: list[Verification] = verify(profile, plan)
+    columns = [("scenario", "left"), ("verdict", "left"), ("why", "left"), ("task-hours", "right"),
+               ("vs lower bound", "right")]
     for v in verdicts:
         mark = "[green]holds[/]" if v.holds else "[red]misses[/]"
-        table = Table(title=f"{v.workload}: objective {mark}", title_justify="left")
-        for column in ("scenario", "verdict", "why", "task-hours", "vs lower bound"):
-            table.add_column(column, justify="right" if column.startswith(("task", "vs")) else "left")
-        for check in v.checks + v.churn:
-            table.add_row(
-                check.description,
-                "holds" if check.holds else "[red]misses[/]",
-                check.reason,
-                num(round(check.result.task_hours, 1)),
-                _ratio(check.result),
-            )
-        console.print(table)
+        rows = [[escape(check.description), "holds" if check.holds else "[red]misses[/]", escape(check.reason),
+                 num(round(check.result.task_hours, 1)), _ratio(check.result)] for check in v.checks + v.churn]
+        render_grid(console, f"{escape(v.workload)}: objective {mark}", columns, rows)
         if v.tuning is not None:
             console.print(f"  tuned: {v.tuning.reason}", markup=False)
         if v.note:

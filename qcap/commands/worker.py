@@ -2,18 +2,54 @@
 
 Settings come from the environment the Fargate component sets (docs/workers.md); the
 command only parses, then hands over to `worker.runner`, which a consumer image can also
-run without qcap installed (`python -m worker MODULE:FUNCTION`).
+run without qcap installed (`python -m worker MODULE:FUNCTION`). Like `python -m`, it puts
+the current directory first on the import path, so a handler next to the user is found.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import os
+import sys
+
 import typer
+
+from capacity.contract import WORKER_EXIT_BAD_SETUP
+
+
+def import_from_cwd() -> str:
+    """Put the current directory first on the import path, as `python -m` does; return it."""
+    cwd = os.getcwd()
+    if cwd not in sys.path[:1]:
+        sys.path.insert(0, cwd)
+    return cwd
+
+
+def missing_module(handler: str, searched: str) -> str | None:
+    """Why the handler's module cannot be found (naming it, the directory searched and the fix); None if it can."""
+    module, sep, function = handler.partition(":")
+    if not (module and sep and function) or module.startswith("."):
+        return None  # a malformed handler: the runner says how it should look
+    try:
+        found = importlib.util.find_spec(module) is not None
+        missing = module
+    except ModuleNotFoundError as exc:  # a parent package is missing
+        found, missing = False, exc.name or module
+    except (ImportError, ValueError):
+        return None  # the module is there but fails to import: the runner reports its error
+    if found or not (module == missing or module.startswith(f"{missing}.")):
+        return None
+    where = missing.replace(".", "/")
+    return (f"cannot import module {missing!r} for handler {handler!r}: there is no {where}.py or {where}/ package "
+            f"in {searched} (the current directory, searched first) nor on the Python path; run qcap worker from "
+            "the directory that holds it, or add that directory to PYTHONPATH")
 
 
 def register(app: typer.Typer) -> None:
     @app.command("worker")
     def worker_command(
-        handler: str = typer.Argument(..., help="The handler, package.module:function, called with one Message."),
+        handler: str = typer.Argument(..., help="The handler, package.module:function, called with one Message; "
+                                                "the module is imported from the current directory first."),
     ) -> None:
         """Consume the queue in QUEUE_URL (SQS) or REDIS_HOST (Redis) with HANDLER until SIGTERM.
 
@@ -21,6 +57,10 @@ def register(app: typer.Typer) -> None:
         backs off failures, extends long-running messages, holds ECS scale-in protection while
         busy, and on SIGTERM finishes or releases what it holds within STOP_TIMEOUT_SECONDS.
         """
+        problem = missing_module(handler, import_from_cwd())
+        if problem:
+            typer.echo(f"qcap worker: {problem}", err=True)
+            raise typer.Exit(WORKER_EXIT_BAD_SETUP)
         from worker.runner import main
 
         raise typer.Exit(main([handler], exit_after_run=True))
