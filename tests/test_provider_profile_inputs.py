@@ -16,13 +16,13 @@ from pulumi.provider.experimental.util import camel_case
 from capacity import profile as models
 from capacity.contract import Broker, ConsumerMode, Environment
 from capacity.profile import load_profile, parse_profile, resolve_stack, stack_names
-from capacity.profile_reference import SECTIONS
+from capacity.profile_reference import walk
 from provider import profile_inputs
 from provider.host import QcapProvider
 
 # What capacity/profile_reference.py shows for an override: the Overrides fields have no docstrings.
 OVERRIDE_DESCRIPTION = "Set this derived value by hand (see the plan's field of the same name)."
-MODELS = [model for _, model in SECTIONS] + [models.DailyShape]
+MODELS = list(dict.fromkeys(model for _, model, _ in walk()))
 
 
 @pytest.fixture(scope="module")
