@@ -38,7 +38,7 @@ class DailyShape(TypedDict):
     """How the day's traffic is shaped: one multiplier of the daily average per hour, in a time zone."""
 
     hourly_multipliers: list[float]
-    ("24 numbers, hour 0 (local midnight to 1 am) first, each hour's rate against the others; they are rescaled "
+    ("24 numbers, hour 0 (local midnight to 1 am) first, each hour's rate against the others; they are rescaled\n"
      "to average exactly 1, so each becomes that hour's multiple of messages_per_day's average rate.")
     time_zone: NotRequired[str]
     """IANA time zone the hours are in (also the scheduled actions' time zone), e.g. Europe/London. Default: UTC."""
