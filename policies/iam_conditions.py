@@ -117,14 +117,19 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _values(raw: Any) -> list[str]:
+def _values(raw: Any) -> list[Any]:
     items = raw if isinstance(raw, (list, tuple)) else [raw]
-    return [_text(v) for v in items]
+    return [v if isinstance(v, _Marker) else _text(v) for v in items]
 
 
 def lookup(key: str, context: Context, action: str) -> tuple[Any, str | None]:
     """The request's value of `key` (a list of strings, ABSENT or UNKNOWN) and, when UNKNOWN, why."""
     lower = key.lower()
+    if lower not in context:
+        # A family entry ("aws:principaltag/*") stands for every key of the family not given one by one.
+        family = next((k for k in context if k.endswith("*") and lower.startswith(k[:-1])), None)
+        if family is not None:
+            lower = family
     if lower in context:
         value = context[lower]
         if value is UNKNOWN:
@@ -167,13 +172,9 @@ def _one_key(operator: str, key: str, wanted_raw: Any, context: Context, action:
         name = name[: -len("ifexists")]
     value, why = lookup(key, context, action)
     if name == "null":
-        lower = key.lower()
-        if lower in context:
-            present = context[lower] is not ABSENT
-        elif value is ABSENT:
-            present = False
-        else:
+        if value is UNKNOWN:
             return None, [why or f"{key} is not known offline"]
+        present = value is not ABSENT
         return t_or(_bool("false" if present else "true", w) for w in _values(wanted_raw)), []
     if name not in OPERATORS:
         return None, [f"condition operator {operator} is not an IAM operator"]
@@ -189,6 +190,9 @@ def _one_key(operator: str, key: str, wanted_raw: Any, context: Context, action:
     wanted: list[str] = []
     reasons: list[str] = []
     for raw in _values(wanted_raw):
+        if isinstance(raw, _Marker):
+            reasons.append(f"a value the condition on {key} compares with is not known offline")
+            continue
         filled, problem = substitute(raw, context, action)
         if filled is None:
             reasons.append(problem or raw)
@@ -197,7 +201,9 @@ def _one_key(operator: str, key: str, wanted_raw: Any, context: Context, action:
     if reasons:
         return None, reasons
 
-    def satisfied(one: str) -> Tri:
+    def satisfied(one: Any) -> Tri:
+        if isinstance(one, _Marker):
+            return None
         hit = t_or(match(one, w) for w in wanted)
         return t_not(hit) if negated else hit
 

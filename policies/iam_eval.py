@@ -173,7 +173,11 @@ def _resource_match(statement: Mapping[str, Any], request: Request, reasons: lis
         return True  # resource and trust policies may leave it out: the resource itself
     results: list[Tri] = []
     for raw in _as_list(statement[key]):
-        pattern, problem = substitute(str(raw), request.context, request.action)
+        if not isinstance(raw, str):
+            reasons.append(f"a {key} value is not known offline")
+            results.append(None)
+            continue
+        pattern, problem = substitute(raw, request.context, request.action)
         if pattern is None:
             reasons.append(problem or str(raw))
             results.append(None)
