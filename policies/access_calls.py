@@ -42,6 +42,7 @@ class Call:
     problem: str = ""
     fix: str = ""
     undecided: str = ""
+    owner: str = ""  # the URN of the resource a report names: the role, the key or what needs the call
 
     @property
     def key(self) -> tuple[str, str, str, str]:

@@ -9,16 +9,16 @@ missing and the fix, and each call that cannot be decided offline, with why. Pur
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from policies.access_calls import Call
 from policies.access_resources import AccessResource
-from policies.access_services import service_calls
+from policies.access_services import alarm_calls, log_group_calls, schedule_calls
 from policies.access_stack import Stack
 from policies.access_tasks import task_definition_calls
 from policies.iam_eval import Decision, Request, evaluate
 from policies.iam_match import shown
-from policies.rules_base import ECS_TASK_DEFINITION
+from policies.rules_base import ECS_TASK_DEFINITION, IAM_ROLE, KMS_KEY, LOG_GROUP, METRIC_ALARM, SCHEDULE
 
 
 @dataclass(frozen=True)
@@ -90,11 +90,24 @@ class AccessReport:
                 "undecided": [f.as_dict() for f in self.undecided]}
 
 
+def _owned(stack: Stack, call: Call, source: AccessResource) -> Call:
+    """The call with the resource a report names: the calling role, the key or role whose policy decides a
+    service's call, else the resource that needs it."""
+    owner = None
+    if call.principal.kind == "role" and call.principal.arn:
+        owner = stack.find(call.principal.arn, (), IAM_ROLE)
+    elif call.kind in ("kms", "trust") and call.resource:
+        owner = stack.find(call.resource, (), KMS_KEY, IAM_ROLE)
+    return replace(call, owner=(owner or source).urn)
+
+
 def derive_calls(stack: Stack) -> list[Call]:
     calls: list[Call] = []
     for definition in stack.of_type(ECS_TASK_DEFINITION):
-        calls += task_definition_calls(stack, definition)
-    calls += service_calls(stack)
+        calls += [_owned(stack, c, definition) for c in task_definition_calls(stack, definition)]
+    for kinds, derive in ((SCHEDULE, schedule_calls), (METRIC_ALARM, alarm_calls), (LOG_GROUP, log_group_calls)):
+        for resource in stack.of_type(kinds):
+            calls += [_owned(stack, c, resource) for c in derive(stack, resource)]
     unique: dict[tuple[str, str, str, str], Call] = {}
     for call in calls:
         unique.setdefault(call.key, call)

@@ -144,14 +144,3 @@ def log_group_calls(stack: Stack, group: AccessResource) -> list[Call]:
     context = {**base_context(stack, logs, None, region), "aws:sourcearn": UNKNOWN, "aws:sourceaccount": UNKNOWN,
                **kms_context(stack, ref, {"aws:logs:arn": stack.arn_of(group)}, None, None)}
     return kms_calls(stack, logs, ref, LOGS_KEY_ACTIONS, why, context, (), FIX_KEY)
-
-
-def service_calls(stack: Stack) -> list[Call]:
-    calls: list[Call] = []
-    for schedule in stack.of_type(SCHEDULE):
-        calls += schedule_calls(stack, schedule)
-    for alarm in stack.of_type(METRIC_ALARM):
-        calls += alarm_calls(stack, alarm)
-    for group in stack.of_type(LOG_GROUP):
-        calls += log_group_calls(stack, group)
-    return calls

@@ -104,7 +104,7 @@ def test_preview_prints_the_planners_warnings_beside_the_packs_verdict():
     assert "events [age alarm] alarm_age_seconds 86400 is later than the 300 s objective" in result.stdout
     assert "patch: workloads[0].overrides.alarm_age_seconds: 300" in result.stdout
     assert "age-alarm-within-objective" in result.stdout
-    assert "BLOCKED: fix the mandatory and contract violations above; 1 planner warning (see above)" in result.stdout
+    assert "BLOCKED: fix the mandatory, contract and access violations above; 1 planner warning (see above)" in result.stdout
     report = json.loads(preview(str(profile_path("late_age_alarm")), "--json").stdout)
     assert report["planner_warnings"] == [{
         "workload": "events", "limit": "age alarm", "message": "alarm_age_seconds 86400 is later than the 300 s objective",
