@@ -15,7 +15,7 @@ from typing import Any
 from policies.access_resources import AccessResource, StackEnvironment, stack_environment
 from policies.iam_conditions import UNKNOWN
 from policies.iam_eval import Policy
-from policies.iam_match import HOLE
+from policies.iam_match import HOLE, ONE, has_hole
 from policies.managed_policies import AWS_MANAGED_POLICIES
 from policies.rules_base import (
     ECS_CLUSTER, ECS_TASK_DEFINITION, IAM_POLICY, IAM_ROLE, IAM_ROLE_POLICY, IAM_ROLE_POLICY_ATTACHMENT, KMS_KEY,
@@ -80,7 +80,7 @@ class Stack:
         found = {v for k in IDENTIFIERS.get(resource.type, ("arn", "name", "id"))
                  if isinstance(v := resource.get(k), str) and v}
         built = self.arn_of(resource)
-        if built and HOLE not in built:
+        if built and not has_hole(built):
             found.add(built)
         if resource.type == SQS_QUEUE and self.env and resource.text("name"):
             found.add(f"https://sqs.{self.region_of(resource)}.amazonaws.com/{self.env.account}/{resource.text('name')}")
@@ -108,7 +108,7 @@ class Stack:
             SQS_QUEUE: lambda: env.arn("sqs", name, region),
             SNS_TOPIC: lambda: env.arn("sns", name, region),
             LOG_GROUP: lambda: env.arn("logs", f"log-group:{name}", region),
-            SECRET: lambda: env.arn("secretsmanager", f"secret:{name}-{HOLE}", region),
+            SECRET: lambda: env.arn("secretsmanager", f"secret:{name}-{ONE * 6}", region),
             SSM_PARAMETER: lambda: env.arn("ssm", f"parameter/{name.lstrip('/')}", region),
             KMS_KEY: lambda: env.arn("kms", f"key/{resource.text('keyId') or HOLE}", region),
             ECS_CLUSTER: lambda: env.arn("ecs", f"cluster/{name}", region),

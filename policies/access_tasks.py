@@ -165,8 +165,7 @@ def _secret_calls(stack: Stack, principal, identity, role, variable: str, value_
                      undecided="the secret's valueFrom is not known until the secret exists")]
     if value_from.startswith("arn:") and ":secretsmanager:" in value_from:
         secret = _secret_by_arn(stack, value_from)
-        if secret is None and any(value_from == stack.arn_of(s).split(f"-{HOLE}")[0] or
-                                  value_from.endswith(f":secret:{s.text('name')}") for s in stack.of_type(SECRET)):
+        if secret is None and any(value_from.endswith(f":secret:{s.text('name')}") for s in stack.of_type(SECRET)):
             return [Call(principal, "secretsmanager:GetSecretValue", value_from, f"secret {value_from}", why,
                          identity=identity, problem=f"{variable} names the secret by a partial ARN (no 6-character "
                          "suffix); ECS needs the secret's full ARN", fix="use the secret's arn output as valueFrom")]
@@ -228,8 +227,13 @@ def _unknown_containers(stack: Stack, definition: AccessResource, execution: Acc
     deps = ", ".join(u.rsplit("::", 1)[-1] for u in definition.deps("containerDefinitions")) or "other resources"
     from policies.iam_eval import Principal
     who = role_principal(stack, execution, "execution") if execution else Principal("role", "", None, "execution role")
-    calls = [Call(who, "ecs:RunTask", "", definition.label, "ECS starts the task's containers",
-                  undecided=f"the container definitions of {definition.name} are not known until {deps} exist")]
+    why = f"the container definitions of {definition.name} are not known until {deps} exist"
+    calls = [Call(who, "*", "", "what its containers' images, logs and secrets need", "ECS starts the containers",
+                  undecided=why)]
+    task = _role(stack, definition, "taskRoleArn")
+    if task is not None:
+        calls.append(Call(role_principal(stack, task, "task"), "*", "", "what the worker's environment names",
+                          "the worker runs", undecided=why))
     if execution is None:
         return calls
     identity = tuple(stack.identity_policies(execution))

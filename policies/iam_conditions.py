@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from policies.iam_catalogue import key_status
-from policies.iam_match import HOLE, Tri, arn_match, glob_match, t_and, t_not, t_or
+from policies.iam_match import Tri, arn_match, glob_match, has_hole, t_and, t_not, t_or
 
 
 class _Marker:
@@ -55,7 +55,7 @@ def _date(text: str) -> datetime | None:
 
 def _compare(convert: Callable[[str], Any], test: Callable[[Any, Any], bool]) -> Callable[[str, str], Tri]:
     def match(value: str, wanted: str) -> Tri:
-        if HOLE in value:
+        if has_hole(value):
             return None
         a, b = convert(value), convert(wanted)
         return None if a is None or b is None else test(a, b)
@@ -63,7 +63,9 @@ def _compare(convert: Callable[[str], Any], test: Callable[[Any, Any], bool]) ->
 
 
 def _string_equals(value: str, wanted: str) -> Tri:
-    return glob_match(wanted.replace("*", "\x01").replace("?", "\x02"), value) if HOLE in value else value == wanted
+    if not has_hole(value):
+        return value == wanted
+    return glob_match(wanted.replace("*", "\x02").replace("?", "\x03"), value)
 
 
 def _ip(value: str, wanted: str) -> Tri:
@@ -74,7 +76,7 @@ def _ip(value: str, wanted: str) -> Tri:
 
 
 def _bool(value: str, wanted: str) -> Tri:
-    return None if HOLE in value else value.lower() == wanted.lower()
+    return None if has_hole(value) else value.lower() == wanted.lower()
 
 
 # Base operator -> (match one context value against one policy value, negated).

@@ -11,10 +11,12 @@ import functools
 import re
 from collections.abc import Iterable
 
-# Stands for a part of a value that is not known offline; never in a real ARN or name.
+# Stand for a part of a value that is not known offline (never in a real ARN or name): HOLE any run of
+# characters, ONE exactly one character (Secrets Manager's suffix is six of them).
 HOLE = "\x00"
-# Two fillings that share no character, to tell "matches every filling" from "matches by chance".
-_FILLINGS = ("Q7xK2pZ9", "0")
+ONE = "\x01"
+# Fillings that share no character, to tell "matches every filling" from "matches by chance".
+_FILLINGS = (("Q7xK2pZ9", "Q"), ("0", "7"))
 
 Tri = bool | None
 
@@ -71,12 +73,12 @@ def _intersect(a: str, b: str) -> bool:
 
 def glob_match(pattern: str, value: str, ignore_case: bool = False) -> Tri:
     """Does `value` match the IAM wildcard `pattern` (* any run, ? one character)?"""
-    if HOLE not in value:
+    if HOLE not in value and ONE not in value:
         return bool(_regex(pattern, ignore_case).match(value))
     regex = _regex(pattern, ignore_case)
-    if all(regex.match(value.replace(HOLE, filling)) for filling in _FILLINGS):
+    if all(regex.match(value.replace(HOLE, run).replace(ONE, char)) for run, char in _FILLINGS):
         return True
-    as_pattern = value.replace("*", "?").replace(HOLE, "*")
+    as_pattern = value.replace("*", "?").replace(HOLE, "*").replace(ONE, "?")
     if ignore_case:
         pattern, as_pattern = pattern.lower(), as_pattern.lower()
     return None if _intersect(pattern, as_pattern) else False
@@ -86,14 +88,14 @@ def arn_match(pattern: str, value: str) -> Tri:
     """ArnLike / ArnEquals: the six colon-separated parts compared one by one, each with wildcards."""
     p_parts, v_parts = pattern.split(":", 5), value.split(":", 5)
     if len(p_parts) != 6 or len(v_parts) != 6:
-        return glob_match(pattern, value) if "*" in pattern else (None if HOLE in value else pattern == value)
+        return glob_match(pattern, value) if "*" in pattern else (None if has_hole(value) else pattern == value)
     return t_and(glob_match(p, v) for p, v in zip(p_parts, v_parts))
 
 
 def has_hole(value: str) -> bool:
-    return HOLE in value
+    return HOLE in value or ONE in value
 
 
 def shown(value: str) -> str:
-    """A value as messages print it: an unknown part as <unknown>."""
-    return value.replace(HOLE, "<unknown>")
+    """A value as messages print it: an unknown part as <unknown>, an unknown character as ?."""
+    return value.replace(HOLE, "<unknown>").replace(ONE, "?")
