@@ -73,10 +73,14 @@ def task_definition_calls(stack: Stack, definition: AccessResource) -> list[Call
                 calls.append(_no_role(definition, "executionRoleArn", "pull the image and inject secrets"))
         else:
             calls += _execution_calls(stack, definition, execution, container, region)
-        needs_task_role = _env(container).get(QUEUE_URL_VARIABLE) or _env(container).get(METRIC_NAMESPACE_VARIABLE)
+        # The reference worker's environment (a queue or a metric namespace) says what the code will call;
+        # of another image nothing is known, so nothing is expected of its task role.
+        worker = _env(container).get(QUEUE_URL_VARIABLE) is not None or \
+            _env(container).get(METRIC_NAMESPACE_VARIABLE) is not None
+        if not worker:
+            continue
         if task is None:
-            if needs_task_role:
-                calls.append(_no_role(definition, "taskRoleArn", "give the worker its queue and metrics"))
+            calls.append(_no_role(definition, "taskRoleArn", "give the worker its queue and metrics"))
         else:
             calls += _task_calls(stack, definition, task, container, region, bool(services), task_arn, cluster_arn)
     return calls
