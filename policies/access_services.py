@@ -20,7 +20,7 @@ from policies.access_resources import AccessResource
 from policies.access_stack import Stack
 from policies.iam_conditions import ABSENT, UNKNOWN
 from policies.iam_match import HOLE
-from policies.rules_base import ECS_CLUSTER, ECS_TASK_DEFINITION, IAM_ROLE, LOG_GROUP, METRIC_ALARM, SCHEDULE, SNS_TOPIC
+from policies.rules_base import ECS_CLUSTER, ECS_TASK_DEFINITION, IAM_ROLE, SNS_TOPIC
 
 ALARM_ACTION_KEYS = ("alarmActions", "okActions", "insufficientDataActions")
 TOPIC_KEY_ACTIONS = ("kms:GenerateDataKey", "kms:Decrypt")

@@ -15,11 +15,14 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from policies.access_calls import ECS_TASKS_SERVICE, Call, base_context, kms_calls, kms_context, role_principal
+from policies.access_calls import (
+    ECS_TASKS_SERVICE, Call, base_context, kms_calls, kms_context, role_principal, service_principal,
+)
 from policies.access_resources import AccessResource
 from policies.access_stack import SSM_PARAMETER, Stack
 from policies.contract import METRIC_NAMESPACE_VARIABLE, QUEUE_URL_VARIABLE
 from policies.iam_conditions import UNKNOWN
+from policies.iam_eval import Principal
 from policies.iam_match import HOLE
 from policies.rules_base import ECS_CLUSTER, ECS_SERVICE, IAM_ROLE, LOG_GROUP, SECRET, SQS_QUEUE
 
@@ -95,7 +98,6 @@ def _cluster(stack: Stack, service: AccessResource) -> tuple[str, str]:
 
 
 def _no_role(definition: AccessResource, key: str, what: str) -> Call:
-    from policies.iam_eval import Principal
     nobody = Principal("role", "", None, f"the {key.replace('RoleArn', '')} role of {definition.name}")
     return Call(nobody, "sts:AssumeRole", "", definition.label, f"ECS needs {key} to {what}",
                 problem=f"task definition {definition.name} sets no {key}",
@@ -103,7 +105,6 @@ def _no_role(definition: AccessResource, key: str, what: str) -> Call:
 
 
 def _assume(stack: Stack, role: AccessResource, purpose: str, task_arn: str, region: str) -> Call:
-    from policies.access_calls import service_principal
     ecs = service_principal(ECS_TASKS_SERVICE, "ECS tasks")
     context = base_context(stack, ecs, role, region)
     if stack.env:
@@ -229,7 +230,6 @@ def _unknown_containers(stack: Stack, definition: AccessResource, execution: Acc
                         region: str) -> list[Call]:
     """Container definitions not known yet: the secrets they depend on still give the execution role's calls."""
     deps = ", ".join(u.rsplit("::", 1)[-1] for u in definition.deps("containerDefinitions")) or "other resources"
-    from policies.iam_eval import Principal
     who = role_principal(stack, execution, "execution") if execution else Principal("role", "", None, "execution role")
     why = f"the container definitions of {definition.name} are not known until {deps} exist"
     calls = [Call(who, "*", "", "what its containers' images, logs and secrets need", "ECS starts the containers",

@@ -71,3 +71,15 @@ def test_the_schedule_roles_key_statement_is_known_at_a_new_stacks_first_preview
 
 def test_an_sqs_service_stack_has_no_access_violation():
     assert violations(run_stack(SQS_WORKLOAD, NETWORK)) == []
+
+
+def test_a_configured_key_outside_the_stack_leaves_its_calls_undecided_naming_the_key():
+    key = "arn:aws:kms:eu-west-1:123456789012:key/0b9c3f8e-1111-4222-8333-444455556666"
+    run = run_stack(SCHEDULED_WORKLOAD, {**NETWORK, "qcap:kmsKeyArn": key})
+    policy = json.loads(run.named("questions-schedule-policy").inputs["policy"])
+    assert next(s for s in policy["Statement"] if s.get("Sid") == "DecryptSchedule")["Resource"] == [key]
+    report, _ = check_run(run)
+    assert report.violations == []
+    on_key = [f for f in report.undecided if f.call.resource == key]
+    assert {f.call.action for f in on_key} >= {"kms:Decrypt", "kms:GenerateDataKey", "kms:Encrypt"}
+    assert all("not in the stack" in " ".join(f.decision.reasons) for f in on_key)
