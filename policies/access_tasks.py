@@ -20,7 +20,7 @@ from policies.access_calls import (
 )
 from policies.access_resources import AccessResource
 from policies.access_stack import SSM_PARAMETER, Stack
-from policies.contract import METRIC_NAMESPACE_VARIABLE, QUEUE_URL_VARIABLE
+from policies.contract import METRIC_NAMESPACE_VARIABLE, QUEUE_URL_VARIABLE, REDIS_HOST_VARIABLE, REDIS_NAMESPACE
 from policies.iam_conditions import UNKNOWN
 from policies.iam_eval import Principal
 from policies.iam_match import HOLE
@@ -47,7 +47,16 @@ def _containers(definition: AccessResource) -> list[Mapping[str, Any]] | None:
 
 
 def _env(container: Mapping[str, Any]) -> dict[str, Any]:
-    return {str(e.get("name")): e.get("value") for e in container.get("environment") or [] if isinstance(e, Mapping)}
+    """The container's environment as the worker sees it: plain values, and secrets (their value unknown).
+
+    A Redis worker (REDIS_HOST set) publishes its metrics in METRIC_NAMESPACE, by default REDIS_NAMESPACE."""
+    env: dict[str, Any] = {str(s.get("name")): UNKNOWN for s in container.get("secrets") or []
+                           if isinstance(s, Mapping)}
+    env.update({str(e.get("name")): e.get("value") for e in container.get("environment") or []
+                if isinstance(e, Mapping)})
+    if REDIS_HOST_VARIABLE in env:
+        env.setdefault(METRIC_NAMESPACE_VARIABLE, REDIS_NAMESPACE)
+    return env
 
 
 def _role(stack: Stack, definition: AccessResource, key: str) -> AccessResource | None:

@@ -43,3 +43,4 @@ REDIS_NAMESPACE = "qcap/Redis"
 # --- the reference worker's environment (the names of capacity.contract's EnvVar of the same name) ---
 QUEUE_URL_VARIABLE = "QUEUE_URL"
 METRIC_NAMESPACE_VARIABLE = "METRIC_NAMESPACE"
+REDIS_HOST_VARIABLE = "REDIS_HOST"

@@ -141,3 +141,14 @@ def test_the_managed_execution_policy_named_in_the_role_instead_of_attached(dev)
     planted = edit(planted, "orders-execution-role", lambda p: p.update(
         managedPolicyArns=["arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"]))
     assert denied(planted) == set()
+
+
+def test_a_redis_worker_without_metric_namespace_publishes_in_the_contracts_default(points):
+    def drop_namespace(props):
+        containers = json.loads(props["containerDefinitions"])
+        containers[0]["environment"] = [e for e in containers[0]["environment"] if e["name"] != "METRIC_NAMESPACE"]
+        props["containerDefinitions"] = json.dumps(containers)
+    found = report(edit(points, "track-points-task", drop_namespace))
+    metrics = [f for f in found.findings if f.call.action == "cloudwatch:PutMetricData"]
+    assert [f.call.context["cloudwatch:namespace"] for f in metrics] == ["qcap/Redis"]
+    assert found.violations == []
