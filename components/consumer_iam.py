@@ -100,7 +100,7 @@ def secrets_key_statement(region: pulumi.Input[str], access: SecretAccess) -> di
 
 def create_execution_role(name: str, stack: str, plan: WorkloadPlan, tags: Mapping[str, str],
                           secrets: Mapping[str, pulumi.Input[str]], access: SecretAccess | None,
-                          opts: pulumi.ResourceOptions, region: pulumi.Input[str] | None = None) -> aws.iam.Role:
+                          opts: pulumi.ResourceOptions, region: pulumi.Input[str]) -> aws.iam.Role:
     """The role ECS uses to start the task; it may read what `access` lists (else the secrets' valueFrom)
     and decrypt those secrets' key."""
     role = aws.iam.Role(
