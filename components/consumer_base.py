@@ -16,6 +16,7 @@ import pulumi_aws as aws
 from capacity import contract, limits
 from capacity.fargate import fargate_size_problem
 from capacity.plan import WorkloadPlan
+from components.consumer_iam import SecretAccess
 from components.consumer_task import ConsumerTask, TaskSpec, create_consumer_task
 from components.tags import stack_tags
 
@@ -123,9 +124,8 @@ class ConsumerComponent(pulumi.ComponentResource):
                      queue_url: pulumi.Input[str] | None, environment: Mapping[str, pulumi.Input[str]],
                      secrets: Mapping[str, pulumi.Input[str]], statements: Sequence[Mapping[str, object]],
                      kms_key_arn: pulumi.Input[str] | None,
-                     secret_resources: Sequence[pulumi.Input[str]] = ()) -> ConsumerTask:
+                     secret_access: SecretAccess | None = None) -> ConsumerTask:
         """The task with the worker's environment from the plan, overlaid by the caller's `environment`."""
         variables = {**worker_environment(plan, stack, region, queue_url), **environment}
-        spec = TaskSpec(plan, stack, region, variables, dict(secrets), list(statements), kms_key_arn,
-                        tuple(secret_resources))
+        spec = TaskSpec(plan, stack, region, variables, dict(secrets), list(statements), kms_key_arn, secret_access)
         return create_consumer_task(self, name, spec)

@@ -8,6 +8,7 @@ namespace (Redis), scale-in protection of its own cluster's tasks.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 import pulumi
@@ -30,6 +31,24 @@ CONSUMER_SQS_ACTIONS = (
 # What the ECS agent's task-protection endpoint calls with the task role's credentials:
 # the worker holds scale-in protection while it holds messages (docs/workers.md).
 TASK_PROTECTION_ACTIONS = ("ecs:GetTaskProtection", "ecs:UpdateTaskProtection")
+
+
+@dataclass(frozen=True)
+class SecretAccess:
+    """What the execution role may read for the task's secrets, as ARNs known at the first preview.
+
+    `secrets`: Secrets Manager ARNs (patterns such as `name-??????`, the suffix AWS adds);
+    `parameters`: SSM parameter ARNs; `kms_key_arn`: the key the secrets are encrypted with
+    (None: Secrets Manager's AWS managed key, which needs no grant).
+    """
+
+    secrets: Sequence[pulumi.Input[str]] = ()
+    parameters: Sequence[pulumi.Input[str]] = ()
+    kms_key_arn: pulumi.Input[str] | None = None
+
+    @property
+    def resources(self) -> list[pulumi.Input[str]]:
+        return [*self.secrets, *self.parameters]
 
 
 def assume_role_policy(service_principal: str) -> str:
@@ -58,10 +77,32 @@ def role_arn(role: aws.iam.Role) -> pulumi.Output[str]:
     return known_arn("iam", pulumi.Output.concat("role/", role.name), with_region=False)
 
 
+def secrets_key_statement(region: pulumi.Input[str], access: SecretAccess) -> dict[str, Any]:
+    """kms:Decrypt for ECS reading the task's secrets: only through Secrets Manager, only for those secrets.
+
+    Secrets Manager decrypts with the caller's credentials and the secret's ARN as encryption context,
+    so the condition names the secrets; the resource is the key when its ARN is a string (a configured
+    key), else any key of the account: the key's ARN is not known before it exists, and a policy that
+    waited for it could not be checked at a new stack's first preview.
+    """
+    key = access.kms_key_arn
+    return {
+        "Sid": "DecryptTaskSecrets",
+        "Effect": "Allow",
+        "Action": ["kms:Decrypt"],
+        "Resource": [key] if isinstance(key, str) else [known_arn("kms", "key/*", region=region)],
+        "Condition": {
+            "StringEquals": {"kms:ViaService": pulumi.Output.concat("secretsmanager.", region, ".amazonaws.com")},
+            "StringLike": {"kms:EncryptionContext:SecretARN": list(access.secrets)},
+        },
+    }
+
+
 def create_execution_role(name: str, stack: str, plan: WorkloadPlan, tags: Mapping[str, str],
-                          secrets: Mapping[str, pulumi.Input[str]], secret_resources: Sequence[pulumi.Input[str]],
-                          opts: pulumi.ResourceOptions) -> aws.iam.Role:
-    """The role ECS uses to start the task; it may read `secret_resources` (else the secrets' valueFrom)."""
+                          secrets: Mapping[str, pulumi.Input[str]], access: SecretAccess | None,
+                          opts: pulumi.ResourceOptions, region: pulumi.Input[str]) -> aws.iam.Role:
+    """The role ECS uses to start the task; it may read what `access` lists (else the secrets' valueFrom)
+    and decrypt those secrets' key."""
     role = aws.iam.Role(
         f"{name}-execution-role",
         name=role_name(stack, plan, "execution"),
@@ -77,22 +118,21 @@ def create_execution_role(name: str, stack: str, plan: WorkloadPlan, tags: Mappi
         opts=opts,
     )
     if secrets:
+        access = access or SecretAccess()
+        statements: list[dict[str, Any]] = [
+            {
+                "Sid": "ReadTaskSecrets",
+                "Effect": "Allow",
+                "Action": ["secretsmanager:GetSecretValue", "ssm:GetParameters"],
+                "Resource": access.resources or [secrets[k] for k in sorted(secrets)],
+            }
+        ]
+        if access.kms_key_arn is not None and access.secrets:
+            statements.append(secrets_key_statement(region, access))
         aws.iam.RolePolicy(
             f"{name}-execution-secrets",
             role=role.id,
-            policy=pulumi.Output.json_dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "ReadTaskSecrets",
-                            "Effect": "Allow",
-                            "Action": ["secretsmanager:GetSecretValue", "ssm:GetParameters"],
-                            "Resource": list(secret_resources) or [secrets[k] for k in sorted(secrets)],
-                        }
-                    ],
-                }
-            ),
+            policy=pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": statements}),
             opts=opts,
         )
     return role

@@ -14,7 +14,7 @@ import pulumi_aws as aws
 
 from capacity import limits
 from capacity.plan import WorkloadPlan
-from components.consumer_iam import create_execution_role, create_task_role
+from components.consumer_iam import SecretAccess, create_execution_role, create_task_role
 from components.tags import Role, workload_tags
 
 CONTAINER_NAME = "consumer"
@@ -35,8 +35,8 @@ class TaskSpec:
     secrets: Mapping[str, pulumi.Input[str]]
     task_role_statements: Sequence[Mapping[str, Any]]
     kms_key_arn: pulumi.Input[str] | None = None
-    # What the execution role may read for `secrets` when their valueFrom is a name, not an ARN.
-    secret_resources: Sequence[pulumi.Input[str]] = ()
+    # What the execution role may read and decrypt for `secrets`, in ARNs known at the first preview.
+    secret_access: SecretAccess | None = None
 
 
 @dataclass
@@ -103,7 +103,8 @@ def create_consumer_task(owner: pulumi.Resource, name: str, spec: TaskSpec) -> C
         tags=tags("log"),
         opts=child,
     )
-    execution_role = create_execution_role(name, stack, plan, tags("role"), spec.secrets, spec.secret_resources, child)
+    execution_role = create_execution_role(name, stack, plan, tags("role"), spec.secrets, spec.secret_access, child,
+                                           spec.region)
     task_role = create_task_role(name, stack, plan, tags("role"), spec.task_role_statements, child)
     task_definition = aws.ecs.TaskDefinition(
         f"{name}-task",

@@ -24,7 +24,12 @@ from components.consumer_base import (
     create_cluster,
     worker_environment,
 )
-from components.consumer_iam import redis_metric_statement, sqs_consumer_statement, task_protection_statement
+from components.consumer_iam import (
+    SecretAccess,
+    redis_metric_statement,
+    sqs_consumer_statement,
+    task_protection_statement,
+)
 from components.consumer_scaling import ScalingSpec, create_scaling
 from components.tags import workload_tags
 
@@ -41,11 +46,11 @@ class FargateConsumerArgs:
     need a NAT gateway or VPC endpoints. For SQS brokers `queue_url`, `queue_arn` and
     `queue_name` name the queue it consumes. `cluster`: an existing cluster (Container
     Insights on); default: a new cluster `qcap-<stack>` with Container Insights.
-    `environment` and `secrets` (name -> Secrets Manager ARN) add to the container's
-    environment; default: none. A secret's valueFrom may be a Secrets Manager secret or SSM
-    parameter name (same region), known before either exists; then `secret_resources` lists
-    the ARNs the execution role may read. `kms_key_arn` encrypts the log group with the stack
-    key; default: CloudWatch Logs' own key.
+    `environment` and `secrets` (variable -> valueFrom) add to the container's environment;
+    default: none. ECS takes a Secrets Manager secret by its full ARN and an SSM parameter by
+    ARN or name (same region). `secret_access` lists, in ARNs known at the first preview, what
+    the execution role may read for them and the key it may decrypt them with. `kms_key_arn`
+    encrypts the log group with the stack key; default: CloudWatch Logs' own key.
     """
 
     plan: WorkloadPlan
@@ -60,7 +65,7 @@ class FargateConsumerArgs:
     environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     kms_key_arn: pulumi.Input[str] | None = None
-    secret_resources: Sequence[pulumi.Input[str]] = ()
+    secret_access: SecretAccess | None = None
 
     def __post_init__(self) -> None:
         plan = self.plan
@@ -106,7 +111,7 @@ class FargateConsumer(ConsumerComponent):
             queue_url, statements = args.queue_url, [sqs_consumer_statement(args.queue_arn)]
         statements.append(task_protection_statement(self.cluster_name, args.region))
         task = self._create_task(name, plan, args.stack, args.region, queue_url, args.environment, args.secrets,
-                                 statements, args.kms_key_arn, args.secret_resources)
+                                 statements, args.kms_key_arn, args.secret_access)
         self.service = aws.ecs.Service(
             f"{name}-service",
             name=plan.name,

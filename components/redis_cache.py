@@ -19,6 +19,7 @@ from capacity import contract, limits
 from capacity.contract import Broker, Environment
 from capacity.names import fit_name
 from capacity.plan import WorkloadPlan
+from components.consumer_iam import SecretAccess
 from components.stack_key import known_arn
 from components.tags import workload_tags
 
@@ -46,7 +47,7 @@ def replication_group_id(stack: str, plan: WorkloadPlan) -> str:
 
 
 def auth_secret_name(stack: str, plan: WorkloadPlan) -> str:
-    """The AUTH token's Secrets Manager name: workers read it by name, known before the secret exists."""
+    """The AUTH token's Secrets Manager name; its ARN adds a suffix AWS picks (`name-??????`)."""
     return f"qcap/{stack}/{plan.name}/redis-auth"
 
 
@@ -220,13 +221,16 @@ class RedisCache(pulumi.ComponentResource):
             opts=self._child,
         )
         self.host_parameter = host
-        # What the workers' task definition names (known at the first preview) and what its execution role reads.
+        # What the workers' task definition names and what its execution role may read and decrypt. ECS takes a
+        # secret by its full ARN (known once the secret exists); the role's policy uses ARN patterns known at the
+        # first preview: `-??????` is the suffix Secrets Manager adds to the name.
         self.auth_secret_name = auth_secret_name(stack, plan)
         self.host_parameter_name = host_parameter_name(stack, plan)
-        self.secret_resources = [
-            known_arn("secretsmanager", f"secret:{auth_secret_name(stack, plan)}-*"),
-            known_arn("ssm", f"parameter{host_parameter_name(stack, plan)}"),
-        ]
+        self.secret_access = SecretAccess(
+            secrets=[known_arn("secretsmanager", f"secret:{auth_secret_name(stack, plan)}-??????")],
+            parameters=[known_arn("ssm", f"parameter{host_parameter_name(stack, plan)}")],
+            kms_key_arn=args.kms_key_arn,
+        )
         self.replication_group_id = group.replication_group_id
         self.primary_endpoint = group.primary_endpoint_address
         self.reader_endpoint = group.reader_endpoint_address

@@ -50,6 +50,22 @@ def rate_expression(interval_seconds: int) -> str:
     return f"rate({minutes} minute{'s' if minutes != 1 else ''})"
 
 
+def schedule_key_statements(args: ScheduledConsumerArgs) -> list[dict[str, object]]:
+    """kms:Decrypt on the schedule's key: EventBridge Scheduler decrypts a schedule under a customer key with
+    the schedule role's credentials when a run is due (without it no run starts).
+
+    By ARN when it is a string (a configured key); by alias (kms:ResourceAliases) when the stack creates the
+    key, so the policy is known at a new stack's first preview; by the key's ARN output otherwise."""
+    if args.kms_key_arn is None:
+        return []
+    statement: dict[str, object] = {"Sid": "DecryptSchedule", "Effect": "Allow", "Action": ["kms:Decrypt"],
+                                    "Resource": [args.kms_key_arn]}
+    if not isinstance(args.kms_key_arn, str) and args.kms_key_alias:
+        statement["Resource"] = [known_arn("kms", "key/*", args.region)]
+        statement["Condition"] = {"ForAnyValue:StringEquals": {"kms:ResourceAliases": [args.kms_key_alias]}}
+    return [statement]
+
+
 @dataclass(frozen=True)
 class ScheduledConsumerArgs:
     """What a ScheduledConsumer needs.
@@ -58,7 +74,9 @@ class ScheduledConsumerArgs:
     concurrency, image and task size. `queue_url` and `queue_arn` name the queue a run drains.
     `region`, `subnet_ids` and `security_group_ids` come from stack config (no public IP).
     `cluster`: an existing cluster; default: a new cluster `qcap-<stack>`. `kms_key_arn`:
-    the stack key for the schedule and the log group; default: AWS-owned keys.
+    the stack key for the schedule and the log group; default: AWS-owned keys. `kms_key_alias`:
+    the key's alias when the stack creates it, so the schedule role's grant on the key is known
+    before the key's ARN is.
     """
 
     plan: WorkloadPlan
@@ -72,6 +90,7 @@ class ScheduledConsumerArgs:
     environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     kms_key_arn: pulumi.Input[str] | None = None
+    kms_key_alias: str | None = None
 
     def __post_init__(self) -> None:
         plan = self.plan
@@ -130,6 +149,7 @@ class ScheduledConsumer(ConsumerComponent):
                             "Condition": {"ArnEquals": {"ecs:cluster": known_arn(
                                 "ecs", pulumi.Output.concat("cluster/", self.cluster_name), args.region)}},
                         },
+                        *schedule_key_statements(args),
                     ],
                 }
             ),

@@ -105,11 +105,13 @@ def key_policy(account_id: str, partition: str, region: str) -> str:
 @dataclass(frozen=True)
 class StackKey:
     """The key as components use it: `id_for_topics` (an alias, known at preview) and `arn` (for logs,
-    secrets, Redis and schedules, which need the key's ARN)."""
+    secrets, Redis and schedules, which need the key's ARN); `alias` when the stack created the key, so
+    a policy can name it by alias before its ARN is known."""
 
     id_for_topics: pulumi.Input[str]
     arn: pulumi.Input[str]
     resources: tuple[pulumi.Resource, ...] = ()
+    alias: str | None = None
 
 
 def stack_key(stack: str, environment: str, region: str | None, configured_arn: str | None, *,
@@ -132,4 +134,4 @@ def stack_key(stack: str, environment: str, region: str | None, configured_arn: 
         opts=opts,
     )
     alias_resource = aws.kms.Alias(f"{prefix}stack-key-alias", name=alias, target_key_id=key.key_id, opts=opts)
-    return StackKey(id_for_topics=alias, arn=key.arn, resources=(key, alias_resource))
+    return StackKey(id_for_topics=alias, arn=key.arn, resources=(key, alias_resource), alias=alias)

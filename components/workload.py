@@ -212,7 +212,7 @@ def _build_sqs(plan: WorkloadPlan, settings: StackSettings, cluster: ClusterRef 
         consumer = ScheduledConsumer(
             plan.name,
             ScheduledConsumerArgs(plan=plan, stack=stack, queue_url=queue.queue_url, queue_arn=queue.queue_arn,
-                                  cluster=cluster, **network),
+                                  cluster=cluster, kms_key_alias=key.alias, **network),
             child,
         )
         outputs["scheduleName"] = consumer.schedule_name
@@ -292,11 +292,11 @@ def _build_redis(plan: WorkloadPlan, settings: StackSettings, cluster: ClusterRe
                 contract.REDIS_PORT.name: str(REDIS_PORT),
                 contract.REDIS_TLS.name: "true",
             },
-            # By name (same account and region): known before the cache and its secret exist, so the
-            # task definition can be checked at the first preview. ECS injects both as environment.
-            secrets={contract.REDIS_AUTH_TOKEN.name: cache.auth_secret_name,
+            # ECS injects both as environment: the Secrets Manager secret by its full ARN (a bare name is
+            # read as an SSM parameter name), the SSM parameter by name (same region, known at preview).
+            secrets={contract.REDIS_AUTH_TOKEN.name: cache.auth_secret_arn,
                      contract.REDIS_HOST.name: cache.host_parameter_name},
-            secret_resources=cache.secret_resources,
+            secret_access=cache.secret_access,
             kms_key_arn=key.arn,
         ),
         # The consumer's secrets name the cache's secret and parameter; they must exist before tasks start.

@@ -38,3 +38,9 @@ SQS_IN_FLIGHT_METRIC = "ApproximateNumberOfMessagesNotVisible"
 SQS_AGE_METRIC = "ApproximateAgeOfOldestMessage"
 SQS_QUEUE_DIMENSION = "QueueName"
 REDIS_OLDEST_AGE_METRIC = "OldestMessageAgeSeconds"
+REDIS_NAMESPACE = "qcap/Redis"
+
+# --- the reference worker's environment (the names of capacity.contract's EnvVar of the same name) ---
+QUEUE_URL_VARIABLE = "QUEUE_URL"
+METRIC_NAMESPACE_VARIABLE = "METRIC_NAMESPACE"
+REDIS_HOST_VARIABLE = "REDIS_HOST"

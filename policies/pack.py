@@ -27,6 +27,7 @@ from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.proxy import unknown_checking_proxy
 
 from policies import (
+    rules_access,
     rules_autoscaling,
     rules_capacity,
     rules_iam,
@@ -46,6 +47,7 @@ FAMILIES: tuple[tuple[str, tuple[Rule, ...]], ...] = (
     ("iam", rules_iam.RULES),
     ("services", rules_services.RULES),
     ("stack", rules_stack.RULES),
+    ("access", rules_access.RULES),
 )
 
 
@@ -99,7 +101,8 @@ def stack_environment() -> str | None:
 
 
 def _view(resource_type: str, name: str, urn: str, props: Mapping[str, Any], opts: Any,
-          dependencies: Sequence[str] = ()) -> ResourceView:
+          dependencies: Sequence[str] = (), property_dependencies: Mapping[str, Sequence[str]] | None = None
+          ) -> ResourceView:
     return ResourceView(
         type=resource_type,
         name=name,
@@ -110,6 +113,7 @@ def _view(resource_type: str, name: str, urn: str, props: Mapping[str, Any], opt
         parent=opts.parent or None,
         dependencies=tuple(dependencies),
         stack_environment=stack_environment(),
+        property_dependencies={k: tuple(v) for k, v in (property_dependencies or {}).items()},
     )
 
 
@@ -126,7 +130,8 @@ def _resource_validation(rule: Rule):
 
 def _stack_validation(rule: Rule):
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-        views = [_view(r.resource_type, r.name, r.urn, r.props, r.opts, [d.urn for d in r.dependencies])
+        views = [_view(r.resource_type, r.name, r.urn, r.props, r.opts, [d.urn for d in r.dependencies],
+                       {k: [d.urn for d in v] for k, v in (r.property_dependencies or {}).items()})
                  for r in args.resources]
         for violation in rule.run_stack(views, args.get_config()):
             report_violation(violation.message, violation.urn or None)

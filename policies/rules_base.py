@@ -99,6 +99,8 @@ class ResourceView:
     parent: str | None = None
     dependencies: tuple[str, ...] = ()
     stack_environment: str | None = None
+    # Property -> the URNs its value came from (stack rules only): links whose value is not known yet.
+    property_dependencies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def known(self, key: str) -> Any:
         """A property, or None when it is unset or not known yet (a new resource during preview).

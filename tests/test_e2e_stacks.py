@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from servers import moto_server, redis_server
-from stack_deploy import Deployment, SecretNotResolved, deploy, schedule_overrides, task_environment
+from stack_deploy import Deployment, deploy, schedule_overrides, task_environment
 from test_contract_calls import stack_run
 from test_worker_sqs import depth, send
 from worker_handlers import read_log
@@ -41,11 +41,6 @@ LOAD = 300
 HANDLER_SECONDS = "0.02"
 DRAIN_TIMEOUT_SECONDS = 120
 START_ALLOWANCE_SECONDS = 8.0  # a process's start and moto's answers on 2 shared cores
-SECRET_BY_NAME = (
-    "the task definition's REDIS_AUTH_TOKEN secret has valueFrom 'qcap/track-points/track-points/redis-auth', the "
-    "secret's name: ECS reads a valueFrom that is not a Secrets Manager ARN as an SSM parameter, GetParameters finds "
-    "none, and the task stops with ResourceInitializationError before the worker starts"
-)
 
 
 @pytest.fixture(scope="module")
@@ -168,8 +163,7 @@ def test_a_scheduled_stack_run_takes_its_batch_limit_within_its_run_time_and_the
                      f"queue after {second_seconds:.1f} s")
 
 
-@pytest.mark.parametrize("stack", [pytest.param(s, marks=pytest.mark.xfail(
-    strict=True, raises=SecretNotResolved, reason=SECRET_BY_NAME)) for s in REDIS_STACKS])
+@pytest.mark.parametrize("stack", REDIS_STACKS)
 def test_a_redis_stack_processes_every_item_once(stack, aws, ecs_agent, tmp_path):
     d = deploy(stack, aws)
     (group,) = d.of("CreateReplicationGroup")

@@ -166,6 +166,24 @@ def test_every_project_module_imports_only_downward():
     assert bad == []
 
 
+# qcap decides run-time access with the pack's own model and evaluator (one copy, pure), never with its
+# rules or the pulumi_policy glue, which run only in the pack's process.
+SHARED_PACK_MODULES = ("policies.access_", "policies.iam_", "policies.managed_policies", "policies.rules_base",
+                       "policies.contract")
+
+
+def pack_imports_outside_the_shared_model(module: str, source: str) -> list[str]:
+    return [f"{module}:{line} imports {target}" for line, target in imported_modules(source, module)
+            if target.startswith("policies.") and not target.startswith(SHARED_PACK_MODULES)]
+
+
+def test_qcap_imports_only_the_packs_shared_access_model():
+    bad = [v for name, path in project_modules() if name.startswith("qcap")
+           for v in pack_imports_outside_the_shared_model(name, path.read_text())]
+    assert bad == []
+    assert pack_imports_outside_the_shared_model("qcap.offline.access", "from policies.pack import build_policies\n")
+
+
 def test_every_module_belongs_to_a_room():
     assert [name for name, _ in project_modules() if room_of(name) is None and name != "qcap" and
             not name.startswith("qcap.cli") and name != "qcap.__main__"] == []

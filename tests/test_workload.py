@@ -64,10 +64,12 @@ def test_redis_consumer_reaches_the_cache_over_tls_with_the_token_from_secrets_m
     definition = json.loads(run.named("points-task").inputs["containerDefinitions"])[0]
     env = {e["name"]: e["value"] for e in definition["environment"]}
     assert (env["REDIS_PORT"], env["REDIS_TLS"]) == ("6379", "true")
-    # By name, so the task definition is known at the first preview; ECS resolves them in the same region.
+    # The secret by its full ARN (ECS reads a bare name as an SSM parameter), the parameter by name (same region).
     host = run.named("points-cache-host")
     assert host.inputs["value"] == run.outputs["workloads"]["points"]["cacheEndpoint"]
-    assert definition["secrets"] == [{"name": "REDIS_AUTH_TOKEN", "valueFrom": "qcap/unit/points/redis-auth"},
+    secret_arn = run.named("points-cache-auth").outputs["arn"]
+    assert secret_arn.startswith("arn:aws:secretsmanager:") and ":secret:qcap/unit/points/redis-auth-" in secret_arn
+    assert definition["secrets"] == [{"name": "REDIS_AUTH_TOKEN", "valueFrom": secret_arn},
                                      {"name": "REDIS_HOST", "valueFrom": "/qcap/unit/points/redis-host"}]
     assert run.named("points-cache-auth").inputs["name"] == "qcap/unit/points/redis-auth"
 

@@ -29,6 +29,7 @@ from qcap.commands.tables import render_rows
 # qcap.offline (pulumi, grpc and botocore with it) is imported when a preview runs, so other commands start without it.
 if TYPE_CHECKING:
     from capacity.stacks import LoadedStack
+    from policies.access_check import AccessReport
     from qcap.offline.analysis import Analysis, Diagnostic
     from qcap.offline.contract import ContractReport
     from qcap.offline.preview import Preview
@@ -121,6 +122,25 @@ def render_contract(console: Console, contract: ContractReport) -> None:
             console.print(f"    {escape(v.message)}", highlight=False)
             console.print(f"    [dim]limit:[/] {escape(v.limit)} [dim]source:[/] {escape(v.source)}", highlight=False)
     console.print(f"\n{escape(contract.summary())}")
+
+
+def render_access(console: Console, access: AccessReport, which: str) -> None:
+    """Each call a principal needs and would be denied (principal, call, resource, what is missing, the fix),
+    the calls that cannot be decided offline, then the count line."""
+    if access.violations:
+        count = len(access.violations)
+        console.print(f"\n[bold red]{count} access violation{'s' if count != 1 else ''}[/] ({escape(which)}): "
+                      "tasks would fail at run time")
+        for f in access.violations:
+            console.print(f"  [bold red]{escape(f.principal)}[/] {escape(f.call.action)} on {escape(f.resource)}",
+                          highlight=False)
+            console.print(f"    needed: {escape(f.call.why)}", highlight=False)
+            console.print(f"    missing: {escape(f.missing)}", highlight=False)
+            console.print(f"    [dim]fix:[/] {escape(f.fix)}", highlight=False)
+    for f in access.undecided:
+        console.print(f"  [yellow]cannot decide[/] ({escape(which)}) {escape(f.principal)} {escape(f.call.action)} on "
+                      f"{escape(f.resource)}: {escape('; '.join(f.decision.reasons))}", highlight=False)
+    console.print(f"{escape(access.summary())} ({escape(which)})")
 
 # --- the command -----------------------------------------------------------------------
 
@@ -217,8 +237,8 @@ def preview_command(
 ) -> None:
     """Run the program under mocks and the policy pack over gRPC, as an update and as a new stack.
 
-    Exit 0 clean, 1 blocked (a mandatory violation in either preview, a contract violation, or an
-    infeasible plan), 2 unusable input (including a program that fails, with its error).
+    Exit 0 clean, 1 blocked (a mandatory violation in either preview, a contract violation, an access
+    violation in either preview, or an infeasible plan), 2 unusable input (including a program that fails, with its error).
     """
     # soft_wrap: a long line stays one line in logs and pipes, so it can be grepped.
     console = Console(highlight=False, soft_wrap=True)
@@ -238,6 +258,7 @@ def preview_command(
     if json_output:
         report = as_json(loaded, run, analysis, placeholders, timings, exit_code)
         report["contract"] = result.contract.as_dict()
+        report["access"] = result.access.as_dict()
         report["mode"] = "new-stack" if new_stack else "update"
         report["new_stack"] = new_stack_json(result)
         typer.echo(json.dumps(report, indent=2))
@@ -254,7 +275,11 @@ def preview_command(
     if not new_stack:
         render_new_stack(console, result)
     render_contract(console, result.contract)
-    verdict = ("[bold red]BLOCKED[/]: fix the mandatory and contract violations above" if exit_code
+    console.print()
+    render_access(console, result.access, "as a new stack" if new_stack else "as an update")
+    if not new_stack:
+        render_access(console, result.new_stack_access, "as a new stack")
+    verdict = ("[bold red]BLOCKED[/]: fix the mandatory, contract and access violations above" if exit_code
                else "[green]passed[/]: no mandatory violation")
     if warnings:
         verdict += f"; [yellow]{warnings} planner warning{'s' if warnings != 1 else ''}[/] (see above)"
@@ -264,7 +289,8 @@ def preview_command(
     )
     console.print(
         f"[dim]time: program {timings['program']:.2f} s, pack start {timings['pack_start']:.2f} s (in parallel), "
-        f"analysis {timings['analysis']:.2f} s, contract {timings['contract']:.2f} s, total {timings['total']:.2f} s[/]"
+        f"analysis {timings['analysis']:.2f} s, contract {timings['contract']:.2f} s, access {timings['access']:.2f} s, "
+        f"total {timings['total']:.2f} s[/]"
     )
     raise typer.Exit(exit_code)
 

@@ -18,6 +18,8 @@ from capacity.contract import EXIT_NOT_OK, EXIT_OK
 from capacity.profile import STACKS_DIR
 from capacity.stacks import LoadedStack
 from qcap.offline.analysis import Analysis, AnalyzerResource, Diagnostic
+from policies.access_check import AccessReport
+from qcap.offline.access import check_run
 from qcap.offline.analyzer_client import run_analysis
 from qcap.offline.contract import ContractReport, check_contract
 from qcap.offline.mock_engine import run_function, run_program
@@ -120,8 +122,9 @@ class PreviewError(Exception):
 
 @dataclass
 class Preview:
-    """The update preview (run and analysis), the first preview of a new stack, the provider contract,
-    the placeholders used and the timings. With `new_stack_only` the update preview is the new stack's."""
+    """The update preview (run and analysis), the first preview of a new stack, the provider contract, the
+    access check of each preview, the placeholders used and the timings. With `new_stack_only` the update
+    preview is the new stack's."""
 
     run: ProgramRun
     analysis: Analysis
@@ -131,11 +134,15 @@ class Preview:
     placeholders: list[str]
     new_stack_only: bool = False
     timings: dict[str, float] = field(default_factory=dict)
+    access: AccessReport = field(default_factory=AccessReport)
+    new_stack_access: AccessReport = field(default_factory=AccessReport)
 
     @property
     def blocked(self) -> bool:
-        """A mandatory policy violation in either preview, or a resource AWS or Cloudflare would refuse."""
-        return bool(self.analysis.mandatory or self.new_stack_analysis.mandatory or self.contract.violations)
+        """A mandatory policy violation in either preview, a resource AWS or Cloudflare would refuse, or a call
+        a principal needs at run time and would be denied, in either preview."""
+        return bool(self.analysis.mandatory or self.new_stack_analysis.mandatory or self.contract.violations
+                    or self.access.violations or self.new_stack_access.violations)
 
 
 def preview(loaded: LoadedStack, program: Path | None = None, policy_config: dict[str, Any] | None = None,
@@ -173,9 +180,13 @@ def preview(loaded: LoadedStack, program: Path | None = None, policy_config: dic
     contract = check_contract(known.registrations)
     timings["contract"] = contract.seconds
     timings["pack_start"] = analysis.timings_seconds["pack_start"]
-    timings["total"] = time.perf_counter() - started
     fresh_run, fresh_analysis = results[True]
-    return Preview(run, analysis, fresh_run, fresh_analysis, contract, placeholders, new_stack_only, timings)
+    access, access_seconds = check_run(run)
+    new_stack_access, fresh_seconds = (access, 0.0) if new_stack_only else check_run(fresh_run)
+    timings["access"] = access_seconds + fresh_seconds
+    timings["total"] = time.perf_counter() - started
+    return Preview(run, analysis, fresh_run, fresh_analysis, contract, placeholders, new_stack_only, timings,
+                   access, new_stack_access)
 
 
 def new_stack_json(preview_result: Preview) -> dict[str, Any]:
@@ -191,6 +202,7 @@ def new_stack_json(preview_result: Preview) -> dict[str, Any]:
         "undecided": [{"policy": d.policy, "level": levels.get(d.policy), "resource": names.get(d.urn),
                        "reason": d.message.split("during preview: ", 1)[-1]} for d in blind],
         "undecided_mandatory": len(undecided_mandatory(analysis)),
+        "access": preview_result.new_stack_access.as_dict(),
     }
 
 

@@ -155,6 +155,11 @@ if STEP_POLICY:
 schedule_role = aws.iam.Role("orders-schedule-role", assume_role_policy=json.dumps({
     "Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Principal": {"Service": "scheduler.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+aws.iam.RolePolicy("orders-schedule-policy", role=schedule_role.id, policy=pulumi.Output.json_dumps({
+    "Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "ecs:RunTask", "Resource": task.arn},
+        {"Effect": "Allow", "Action": "iam:PassRole", "Resource": [execution_role.arn, task_role.arn]},
+        {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "arn:aws:kms:key"}]}))
 aws.scheduler.Schedule("orders-schedule", name="raw-orders", schedule_expression="rate(5 minutes)",
                        flexible_time_window={"mode": "OFF"}, kms_key_arn="arn:aws:kms:key",
                        target={"arn": cluster.arn, "role_arn": schedule_role.arn, "ecs_parameters": {
