@@ -1,4 +1,4 @@
-"""The hand-written profiles under tests/profiles/, one per case of issue #12, loaded and planned."""
+"""The hand-written profiles under tests/profiles/, one per planner case, loaded and planned."""
 
 from __future__ import annotations
 

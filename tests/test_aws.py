@@ -150,7 +150,7 @@ class socket_closed_port:
         return None
 
 
-# --- issue 11: timeouts that fit an interactive command, one-line errors ---------------------
+# --- timeouts that fit an interactive command, one-line errors ---------------------
 
 
 def test_client_config_uses_interactive_timeouts_by_default():

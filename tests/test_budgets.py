@@ -1,4 +1,4 @@
-"""Shared budgets (item 2 of issue #12): a sink's or Redis server's budget is split, not counted once per lane."""
+"""Shared budgets: a sink's or Redis server's budget is split, not counted once per lane."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Every stack runs its real program under the mock engine (preview=False), then
 check_contract checks each registration in four layers. The edge profiles (tests/profiles/)
-are the shapes that broke names before issue 14; they must come out clean too.
+are the shapes that broke names before lane names were fitted; they must come out clean too.
 """
 
 from __future__ import annotations

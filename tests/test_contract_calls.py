@@ -147,7 +147,7 @@ def test_moto_accepts_every_translated_call_of_four_stacks_in_order(aws_credenti
 def test_moto_refuses_the_second_replication_group_when_two_partitions_share_an_id(aws_credentials):
     run, config = stack_run("edge-redisparts")
     calls, _ = translate_all(run.registrations)
-    cut = "qcap-edge-redisparts-gps-track-points-in"  # the id both partitions got before issue 14
+    cut = "qcap-edge-redisparts-gps-track-points-in"  # the id both partitions got before lane names were fitted
     collided = [ApiCall(c.resource, c.type, c.service, c.operation, {**c.params, "ReplicationGroupId": cut}, c.autonamed,
                         c.arn) if c.operation == "CreateReplicationGroup" else c for c in calls]
     with mock_aws(), pytest.raises(ClientError) as refused:

@@ -131,7 +131,7 @@ def test_a_fifo_queue_needs_a_fifo_dead_letter_queue_that_outlives_it():
 
 
 def test_a_fifo_pair_of_equal_retention_is_accepted():
-    # SQS resets a FIFO message's enqueue timestamp when it moves to a FIFO DLQ (issue 16).
+    # SQS resets a FIFO message's enqueue timestamp when it moves to a FIFO DLQ.
     dlq = queue("q-dlq.fifo", "arn:q-dlq", FifoQueue="true", MessageRetentionPeriod="1209600")
     source = queue("q.fifo", "arn:q", FifoQueue="true", MessageRetentionPeriod="1209600",
                    RedrivePolicy=json.dumps({"deadLetterTargetArn": "arn:q-dlq", "maxReceiveCount": 5}))

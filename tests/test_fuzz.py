@@ -185,7 +185,7 @@ def test_the_planner_never_raises_on_a_valid_profile_at_its_bounds(case):
     result = plan(profile)
     out = io.StringIO()
     render_plan(Console(file=out, width=80), "bounds", result)
-    # An infinite or undefined number is never shown as "inf" or "nan" (issue 11: a sink quota was).
+    # An infinite or undefined number is never shown as "inf" or "nan" (a sink quota was).
     assert not re.search(r"(?<![\w.])-?(inf|nan)(?![\w])", out.getvalue()), f"{label}:\n{out.getvalue()}"
     json.dumps(result.as_json(), allow_nan=False)
     OUTCOMES[f"bounds planned ({'feasible' if result.feasible else 'infeasible'})"] += 1

@@ -118,7 +118,7 @@ def test_load_sends_and_drains_20000_messages_through_a_moto_server_losing_none(
     # deep queue slows it quadratically; the default closed loop with --drain (at most 20
     # messages outstanding, drained alongside) keeps it shallow whatever the machine's speed.
     # The docs' example without --max-outstanding: the default loop is what lets it finish
-    # (issue 11: open loop it never did). With the default 8 threads it also finishes, none
+    # (open loop it never did). With the default 8 threads it also finishes, none
     # lost, in about 3 minutes: one moto process serves 16 threads slowly. The drain timeout bounds the
     # whole run, so it is set well above the ~100 s this run takes.
     command = [sys.executable, "-c", LOAD_CLI, "load", "--queue-url", url, "--messages", "20000",

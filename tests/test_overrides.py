@@ -1,4 +1,4 @@
-"""Overrides judged like the planner's own values (items 3 and 8 of issue #12)."""
+"""Overrides judged like the planner's own values."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def test_guide_min_capacity_of_one_cannot_hold_a_sixty_second_objective_and_the_
     result = plan_of("guide_overrides")
     assert not result.feasible
     for w in result.workloads:
-        # The guide's target of 100 is an error of its own (no resting point on 4 slots, issue 13).
+        # The guide's target of 100 is an error of its own (no resting point on 4 slots).
         assert sorted(f.limit for f in w.errors) == ["age objective (min_capacity override)", "no resting point"]
         (error,) = [f for f in w.errors if f.limit == "age objective (min_capacity override)"]
         assert error.message == (
@@ -49,7 +49,7 @@ def test_a_long_scale_out_cooldown_is_an_error_when_a_second_step_outlasts_the_o
 def test_p99_on_top_of_the_objective_leaves_no_wait_before_scale_out_under_a_resting_target():
     # Item 8's case (600 s mean, 1,800 s p99, a 45 min objective) was an error under the old
     # target, whose backlog waited (target - c) / mu before any scale-out. The resting target is
-    # below the concurrency (issue 13), so a backlog scales the fleet out at once: no p99 error.
+    # below the concurrency, so a backlog scales the fleet out at once: no p99 error.
     (w,) = plan_of("p99_over_objective").workloads
     assert w.scaling.target_backlog_per_task < w.concurrency_per_task
     assert "age objective (p99)" not in {f.limit for f in w.findings}

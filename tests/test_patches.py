@@ -51,7 +51,7 @@ def test_a_patch_reads_as_paths_and_values():
 def test_the_stack_patch_merges_lanes_of_a_workload_into_one_entry():
     from tests.item_profiles import plan_of
 
-    # The guide's target of 100 has no resting point on 4 slots (issue 13); its min of 1 cannot hold 60 s.
+    # The guide's target of 100 has no resting point on 4 slots; its min of 1 cannot hold 60 s.
     assert stack_patch(plan_of("guide_overrides")) == {"workloads[0].overrides.min_capacity": 3,
                                                        "workloads[0].overrides.target_backlog_per_task": 1.6}
 

@@ -291,7 +291,7 @@ def test_seed_003_splits_partitions_and_priorities_into_lanes():
     jobs = p.workload("jobs-2")
     assert jobs.arrival_average_per_second == pytest.approx(2_000_000 / 86_400 / 4)
     # The floors carry the business day (2 from 07:00, 3 through the 09:00-12:00 and 13:00-15:00 peaks) and
-    # target tracking at 90% (3.6 of 4 slots) only answers surges beyond them (issue 13: below CDK's
+    # target tracking at 90% (3.6 of 4 slots) only answers surges beyond them (below CDK's
     # default's task-hours).
     assert (jobs.min_capacity, jobs.max_capacity, jobs.scaling.target_backlog_per_task) == (1, 10, 3.6)
     assert [(a.hour, a.min_capacity) for a in jobs.scaling.scheduled_capacity] == [

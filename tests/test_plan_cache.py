@@ -1,4 +1,4 @@
-"""The Redis cache: a node type set in overrides is planned and judged, never a crash (item 9 of issue #12)."""
+"""The Redis cache: a node type set in overrides is planned and judged, never a crash."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Cloudflare's sink stage: the fix names the setting that binds (item 1 of issue #12) and patches it."""
+"""Cloudflare's sink stage: the fix names the setting that binds and patches it."""
 
 from __future__ import annotations
 

@@ -68,7 +68,7 @@ def test_plan_of_an_unknown_stack_says_file_not_found():
     assert "no-such-stack.yaml: file not found" in result.output
 
 
-# --- issue 11: the table adapts to the terminal; errors are whole lines at any width ----------
+# --- the table adapts to the terminal; errors are whole lines at any width ----------
 
 
 @pytest.mark.parametrize("columns", [40, 80, 200])

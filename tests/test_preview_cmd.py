@@ -103,7 +103,7 @@ def test_preview_prints_the_planners_warnings_beside_the_packs_verdict():
     from tests.item_profiles import profile_path
 
     result = preview(str(profile_path("late_age_alarm")))
-    # The planner warns; the pack (issue 16) blocks an age alarm far above the objective.
+    # The planner warns; the pack blocks an age alarm far above the objective.
     assert result.exit_code == 1, result.stdout
     assert "planner warnings" in result.stdout
     assert "events [age alarm] alarm_age_seconds 86400 is later than the 300 s objective" in result.stdout

@@ -261,7 +261,7 @@ def test_a_daily_shape_needs_24_hours_a_real_time_zone_and_a_busiest_hour_within
     assert problem.startswith("workloads[0].traffic: daily_shape's busiest hour is 19.5 x the average, above the peak (2 x)")
 
 
-# --- issue 11: strict numbers, finite values, sane bounds, bytes that are not UTF-8 ----------
+# --- strict numbers, finite values, sane bounds, bytes that are not UTF-8 ----------
 
 
 def test_a_yaml_boolean_is_not_taken_as_a_number():

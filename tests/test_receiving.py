@@ -1,4 +1,4 @@
-"""The receive overhead: a freed slot's wait for its next message, in the per-task rate (issue 15)."""
+"""The receive overhead: a freed slot's wait for its next message, in the per-task rate."""
 
 from __future__ import annotations
 

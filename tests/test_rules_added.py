@@ -1,4 +1,4 @@
-"""The rules added for issue #16, each on a minimal resource: one that fires, one that stays quiet.
+"""Rules added in one round of the gate's review, each on a minimal resource: one that fires, one that stays quiet.
 
 (The same rules also run end to end on raw programs in tests/test_unsafe_programs.py.)
 """

@@ -242,7 +242,7 @@ def test_model_from_plan_prices_a_task_hour_from_fargate_size():
                                                     + 0.5 * limits.FARGATE_X86_USD_PER_GB_HOUR)
 
 
-# --- issue 13: cooldown rule, late metrics of an idle queue, churn, schedules, randomness ----------
+# --- cooldown rule, late metrics of an idle queue, churn, schedules, randomness ----------
 
 from capacity.simulate.autoscalers import MinuteMetrics, TargetTrackingScaler  # noqa: E402
 from capacity.simulate.measure import longest_hold_seconds  # noqa: E402

@@ -54,7 +54,7 @@ def test_cooldown_as_long_as_the_objective_is_refused_by_the_planner_with_a_patc
     profile.write_text(profile.read_text().replace("messages_per_day: 50000", "messages_per_day: 5000000"))
     result = CliRunner().invoke(app, ["preview", str(profile), "--json"])
     report = json.loads(result.stdout)
-    # Overrides are judged like derived values (issue 12), so the planner blocks before the pack's
+    # Overrides are judged like derived values, so the planner blocks before the pack's
     # advisory `scaling-cooldown-fits-objective` (which still gates raw programs) would see it.
     assert (result.exit_code, report["blocked_by"]) == (1, "planner")
     errors = [f for w in report["plan"]["workloads"] for f in w["findings"] if f["severity"] == "error"]
