@@ -146,6 +146,20 @@ def ecs_agent():
 
     with ecs_agent_stub() as stub:
         yield stub
+
+
+@pytest.fixture(autouse=True)
+def _no_test_ends_the_test_process(monkeypatch):
+    """The worker's entry points end the process with os._exit; in-process that would end pytest itself
+    with exit 0 and a silent, partial run, so here it fails the test that reached it instead."""
+    import os
+
+    def refuse(code: int) -> None:
+        raise RuntimeError(f"os._exit({code}) reached in the test process: patch the entry point's exit")
+
+    monkeypatch.setattr(os, "_exit", refuse)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _terminal_width_is_pinned():
     """Tests never depend on the terminal that runs them: 80 columns unless a test sets COLUMNS itself.

@@ -37,7 +37,7 @@ def test_the_sqs_actions_expected_are_the_reference_workers_and_the_component_gr
 
 
 def test_metrics_and_protection_are_what_the_worker_calls_and_the_components_grant():
-    assert {f"cloudwatch:{op}" for op in boto_calls((WORKER / "redis_queue.py").read_text(), "cloudwatch")} == {
+    assert {f"cloudwatch:{op}" for op in boto_calls((WORKER / "metrics.py").read_text(), "cloudwatch")} == {
         WORKER_METRIC_ACTION}
     assert "/task-protection/v1/state" in (WORKER / "protection.py").read_text()
     assert set(WORKER_PROTECTION_ACTIONS) <= set(TASK_PROTECTION_ACTIONS)

@@ -49,6 +49,7 @@ def test_qcap_worker_imports_a_handler_module_from_the_current_directory(handler
     started = []
     monkeypatch.setattr(worker.sqs, "sqs_worker", lambda handler, config: SimpleNamespace(handler=handler, errors=[]))
     monkeypatch.setattr(worker.runner, "run_until_signalled", lambda engine: started.append(engine))
+    monkeypatch.setattr(worker.runner, "exit_now", lambda code: None)  # the entry point's os._exit, not here
     result = CliRunner().invoke(app, ["worker", "handlers_here:handle"])
     assert result.exit_code == 0, result.output
     assert started[0].handler is sys.modules["handlers_here"].handle
