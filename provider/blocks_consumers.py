@@ -11,6 +11,7 @@ from typing import NotRequired, Optional, TypedDict
 import pulumi
 
 from components import fargate_consumer, scheduled_consumer
+from components.consumer_iam import SecretAccess
 from components.consumer_base import ClusterRef
 from provider.profile_inputs import Profile
 from provider.validation import block_plan, component_args, region_of, rejected, require
@@ -47,8 +48,12 @@ class FargateConsumerArgs(TypedDict):
     """More environment variables of the consumer container, over the ones the plan sets."""
     secrets: NotRequired[dict[str, pulumi.Input[str]]]
     """Secret environment variables: name to Secrets Manager secret or SSM parameter (ARN or name)."""
-    secret_resources: NotRequired[list[pulumi.Input[str]]]
-    """ARNs the execution role may read, when a secret is given by name."""
+    secret_arns: NotRequired[list[pulumi.Input[str]]]
+    """Secrets Manager ARNs (or patterns, `name-??????`) the execution role may read for `secrets`."""
+    parameter_arns: NotRequired[list[pulumi.Input[str]]]
+    """SSM parameter ARNs the execution role may read for `secrets`."""
+    secrets_kms_key_arn: NotRequired[pulumi.Input[str]]
+    """The customer key those secrets are encrypted with; the execution role may decrypt through Secrets Manager."""
     kms_key_arn: NotRequired[pulumi.Input[str]]
     """KMS key of the log group. Default: CloudWatch Logs' own key."""
 
@@ -84,6 +89,8 @@ class ScheduledConsumerArgs(TypedDict):
     """Secret environment variables: name to Secrets Manager secret or SSM parameter ARN."""
     kms_key_arn: NotRequired[pulumi.Input[str]]
     """KMS key of the log group and the schedule. Default: AWS's own keys."""
+    kms_key_alias: NotRequired[str]
+    """The alias of that key, when the stack created it: the schedule role may decrypt with the key it names."""
 
 
 def cluster_of(where: str, args: dict) -> Optional[ClusterRef]:
@@ -132,7 +139,7 @@ class FargateConsumer(pulumi.ComponentResource):
             plan=plan, stack=stack, **network(where, args), queue_url=args.get("queue_url"),
             queue_arn=args.get("queue_arn"), queue_name=args.get("queue_name"), cluster=cluster_of(where, args),
             environment=args.get("environment") or {}, secrets=args.get("secrets") or {},
-            kms_key_arn=args.get("kms_key_arn"), secret_resources=tuple(args.get("secret_resources") or ())))
+            kms_key_arn=args.get("kms_key_arn"), secret_access=secret_access_of(args)))
         super().__init__("qcap:index:FargateConsumer", name, {}, opts)
         consumer = fargate_consumer.FargateConsumer(plan.name, consumer_args, pulumi.ResourceOptions(parent=self))
         self.cluster_arn = consumer.cluster_arn
@@ -146,6 +153,14 @@ class FargateConsumer(pulumi.ComponentResource):
             "serviceArn": self.service_arn, "taskDefinitionArn": self.task_definition_arn,
             "taskRoleArn": self.task_role_arn,
         })
+
+
+def secret_access_of(args: dict) -> SecretAccess | None:
+    """What the execution role may read for the container's secrets, from the block's inputs."""
+    secrets, parameters = args.get("secret_arns") or (), args.get("parameter_arns") or ()
+    if not secrets and not parameters:
+        return None
+    return SecretAccess(secrets=tuple(secrets), parameters=tuple(parameters), kms_key_arn=args.get("secrets_kms_key_arn"))
 
 
 class ScheduledConsumer(pulumi.ComponentResource):
@@ -171,7 +186,8 @@ class ScheduledConsumer(pulumi.ComponentResource):
         consumer_args = component_args(where, lambda: scheduled_consumer.ScheduledConsumerArgs(
             plan=plan, stack=stack, **network(where, args), queue_url=queue_url, queue_arn=queue_arn,
             cluster=cluster_of(where, args), environment=args.get("environment") or {},
-            secrets=args.get("secrets") or {}, kms_key_arn=args.get("kms_key_arn")))
+            secrets=args.get("secrets") or {}, kms_key_arn=args.get("kms_key_arn"),
+            kms_key_alias=args.get("kms_key_alias")))
         super().__init__("qcap:index:ScheduledConsumer", name, {}, opts)
         consumer = scheduled_consumer.ScheduledConsumer(plan.name, consumer_args, pulumi.ResourceOptions(parent=self))
         self.cluster_arn = consumer.cluster_arn

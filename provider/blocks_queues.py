@@ -158,8 +158,10 @@ class RedisCache(pulumi.ComponentResource):
     """Name of that secret: what the consumer's secrets name (known before it exists)."""
     host_parameter_name: str
     """Name of the SSM parameter holding the primary endpoint, read by the consumers."""
-    secret_resources: list[pulumi.Output[str]]
-    """ARNs the consumer's execution role must read (FargateConsumer's secretResources)."""
+    secret_arns: list[pulumi.Output[str]]
+    """Secrets Manager ARN patterns the consumer's execution role must read (FargateConsumer's secretArns)."""
+    parameter_arns: list[pulumi.Output[str]]
+    """SSM parameter ARNs the consumer's execution role must read (FargateConsumer's parameterArns)."""
     alarm_arns: pulumi.Output[dict[str, str]]
     """ARN of each cache alarm, by kind."""
 
@@ -181,7 +183,8 @@ class RedisCache(pulumi.ComponentResource):
         self.port = cache.port
         self.security_group_id, self.auth_secret_arn = cache.security_group_id, cache.auth_secret_arn
         self.auth_secret_name, self.host_parameter_name = cache.auth_secret_name, cache.host_parameter_name
-        self.secret_resources = [pulumi.Output.from_input(arn) for arn in cache.secret_resources]
+        self.secret_arns = [pulumi.Output.from_input(arn) for arn in cache.secret_access.secrets]
+        self.parameter_arns = [pulumi.Output.from_input(arn) for arn in cache.secret_access.parameters]
         self.alarm_arns = pulumi.Output.from_input(cache.alarm_arns)
         self.register_outputs({"primaryEndpoint": self.primary_endpoint, "authSecretArn": self.auth_secret_arn,
                                "alarmArns": self.alarm_arns})

@@ -37,6 +37,6 @@ def test_the_pack_copies_every_tag_key_its_rules_read_and_no_key_the_components_
 def test_the_rules_read_their_roles_and_metrics_from_the_pack_copy():
     assert rules_capacity.DLQ_ROLE == planner_contract.ROLE_DLQ
     assert rules_services.ALARM_TOPIC_ROLE == planner_contract.ROLE_TOPIC
-    assert (rules_capacity.SQS_NAMESPACE, rules_stack.AGE_METRIC, rules_stack.QUEUE_DIMENSION) == (
+    assert (rules_stack.SQS_NAMESPACE, rules_stack.AGE_METRIC, rules_stack.QUEUE_DIMENSION) == (
         planner_contract.SQS_NAMESPACE, planner_contract.SQS_AGE_METRIC, planner_contract.SQS_QUEUE_DIMENSION)
     assert rules_scaling.REDIS_AGE_METRIC == planner_contract.REDIS_OLDEST_AGE_METRIC

@@ -13,6 +13,22 @@ from components.redis_cache import REDIS_PORT
 from qcap.offline.mock_engine import run_program
 from qcap.offline.pulumi_project import OFFLINE_SECRET_VALUE, stack_config
 
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+
+
+def key_policy_apart(registrations: dict, name: str, key_arn: str) -> tuple[dict, str]:
+    """The registrations without role policy `name`'s document, and that document.
+
+    Given a key ARN as a plain input, a block names that key in the role's KMS statement; the
+    program, whose key is created in the same run, names it by alias or pattern. Both grant the
+    same key, so the document is compared apart: the block's must name the key it was given.
+    """
+    (found,) = [k for k in registrations if k[0] == ROLE_POLICY and k[1] == name]
+    inputs, protected = registrations[found]
+    document = inputs["policy"]
+    rest = {**registrations, found: ({k: v for k, v in inputs.items() if k != "policy"}, protected)}
+    return rest, document
+
 pytestmark = pytest.mark.slow
 
 
@@ -63,21 +79,30 @@ def test_fargate_consumer_on_redis_composed_with_a_redis_cache_registers_the_pyt
         "kmsKeyArn": inputs["kmsKeyArn"]}, "track-points", secret_inputs=["authToken"]).state
     consumer = built(provider, "FargateConsumer", {
         **inputs, "environment": {contract.REDIS_PORT.name: str(REDIS_PORT), contract.REDIS_TLS.name: "true"},
-        "secrets": {contract.REDIS_AUTH_TOKEN.name: cache["authSecretName"],
+        "secrets": {contract.REDIS_AUTH_TOKEN.name: cache["authSecretArn"],
                     contract.REDIS_HOST.name: cache["hostParameterName"]},
-        "secretResources": cache["secretResources"]}, "track-points")
-    assert tree(consumer.registrations, {consumer.urn}) == subtree(
-        run.registrations, "qcap:aws:FargateConsumer", "track-points")
+        "secretArns": cache["secretArns"], "parameterArns": cache["parameterArns"],
+        "secretsKmsKeyArn": inputs["kmsKeyArn"]}, "track-points")
+    block, block_policy = key_policy_apart(tree(consumer.registrations, {consumer.urn}),
+                                           "track-points-execution-secrets", inputs["kmsKeyArn"])
+    program, _ = key_policy_apart(subtree(run.registrations, "qcap:aws:FargateConsumer", "track-points"),
+                                  "track-points-execution-secrets", inputs["kmsKeyArn"])
+    assert block == program
+    assert inputs["kmsKeyArn"] in block_policy and "redis-auth-??????" in block_policy
 
 
 def test_scheduled_consumer_registers_the_python_programs_schedule(provider, runs):
     run = runs["scheduled-questions"]
     exported = run.outputs["workloads"]["questions"]
     inputs = {**stack_inputs("scheduled-questions", run), "queueUrl": exported["queueUrl"],
-              "queueArn": exported["queueArn"]}
+              "queueArn": exported["queueArn"], "kmsKeyAlias": "alias/qcap-scheduled-questions"}
     construction = built(provider, "ScheduledConsumer", inputs, "scheduled-questions")
-    assert tree(construction.registrations, {construction.urn}) == subtree(
-        run.registrations, "qcap:aws:ScheduledConsumer", "questions")
+    block, block_policy = key_policy_apart(tree(construction.registrations, {construction.urn}),
+                                           "questions-schedule-policy", inputs["kmsKeyArn"])
+    program, _ = key_policy_apart(subtree(run.registrations, "qcap:aws:ScheduledConsumer", "questions"),
+                                  "questions-schedule-policy", inputs["kmsKeyArn"])
+    assert block == program
+    assert inputs["kmsKeyArn"] in block_policy and "kms:Decrypt" in block_policy
     assert construction.state["scheduleName"] == exported["scheduleName"]
 
 

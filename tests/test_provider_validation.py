@@ -80,7 +80,7 @@ def test_a_bad_choice_names_the_allowed_values_and_a_fraction_in_a_count_is_not_
         "profile.environment": "'moon' is not allowed; allowed: 'dev', 'staging' or 'prod'",
         "profile.workloads[0].broker": "'kafka' is not allowed; allowed: 'sqs', 'sqs-fifo', 'cloudflare' or 'redis'",
         "profile.workloads[0].traffic.messageBytes": "2048.5 is not a whole number; this field counts, write an "
-                                                     "integer",
+                                                     "integer; allowed: a whole number > 0 and <= 1,048,576",
     }
 
 

@@ -16,7 +16,7 @@ TRACKER = re.compile(r"\b[Ii]ssues? #?\d+\b|\bitems? \d+(?: and \d+)? of\b")
 def tracked_text_files() -> list[Path]:
     listed = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     return [ROOT / name for name in listed.splitlines() if Path(name).suffix in TEXT_SUFFIXES
-            and (ROOT / name).is_file()]
+            and (ROOT / name).is_file() and ROOT / name != Path(__file__).resolve()]
 
 
 def offending_lines(pattern: re.Pattern[str]) -> list[str]:
