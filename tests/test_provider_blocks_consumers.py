@@ -16,7 +16,7 @@ from qcap.offline.pulumi_project import OFFLINE_SECRET_VALUE, stack_config
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 
 
-def key_policy_apart(registrations: dict, name: str, key_arn: str) -> tuple[dict, str]:
+def key_policy_apart(registrations: dict, name: str) -> tuple[dict, str]:
     """The registrations without role policy `name`'s document, and that document.
 
     Given a key ARN as a plain input, a block names that key in the role's KMS statement; the
@@ -83,10 +83,8 @@ def test_fargate_consumer_on_redis_composed_with_a_redis_cache_registers_the_pyt
                     contract.REDIS_HOST.name: cache["hostParameterName"]},
         "secretArns": cache["secretArns"], "parameterArns": cache["parameterArns"],
         "secretsKmsKeyArn": inputs["kmsKeyArn"]}, "track-points")
-    block, block_policy = key_policy_apart(tree(consumer.registrations, {consumer.urn}),
-                                           "track-points-execution-secrets", inputs["kmsKeyArn"])
-    program, _ = key_policy_apart(subtree(run.registrations, "qcap:aws:FargateConsumer", "track-points"),
-                                  "track-points-execution-secrets", inputs["kmsKeyArn"])
+    block, block_policy = key_policy_apart(tree(consumer.registrations, {consumer.urn}), "track-points-execution-secrets")
+    program, _ = key_policy_apart(subtree(run.registrations, "qcap:aws:FargateConsumer", "track-points"), "track-points-execution-secrets")
     assert block == program
     assert inputs["kmsKeyArn"] in block_policy and "redis-auth-??????" in block_policy
 
@@ -97,10 +95,8 @@ def test_scheduled_consumer_registers_the_python_programs_schedule(provider, run
     inputs = {**stack_inputs("scheduled-questions", run), "queueUrl": exported["queueUrl"],
               "queueArn": exported["queueArn"], "kmsKeyAlias": "alias/qcap-scheduled-questions"}
     construction = built(provider, "ScheduledConsumer", inputs, "scheduled-questions")
-    block, block_policy = key_policy_apart(tree(construction.registrations, {construction.urn}),
-                                           "questions-schedule-policy", inputs["kmsKeyArn"])
-    program, _ = key_policy_apart(subtree(run.registrations, "qcap:aws:ScheduledConsumer", "questions"),
-                                  "questions-schedule-policy", inputs["kmsKeyArn"])
+    block, block_policy = key_policy_apart(tree(construction.registrations, {construction.urn}), "questions-schedule-policy")
+    program, _ = key_policy_apart(subtree(run.registrations, "qcap:aws:ScheduledConsumer", "questions"), "questions-schedule-policy")
     assert block == program
     assert inputs["kmsKeyArn"] in block_policy and "kms:Decrypt" in block_policy
     assert construction.state["scheduleName"] == exported["scheduleName"]
