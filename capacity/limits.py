@@ -276,6 +276,10 @@ SQS_MAX_BATCH_BYTES = 1_048_576
 SQS_MAX_MOVE_TASK_MESSAGES_PER_SECOND = 500
 # CloudWatch metric retention: one-minute datapoints are kept 15 days.
 CLOUDWATCH_ONE_MINUTE_RETENTION_SECONDS = 15 * SECONDS_PER_DAY
+# CloudWatch concepts, "Metrics retention": 5-minute datapoints are kept 63 days, one-hour datapoints 455 days
+# (15 months); older data is only there rolled up to the coarser period.
+CLOUDWATCH_FIVE_MINUTE_RETENTION_SECONDS = 63 * SECONDS_PER_DAY
+CLOUDWATCH_ONE_HOUR_RETENTION_SECONDS = 455 * SECONDS_PER_DAY
 # CloudWatch GetMetricData: at most 100,800 datapoints per call (the API pages past that).
 CLOUDWATCH_MAX_DATAPOINTS_PER_GET_METRIC_DATA = 100_800
 # Our choices for `qcap doctor` verdicts:
