@@ -383,8 +383,10 @@ ECS_DEFAULT_STOP_TIMEOUT_SECONDS = 30
 # ECS task scale-in protection endpoint: ExpiresInMinutes 1 to 2,880 (48 h), 120 when unset.
 ECS_TASK_PROTECTION_MIN_MINUTES = 1
 ECS_TASK_PROTECTION_MAX_MINUTES = 2_880
-# CloudWatch PutMetricData: at most 1,000 metric data items per call (we send 3).
+# CloudWatch PutMetricData: at most 1,000 metric data items per call (we send a handful).
 CLOUDWATCH_PUT_METRIC_MAX_ITEMS = 1_000
+# CloudWatch PutMetricData, MetricDatum.Values: at most 150 distinct values (with their Counts) per datum.
+CLOUDWATCH_MAX_VALUES_PER_DATUM = 150
 # Our choices for the worker, documented in docs/workers.md: a failed message comes back
 # after 2 s, doubling per receive up to 5 minutes; the visibility heartbeat extends a
 # message once half its timeout has passed; scale-in protection is held 60 minutes at a time (renewed
