@@ -387,6 +387,14 @@ ECS_TASK_PROTECTION_MAX_MINUTES = 2_880
 CLOUDWATCH_PUT_METRIC_MAX_ITEMS = 1_000
 # CloudWatch PutMetricData, MetricDatum.Values: at most 150 distinct values (with their Counts) per datum.
 CLOUDWATCH_MAX_VALUES_PER_DATUM = 150
+# Application Auto Scaling API reference, PredictiveScalingPolicyConfiguration: SchedulingBufferTime is
+# 0-3600 s (how far ahead of the forecast hour capacity is launched); the forecast needs 24 h of metric
+# history and looks at up to 14 days; modes ForecastOnly and ForecastAndScale.
+PREDICTIVE_MAX_SCHEDULING_BUFFER_SECONDS = 3_600
+PREDICTIVE_MIN_HISTORY_SECONDS = SECONDS_PER_DAY
+PREDICTIVE_MODES = {"forecast_only": "ForecastOnly", "forecast_and_scale": "ForecastAndScale"}
+# Our default buffer: a task's start and its first metric, twice over (ECS tasks start in about a minute).
+PREDICTIVE_DEFAULT_SCHEDULING_BUFFER_SECONDS = 2 * (TASK_START_SECONDS + CLOUDWATCH_METRIC_DELAY_SECONDS)
 # Our choices for the worker, documented in docs/workers.md: a failed message comes back
 # after 2 s, doubling per receive up to 5 minutes; the visibility heartbeat extends a
 # message once half its timeout has passed; scale-in protection is held 60 minutes at a time (renewed

@@ -53,6 +53,16 @@ class ScheduledCapacity(BaseModel):
     time_zone: str
 
 
+class PredictivePlan(BaseModel):
+    """Predictive scaling of a service: its mode, how early it launches, and the messages a task handles at target."""
+
+    model_config = _SECTION
+
+    mode: str  # ForecastOnly or ForecastAndScale, as the API spells it
+    scheduling_buffer_seconds: int
+    target_messages_per_task_per_minute: float
+
+
 class ScalingPlan(BaseModel):
     """A service fleet's target tracking: the backlog-per-task target, cooldowns and scheduled floors."""
 
@@ -65,6 +75,7 @@ class ScalingPlan(BaseModel):
     scheduled_capacity: Annotated[tuple[ScheduledCapacity, ...], DERIVED]
     hourly_arrival_per_second: tuple[float, ...] | None
     time_zone: str | None
+    predictive: PredictivePlan | None = None
 
 
 class ServicePlan(BaseModel):
