@@ -65,8 +65,8 @@ def _max_shape_difference(workload: Workload, learned: Learned) -> str:
 def compare(learned: Learned, workload: Workload) -> list[Comparison]:
     """The profile's fields beside the learned ones, with how sure each is."""
     t, c = workload.traffic, workload.consumer
-    days = f"{learned.complete_days} days, spread {learned.daily_spread:.0%}" if learned.daily_spread is not None else ""
-    shape_sure = f"hour error <= {learned.shape_error:.0%}" if learned.shape_error is not None else ""
+    days = f"{learned.complete_days} whole days, daily spread {learned.daily_spread:.1%}" if learned.daily_spread is not None else ""
+    shape_sure = f"hour error <= {learned.shape_error:.1%}" if learned.shape_error is not None else ""
     busiest = max(learned.hourly_multipliers) if learned.hourly_multipliers else None
     return [
         Comparison("traffic.messages_per_day", t.messages_per_day, learned.messages_per_day, days),
