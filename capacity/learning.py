@@ -30,6 +30,7 @@ HIGH_CONFIDENCE_SPREAD = 0.10  # coefficient of variation of the daily totals
 MEDIUM_CONFIDENCE_SPREAD = 0.25
 HIGH_CONFIDENCE_SHAPE_ERROR = 0.05  # the largest standard error of one hour's multiplier, relative
 WEEKEND_DAYS = (5, 6)  # Saturday, Sunday (date.weekday())
+KEEPING_UP_TOLERANCE = 0.02  # deleted within 2% of sent: the fleet kept up
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class History:
     minute_sent: dict[float, float] = field(default_factory=dict)
     oldest_age_max_seconds: float | None = None
     worker: WorkerStats | None = None
+    hour_deleted: dict[float, float] = field(default_factory=dict)
 
     @property
     def days_asked(self) -> float:
@@ -85,6 +87,7 @@ class Learned:
     processing_p99_seconds: float | None = None
     receive_overhead_seconds: float | None = None
     oldest_age_max_seconds: float | None = None
+    deleted_fraction: float | None = None  # messages deleted over those sent, in the whole days
     notes: tuple[str, ...] = ()
 
     @property
@@ -203,6 +206,14 @@ def learn(history: History, time_zone: str = "UTC") -> Learned:
                          "percentiles): processing_p99_seconds is not estimated")
         if worker.receive_sum_seconds is not None and worker.processed > 0:
             overhead = worker.receive_sum_seconds / worker.processed
+    sent = sum(history.hour_sent.get(e, 0.0) for e in in_days)
+    deleted_fraction = None
+    if history.hour_deleted and sent > 0:
+        deleted = sum(history.hour_deleted.get(e, 0.0) for e in in_days)
+        deleted_fraction = deleted / sent
+        if deleted_fraction < 1 - KEEPING_UP_TOLERANCE:
+            notes.append(f"the workers deleted {deleted_fraction:.0%} of the {sent:,.0f} messages sent: the backlog grew "
+                         f"by {sent - deleted:,.0f}; the traffic estimates stand, the fleet fell behind")
     if missing_days:
         notes.append(f"{len(missing_days)} day(s) without data left out: {', '.join(map(str, sorted(missing_days)))}")
     return Learned(
@@ -212,5 +223,6 @@ def learn(history: History, time_zone: str = "UTC") -> Learned:
         weekend_differs=differs, peak_messages_per_second=peak, peak_source=source,
         trough_to_average=max(0.0, min(1.0, min(lows))), hourly_multipliers=shape,
         weekend_hourly_multipliers=weekend_shape, shape_error=shape_error, processing_seconds=processing,
-        processing_p99_seconds=p99, receive_overhead_seconds=overhead, notes=tuple(notes),
+        processing_p99_seconds=p99, receive_overhead_seconds=overhead, deleted_fraction=deleted_fraction,
+        notes=tuple(notes),
     )

@@ -105,3 +105,12 @@ def test_a_missing_p99_is_said_not_guessed(fortnight):
 def test_percentile_is_linear_between_ranks():
     assert percentile([1, 2, 3, 4, 5], 50) == 3
     assert percentile([0, 10], 99) == pytest.approx(9.9)
+
+
+def test_a_fleet_that_deleted_less_than_arrived_is_said_to_have_fallen_behind(fortnight):
+    hours = fortnight.hours()
+    behind = learn(history_of(fortnight, hour_deleted={e: 0.8 * v for e, v in hours.items()}), TIME_ZONE)
+    assert behind.deleted_fraction == pytest.approx(0.8)
+    assert any("deleted 80%" in n and "fell behind" in n for n in behind.notes)
+    kept_up = learn(history_of(fortnight, hour_deleted=dict(hours)), TIME_ZONE)
+    assert kept_up.deleted_fraction == pytest.approx(1.0) and not any("fell behind" in n for n in kept_up.notes)

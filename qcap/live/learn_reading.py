@@ -2,7 +2,8 @@
 
 Reads by hour for the whole window (one-hour datapoints are kept 455 days) and by minute for the
 part CloudWatch still keeps at one minute (15 days), in chunks of MINUTE_CHUNK_HOURS; the arithmetic
-is capacity/learning.py's, pure. SQS queues give NumberOfMessagesSent; a Redis queue has no
+is capacity/learning.py's, pure. SQS queues give NumberOfMessagesSent (and Deleted, to say whether
+the fleet kept up); a Redis queue has no
 arrivals metric, so its workers' MessagesProcessed stands in (equal to arrivals while they keep up).
 """
 
@@ -106,8 +107,11 @@ def read_history(aws: Aws, stack: str, plan: WorkloadPlan, start: datetime, end:
     """Hours over the window, minutes over what CloudWatch keeps at one minute, the oldest age, the workers."""
     cloudwatch = aws.cloudwatch
     namespace, metric, dims = arrivals_source(stack, plan)
-    hours = read_series(cloudwatch, [_query("sent", namespace, metric, dims, limits.SECONDS_PER_HOUR, "Sum")],
-                        start, end)["sent"]
+    queries = [_query("sent", namespace, metric, dims, limits.SECONDS_PER_HOUR, "Sum")]
+    if plan.broker != contract.REDIS:
+        queries.append(_query("deleted", namespace, contract.SQS_DELETED_METRIC, dims, limits.SECONDS_PER_HOUR, "Sum"))
+    by_hour = read_series(cloudwatch, queries, start, end)
+    hours = by_hour["sent"]
     now = now or datetime.now(timezone.utc)
     minute_from = max(start, now - timedelta(seconds=limits.CLOUDWATCH_ONE_MINUTE_RETENTION_SECONDS))
     minutes: dict[float, float] = {}
@@ -124,4 +128,4 @@ def read_history(aws: Aws, stack: str, plan: WorkloadPlan, start: datetime, end:
                                                  dims, period, "Maximum")], start, end)["age"]
         oldest = max(oldest.values()) if oldest else None
     return History(start.timestamp(), end.timestamp(), hours, minutes, oldest,
-                   read_worker(cloudwatch, stack, plan, start, end))
+                   read_worker(cloudwatch, stack, plan, start, end), hour_deleted=by_hour.get("deleted", {}))
