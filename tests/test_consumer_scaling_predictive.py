@@ -66,3 +66,16 @@ def test_predictive_on_a_scheduled_consumer_is_refused_naming_the_field_and_allo
                    for p in exc.problems)
     else:
         raise AssertionError("a scheduled consumer with predictive scaling was accepted")
+
+
+def test_the_edge_profile_the_preview_and_pack_pass_asks_for_predictive_scaling():
+    """tests/test_preview_cmd.py previews every edge profile through the contract and the pack; this one
+    is there to carry the predictive policy (its program builds the policy the first test checks)."""
+    from pathlib import Path
+
+    from capacity.stacks import load_stack
+
+    loaded = load_stack(str(Path(__file__).parent / "profiles" / "edge-predictive.yaml"))
+    (lane,) = loaded.plan.workloads
+    assert lane.scaling.predictive.mode == "ForecastAndScale" and lane.scaling.scheduled_capacity
+    assert "scheduled floors follow the daily_shape" in lane.reasons["predictive"]
