@@ -99,6 +99,8 @@ def register(app: typer.Typer) -> None:
 
         if (fix or write) and not learn:
             raise fail("--fix and --write go with --learn (to fix a profile from its plan's findings: qcap plan --fix)")
+        if learn and queue_url is not None:
+            raise fail("--learn reads the stack's own queues by their names; it does not go with --queue-url")
         if learn:
             learn_command(stack, workload, region, days, fix, write, as_json, timeout)
         if not MIN_WINDOW_MINUTES <= window_minutes <= MAX_WINDOW_MINUTES:
