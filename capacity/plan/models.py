@@ -98,6 +98,7 @@ class ScheduledPlan(BaseModel):
     run_seconds: Annotated[float, DERIVED]
     interval_seconds: Annotated[int, DERIVED]
     max_concurrency: Annotated[int, DERIVED]
+    run_deadline_seconds: Annotated[int, DERIVED]
 
 
 class CloudflarePlan(BaseModel):
@@ -188,7 +189,7 @@ JSON_FIELDS: tuple[str, ...] = (
     "sink_requests_per_second", "cache_node_type", "cache_nodes", "cache_memory_bytes", "cache_connections",
     "cache_connections_budget", "alarm_cache_connections", "cache_pool_size_per_task", "cache_producer_connections",
     "sink_name", "sink_max_connections", "sink_connections_per_slot", "batch_limit", "run_seconds",
-    "interval_seconds", "current_tasks", "current_drain_seconds", "monthly_cost_usd", "reasons", "findings",
+    "interval_seconds", "run_deadline_seconds", "current_tasks", "current_drain_seconds", "monthly_cost_usd", "reasons", "findings",
     "target_utilization", "hourly_arrival_per_second", "time_zone", "scheduled_capacity",
 )
 _ABSENT_JSON: dict[str, Any] = {"fifo_high_throughput": False, "scheduled_capacity": []}

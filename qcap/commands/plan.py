@@ -43,6 +43,7 @@ ROWS: list[tuple[str, str]] = [
     ("batch_limit", "msgs"),
     ("run_seconds", "s"),
     ("interval_seconds", "s"),
+    ("run_deadline_seconds", "s"),
     ("visibility_timeout_seconds", "s"),
     ("stop_timeout_seconds", "s"),
     ("drain_seconds", "s"),
