@@ -11,13 +11,20 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from policies import limits
+from policies.iam_policy import (
+    allowed_actions,
+    denies_without_tls,
+    describe,
+    on_every_resource,
+    parse,
+    wildcard_patterns,
+)
+from policies.rules_iam import IDENTITY_POLICY_TYPES, broad_managed_policy, identity_documents
 from policies.rules_base import (
     ADVISORY,
     ECS_SERVICE,
     ECS_TASK_DEFINITION,
-    IAM_POLICY,
     IAM_ROLE,
-    IAM_ROLE_POLICY,
     LOG_GROUP,
     MANDATORY,
     METRIC_ALARM,
@@ -54,8 +61,6 @@ DEFAULT_ANY_RESOURCE_ACTIONS = (
     "xray:PutTraceSegments",
     "xray:PutTelemetryRecords",
 )
-# Managed policies too broad for a queue consumer.
-BROAD_MANAGED_POLICY_PATTERN = r"(AdministratorAccess|PowerUserAccess|FullAccess)$"
 SECURE_TRANSPORT_KEY = "aws:SecureTransport"
 
 
@@ -68,21 +73,9 @@ def check_sqs_encrypted(view: ResourceView, config: Mapping[str, Any]) -> list[s
     return [f"SQS queue `{view.name}` is not encrypted at rest: neither sqsManagedSseEnabled nor kmsMasterKeyId is set."]
 
 
-def _statements(document: Any) -> list[Mapping[str, Any]]:
-    parsed = as_mapping(document) or {}
-    return [s for s in as_list(parsed.get("Statement")) if isinstance(s, Mapping)]
-
-
-def denies_insecure_transport(document: Any) -> bool:
-    """True when a policy document denies every request made without TLS."""
-    for statement in _statements(document):
-        if statement.get("Effect") != "Deny":
-            continue
-        condition = as_mapping(statement.get("Condition")) or {}
-        boolean = as_mapping(condition.get("Bool")) or {}
-        if str(boolean.get(SECURE_TRANSPORT_KEY, "")).lower() == "false":
-            return True
-    return False
+def denies_insecure_transport(document: Any, service: str = "sqs") -> bool:
+    """True when a policy denies every caller every action of `service` without TLS (the semantics module decides)."""
+    return denies_without_tls(document, service) is not None
 
 
 def check_sqs_tls_only(views: Sequence[ResourceView], config: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -156,31 +149,27 @@ def check_container_logging(view: ResourceView, config: Mapping[str, Any]) -> li
 
 def _wildcard_findings(document: Any, any_resource_actions: set[str]) -> list[str]:
     findings = []
-    for statement in _statements(document):
-        if statement.get("Effect", "Allow") != "Allow":
+    for statement in parse(document):
+        if not statement.allow:
             continue
-        actions = [str(a) for a in as_list(statement.get("Action"))]
-        resources = [str(r) for r in as_list(statement.get("Resource"))]
-        broad = [a for a in actions if a == "*" or a.endswith(":*")]
+        broad = wildcard_patterns(statement)
         if broad:
-            findings.append(f"allows wildcard action(s) {', '.join(broad)}")
-        if "*" in resources and not set(actions) <= any_resource_actions:
-            narrow = sorted(set(actions) - any_resource_actions)
-            findings.append(f"allows {', '.join(narrow)} on Resource \"*\"")
+            findings.append(f"allows wildcard action(s) {describe(broad)}")
+        if on_every_resource(statement):
+            narrow = sorted(allowed_actions(statement) - any_resource_actions)
+            if narrow:
+                shown = ", ".join(narrow[:4]) + (f" and {len(narrow) - 4} more" if len(narrow) > 4 else "")
+                findings.append(f"allows {shown} on every resource ({', '.join(statement.resources) or 'NotResource'})")
     return findings
 
 
 def check_least_privilege(view: ResourceView, config: Mapping[str, Any]) -> list[str]:
-    allowed = {str(a) for a in as_list(config["actionsAllowedOnAnyResource"])}
-    documents = []
-    if view.type in (IAM_ROLE_POLICY, IAM_POLICY):
-        documents.append(view.props.get("policy"))
-    else:
-        documents += [p.get("policy") for p in as_list(view.props.get("inlinePolicies")) if isinstance(p, Mapping)]
-    out = [f"IAM `{view.name}` {finding}." for d in documents if d for finding in _wildcard_findings(d, allowed)]
-    for arn in as_list(view.props.get("managedPolicyArns")):
-        if re.search(BROAD_MANAGED_POLICY_PATTERN, str(arn)):
-            out.append(f"IAM role `{view.name}` attaches the broad managed policy {arn}.")
+    allowed = {str(a).lower() for a in as_list(config["actionsAllowedOnAnyResource"])}
+    out = [f"IAM `{view.name}` {finding}." for d in identity_documents(view) if d
+           for finding in _wildcard_findings(d, allowed)]
+    if view.type == IAM_ROLE:
+        out += [f"IAM role `{view.name}` attaches the broad managed policy {arn}."
+                for arn in as_list(view.props.get("managedPolicyArns")) if broad_managed_policy(str(arn))]
     return out
 
 
@@ -320,7 +309,7 @@ RULES: tuple[Rule, ...] = (
         level=MANDATORY,
         why="A consumer's role needs the queue's receive, delete, change-visibility and attributes, nothing more.",
         remediation="Name each action and the queue's ARN as the resource.",
-        check=check_least_privilege, resource_types=(IAM_ROLE, IAM_ROLE_POLICY, IAM_POLICY), anchor="cdk-nag IAM5",
+        check=check_least_privilege, resource_types=(IAM_ROLE, *IDENTITY_POLICY_TYPES), anchor="cdk-nag IAM5",
         config_schema={"actionsAllowedOnAnyResource": {
             "type": "array", "items": {"type": "string"}, "default": list(DEFAULT_ANY_RESOURCE_ACTIONS),
             "description": "Actions that AWS only authorises on Resource \"*\"."}},

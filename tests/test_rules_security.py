@@ -134,8 +134,9 @@ def role_policy(statements: list[dict]) -> ResourceView:
 def test_least_privilege_fires_on_wildcard_actions_and_resources():
     broad = role_policy([{"Effect": "Allow", "Action": "sqs:*", "Resource": "*"}])
     assert messages(RULE["iam-least-privilege"], broad) == [
-        "IAM `orders-task-policy` allows wildcard action(s) sqs:*.",
-        "IAM `orders-task-policy` allows sqs:* on Resource \"*\".",
+        "IAM `orders-task-policy` allows wildcard action(s) sqs:* (= 20 actions).",
+        "IAM `orders-task-policy` allows sqs:addpermission, sqs:cancelmessagemovetask, sqs:changemessagevisibility, "
+        "sqs:createqueue and 16 more on every resource (*).",
     ]
 
 
