@@ -19,6 +19,7 @@ from policies.iam_policy import (
     parse,
     wildcard_patterns,
 )
+from policies.secret_values import DEFAULT_SECRET_NAME_PATTERN, secret_reason
 from policies.rules_iam import IDENTITY_POLICY_TYPES, broad_managed_policy, identity_documents
 from policies.rules_base import (
     ADVISORY,
@@ -42,18 +43,6 @@ from policies.rules_base import (
     of_type,
 )
 
-# Environment variable names that usually hold a credential (matched case-insensitively).
-DEFAULT_SECRET_NAME_PATTERN = r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|AUTH)"
-# Names that hold a reference to a secret, not the secret itself.
-SECRET_REFERENCE_SUFFIXES = ("_ARN", "_ID", "_NAME", "_URL", "_PATH", "_PARAMETER", "_FILE")
-# Values that look like a credential whatever the variable is called.
-SECRET_VALUE_PATTERNS = (
-    r"^AKIA[0-9A-Z]{16}$",  # AWS access key id
-    r"-----BEGIN [A-Z ]*PRIVATE KEY-----",
-    r"^(ghp|gho|ghs|github_pat)_[A-Za-z0-9_]{20,}$",  # GitHub tokens
-    r"^(sk|rk)_live_[A-Za-z0-9]{16,}$",  # Stripe live keys
-    r"^xox[abpr]-[A-Za-z0-9-]{10,}$",  # Slack tokens
-)
 # Actions that only accept Resource "*" (IAM service authorization reference).
 DEFAULT_ANY_RESOURCE_ACTIONS = (
     "cloudwatch:PutMetricData",
@@ -118,13 +107,6 @@ def check_not_privileged(view: ResourceView, config: Mapping[str, Any]) -> list[
             for c in _containers(view) if is_true(c.get("privileged"))]
 
 
-def _looks_secret(name: str, value: str, name_pattern: re.Pattern[str]) -> bool:
-    if any(re.search(p, value) for p in SECRET_VALUE_PATTERNS):
-        return True
-    upper = name.upper()
-    return bool(name_pattern.search(upper)) and not upper.endswith(SECRET_REFERENCE_SUFFIXES) and bool(value)
-
-
 def check_no_plaintext_secrets(view: ResourceView, config: Mapping[str, Any]) -> list[str]:
     pattern = re.compile(str(config["secretNamePattern"]), re.IGNORECASE)
     out = []
@@ -133,9 +115,10 @@ def check_no_plaintext_secrets(view: ResourceView, config: Mapping[str, Any]) ->
             if not isinstance(variable, Mapping):
                 continue
             name, value = str(variable.get("name", "")), str(variable.get("value", ""))
-            if _looks_secret(name, value, pattern):
+            why = secret_reason(name, value, pattern)
+            if why:
                 out.append(f"task definition `{view.name}`, container `{container.get('name')}`: environment "
-                           f"variable `{name}` holds what looks like a secret in plain text.")
+                           f"variable `{name}` holds what looks like a secret in plain text ({why}).")
     return out
 
 
