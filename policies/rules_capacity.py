@@ -100,6 +100,8 @@ def dlq_of(queue: ResourceView, views: Sequence[ResourceView]) -> ResourceView |
     for q in candidates:
         if is_dlq(q) and depends_on(queue, q):
             return q
+    if target and str(target).startswith("arn:") and UNKNOWN_SENTINEL not in str(target):
+        return None  # a known ARN that names no queue here: no workload tag may stand in for it
     for q in candidates:
         if is_dlq(q) and _same_workload(q, queue):
             return q

@@ -177,13 +177,27 @@ def check_cache_auth(view: ResourceView, config: Mapping[str, Any]) -> list[str]
             "and delete the queue."]
 
 
+def nodes_per_shard(view: ResourceView) -> float:
+    """Nodes holding each shard's data: numCacheClusters (cluster mode off), or 1 + replicasPerNodeGroup
+    (cluster mode, numNodeGroups shards), or the node groups' own replica counts."""
+    if as_number(view.props.get("numCacheClusters")):
+        return float(as_number(view.props.get("numCacheClusters")) or 1)
+    replicas = as_number(view.props.get("replicasPerNodeGroup"))
+    if replicas is None:
+        groups = [g for g in as_list(view.props.get("nodeGroupConfigurations")) if isinstance(g, Mapping)]
+        counts = [as_number(g.get("replicaCount")) for g in groups]
+        replicas = min((c for c in counts if c is not None), default=None)
+    return 1.0 + (replicas or 0.0)
+
+
 def check_cache_failover_in_prod(view: ResourceView, config: Mapping[str, Any]) -> list[str]:
     if not view.prod:
         return []
     out = []
-    nodes = as_number(view.props.get("numCacheClusters")) or 1
+    nodes = nodes_per_shard(view)
     if nodes < limits.ELASTICACHE_MIN_NODES_FOR_FAILOVER:
-        out.append(f"replication group `{view.name}` is prod with {fmt(nodes)} node: a lost primary loses the queue.")
+        out.append(f"replication group `{view.name}` is prod with {fmt(nodes)} node per shard: a lost primary loses "
+                   "the queue.")
     for key in ("automaticFailoverEnabled", "multiAzEnabled"):
         if not is_true(view.props.get(key)):
             out.append(f"replication group `{view.name}` is prod without {key}.")

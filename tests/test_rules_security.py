@@ -211,10 +211,22 @@ def test_cache_auth_fires_when_the_token_would_travel_without_tls():
 def test_cache_failover_fires_for_a_single_node_prod_cache():
     single = cache(numCacheClusters=1, automaticFailoverEnabled=False, multiAzEnabled=False)
     assert messages(RULE["cache-failover-in-prod"], single) == [
-        "replication group `tracks-cache` is prod with 1 node: a lost primary loses the queue.",
+        "replication group `tracks-cache` is prod with 1 node per shard: a lost primary loses the queue.",
         "replication group `tracks-cache` is prod without automaticFailoverEnabled.",
         "replication group `tracks-cache` is prod without multiAzEnabled.",
     ]
+
+
+def test_cache_failover_reads_a_cluster_mode_group_by_its_shards_replicas():
+    sharded = {"atRestEncryptionEnabled": True, "transitEncryptionEnabled": True, "authToken": "x" * 32,
+               "automaticFailoverEnabled": True, "multiAzEnabled": True, "snapshotRetentionLimit": 7,
+               "tags": {"qcap:role": "cache", "qcap:environment": "prod"}}
+    two_by_one = view("aws:elasticache/replicationGroup:ReplicationGroup", "tracks-cache",
+                      {**sharded, "numNodeGroups": 2, "replicasPerNodeGroup": 1})
+    assert messages(RULE["cache-failover-in-prod"], two_by_one) == []
+    no_replica = view("aws:elasticache/replicationGroup:ReplicationGroup", "tracks-cache",
+                      {**sharded, "numNodeGroups": 2, "replicasPerNodeGroup": 0})
+    assert len(messages(RULE["cache-failover-in-prod"], no_replica)) == 1
 
 
 def test_cache_failover_is_quiet_in_dev_and_for_a_replicated_prod_cache():
