@@ -100,3 +100,21 @@ def test_a_raw_program_gets_a_computed_policy_document_and_the_arn_of_a_policy_i
     assert attachment.inputs["policyArn"] == policy.outputs["arn"] == policy.id
     assert attachment.inputs["policyArn"].startswith(f"arn:aws:iam::{MOCK_ACCOUNT_ID}:policy/read-")
     assert run.outputs == {"zones": ["eu-west-1a", "eu-west-1b", "eu-west-1c"], "region": "eu-west-1"}
+
+
+def test_a_failed_run_says_where_in_the_program_the_error_was_raised(tmp_path):
+    import runpy
+
+    program = tmp_path / "prog.py"
+    program.write_text("import pulumi_aws as aws\nq = aws.sqs.Queue('q')\nq.arn.apply(lambda arn: arn / 2)\n")
+    failed = run_function(lambda: runpy.run_path(str(program)))
+    assert failed.error.startswith("TypeError: unsupported operand")
+    assert failed.error_location == f"{program}, line 3, in <lambda>"
+
+
+def test_a_program_that_calls_sys_exit_ends_its_run_not_the_process():
+    import sys
+
+    failed = run_function(lambda: sys.exit(3))
+    assert failed.error == "the program called sys.exit(3)"
+    assert failed.error_location.endswith("in <lambda>")
