@@ -14,7 +14,9 @@ run `qcap preview dev --program tests/programs/red_team/<file>`.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import runpy
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
@@ -25,6 +27,7 @@ from policies.rules_base import MANDATORY, ResourceView, Violation, environment_
 from qcap.offline.mock_engine import run_function
 
 PROGRAMS = Path(__file__).resolve().parent / "programs" / "red_team"
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "policies.md"
 
 
 def settings(path: Path) -> dict:
@@ -86,3 +89,81 @@ def test_unsafe_program_is_reported_by_its_rule(name):
 def test_safe_program_passes_every_mandatory_rule(name):
     blocking = [(v.rule_id, v.message) for v, level in violations(name) if level == MANDATORY]
     assert blocking == []
+
+
+# --- what each rule reads, recorded over the set (docs/policies.md carries the table) -------------------
+
+EVERY_PROPERTY = "(every property)"
+
+
+class _Recording(Mapping):
+    """Properties as a rule sees them, noting each top-level key it asks for."""
+
+    def __init__(self, props, seen: set[str]):
+        self._props, self._seen = props, seen
+
+    def __getitem__(self, key):
+        # `__target` is how a reader takes the whole wrapped mapping at once (policies/access_resources.py).
+        self._seen.add(EVERY_PROPERTY if key == "__target" else key)
+        return self._props[key]
+
+    def get(self, key, default=None):
+        self._seen.add(key)
+        return self._props.get(key, default)
+
+    def __contains__(self, key):
+        self._seen.add(key)
+        return key in self._props
+
+    def __iter__(self):
+        return iter(self._props)
+
+    def __len__(self):
+        return len(self._props)
+
+
+@cache
+def _views(name: str) -> tuple[tuple[ResourceView, ...], tuple[ResourceView, ...]]:
+    path = PROGRAMS / name
+    stack = settings(path)["STACK"]
+
+    def program() -> None:
+        runpy.run_path(str(path), run_name="__main__")
+
+    run = run_function(program, stack=stack)
+    environment = environment_of_stack(stack, None)
+    return (tuple(_view(r, r.inputs, environment) for r in run.resources),
+            tuple(_view(r, {**r.inputs, **r.outputs}, environment) for r in run.resources))
+
+
+def reads_markdown() -> str:
+    """Per rule: the resource types and top-level properties it read over every program of the set."""
+    reads: dict[str, dict[str, set[str]]] = {r.id: {} for r in all_rules()}
+    for name in UNSAFE + SAFE:
+        inputs, merged = _views(name)
+        for rule in all_rules():
+            for view in (merged if rule.stack else inputs):
+                if not rule.stack and view.type not in rule.resource_types:
+                    continue
+                seen: set[str] = set()
+                recorded = dataclasses.replace(view, props=_Recording(view.props, seen))
+                if rule.stack:
+                    rule.run_stack([recorded if v is view else v for v in merged])
+                else:
+                    rule.run(recorded)
+                if seen:
+                    reads[rule.id].setdefault(view.type, set()).update(seen)
+    lines = ["| rule | reads (resource type: properties) |", "|---|---|"]
+    for rule in all_rules():
+        found = reads[rule.id]
+        cell = "; ".join(f"`{t.split(':')[1]}`: {', '.join(sorted(found[t]))}" for t in sorted(found))
+        lines.append(f"| `{rule.id}` | {cell or 'nothing in the red-team set (see the rule table)'} |")
+    return "\n".join(lines) + "\n"
+
+
+def test_the_policies_page_carries_the_table_of_what_each_rule_reads():
+    assert reads_markdown() in DOCS.read_text(), "regenerate with: python tests/test_red_team_programs.py"
+
+
+if __name__ == "__main__":
+    print(reads_markdown())
