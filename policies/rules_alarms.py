@@ -29,6 +29,7 @@ from policies.rules_base import (
     of_type,
 )
 from policies.rules_scaling import _age_alarm_threshold
+from policies.rules_stack import _watched
 
 AWS_MANAGED_SNS_KEY = "alias/aws/sns"
 CLOUDWATCH_PRINCIPAL = "cloudwatch.amazonaws.com"
@@ -54,6 +55,10 @@ def check_age_alarm_sane(view: ResourceView, config: Mapping[str, Any]) -> list[
 
 def check_age_alarm_missing_data(view: ResourceView, config: Mapping[str, Any]) -> list[str]:
     if _age_alarm_threshold(view) is None or str(view.props.get("treatMissingData")) != "notBreaching":
+        return []
+    if _watched(view):
+        # SQS publishes a queue's metrics while it holds messages (it is "active"): missing data there means
+        # nothing waits, so notBreaching is right. A worker-published age goes missing when the worker is down.
         return []
     return [f"age alarm `{view.name}` treats missing data as not breaching: if the metric stops (a worker that "
             "publishes it is down, a queue gone idle) the alarm stays OK; check that silence means healthy here."]
@@ -137,9 +142,11 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         id="age-alarm-missing-data",
-        description="An age alarm that treats missing data as not breaching is a choice a person confirms.",
+        description="An age alarm on a worker-published metric that treats missing data as not breaching is a "
+                    "choice a person confirms.",
         level=ADVISORY,
-        why="When the metric stops, notBreaching keeps the alarm OK however late the messages are.",
+        why="When the worker that publishes the age stops, notBreaching keeps the alarm OK however late the messages "
+            "are (SQS's own age metric keeps coming while the queue holds messages, so it is exempt).",
         remediation="Use treatMissingData breaching (or missing) where silence means the publisher is down.",
         check=check_age_alarm_missing_data, resource_types=(METRIC_ALARM,),
     ),
