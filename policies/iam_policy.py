@@ -290,3 +290,35 @@ def denies_without_tls(document: Any, service: str) -> Statement | None:
         if covers_service(s, service):
             return s
     return None
+
+
+# --- who can do what on which resource ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What one Allow statement hands out: to whom, which documented actions, on which resources, and whether
+    anyone outside the named principals reaches it."""
+
+    statement: str
+    principals: tuple[tuple[str, str], ...] | None  # None: an identity policy (its holder)
+    actions: frozenset[str]
+    resources: tuple[str, ...]
+    every_resource: bool
+    open_to_anyone: bool
+    foreign_accounts: frozenset[str]
+
+
+def grants(document: Any, own_accounts: set[str] | frozenset[str] = frozenset()) -> list[Grant]:
+    """Each Allow of a policy as who can do what on which resource; `open_to_anyone` answers "can anyone outside
+    the account reach this", `foreign_accounts` the other accounts it names without a pinning condition."""
+    out = []
+    for s in parse(document):
+        if not s.allow:
+            continue
+        public = is_public(s) and not pinned(s)
+        foreign = frozenset() if pinned(s) else frozenset(foreign_accounts(s, set(own_accounts)))
+        out.append(Grant(s.name, s.principals, allowed_actions(s),
+                         s.not_resources if s.not_resources is not None else s.resources,
+                         on_every_resource(s), public, foreign))
+    return out

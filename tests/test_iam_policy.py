@@ -113,3 +113,20 @@ def test_a_narrow_deny_does_not_satisfy_tls_only(statement):
 ])
 def test_admin_and_full_access_policies_come_from_aws_list_not_a_name_pattern(arn, broad):
     assert bool(broad_managed_policy(arn)) is broad
+
+
+def test_grants_say_who_can_do_what_on_which_resource_and_whether_strangers_reach_it():
+    from policies.iam_policy import grants
+
+    document = doc(
+        {"Sid": "Own", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:role/worker"},
+         "Action": "sqs:Receive*", "Resource": "arn:aws:sqs:us-east-1:123456789012:orders"},
+        {"Sid": "Partner", "Effect": "Allow", "Principal": {"AWS": "210987654321"}, "Action": "sqs:SendMessage",
+         "Resource": "arn:aws:sqs:*:*:*"},
+        {"Sid": "Anyone", **SEND, "Condition": {"StringNotEquals": {"aws:SourceAccount": "123456789012"}}},
+        {"Effect": "Deny", "Principal": "*", "Action": "sqs:*", "Resource": "*"})
+    found = {g.statement: g for g in grants(document, {"123456789012"})}
+    assert sorted(found) == ["'Anyone'", "'Own'", "'Partner'"]
+    assert found["'Own'"].actions == {"sqs:receivemessage"} and not found["'Own'"].open_to_anyone
+    assert found["'Partner'"].every_resource and found["'Partner'"].foreign_accounts == {"210987654321"}
+    assert found["'Anyone'"].open_to_anyone
