@@ -91,7 +91,7 @@ def check_alarm_topic_subscribed(views: Sequence[ResourceView], config: Mapping[
 
 
 def _key_of(topic: ResourceView, keys: Sequence[ResourceView], views: Sequence[ResourceView]) -> ResourceView | None:
-    wanted = str(topic.props.get("kmsMasterKeyId") or "")
+    wanted = str(topic.known("kmsMasterKeyId") or "")
     for key in keys:
         if depends_on(topic, key) or (wanted and wanted in (str(key.known("arn")), str(key.known("keyId")))):
             return key
@@ -117,14 +117,14 @@ def check_alarm_topic_key(views: Sequence[ResourceView], config: Mapping[str, An
     keys = of_type(views, KMS_KEY)
     out = []
     for topic in _alarm_topics(views):
-        key_id = str(topic.props.get("kmsMasterKeyId") or "")
+        key_id = str(topic.known("kmsMasterKeyId") or "")
         if key_id == AWS_MANAGED_SNS_KEY:
             out.append((topic.urn, f"alarm topic `{topic.name}` is encrypted with {AWS_MANAGED_SNS_KEY}, whose key "
                                    "policy CloudWatch cannot use: the alarms never arrive. Use a customer key that "
                                    "grants cloudwatch.amazonaws.com kms:Decrypt and kms:GenerateDataKey*."))
             continue
         key = _key_of(topic, keys, views) if key_id else None
-        if key is not None and key.props.get("policy") and not grants_cloudwatch(key.props.get("policy")):
+        if key is not None and key.known("policy") and not grants_cloudwatch(key.known("policy")):
             out.append((topic.urn, f"alarm topic `{topic.name}` is encrypted with key `{key.name}`, whose policy does "
                                    "not let cloudwatch.amazonaws.com call kms:Decrypt and kms:GenerateDataKey*: "
                                    "CloudWatch cannot publish, and the alarms never arrive."))

@@ -135,9 +135,11 @@ def _policy_of(view: ResourceView) -> Any:
 
 
 def stack_accounts(views: Sequence[ResourceView]) -> set[str]:
-    """The accounts the stack's own resources live in: those of the resource ARNs its policies name."""
+    """The accounts the stack's own resources live in: those of its resources' ARNs and of the resource ARNs
+    its policies name."""
     accounts = set()
     for view in views:
+        accounts.update(_ARN_ACCOUNT.findall(str(view.known("arn") or "")))
         if view.type in CROSS_ACCOUNT_TYPES:
             for s in parse(_policy_of(view)):
                 for resource in s.resources:

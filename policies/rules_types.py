@@ -166,7 +166,8 @@ def check_dlq_in_stack(views: Sequence[ResourceView], config: Mapping[str, Any])
         if not target.startswith("arn:") or UNKNOWN_SENTINEL in target:
             continue
         name = target.rsplit(":", 1)[-1]
-        if any(q is not queue and (q.known("arn") == target or q.known("name") == name) for q in queues):
+        if any(q is not queue and (q.known("arn") == target or (q.known("arn") is None and q.known("name") == name))
+               for q in queues):
             continue
         out.append((queue.urn, f"SQS queue `{queue.name}` dead-letters into {target}, which is no queue of this stack: "
                                "its retention, alarms and redrive-allow policy go unchecked, and a typo loses every "

@@ -6,7 +6,7 @@ STACK = "prod"
 params = aws.elasticache.ParameterGroup("tracks-params", name="tracks-params", family="redis7",
                                         parameters=[{"name": "maxmemory-policy", "value": "noeviction"},
                                                     {"name": "cluster-enabled", "value": "yes"}])
-aws.elasticache.ReplicationGroup("tracks", description="tracks queue", node_type="cache.r7g.large",
+aws.elasticache.ReplicationGroup("tracks", replication_group_id="tracks", description="tracks queue", node_type="cache.r7g.large",
                                  num_node_groups=2, replicas_per_node_group=1, automatic_failover_enabled=True,
                                  multi_az_enabled=True, at_rest_encryption_enabled=True, transit_encryption_enabled=True,
                                  transit_encryption_mode="required", auth_token="a-long-enough-token-123",

@@ -26,7 +26,7 @@ aws.appautoscaling.Policy("orders-backlog", policy_type="TargetTrackingScaling",
 aws.appautoscaling.Policy("orders-predictive", policy_type="PredictiveScaling", service_namespace="ecs",
                           scalable_dimension=target.scalable_dimension, resource_id=target.resource_id,
                           predictive_scaling_policy_configuration={"mode": "ForecastOnly", "metric_specifications": [{
-                              "target_value": 60, "predefined_metric_pair_specification": {
+                              "target_value": "60", "predefined_metric_pair_specification": {
                                   "predefined_metric_type": "ECSServiceCPUUtilization"}}]})
 wake = aws.appautoscaling.Policy("orders-wake", policy_type="StepScaling", service_namespace="ecs",
                                  scalable_dimension=target.scalable_dimension, resource_id=target.resource_id,
