@@ -50,21 +50,29 @@ def _view(r, props, environment) -> ResourceView:
 @cache
 def violations(name: str) -> tuple[tuple[Violation, str], ...]:
     """(violation, level) of every rule on one program's registrations."""
+    inputs, merged = _views(name)
+    found = []
+    for rule in all_rules():
+        results = rule.run_stack(merged) if rule.stack else [v for view in inputs for v in rule.run(view)]
+        found += [(v, rule.level) for v in results]
+    return tuple(found)
+
+
+@cache
+def _views(name: str) -> tuple[tuple[ResourceView, ...], tuple[ResourceView, ...]]:
+    """One run of a program under the mocks: its resources with inputs (as resource rules see them) and with
+    inputs and outputs (as stack rules see them)."""
     path = PROGRAMS / name
     stack = settings(path)["STACK"]
+
     def program() -> None:
         runpy.run_path(str(path), run_name="__main__")
 
     run = run_function(program, stack=stack)
     assert run.ok, run.error
     environment = environment_of_stack(stack, None)
-    inputs = [_view(r, r.inputs, environment) for r in run.resources]
-    merged = [_view(r, {**r.inputs, **r.outputs}, environment) for r in run.resources]
-    found = []
-    for rule in all_rules():
-        results = rule.run_stack(merged) if rule.stack else [v for view in inputs for v in rule.run(view)]
-        found += [(v, rule.level) for v in results]
-    return tuple(found)
+    return (tuple(_view(r, r.inputs, environment) for r in run.resources),
+            tuple(_view(r, {**r.inputs, **r.outputs}, environment) for r in run.resources))
 
 
 UNSAFE = sorted(p.name for p in PROGRAMS.glob("unsafe_*.py"))
@@ -120,20 +128,6 @@ class _Recording(Mapping):
 
     def __len__(self):
         return len(self._props)
-
-
-@cache
-def _views(name: str) -> tuple[tuple[ResourceView, ...], tuple[ResourceView, ...]]:
-    path = PROGRAMS / name
-    stack = settings(path)["STACK"]
-
-    def program() -> None:
-        runpy.run_path(str(path), run_name="__main__")
-
-    run = run_function(program, stack=stack)
-    environment = environment_of_stack(stack, None)
-    return (tuple(_view(r, r.inputs, environment) for r in run.resources),
-            tuple(_view(r, {**r.inputs, **r.outputs}, environment) for r in run.resources))
 
 
 def reads_markdown() -> str:
