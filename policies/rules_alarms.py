@@ -16,6 +16,7 @@ from policies.iam_policy import allowed_actions, parse
 from policies.rules_base import (
     ADVISORY,
     KMS_KEY,
+    KMS_KEY_POLICY,
     MANDATORY,
     METRIC_ALARM,
     SNS_SUBSCRIPTION,
@@ -104,6 +105,15 @@ def _key_of(topic: ResourceView, keys: Sequence[ResourceView], views: Sequence[R
     return None
 
 
+def _key_policy(key: ResourceView, views: Sequence[ResourceView]) -> Any:
+    """The key's policy: its own `policy`, or that of an aws.kms.KeyPolicy resource set on it."""
+    key_id = key.known("keyId") or key.known("id")
+    for item in of_type(views, KMS_KEY_POLICY):
+        if depends_on(item, key) or (key_id and item.known("keyId") == key_id):
+            return item.known("policy")
+    return key.known("policy")
+
+
 def grants_cloudwatch(key_policy: Any) -> bool:
     """True when a key policy lets CloudWatch's service principal decrypt and generate data keys."""
     granted: set[str] = set()
@@ -124,7 +134,8 @@ def check_alarm_topic_key(views: Sequence[ResourceView], config: Mapping[str, An
                                    "grants cloudwatch.amazonaws.com kms:Decrypt and kms:GenerateDataKey*."))
             continue
         key = _key_of(topic, keys, views) if key_id else None
-        if key is not None and key.known("policy") and not grants_cloudwatch(key.known("policy")):
+        policy = _key_policy(key, views) if key is not None else None
+        if key is not None and policy and not grants_cloudwatch(policy):
             out.append((topic.urn, f"alarm topic `{topic.name}` is encrypted with key `{key.name}`, whose policy does "
                                    "not let cloudwatch.amazonaws.com call kms:Decrypt and kms:GenerateDataKey*: "
                                    "CloudWatch cannot publish, and the alarms never arrive."))

@@ -60,3 +60,13 @@ def test_an_alarm_topic_without_subscription_is_advised():
     subscription = view("aws:sns/topicSubscription:TopicSubscription", "s", {"protocol": "email"}, deps=("urn:topic",))
     assert len(messages("alarm-topic-subscribed", age_alarm(), topic("arn:k"))) == 1
     assert messages("alarm-topic-subscribed", age_alarm(), topic("arn:k"), subscription) == []
+
+
+def test_a_key_policy_set_by_its_own_resource_is_the_one_read():
+    bare = view("aws:kms/key:Key", "key", {}, urn="urn:key")
+    policy = view("aws:kms/keyPolicy:KeyPolicy", "kp", {"policy": json.dumps({"Statement": [ROOT]})},
+                  deps=("urn:key",))
+    assert len(messages("alarm-topic-key-usable", age_alarm(), topic("arn:k"), bare, policy)) == 1
+    granted = view("aws:kms/keyPolicy:KeyPolicy", "kp", {"policy": json.dumps({"Statement": [ROOT, CLOUDWATCH]})},
+                   deps=("urn:key",))
+    assert messages("alarm-topic-key-usable", age_alarm(), topic("arn:k"), bare, granted) == []
