@@ -9,6 +9,7 @@ Any other AWS type gets the id, ARN, name and other outputs its SDK declares
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
 from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks
@@ -18,6 +19,13 @@ from qcap.offline.mock_resource_outputs import computed, physical_name
 
 MOCK_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
+
+
+def default_key_policy(account_id: str) -> str:
+    """KMS's default key policy: the account's IAM policies decide who may use the key."""
+    return json.dumps({"Version": "2012-10-17", "Id": "key-default-1", "Statement": [
+        {"Sid": "Enable IAM User Permissions", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+         "Action": "kms:*", "Resource": "*"}]})
 
 
 def _short_hash(text: str, length: int = 8) -> str:
@@ -129,6 +137,8 @@ class QcapMocks(Mocks):
         elif token == "aws:kms/key:Key":
             rid = f"{_short_hash(logical_name, 8)}-0000-4000-8000-{_short_hash(logical_name + 'key', 12)}"
             out.update(keyId=rid, arn=arn("kms", f"key/{rid}"))
+            # A key created without a policy gets KMS's default key policy, which the provider reads back.
+            out.setdefault("policy", default_key_policy(acct))
         elif token == "aws:kms/alias:Alias":
             out.update(arn=arn("kms", str(inputs.get("name", physical))), targetKeyArn=arn("kms", "key/mock"))
         elif token == "aws:lambda/function:Function":
