@@ -28,6 +28,11 @@ def default_key_policy(account_id: str) -> str:
          "Action": "kms:*", "Resource": "*"}]})
 
 
+def _key_id(seed: str) -> str:
+    """A KMS key id (a UUID) stable for its seed."""
+    return f"{_short_hash(seed, 8)}-0000-4000-8000-{_short_hash(seed + 'key', 12)}"
+
+
 def _short_hash(text: str, length: int = 8) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:length]
 
@@ -135,12 +140,16 @@ class QcapMocks(Mocks):
         elif token == "aws:secretsmanager/secretVersion:SecretVersion":
             out.update(versionId=_short_hash(logical_name, 32), arn=inputs.get("secretId", ""))
         elif token == "aws:kms/key:Key":
-            rid = f"{_short_hash(logical_name, 8)}-0000-4000-8000-{_short_hash(logical_name + 'key', 12)}"
+            rid = _key_id(logical_name)
             out.update(keyId=rid, arn=arn("kms", f"key/{rid}"))
             # A key created without a policy gets KMS's default key policy, which the provider reads back.
             out.setdefault("policy", default_key_policy(acct))
         elif token == "aws:kms/alias:Alias":
-            out.update(arn=arn("kms", str(inputs.get("name", physical))), targetKeyArn=arn("kms", "key/mock"))
+            # The key the alias names (by id or ARN); an alias read by name alone (an AWS-managed
+            # alias/aws/sns) gets a key id of its own, stable per alias.
+            target = str(inputs.get("targetKeyId") or _key_id(str(inputs.get("name", physical))))
+            out.update(arn=arn("kms", str(inputs.get("name", physical))), targetKeyId=target.rsplit("/", 1)[-1],
+                       targetKeyArn=target if target.startswith("arn:") else arn("kms", f"key/{target}"))
         elif token == "aws:lambda/function:Function":
             version = "1" if inputs.get("publish") else "$LATEST"
             out.update(version=version, qualifiedArn=f"{out['arn']}:{version}",
