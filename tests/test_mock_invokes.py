@@ -65,3 +65,4 @@ def test_a_key_alias_read_by_name_names_a_key_of_its_own_region_and_account():
     assert alias["arn"] == f"arn:aws:kms:ap-southeast-2:{ACCOUNT}:alias/aws/sns"
     assert alias["targetKeyArn"] == f"arn:aws:kms:ap-southeast-2:{ACCOUNT}:key/{alias['targetKeyId']}"
     assert alias["targetKeyId"] != answers().answer("aws:kms/getAlias:getAlias", {"name": "alias/other"})["targetKeyId"]
+

@@ -138,7 +138,9 @@ class QcapMocks(Mocks):
             out.update(name=physical, arn=arn("secretsmanager", f"secret:{physical}-{_short_hash(physical, 6)}"))
             rid = out["arn"]
         elif token == "aws:secretsmanager/secretVersion:SecretVersion":
-            out.update(versionId=_short_hash(logical_name, 32), arn=inputs.get("secretId", ""))
+            secret = str(inputs.get("secretId") or physical)
+            out.update(versionId=_short_hash(logical_name, 32), arn=secret if secret.startswith("arn:") else
+                       arn("secretsmanager", f"secret:{secret}-{_short_hash(secret, 6)}"))
         elif token == "aws:kms/key:Key":
             rid = _key_id(logical_name)
             out.update(keyId=rid, arn=arn("kms", f"key/{rid}"))
