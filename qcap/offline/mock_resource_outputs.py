@@ -262,22 +262,23 @@ def placeholder(field: str, hint: Any, context: dict[str, Any], depth: int = 0) 
 
 
 def _string_placeholder(field: str, context: dict[str, Any]) -> str:
+    """A string output by what its name says it holds: an ARN, an account, a URL, a host, an id, a policy, a time."""
     lower = field.lower()
     name, region, account = context["name"], context["region"], context["account"]
     host = f"{name}.{short_hash(name, 6)}.{region}.{context['service']}.amazonaws.com"
-    if lower == "arn" or lower.endswith("arn"):
+    if field == "arn" or field.endswith(("Arn", "ARN")):
         return context["arn"]
     if lower in ("ownerid", "accountid", "owneraccountid"):
         return account
-    if lower.endswith("url"):
+    if field == "url" or field.endswith("Url"):
         return f"https://{host}"
     if lower.endswith(("endpoint", "address", "dnsname", "domainname", "hostname")):
         return host
-    if lower.endswith("id"):
+    if field.endswith("Id"):
         return short_hash(f"{name}:{field}", 17)
     if lower.endswith(("policy", "json")):
         return '{"Version":"2012-10-17","Statement":[]}'
-    if lower.endswith(("date", "time", "modified", "at")):
+    if re.search(r"(date|time|timestamp|modified|createdat|updatedat)$", lower):
         return "2026-01-01T00:00:00Z"
     if lower == "region":
         return region
