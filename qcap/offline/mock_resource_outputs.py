@@ -156,6 +156,10 @@ NAME_FIELDS: dict[str, tuple[str, str]] = {
     "aws:memorydb/user:User": ("userName", ""),
     "aws:elasticache/user:User": ("userId", ""),
 }
+# Types whose autoname pulumi-aws lowercases (their ids allow no capitals).
+LOWERCASE_AUTONAMES = frozenset({"aws:elasticache/replicationGroup:ReplicationGroup", "aws:elasticache/cluster:Cluster",
+                                 "aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2", "aws:rds/instance:Instance",
+                                 "aws:rds/cluster:Cluster"})
 # The ARN service for a module whose name is not the service's (a module holds several services).
 MODULE_SERVICES = {"cloudwatch": "cloudwatch", "sfn": "states", "lb": "elasticloadbalancing", "alb":
                    "elasticloadbalancing", "efs": "elasticfilesystem", "cognito": "cognito-idp", "vpc": "ec2"}
@@ -182,7 +186,8 @@ def physical_name(type_token: str, logical_name: str, inputs: dict[str, Any]) ->
         if type_token == "aws:sqs/queue:Queue" and inputs.get("fifoQueue"):
             name += ".fifo"
         return name
-    return f"{logical_name}-{short_hash(type_token + logical_name, PULUMI_AUTONAME_RANDOM_CHARS)}"
+    autoname = f"{logical_name}-{short_hash(type_token + logical_name, PULUMI_AUTONAME_RANDOM_CHARS)}"
+    return autoname.lower() if type_token in LOWERCASE_AUTONAMES else autoname
 
 
 def _kebab(name: str) -> str:
