@@ -294,7 +294,7 @@ def test_worker_releases_unfinished_messages_on_sigterm(moto, tmp_path):
     assert sorted(drain_bodies(sqs, url)) == bodies
 
 
-def test_an_sqs_worker_given_cloudwatch_publishes_what_it_processed_and_how_long_it_took(moto):
+def test_an_sqs_worker_given_a_metric_namespace_publishes_what_it_processed_and_how_long_it_took(moto):
     """The engine times each handler and receive; the metrics read back from moto count every message."""
     from datetime import datetime, timedelta, timezone
 
@@ -306,7 +306,8 @@ def test_an_sqs_worker_given_cloudwatch_publishes_what_it_processed_and_how_long
     cloudwatch = moto.client("cloudwatch")
     started = datetime.now(timezone.utc) - timedelta(minutes=1)
     engine = sqs_worker(lambda message: time.sleep(0.02),
-                        config(url, concurrency=4, stack="shop", workload="measured", metric_period_seconds=0.2),
+                        config(url, concurrency=4, stack="shop", workload="measured", metric_period_seconds=0.2,
+                               metric_namespace=contract.WORKER_NAMESPACE),
                         sqs=moto.client(), cloudwatch=cloudwatch)
     with Running(engine):
         assert wait_until(lambda: engine.counters.processed == 40, timeout=30)
@@ -315,7 +316,7 @@ def test_an_sqs_worker_given_cloudwatch_publishes_what_it_processed_and_how_long
 
     def total(metric, statistic):
         answer = cloudwatch.get_metric_statistics(
-            Namespace=contract.REDIS_NAMESPACE, MetricName=metric, Dimensions=dims, StartTime=started,
+            Namespace=contract.WORKER_NAMESPACE, MetricName=metric, Dimensions=dims, StartTime=started,
             EndTime=datetime.now(timezone.utc) + timedelta(minutes=1), Period=600, Statistics=[statistic])
         return sum(p[statistic] for p in answer["Datapoints"])
 

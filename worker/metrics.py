@@ -1,6 +1,7 @@
 """The worker's CloudWatch metrics (the Redis queue's and its own), published from a thread of their own.
 
-Metrics (METRIC_NAMESPACE, default `qcap/Redis`, dimensions Stack and Workload, one PutMetricData
+Metrics (METRIC_NAMESPACE: the components set `qcap/Redis` for Redis, `qcap/Worker` for SQS; dimensions
+Stack and Workload; one PutMetricData
 every METRIC_PERIOD_SECONDS): QueueDepth = due + leased, OldestMessageAgeSeconds = how long the
 earliest due item has been due (0 when none is), DeadLetterDepth = length of the dead list (Redis
 only); and what the worker measured (worker/processing_stats.py): ProcessingTime as a histogram
@@ -83,6 +84,9 @@ class MetricsPublisher:
         self.config = config
         self.watch = watch or CallWatch(FaultLog())
         self.endpoint = endpoint_of(cloudwatch)
+        # METRIC_NAMESPACE, else the contract's for the broker: a publisher with a queue is a Redis worker's
+        self.namespace = config.metric_namespace or contract.worker_namespace(
+            contract.REDIS if queue is not None else contract.SQS)
         self.published = 0
         self.dropped = 0
         self._last = float("-inf")
@@ -148,10 +152,10 @@ class MetricsPublisher:
 
     def _send(self, data: list[dict[str, Any]]) -> None:
         with self.watch.call("cloudwatch", "PutMetricData", self.endpoint):
-            self.cloudwatch.put_metric_data(Namespace=self.config.metric_namespace, MetricData=data)
+            self.cloudwatch.put_metric_data(Namespace=self.namespace, MetricData=data)
         self.published += 1
         values = {d["MetricName"]: d["Value"] for d in data if "Value" in d}
-        line = {"event": "metrics", "namespace": self.config.metric_namespace}
+        line = {"event": "metrics", "namespace": self.namespace}
         if DEPTH_METRIC in values:
             line.update(depth=values[DEPTH_METRIC], oldest_age_seconds=values[OLDEST_AGE_METRIC],
                         dead_letters=values[DEAD_LETTER_METRIC])
