@@ -34,6 +34,9 @@ DEPTH_METRIC = "QueueDepth"
 OLDEST_AGE_METRIC = "OldestMessageAgeSeconds"
 DEAD_LETTER_METRIC = "DeadLetterDepth"
 POLL_SECONDS = 0.2
+# After a stop, how long the worker waits at most for its last period to be sent: a call to a healthy
+# CloudWatch takes well under a second; one that hangs is abandoned (its timeouts run out on the daemon thread).
+FINAL_PUBLISH_WAIT_SECONDS = 2.0
 
 
 def metric_data(stats: Any, stack: str, workload: str) -> list[dict[str, Any]]:
@@ -100,8 +103,17 @@ class MetricsPublisher:
             self._thread.start()
 
     def stop(self) -> None:
-        """Stop sending (a call in progress is left to its timeouts on the daemon thread)."""
+        """Stop sending; the publisher's thread then sends the period in progress, last (what a short
+        scheduled run did would otherwise never be published). A call in progress keeps its timeouts."""
         self._stopped.set()
+
+    def wait_sent(self, deadline: float) -> bool:
+        """Wait for the last period's call until `deadline` (monotonic) or FINAL_PUBLISH_WAIT_SECONDS; True when
+        the thread is done."""
+        if self._thread is None:
+            return True
+        self._thread.join(max(0.0, min(deadline - time.monotonic(), FINAL_PUBLISH_WAIT_SECONDS)))
+        return not self._thread.is_alive()
 
     def maybe_publish(self, now: float | None = None) -> bool:
         """Queue this period's datapoints if a period has passed since the last; True when queued."""
@@ -145,10 +157,14 @@ class MetricsPublisher:
                 data = self._pending.get(timeout=POLL_SECONDS)
             except queue_lib.Empty:
                 continue
-            try:
-                self._send(data)
-            except Exception:  # noqa: BLE001 - logged by the call watch; the next period is tried anyway
-                log.debug("PutMetricData failed", exc_info=True)
+            self._try_send(data)
+        self._try_send(self.collect())  # the period in progress when the worker stopped
+
+    def _try_send(self, data: list[dict[str, Any]]) -> None:
+        try:
+            self._send(data)
+        except Exception:  # noqa: BLE001 - logged by the call watch; the next period is tried anyway
+            log.debug("PutMetricData failed", exc_info=True)
 
     def _send(self, data: list[dict[str, Any]]) -> None:
         with self.watch.call("cloudwatch", "PutMetricData", self.endpoint):

@@ -116,6 +116,11 @@ class SqsBroker:
         if self.metrics is not None:
             self.metrics.stop()
 
+    def wait_metrics_sent(self, deadline: float) -> None:
+        """Give the last period's metrics until `deadline` (at most a few seconds) to be sent."""
+        if self.metrics is not None:
+            self.metrics.wait_sent(deadline)
+
     def housekeep(self) -> None:
         """Queue the worker's own metrics when a period has passed (sent on their own thread), if it publishes."""
         if self.metrics is not None:
