@@ -45,7 +45,7 @@ def test_components_build_redrive_and_queue_policies_known_on_a_new_stack():
 # A Redis consumer's containers carry its AUTH secret's full ARN, whose suffix Secrets Manager picks on create
 # (ECS takes a secret by full ARN only), so its container definitions are unknown at the first preview. These
 # rules read them: they decide at every later preview, and in `pulumi up` before the task definition is created.
-CONTAINER_RULES = ("ecs-not-privileged", "ecs-no-plaintext-secrets", "ecs-read-only-root")
+CONTAINER_RULES = ("ecs-not-privileged", "ecs-no-plaintext-secrets", "ecs-read-only-root", "ecs-no-added-capabilities")
 
 
 def container_rules_blind_before_the_secret_exists(stack: str) -> set[tuple[str, str, str]]:
