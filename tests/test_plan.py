@@ -36,13 +36,17 @@ def seed(name: str):
 # --- the fleet --------------------------------------------------------------------------
 
 
-def test_peak_sets_max_capacity_at_eighty_percent_utilisation():
+def test_peak_sets_max_capacity_at_eighty_percent_utilisation_then_room_for_the_resting_fleet():
     w = plan_one()
     assert w.per_task_messages_per_second == 2.0
-    assert w.max_capacity == 13  # ceil(20 / (2 x 0.8)) = ceil(12.5)
     assert w.binding_limit == "peak arrivals"
     assert w.feasible
     assert "ceil(peak 20 / (2 x 0.8)) = 13" in w.reasons["max_capacity"]
+    # Simulation chose a lower utilization than 0.8, so the resting fleet at the peak is above 13.
+    u = w.scaling.target_utilization
+    resting = math.ceil(20 / (2 * u) - 1e-9)
+    assert u < 0.8 and w.max_capacity == resting == 17  # ceil(20 / (2 x 0.6))
+    assert f"raised to {resting}" in w.reasons["max_capacity"]
 
 
 def test_backlog_drain_binds_max_capacity_when_it_needs_more_tasks_than_the_peak():
@@ -192,13 +196,16 @@ def test_sink_cap_between_need_and_peak_is_feasible_with_a_headroom_warning():
     assert w.feasible
     assert w.max_capacity == 12  # floor(25 / 2), below the 13 for 80% utilisation
     assert w.binding_limit == "sink request rate (db 25 req/s)"
-    assert [f.limit for f in w.warnings] == ["peak headroom"]
+    # Target tracking at the chosen utilization would rest above the cap at the peak: the plan says so.
+    assert [f.limit for f in w.warnings] == ["peak headroom", "peak resting fleet"]
+    assert "short of the resting fleet 17 at the peak: sink request rate (db 25 req/s) caps it at 12" in (
+        w.reasons["max_capacity"])
 
 
 def test_sink_messages_per_request_multiplies_the_request_cap():
     w = plan_one(sink={"name": "db", "requests_per_second": 10, "messages_per_request": 5})
     assert w.feasible
-    assert w.max_capacity == 13  # cap floor(50 / 2) = 25 does not bind
+    assert w.max_capacity == 17  # cap floor(50 / 2) = 25 binds neither the 13 for the peak nor the resting 17
 
 
 def test_sink_bandwidth_caps_tasks():

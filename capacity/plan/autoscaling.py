@@ -333,3 +333,13 @@ def derived_utilization(probe: Probe, may_raise_min: bool = True):
     else:
         why = f"{head}; none of the candidates ({candidates}) held the objective in simulation: the most headroom"
     return settled.utilization, why, settled
+
+
+def resting_peak_tasks(peak_per_second: float, mu: float, utilization: float) -> int:
+    """The fleet target tracking rests at for the peak: ceil(peak / (per-task rate x utilization)).
+
+    Max capacity below it pins the fleet at its ceiling every peak (and pages) while the objective holds.
+    """
+    if peak_per_second <= 0 or mu <= 0:
+        return 0
+    return math.ceil(peak_per_second / (mu * utilization) - 1e-9)
