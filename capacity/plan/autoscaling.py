@@ -335,11 +335,15 @@ def derived_utilization(probe: Probe, may_raise_min: bool = True):
     return settled.utilization, why, settled
 
 
-def resting_peak_tasks(peak_per_second: float, mu: float, utilization: float) -> int:
-    """The fleet target tracking rests at for the peak: ceil(peak / (per-task rate x utilization)).
+def resting_peak_tasks(peak_per_second: float, mu: float, utilization: float) -> tuple[int, int]:
+    """The fleets target tracking rests at for the peak: from ceil(peak / (per-task rate x utilization)) up to the
+    largest that scale-in (below 90% of the target for 15 minutes) leaves alone.
 
-    Max capacity below it pins the fleet at its ceiling every peak (and pages) while the objective holds.
+    Max capacity at or below the top of that band pins the fleet at its ceiling every peak (and pages) while
+    the objective holds.
     """
     if peak_per_second <= 0 or mu <= 0:
-        return 0
-    return math.ceil(peak_per_second / (mu * utilization) - 1e-9)
+        return 0, 0
+    fleet = peak_per_second / (mu * utilization)
+    low = math.ceil(fleet - 1e-9)
+    return low, max(low, math.floor(fleet / limits.TARGET_TRACKING_SCALE_IN_FRACTION + 1e-9))

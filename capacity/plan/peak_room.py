@@ -10,42 +10,54 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from capacity import limits
 from capacity.plan.autoscaling import resting_peak_tasks
 from capacity.plan.caps import Cap
 from capacity.plan.derivation import Derivation
 from capacity.plan.formatting import num
 
 
-def room_for_resting_peak(record: Derivation, fleet, caps: list[Cap], peak: float, mu: float, utilization: float):
-    """The fleet with max capacity >= the resting fleet at the peak (as far as the tightest cap allows)."""
-    resting = resting_peak_tasks(peak, mu, utilization)
-    if resting <= fleet.max_capacity:
+def room_for_resting_peak(record: Derivation, fleet, caps: list[Cap], peak: float, mu: float, utilization: float,
+                          min_capacity: int):
+    """The fleet with max capacity one task above the resting fleet at the peak (as far as the tightest cap
+    allows), so a fleet resting at the peak is not at its ceiling; a fleet pinned at min = max = the resting
+    fleet has no tasks-at-max alarm and keeps its size."""
+    resting, top = resting_peak_tasks(peak, mu, utilization)
+    pinned = min_capacity >= fleet.max_capacity >= resting
+    if pinned or top < fleet.max_capacity:
         return fleet
-    head = (f"target tracking at utilization {utilization:g} rests at ceil(peak {num(round(peak, 3))} / "
-            f"({num(mu)} x {utilization:g})) = {resting} tasks at the peak")
+    band = f"{resting}" if top == resting else f"{resting}-{top}"
+    head = (f"target tracking at utilization {utilization:g} rests at {band} tasks at the peak (from ceil(peak "
+            f"{num(round(peak, 3))} / ({num(mu)} x {utilization:g})) up to the fleet scale-in leaves at "
+            f"{round(limits.TARGET_TRACKING_SCALE_IN_FRACTION * 100)}% of the target)")
+    wanted = top + 1
     if record.overridden("max_capacity"):
         record.warn("peak resting fleet",
-                    f"max_capacity {fleet.max_capacity} (set in overrides) is below the resting fleet: {head}, so the "
-                    "fleet sits at its ceiling every peak",
-                    f"set overrides.max_capacity to {resting} (or remove it)", {"overrides.max_capacity": resting})
+                    f"max_capacity {fleet.max_capacity} (set in overrides) leaves no room above the resting fleet: "
+                    f"{head}, so the fleet sits at its ceiling every peak and the tasks-at-max alarm pages",
+                    f"set overrides.max_capacity to {wanted} (or remove it)", {"overrides.max_capacity": wanted})
         return fleet
     tightest = min(caps, key=lambda cap: cap.tasks, default=None)
-    value = resting if tightest is None else min(resting, tightest.tasks)
+    value = wanted if tightest is None else min(wanted, tightest.tasks)
+    capped = value < wanted
     if value > fleet.max_capacity:
-        why = f"{record.reasons['max_capacity']}; raised to {value}: {head}, and max capacity leaves room for it"
-        if value < resting:
-            why += f" as far as {tightest.limit} allows ({tightest.tasks} tasks)"
+        why = (f"{record.reasons['max_capacity']}; raised to {value}: {head}, and one task more, so a fleet resting "
+               "at the peak is below its ceiling and the tasks-at-max alarm pages only when it wants more")
+        if capped:
+            why = (f"{record.reasons['max_capacity']}; raised to {value}: {head}, as far as {tightest.limit} "
+                   f"allows")
         record.values["max_capacity"] = record.planned["max_capacity"] = value
         record.reasons["max_capacity"] = why
-        binding = tightest.limit if value < resting else fleet.binding
-        record.binding = binding
-        fleet = replace(fleet, max_capacity=value, capped_by=tightest if value < resting else fleet.capped_by,
-                        binding=binding)
-    if value < resting:
-        record.reasons["max_capacity"] += (f"; short of the resting fleet {resting} at the peak: {tightest.limit} "
-                                           f"caps it at {tightest.tasks} ({tightest.detail})")
+        if capped:
+            record.binding = tightest.limit
+        fleet = replace(fleet, max_capacity=value, capped_by=tightest if capped else fleet.capped_by,
+                        binding=tightest.limit if capped else fleet.binding)
+    if capped:
+        record.reasons["max_capacity"] += (f"; no room above the resting fleet {band} at the peak: "
+                                           f"{tightest.limit} caps it at {tightest.tasks} ({tightest.detail})")
+        hotter = " and runs hotter than the chosen utilization" if value < resting else ""
         record.warn("peak resting fleet",
                     f"{head}, but {tightest.limit} caps max_capacity at {tightest.tasks} ({tightest.detail}): the "
-                    "fleet sits at its ceiling every peak and runs hotter than the chosen utilization",
+                    f"fleet sits at its ceiling every peak{hotter}, so the tasks-at-max alarm pages at each peak",
                     tightest.fix)
     return fleet

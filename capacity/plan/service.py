@@ -72,7 +72,8 @@ def plan_service(profile: Profile, workload: Workload, lane: Lane, record: Deriv
                                workload.traffic.daily_shape, overhead)
     judge_autoscaling(record, rates, age, per_task, consumer.concurrency_per_task, consumer.p99_seconds,
                       scaling.min_capacity, scaling.target_backlog_per_task, scaling.scale_out_cooldown_seconds)
-    fleet = room_for_resting_peak(record, fleet, list(fleet.caps), rates.peak, per_task, scaling.target_utilization)
+    fleet = room_for_resting_peak(record, fleet, list(fleet.caps), rates.peak, per_task, scaling.target_utilization,
+                                 scaling.min_capacity)
 
     visibility = plan_visibility_timeout(record, workload,
                                          limits.SQS_MAX_VISIBILITY_TIMEOUT_SECONDS if workload.sqs_like else None)
