@@ -1,10 +1,12 @@
-"""`qcap plan --fix`: apply the plan's patches to a profile file, keeping its comments and key order.
+"""`qcap plan --fix`: repair and patch a profile file, changing only the bytes of the values it sets.
 
-Each round applies the patch of every finding that has one (errors first, then warnings),
-one at a time, keeping a patch only while the profile still validates; then it plans the
-patched profile again, since one fix can reveal the next. The file is edited with
-ruamel.yaml's round-trip mode, so comments, key order and flow style survive and the diff
-shows only the values that changed.
+A file that does not validate is repaired first where the repair is clear (a misspelt key
+renamed, the nearest valid Fargate pair: capacity/profile_repairs.py), every problem at once.
+Then each round applies the patch of every finding that has one (likely unit slips alone
+first, then errors, then warnings), one at a time, keeping a patch only while the profile
+still validates, and plans the patched profile again, since one fix can reveal the next. The
+text is edited in place (capacity/yaml_edit.py), so every untouched line stays byte for byte
+as it was; ruamel.yaml's round-trip dump is the fallback for an edit that cannot be placed.
 """
 
 from __future__ import annotations
@@ -20,8 +22,16 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from capacity.plan import Plan, plan
 from capacity.plan.models import Patch
+from capacity import strict_yaml
 from capacity.plan.patches import apply_patch, parse_path, profile_data
 from capacity.profile import Profile, ProfileError, load_profile, parse_profile
+from capacity.profile_repairs import Repair, apply_repairs, profile_repairs
+from capacity.yaml_edit import rename_key, set_value
+
+# Rounds of repairs of an invalid file: a renamed key can reveal a problem inside it.
+MAX_REPAIR_ROUNDS = 3
+# Findings whose patch goes first and alone: the rest of the plan reads differently once it is applied.
+FIRST_LIMITS = ("likely unit",)
 
 # Rounds of patch, re-plan: a fix can reveal another finding (a larger batch needs a longer visibility).
 MAX_FIX_ROUNDS = 5
@@ -40,6 +50,11 @@ class FixResult:
     profile: Profile
     plan: Plan
     skipped: list[str] = field(default_factory=list)
+    repairs: list[Repair] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.applied or self.repairs)
 
     @property
     def diff(self) -> str:
@@ -50,6 +65,9 @@ class FixResult:
 
 
 def _ordered_patches(result: Plan) -> list[Patch]:
+    first = [f.patch for w in result.workloads for f in w.findings if f.limit in FIRST_LIMITS and f.patch]
+    if first:
+        return first
     patches: list[Patch] = []
     for severity in ("error", "warning"):
         for w in result.workloads:
@@ -63,7 +81,11 @@ def fix_profile(path: Path | str) -> FixResult:
     """Apply every finding's patch to the profile at `path` (not written): the new text and its plan."""
     path = Path(path)
     text = path.read_text()
-    profile = load_profile(path)
+    repairs: list[Repair] = []
+    try:
+        profile = load_profile(path)
+    except ProfileError as exc:
+        profile, repairs = _repaired(text, path, exc)
     result = plan(profile)
     data = profile_data(profile)
     applied: Patch = {}
@@ -87,8 +109,48 @@ def fix_profile(path: Path | str) -> FixResult:
         if not changed:
             break
         result = plan(profile)
-    fixed_text = edit_yaml(text, applied) if applied else text
-    return FixResult(path, text, fixed_text, applied, profile, result, skipped)
+    fixed_text = edit_text(text, repairs, applied)
+    return FixResult(path, text, fixed_text, applied, profile, result, skipped, repairs)
+
+
+def _repaired(text: str, path: Path, error: ProfileError) -> tuple[Profile, list[Repair]]:
+    """The profile with every clear repair applied, or the original error when some problem remains."""
+    try:
+        data = strict_yaml.load(text)
+    except Exception:  # noqa: BLE001 - unreadable YAML: the load error already says where
+        raise error from None
+    repairs: list[Repair] = []
+    for _ in range(MAX_REPAIR_ROUNDS):
+        found = profile_repairs(data)
+        if not found:
+            break
+        data = apply_repairs(data, found)
+        repairs += found
+        try:
+            return parse_profile(data, path), repairs
+        except ProfileError as exc:
+            error = exc
+    raise error
+
+
+def edit_text(text: str, repairs: list[Repair], patch: Patch) -> str:
+    """The file's text with the repairs and the patch applied, each in place; a round-trip dump only for
+    the values that cannot be placed so."""
+    left: Patch = {}
+    for repair in repairs:
+        edited = (rename_key(text, list(repair.parts), repair.value) if repair.kind == "rename"
+                  else set_value(text, list(repair.parts), repair.value))
+        if edited is None:
+            left[repair.path] = repair.value
+        else:
+            text = edited
+    for path, value in patch.items():
+        edited = set_value(text, parse_path(path), value)
+        if edited is None:
+            left[path] = value
+        else:
+            text = edited
+    return edit_yaml(text, left) if left else text
 
 
 def _yaml_for(text: str) -> YAML:
