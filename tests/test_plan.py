@@ -519,3 +519,13 @@ def test_any_cloudflare_profile_plans_and_feasible_plans_keep_settings_within_li
         assert 0 <= w.cloudflare.max_wait_time_ms <= 60_000
         assert 1 <= w.cloudflare.max_concurrency <= 250
         assert w.cloudflare.shards * w.cloudflare.max_concurrency * w.cloudflare.batch_size / batch_seconds >= peak * (1 - 1e-9)
+
+
+def test_one_task_today_against_a_three_times_peak_gets_a_finding_at_the_peak():
+    # 1 task x 2 msg/s against an average of 1.5 and a peak of 4.5 msg/s.
+    w = plan_one(traffic__messages_per_day=129_600, traffic__peak_to_average=3, consumer__current_tasks=1)
+    finding = next(f for f in w.warnings if f.limit == "current fleet at the peak")
+    assert "not the 4.5 msg/s peak" in finding.message
+    assert finding.patch == {"workloads[0].consumer.current_tasks": 3}
+    enough = plan_one(traffic__messages_per_day=129_600, traffic__peak_to_average=3, consumer__current_tasks=3)
+    assert not [f for f in enough.warnings if f.limit.startswith("current fleet")]
