@@ -23,6 +23,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from capacity.plan import Plan, plan
 from capacity.plan.models import Patch
 from capacity import strict_yaml
+from capacity.joint_fix import adjustable_fields, joint_fix
 from capacity.plan.patches import apply_patch, parse_path, profile_data
 from capacity.profile import Profile, ProfileError, load_profile, parse_profile
 from capacity.profile_repairs import Repair, apply_repairs, profile_repairs
@@ -51,6 +52,8 @@ class FixResult:
     plan: Plan
     skipped: list[str] = field(default_factory=list)
     repairs: list[Repair] = field(default_factory=list)
+    unsolved: list[str] = field(default_factory=list)
+    """Workloads still infeasible because no change within the searched fields' bounds works, and why."""
 
     @property
     def changed(self) -> bool:
@@ -78,7 +81,7 @@ def _ordered_patches(result: Plan) -> list[Patch]:
 
 
 def fix_profile(path: Path | str) -> FixResult:
-    """Apply every finding's patch to the profile at `path` (not written): the new text and its plan."""
+    """Repair and patch the profile at `path` (not written): the new text, what was set, and its plan."""
     path = Path(path)
     text = path.read_text()
     repairs: list[Repair] = []
@@ -86,10 +89,39 @@ def fix_profile(path: Path | str) -> FixResult:
         profile = load_profile(path)
     except ProfileError as exc:
         profile, repairs = _repaired(text, path, exc)
-    result = plan(profile)
-    data = profile_data(profile)
+    start = profile_data(profile)
     applied: Patch = {}
     skipped: list[str] = []
+    profile, result = _patch_rounds(path, profile, plan(profile), applied, skipped)
+    unsolved: list[str] = []
+    for index in _infeasible_workloads(profile, result):
+        # The findings' patches left an error: search the workload's fields together, from its own values.
+        others = {p: v for p, v in applied.items() if not p.startswith(f"workloads[{index}].")}
+        base = parse_profile(apply_patch(start, others), path)
+        found = joint_fix(base, index)
+        name = profile.workloads[index].name
+        if found is None:
+            unsolved.append(f"{name}: no change of {', '.join(adjustable_fields(base, index))} within their "
+                            "allowed values makes the plan feasible")
+            continue
+        for p in [p for p in applied if p.startswith(f"workloads[{index}].")]:
+            del applied[p]
+        applied.update(found.patch)
+        profile = parse_profile(apply_patch(start, applied), path)
+        result = plan(profile)
+    fixed_text = edit_text(text, repairs, applied)
+    return FixResult(path, text, fixed_text, applied, profile, result, skipped, repairs, unsolved)
+
+
+def _infeasible_workloads(profile: Profile, result: Plan) -> list[int]:
+    groups = {w.group for w in result.workloads if w.errors}
+    return [i for i, w in enumerate(profile.workloads) if w.name in groups]
+
+
+def _patch_rounds(path: Path, profile: Profile, result: Plan, applied: Patch,
+                  skipped: list[str]) -> tuple[Profile, Plan]:
+    """Rounds of every finding's patch, re-planning between rounds; `applied` and `skipped` are filled in."""
+    data = profile_data(profile)
     for _ in range(MAX_FIX_ROUNDS):
         changed = False
         this_round: set[str] = set()
@@ -109,8 +141,7 @@ def fix_profile(path: Path | str) -> FixResult:
         if not changed:
             break
         result = plan(profile)
-    fixed_text = edit_text(text, repairs, applied)
-    return FixResult(path, text, fixed_text, applied, profile, result, skipped, repairs)
+    return profile, result
 
 
 def _repaired(text: str, path: Path, error: ProfileError) -> tuple[Profile, list[Repair]]:

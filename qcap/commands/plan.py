@@ -165,6 +165,7 @@ def _fix(console: Console, path, write: bool, as_json: bool) -> None:
         typer.echo(json.dumps({"stack": path.stem, "patch": result.applied, "diff": result.diff,
                                "repairs": [r.message for r in result.repairs],
                                "written": bool(write and result.changed), "skipped": result.skipped,
+                               "unsolved": result.unsolved,
                                "plan": result.plan.as_json()}, indent=2))
     else:
         if not result.changed:
@@ -180,6 +181,8 @@ def _fix(console: Console, path, write: bool, as_json: bool) -> None:
             console.print(f"[bold]{count} value(s) set[/], {escape(where)}\n", highlight=False)
         for problem in result.skipped:
             console.print(f"[yellow]skipped[/] {escape(problem)}", highlight=False)
+        for problem in result.unsolved:
+            console.print(f"[bold red]not fixed[/] {escape(problem)}", highlight=False)
         render_plan(console, f"{path.stem} (patched)", result.plan)
     if not result.plan.feasible:
         raise typer.Exit(EXIT_INFEASIBLE)
