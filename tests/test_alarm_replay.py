@@ -20,12 +20,11 @@ CONSTANT_FRACTIONS = (0.25, 0.5, 0.75, 1.0)
 CONSTANT_DAYS = 6 / 24
 
 
-def _runs(w, with_spike: bool = True):
+def _runs(w):
     model, fleet = model_from_plan(w), plan_fleet(w)
     day, spike = standard_scenarios(w, 86_400)[:2]
     constant = [sc.constant(w.arrival_peak_per_second * f, days=CONSTANT_DAYS) for f in CONSTANT_FRACTIONS]
-    chosen = (day, spike, *constant) if with_spike else (day, *constant)
-    return [(s.name, simulate(model, fleet, s)) for s in chosen]
+    return [(s.name, simulate(model, fleet, s)) for s in (day, spike, *constant)]
 
 
 def test_a_fleet_pinned_at_max_for_half_an_hour_pages_and_a_shorter_stay_does_not():
@@ -69,7 +68,7 @@ def test_min_equal_to_max_has_no_tasks_at_max_alarm_and_says_why():
     concurrency=st.sampled_from([1, 2, 4, 10]),
     objective=st.sampled_from([60, 300, 600, 1800]),
 )
-def test_no_alarm_pages_in_the_day_and_at_constant_rates_while_the_objective_holds(
+def test_no_alarm_pages_in_the_standard_scenarios_while_the_objective_holds(
     per_day, peak, trough, processing, concurrency, objective
 ):
     w = plan_one(traffic__messages_per_day=per_day, traffic__peak_to_average=peak, traffic__trough_to_average=trough,
@@ -77,8 +76,10 @@ def test_no_alarm_pages_in_the_day_and_at_constant_rates_while_the_objective_hol
                  consumer__concurrency_per_task=concurrency, objective__max_age_seconds=objective)
     if not w.feasible or any(f.limit == "peak resting fleet" for f in w.warnings):
         return  # a capped fleet is told to sit at its ceiling; the plan says so in its findings
-    # The trough-to-peak spike is left out: a step from 0 to a 4x peak can hold the fleet at max for
-    # longer than the alarm's 30 minutes while it drains what built up, and that alarm then pages.
-    for name, result in _runs(w, with_spike=False):
-        if result.objective_met:
+    # The trough-to-peak spike counts only where it holds with half the objective to spare: a step from 0 to
+    # a 4x peak that ends at 299 s of a 300 s objective holds the fleet at max for over 30 minutes, and a
+    # page there (the fleet at its ceiling, the objective all but missed) is one a person should see.
+    for name, result in _runs(w):
+        margin = result.max_age_seconds <= w.max_age_seconds / 2 if name == "spike" else True
+        if result.objective_met and margin:
             assert pages(w, result) == [], (name, w.min_capacity, w.max_capacity, w.reasons["max_capacity"])

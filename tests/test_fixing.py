@@ -28,8 +28,8 @@ def test_three_independent_problems_are_fixed_into_a_feasible_plan_with_comments
         "workloads[0].consumer.receive_batch": 75,
         "workloads[1].consumer.interval_seconds": 840,
         "workloads[2].overrides.min_capacity": 5,
-        # The overridden max leaves no room above the 12 tasks target tracking rests at in the peak.
-        "workloads[2].overrides.max_capacity": 13,
+        # The overridden max leaves no room above the 12-13 tasks target tracking rests at in the peak.
+        "workloads[2].overrides.max_capacity": 14,
     }
     assert result.plan.feasible
     assert not [f for w in result.plan.workloads for f in w.errors]
@@ -44,7 +44,7 @@ def test_three_independent_problems_are_fixed_into_a_feasible_plan_with_comments
         "-      min_capacity: 1             # the guide's minWorkers",
         "-      max_capacity: 10",
         "+      min_capacity: 5             # the guide's minWorkers",
-        "+      max_capacity: 13",
+        "+      max_capacity: 14",
     ]
 
 

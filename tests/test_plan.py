@@ -43,10 +43,10 @@ def test_peak_sets_max_capacity_at_eighty_percent_utilisation_then_room_for_the_
     assert w.feasible
     assert "ceil(peak 20 / (2 x 0.8)) = 13" in w.reasons["max_capacity"]
     # Simulation chose utilization 0.6, so target tracking rests at ceil(20 / (2 x 0.6)) = 17 up to
-    # floor(16.7 / 0.9) = 18 tasks at the peak (scale-in leaves a fleet above 90% of the target): max is one more.
+    # ceil(16.7 / 0.9) = 19 tasks at the peak (scale-in may leave a fleet above 90% of the target): max is one more.
     assert w.scaling.target_utilization == 0.6
-    assert w.max_capacity == 19
-    assert "raised to 19: target tracking at utilization 0.6 rests at 17-18 tasks at the peak" in (
+    assert w.max_capacity == 20
+    assert "raised to 20: target tracking at utilization 0.6 rests at 17-19 tasks at the peak" in (
         w.reasons["max_capacity"])
 
 
@@ -199,14 +199,14 @@ def test_sink_cap_between_need_and_peak_is_feasible_with_a_headroom_warning():
     assert w.binding_limit == "sink request rate (db 25 req/s)"
     # Target tracking at the chosen utilization would rest above the cap at the peak: the plan says so.
     assert [f.limit for f in w.warnings] == ["peak headroom", "peak resting fleet"]
-    assert "no room above the resting fleet 17-18 at the peak: sink request rate (db 25 req/s) caps it at 12" in (
+    assert "no room above the resting fleet 17-19 at the peak: sink request rate (db 25 req/s) caps it at 12" in (
         w.reasons["max_capacity"])
 
 
 def test_sink_messages_per_request_multiplies_the_request_cap():
     w = plan_one(sink={"name": "db", "requests_per_second": 10, "messages_per_request": 5})
     assert w.feasible
-    assert w.max_capacity == 19  # cap floor(50 / 2) = 25 binds neither the 13 for the peak nor the 19 of room
+    assert w.max_capacity == 20  # cap floor(50 / 2) = 25 binds neither the 13 for the peak nor the 20 of room
 
 
 def test_sink_bandwidth_caps_tasks():
