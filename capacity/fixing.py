@@ -83,7 +83,7 @@ def _ordered_patches(result: Plan) -> list[Patch]:
 def fix_profile(path: Path | str) -> FixResult:
     """Repair and patch the profile at `path` (not written): the new text, what was set, and its plan."""
     path = Path(path)
-    text = path.read_text()
+    text = path.read_bytes().decode("utf-8")  # as written: read_text would turn CRLF into LF
     repairs: list[Repair] = []
     try:
         profile = load_profile(path)

@@ -156,3 +156,12 @@ def test_the_printed_diff_applies_with_patch_and_round_trips(tmp_path):
     else:
         restored = "".join(line[1:] for line in diff.splitlines(keepends=True)[2:] if line[:1] in " +")
         assert restored in result.fixed_text
+
+
+def test_fix_write_keeps_crlf_line_ends_byte_for_byte(tmp_path):
+    path = tmp_path / "thumbnails.yaml"
+    original = THUMBNAILS.replace("\n", "\r\n").encode()
+    path.write_bytes(original)
+    assert runner.invoke(app, ["plan", str(path), "--fix", "--write"]).exit_code == 0
+    after = path.read_bytes()
+    assert after.count(b"\r\n") == original.count(b"\r\n") and b"concurrency_per_task: 4\r\n" in after

@@ -45,3 +45,9 @@ def test_a_change_that_cannot_be_placed_says_so():
 def test_text_that_would_read_back_as_another_type_is_quoted():
     assert [scalar_text(v) for v in ("yes", "a b", "plain", 3, 0.5, True)] == [
         '"yes"', '"a b"', "plain", "3", "0.5", "true"]
+
+
+def test_a_file_with_crlf_line_ends_keeps_them():
+    crlf = TEXT.replace("\n", "\r\n")
+    edited = set_value(crlf, ["workloads", 0, "consumer", "processing_seconds"], 2)
+    assert edited == crlf.replace("processing_seconds: 1.5 ", "processing_seconds: 2 ")

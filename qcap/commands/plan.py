@@ -160,7 +160,7 @@ def _fix(console: Console, path, write: bool, as_json: bool) -> None:
         report_profile_error(exc)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     if write and result.changed:
-        path.write_text(result.fixed_text)
+        path.write_bytes(result.fixed_text.encode("utf-8"))
     if as_json:
         typer.echo(json.dumps({"stack": path.stem, "patch": result.applied, "diff": result.diff,
                                "repairs": [r.message for r in result.repairs],
