@@ -3,7 +3,8 @@
 Max capacity is first sized for the peak at the planning utilization; when simulation then
 chooses a lower utilization, target tracking rests above that size at the peak and the fleet
 sits at its ceiling (and pages) while the objective holds. This step raises max capacity to
-that resting fleet, unless a downstream limit caps it, and then says so.
+one task above the band the fleet rests in at the peak, unless a downstream limit caps it, and
+then says so in the reason and a warning.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ def room_for_resting_peak(record: Derivation, fleet, caps: list[Cap], peak: floa
         return fleet
     band = f"{resting}" if top == resting else f"{resting}-{top}"
     head = (f"target tracking at utilization {utilization:g} rests at {band} tasks at the peak (from ceil(peak "
-            f"{num(round(peak, 3))} / ({num(mu)} x {utilization:g})) up to the fleet scale-in leaves at "
+            f"{num(round(peak, 3))} / ({num(mu)} x {utilization:g})) up to the fleet scale-in may leave at "
             f"{round(limits.TARGET_TRACKING_SCALE_IN_FRACTION * 100)}% of the target)")
     wanted = top + 1
     if record.overridden("max_capacity"):
