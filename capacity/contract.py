@@ -69,6 +69,12 @@ REDIS_METRICS = (REDIS_DEPTH_METRIC, REDIS_OLDEST_AGE_METRIC, REDIS_DEAD_LETTER_
 REDIS_STACK_DIMENSION = "Stack"
 REDIS_WORKLOAD_DIMENSION = "Workload"
 REDIS_DIMENSIONS = (REDIS_STACK_DIMENSION, REDIS_WORKLOAD_DIMENSION)
+# What the reference worker measures of itself, in its METRIC_NAMESPACE with the Stack and Workload
+# dimensions, one PutMetricData a metric period: `qcap doctor --learn` reads them.
+WORKER_PROCESSING_METRIC = "ProcessingTime"  # seconds per handler call, a histogram (Values/Counts)
+WORKER_RECEIVE_METRIC = "ReceiveTime"  # seconds per receive that brought messages, a statistic set
+WORKER_PROCESSED_METRIC = "MessagesProcessed"  # handler successes in the period
+WORKER_METRICS = (WORKER_PROCESSING_METRIC, WORKER_RECEIVE_METRIC, WORKER_PROCESSED_METRIC)
 
 ELASTICACHE_NAMESPACE = "AWS/ElastiCache"
 CACHE_CPU_METRIC = "EngineCPUUtilization"

@@ -276,6 +276,10 @@ SQS_MAX_BATCH_BYTES = 1_048_576
 SQS_MAX_MOVE_TASK_MESSAGES_PER_SECOND = 500
 # CloudWatch metric retention: one-minute datapoints are kept 15 days.
 CLOUDWATCH_ONE_MINUTE_RETENTION_SECONDS = 15 * SECONDS_PER_DAY
+# CloudWatch concepts, "Metrics retention": 5-minute datapoints are kept 63 days, one-hour datapoints 455 days
+# (15 months); older data is only there rolled up to the coarser period.
+CLOUDWATCH_FIVE_MINUTE_RETENTION_SECONDS = 63 * SECONDS_PER_DAY
+CLOUDWATCH_ONE_HOUR_RETENTION_SECONDS = 455 * SECONDS_PER_DAY
 # CloudWatch GetMetricData: at most 100,800 datapoints per call (the API pages past that).
 CLOUDWATCH_MAX_DATAPOINTS_PER_GET_METRIC_DATA = 100_800
 # Our choices for `qcap doctor` verdicts:
@@ -379,8 +383,18 @@ ECS_DEFAULT_STOP_TIMEOUT_SECONDS = 30
 # ECS task scale-in protection endpoint: ExpiresInMinutes 1 to 2,880 (48 h), 120 when unset.
 ECS_TASK_PROTECTION_MIN_MINUTES = 1
 ECS_TASK_PROTECTION_MAX_MINUTES = 2_880
-# CloudWatch PutMetricData: at most 1,000 metric data items per call (we send 3).
+# CloudWatch PutMetricData: at most 1,000 metric data items per call (we send a handful).
 CLOUDWATCH_PUT_METRIC_MAX_ITEMS = 1_000
+# CloudWatch PutMetricData, MetricDatum.Values: at most 150 distinct values (with their Counts) per datum.
+CLOUDWATCH_MAX_VALUES_PER_DATUM = 150
+# Application Auto Scaling API reference, PredictiveScalingPolicyConfiguration: SchedulingBufferTime is
+# 0-3600 s (how far ahead of the forecast hour capacity is launched); the forecast needs 24 h of metric
+# history and looks at up to 14 days; modes ForecastOnly and ForecastAndScale.
+PREDICTIVE_MAX_SCHEDULING_BUFFER_SECONDS = 3_600
+PREDICTIVE_MIN_HISTORY_SECONDS = SECONDS_PER_DAY
+PREDICTIVE_MODES = {"forecast_only": "ForecastOnly", "forecast_and_scale": "ForecastAndScale"}
+# Our default buffer: a task's start and its first metric, twice over (ECS tasks start in about a minute).
+PREDICTIVE_DEFAULT_SCHEDULING_BUFFER_SECONDS = 2 * (TASK_START_SECONDS + CLOUDWATCH_METRIC_DELAY_SECONDS)
 # Our choices for the worker, documented in docs/workers.md: a failed message comes back
 # after 2 s, doubling per receive up to 5 minutes; the visibility heartbeat extends a
 # message once half its timeout has passed; scale-in protection is held 60 minutes at a time (renewed

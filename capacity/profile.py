@@ -19,6 +19,7 @@ from capacity.contract import SQS_BROKERS, Broker, Environment
 from capacity.profile_base import Count, Section
 from capacity.profile_errors import describe_error
 from capacity.profile_sections import (
+    Autoscaling,
     Cache,
     Consumer,
     ConsumerMode,
@@ -32,7 +33,7 @@ from capacity.profile_sections import (
 )
 
 __all__ = [
-    "Alerts", "Broker", "Cache", "Consumer", "ConsumerMode", "DailyShape", "Environment", "Objective", "Overrides",
+    "Alerts", "Autoscaling", "Broker", "Cache", "Consumer", "ConsumerMode", "DailyShape", "Environment", "Objective", "Overrides",
     "Priority", "Profile", "ProfileError", "Retries", "SQS_BROKERS", "STACKS_DIR", "Sink", "Traffic", "Workload",
     "load_profile", "parse_profile", "parse_profile_yaml", "resolve_stack", "stack_names",
 ]
@@ -70,6 +71,8 @@ class Workload(Section):
     """Queues sharing the traffic by a hash of a key (each with its own consumers). Default: 1."""
     priorities: tuple[Priority, ...] = ()
     """Named levels, each a queue with its own share of traffic and objective."""
+    autoscaling: Autoscaling = Autoscaling()
+    """Predictive scaling on top of target tracking (service fleets on ECS)."""
     overrides: Overrides = Overrides()
     """Derived values set by hand (min/max workers, target, cooldowns, retention); applied to every lane."""
 
@@ -116,6 +119,14 @@ class Workload(Section):
         if self.priorities and abs(total - 1.0) > 1e-6:
             shares = ", ".join(f"{p.name}={p.share}" for p in self.priorities)
             yield f"priorities' shares must add up to 1 (they add up to {total:.3f}: {shares})"
+
+    def check_predictive_on_a_service(self) -> Iterator[str]:
+        if self.autoscaling.predictive is None:
+            return
+        if self.broker is Broker.cloudflare or self.consumer.mode is ConsumerMode.scheduled:
+            kind = "broker cloudflare" if self.broker is Broker.cloudflare else "mode scheduled"
+            yield (f"autoscaling.predictive applies to ECS service fleets (broker sqs, sqs-fifo or redis, mode "
+                   f"service), not {kind}; allowed: leave it out")
 
     def check_priority_names(self) -> Iterator[str]:
         names = [p.name for p in self.priorities]

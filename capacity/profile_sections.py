@@ -228,6 +228,16 @@ class Priority(Section):
     """This level's own latency objective."""
 
 
+class Autoscaling(Section):
+    """How a service fleet scales beyond the plan's target tracking and scheduled floors."""
+
+    predictive: Literal["forecast_only", "forecast_and_scale"] | None = None
+    """Add Application Auto Scaling's predictive scaling, forecasting each hour's tasks from the queue's last 14 days: `forecast_only` (forecasts, no scaling) or `forecast_and_scale`. Default: none."""
+    scheduling_buffer_seconds: Count = Field(default=limits.PREDICTIVE_DEFAULT_SCHEDULING_BUFFER_SECONDS, ge=0,
+                                             le=limits.PREDICTIVE_MAX_SCHEDULING_BUFFER_SECONDS)
+    """With predictive: seconds before each forecast hour its tasks are launched (0-3600). Default: 240."""
+
+
 class Overrides(Section):
     """Derived values set by hand. The plan uses them and reports any objective they break."""
 

@@ -6,7 +6,6 @@ Both run the reference worker's task from a WorkloadPlan, so both take its envir
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
@@ -64,17 +63,6 @@ def check_fargate_size(plan: WorkloadPlan) -> None:
         raise ValueError(f"workload {plan.name!r}: {problem}")
 
 
-def run_deadline_seconds(plan: WorkloadPlan) -> int:
-    """When a scheduled run stops receiving, counted from its worker's start.
-
-    The interval less the task's start (TASK_START_SECONDS) and the stop timeout it then has
-    to finish or release what it holds, so the run is over before the next one is started;
-    never shorter than the plan's own run.
-    """
-    room = plan.scheduled.interval_seconds - limits.TASK_START_SECONDS - limits.ECS_DEFAULT_STOP_TIMEOUT_SECONDS
-    return max(math.ceil(plan.scheduled.run_seconds), room)
-
-
 def worker_environment(plan: WorkloadPlan, stack: str, region: str,
                        queue_url: pulumi.Input[str] | None = None) -> dict[str, pulumi.Input[str]]:
     """The plain variables a consumer component sets for the reference worker, from the plan.
@@ -96,7 +84,7 @@ def worker_environment(plan: WorkloadPlan, stack: str, region: str,
     }
     if plan.scheduled is not None:
         environment[contract.BATCH_LIMIT.name] = str(plan.scheduled.batch_limit)
-        environment[contract.RUN_DEADLINE_SECONDS.name] = str(run_deadline_seconds(plan))
+        environment[contract.RUN_DEADLINE_SECONDS.name] = str(plan.scheduled.run_deadline_seconds)
     if queue_url is not None:
         environment[contract.QUEUE_URL.name] = queue_url
     if plan.broker == contract.REDIS:

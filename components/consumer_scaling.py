@@ -148,6 +148,8 @@ def create_scaling(name: str, spec: ScalingSpec, opts: pulumi.ResourceOptions) -
     )
     actions = create_scheduled_capacity(name, plan, stack, target, opts)
     arns = [tracking.arn]
+    if plan.scaling.predictive is not None:
+        arns.append(create_predictive_scaling(name, spec, target, opts))
     if plan.min_capacity == 0:
         arns.append(create_scale_from_zero(name, spec, target, opts))
     return ServiceScaling(target, arns, actions)
@@ -212,3 +214,68 @@ def create_scale_from_zero(name: str, spec: ScalingSpec, target: aws.appautoscal
         opts=opts,
     )
     return step.arn
+
+
+def predictive_query(query_id: str, namespace: str, metric: str, dims: Mapping[str, Any], stat: str,
+                     returned: bool) -> dict[str, Any]:
+    """A metric query in the shape a predictive scaling metric specification takes (no period: AWS picks it)."""
+    return {
+        "id": query_id,
+        "return_data": returned,
+        "metric_stat": {
+            "stat": stat,
+            "metric": {"namespace": namespace, "metric_name": metric,
+                       "dimensions": [{"name": k, "value": v} for k, v in dims.items()]},
+        },
+    }
+
+
+def predictive_metrics(spec: ScalingSpec) -> dict[str, Any]:
+    """Load = messages arriving; scaling = messages handled per running task; capacity = running tasks."""
+    if spec.redis:
+        # A Redis queue publishes no arrivals: what the workers process stands in (equal while they keep up).
+        namespace, dims = contract.REDIS_NAMESPACE, redis_dimensions(spec.stack, spec.plan)
+        arrived = handled = (namespace, contract.WORKER_PROCESSED_METRIC)
+    else:
+        namespace, dims = contract.SQS_NAMESPACE, {contract.SQS_QUEUE_DIMENSION: spec.queue_name}
+        arrived, handled = (namespace, contract.SQS_SENT_METRIC), (namespace, contract.SQS_DELETED_METRIC)
+    task_dims = {contract.CLUSTER_DIMENSION: spec.cluster_name, contract.SERVICE_DIMENSION: spec.service_name}
+    tasks = (contract.CONTAINER_INSIGHTS_NAMESPACE, contract.RUNNING_TASKS_METRIC)
+    return {
+        "customized_load_metric_specification": {"metric_data_queries": [
+            predictive_query("load", *arrived, dims, "Sum", True)]},
+        "customized_scaling_metric_specification": {"metric_data_queries": [
+            predictive_query("handled", *handled, dims, "Sum", False),
+            predictive_query("tasks", *tasks, task_dims, "Average", False),
+            {"id": "pertask", "expression": "handled / tasks", "label": "messages per running task",
+             "return_data": True},
+        ]},
+        "customized_capacity_metric_specification": {"metric_data_queries": [
+            predictive_query("capacity", *tasks, task_dims, "Average", True)]},
+    }
+
+
+def create_predictive_scaling(name: str, spec: ScalingSpec, target: aws.appautoscaling.Target,
+                              opts: pulumi.ResourceOptions) -> pulumi.Output[str]:
+    """Application Auto Scaling's predictive policy: tasks for each forecast hour, launched a buffer ahead."""
+    plan, stack = spec.plan, spec.stack
+    predictive = plan.scaling.predictive
+    policy = aws.appautoscaling.Policy(
+        f"{name}-scaling-predictive",
+        name=f"qcap-{stack}-{plan.name}-predictive",
+        policy_type="PredictiveScaling",
+        service_namespace=target.service_namespace,
+        scalable_dimension=target.scalable_dimension,
+        resource_id=target.resource_id,
+        predictive_scaling_policy_configuration={
+            "mode": predictive.mode,
+            "scheduling_buffer_time": predictive.scheduling_buffer_seconds,
+            "max_capacity_breach_behavior": "HonorMaxCapacity",  # max_capacity is the plan's bound, kept
+            "metric_specifications": [{
+                "target_value": format(predictive.target_messages_per_task_per_minute, "g"),
+                **predictive_metrics(spec),
+            }],
+        },
+        opts=opts,
+    )
+    return policy.arn

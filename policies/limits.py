@@ -50,5 +50,9 @@ POLICY_RETENTION_MARGIN = 1.0
 POLICY_MIN_PROD_MAX_RECEIVE_COUNT = 2
 POLICY_MIN_PROD_SNAPSHOT_RETENTION_DAYS = 1
 
+# --- the pack's own thresholds (no planner constant: the planner never builds these) ---------------
+# An untagged age alarm at a day or more hears of a backlog after a day of missed objectives.
+POLICY_MAX_AGE_ALARM_SECONDS = SECONDS_PER_DAY
+
 # Seconds a fleet at zero needs to run its first task: metric delay + one datapoint + start.
 COLD_START_SECONDS = CLOUDWATCH_METRIC_DELAY_SECONDS + TARGET_TRACKING_DATAPOINT_SECONDS + TASK_START_SECONDS

@@ -28,13 +28,16 @@ from pulumi_policy.proxy import unknown_checking_proxy
 
 from policies import (
     rules_access,
+    rules_alarms,
     rules_autoscaling,
     rules_capacity,
     rules_iam,
     rules_scaling,
     rules_security,
     rules_services,
+    rules_signals,
     rules_stack,
+    rules_types,
 )
 from policies.rules_base import MANDATORY, ResourceView, Rule, environment_of_stack
 
@@ -42,10 +45,11 @@ PACK_NAME = "qcap"
 PACK_DESCRIPTION = "qcap: capacity rules (DLQ, retention, visibility, scaling, budgets) and queue security rules."
 FAMILIES: tuple[tuple[str, tuple[Rule, ...]], ...] = (
     ("capacity", rules_capacity.RULES + rules_autoscaling.RULES),
-    ("scaling", rules_scaling.RULES),
+    ("scaling", rules_scaling.RULES + rules_signals.RULES),
+    ("alarms", rules_alarms.RULES),
     ("security", rules_security.RULES),
     ("iam", rules_iam.RULES),
-    ("services", rules_services.RULES),
+    ("services", rules_services.RULES + rules_types.RULES),
     ("stack", rules_stack.RULES),
     ("access", rules_access.RULES),
 )

@@ -100,6 +100,10 @@ def dlq_of(queue: ResourceView, views: Sequence[ResourceView]) -> ResourceView |
     for q in candidates:
         if is_dlq(q) and depends_on(queue, q):
             return q
+    if target and str(target).startswith("arn:") and UNKNOWN_SENTINEL not in str(target):
+        # A known ARN: the queue of that name (its ARN may not be known yet), or none; no workload tag stands in.
+        name = str(target).rsplit(":", 1)[-1]
+        return next((q for q in candidates if q.known("arn") is None and q.known("name") == name), None)
     for q in candidates:
         if is_dlq(q) and _same_workload(q, queue):
             return q

@@ -9,17 +9,37 @@ SNS2/SQS policies. Every rule here reads one resource, so each decides before an
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from policies.iam_policy import (
+    Statement,
+    allowed_actions,
+    every_action_services,
+    foreign_accounts,
+    is_public,
+    on_every_resource,
+    open_to_anyone,
+    parse,
+    pinned,
+)
+from policies.managed_policies_broad import BROAD_MANAGED_POLICIES
 from policies.rules_base import (
+    ADVISORY,
+    IAM_GROUP_POLICY,
     IAM_GROUP_POLICY_ATTACHMENT,
+    IAM_GROUP_POLICY_ATTACHMENTS_EXCLUSIVE,
     IAM_POLICY,
     IAM_POLICY_ATTACHMENT,
     IAM_ROLE,
     IAM_ROLE_POLICY,
     IAM_ROLE_POLICY_ATTACHMENT,
+    IAM_ROLE_POLICY_ATTACHMENTS_EXCLUSIVE,
+    IAM_USER_POLICY,
     IAM_USER_POLICY_ATTACHMENT,
+    IAM_USER_POLICY_ATTACHMENTS_EXCLUSIVE,
+    KMS_KEY,
+    KMS_KEY_POLICY,
     MANDATORY,
     SNS_TOPIC,
     SNS_TOPIC_POLICY,
@@ -28,69 +48,45 @@ from policies.rules_base import (
     ResourceView,
     Rule,
     as_list,
-    as_mapping,
 )
 
-PUBLIC_PRINCIPAL = "*"
-# Condition keys that pin a public principal down to one account, organisation, source or network.
-RESTRICTING_CONDITION_KEYS = (
-    "aws:sourcearn", "aws:sourceaccount", "aws:sourceowner", "aws:principalorgid", "aws:principalaccount",
-    "aws:principalarn", "aws:sourcevpc", "aws:sourcevpce", "aws:principalorgpaths", "aws:sourceorgid",
-)
-# AWS-managed policies that grant everything, or everything of a service (IAM policy reference).
-ADMIN_MANAGED_POLICY_PATTERN = (
-    r"^arn:aws[a-z-]*:iam::aws:policy/(.+/)?(AdministratorAccess|PowerUserAccess|IAMFullAccess|[A-Za-z0-9]+FullAccess)$"
-)
+# Key actions that use or hand out the key material (KMS API reference).
+KEY_USE_ACTIONS = frozenset({"decrypt", "encrypt", "generatedatakey", "generatedatakeywithoutplaintext",
+                             "reencryptfrom", "reencryptto", "creategrant", "generatedatakeypair"})
+
 ATTACHMENT_TYPES = (IAM_ROLE_POLICY_ATTACHMENT, IAM_POLICY_ATTACHMENT, IAM_USER_POLICY_ATTACHMENT,
                     IAM_GROUP_POLICY_ATTACHMENT)
+EXCLUSIVE_ATTACHMENT_TYPES = (IAM_ROLE_POLICY_ATTACHMENTS_EXCLUSIVE, IAM_USER_POLICY_ATTACHMENTS_EXCLUSIVE,
+                              IAM_GROUP_POLICY_ATTACHMENTS_EXCLUSIVE)
+# Resources whose `policy` property is an identity policy document.
+IDENTITY_POLICY_TYPES = (IAM_ROLE_POLICY, IAM_POLICY, IAM_USER_POLICY, IAM_GROUP_POLICY)
+_MANAGED_ARN = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/(?:.+/)?([^/]+)$")
 
 
-def statements(document: Any) -> list[Mapping[str, Any]]:
-    parsed = as_mapping(document) or {}
-    return [s for s in as_list(parsed.get("Statement")) if isinstance(s, Mapping)]
+def identity_documents(view: ResourceView) -> list[Any]:
+    """The identity policy documents a resource carries: its `policy`, or a role's inline_policies."""
+    if view.type in IDENTITY_POLICY_TYPES:
+        return [view.props.get("policy")]
+    return [p.get("policy") for p in as_list(view.props.get("inlinePolicies")) if isinstance(p, Mapping)]
 
 
-def is_public_principal(principal: Any) -> bool:
-    """True for `"*"`, `{"AWS": "*"}` or a list holding `"*"`: any AWS principal at all."""
-    if principal == PUBLIC_PRINCIPAL:
-        return True
-    if isinstance(principal, Mapping):
-        return any(PUBLIC_PRINCIPAL in [str(v) for v in as_list(value)] for key, value in principal.items()
-                   if str(key) == "AWS")
-    return PUBLIC_PRINCIPAL in [str(p) for p in as_list(principal)]
+def attached_policy_arns(view: ResourceView) -> list[str]:
+    """The managed policy ARNs a role, an attachment or an exclusive attachment set attaches."""
+    if view.type in ATTACHMENT_TYPES:
+        return [str(view.props.get("policyArn") or "")]
+    if view.type in EXCLUSIVE_ATTACHMENT_TYPES:
+        return [str(a) for a in as_list(view.props.get("policyArns"))]
+    return [str(a) for a in as_list(view.props.get("managedPolicyArns"))]
 
 
-def is_restricted(statement: Mapping[str, Any]) -> bool:
-    """True when the statement's Condition pins the caller to an account, organisation, source or network."""
-    condition = as_mapping(statement.get("Condition")) or {}
-    for operator in condition.values():
-        for key in (as_mapping(operator) or {}):
-            if str(key).lower() in RESTRICTING_CONDITION_KEYS:
-                return True
-    return False
+def broad_managed_policy(arn: str) -> str | None:
+    """Why an AWS managed policy ARN is admin or full access (AWS's own list), or None."""
+    match = _MANAGED_ARN.match(arn.strip())
+    return BROAD_MANAGED_POLICIES.get(match.group(1)) if match else None
 
 
-def public_allows(document: Any) -> list[str]:
-    """Sids (or positions) of Allow statements open to any AWS principal without a restricting condition."""
-    found = []
-    for index, statement in enumerate(statements(document)):
-        if statement.get("Effect", "Allow") != "Allow" or not is_public_principal(statement.get("Principal")):
-            continue
-        if is_restricted(statement):
-            continue
-        found.append(str(statement.get("Sid") or f"statement {index + 1}"))
-    return found
-
-
-def all_action_allows(document: Any) -> list[str]:
-    """Sids (or positions) of Allow statements granting every action of the service (`*`, `sqs:*`, `sns:*`)."""
-    found = []
-    for index, statement in enumerate(statements(document)):
-        if statement.get("Effect", "Allow") != "Allow":
-            continue
-        if any(str(a) == "*" or str(a).endswith(":*") for a in as_list(statement.get("Action"))):
-            found.append(str(statement.get("Sid") or f"statement {index + 1}"))
-    return found
+def _names(found: list[Statement]) -> str:
+    return ", ".join(s.name for s in found)
 
 
 def check_resource_policy_not_public(view: ResourceView, config: Mapping[str, Any]) -> list[str]:
@@ -99,49 +95,98 @@ def check_resource_policy_not_public(view: ResourceView, config: Mapping[str, An
         return []
     what = "queue" if view.type in (SQS_QUEUE, SQS_QUEUE_POLICY) else "topic"
     out = []
-    opened = public_allows(document)
+    opened = open_to_anyone(document)
     if opened:
-        out.append(f"`{view.name}`: policy statement(s) {', '.join(opened)} allow Principal \"*\" with no condition on "
-                   f"the source account, organisation or ARN: anyone on AWS can use this {what}.")
-    every = all_action_allows(document)
+        out.append(f"`{view.name}`: policy statement(s) {_names(opened)} allow any AWS principal (\"*\" or "
+                   "NotPrincipal) with no condition that pins the source account, organisation or ARN: anyone on "
+                   f"AWS can use this {what}.")
+    every = [s for s in parse(document) if s.allow and every_action_services(s)]
     if every:
-        out.append(f"`{view.name}`: policy statement(s) {', '.join(every)} allow every action on this {what}; name the "
+        out.append(f"`{view.name}`: policy statement(s) {_names(every)} allow every action on this {what}; name the "
                    "actions the principal needs (send, or publish).")
     return out
 
 
 def check_trust_not_public(view: ResourceView, config: Mapping[str, Any]) -> list[str]:
-    opened = public_allows(view.props.get("assumeRolePolicy"))
+    opened = open_to_anyone(view.props.get("assumeRolePolicy"))
     if opened:
-        return [f"IAM role `{view.name}`: trust policy statement(s) {', '.join(opened)} let any AWS principal "
+        return [f"IAM role `{view.name}`: trust policy statement(s) {_names(opened)} let any AWS principal "
                 "assume the role."]
     return []
 
 
-def _documents(view: ResourceView) -> list[Any]:
-    if view.type in (IAM_ROLE_POLICY, IAM_POLICY):
-        return [view.props.get("policy")]
-    return [p.get("policy") for p in as_list(view.props.get("inlinePolicies")) if isinstance(p, Mapping)]
+def check_key_policy_not_public(view: ResourceView, config: Mapping[str, Any]) -> list[str]:
+    out = []
+    for s in open_to_anyone(view.props.get("policy")):
+        actions = allowed_actions(s)
+        uses = sorted(a for a in actions if a.split(":", 1)[-1] in KEY_USE_ACTIONS) or sorted(actions)[:3]
+        out.append(f"KMS key policy `{view.name}`: statement {s.name} lets any AWS principal call "
+                   f"{', '.join(uses[:4])}{' ...' if len(uses) > 4 else ''} with no condition that pins the caller: "
+                   "anyone can decrypt what the key protects.")
+    return out
+
+
+CROSS_ACCOUNT_TYPES = (SQS_QUEUE, SQS_QUEUE_POLICY, SNS_TOPIC, SNS_TOPIC_POLICY, IAM_ROLE, KMS_KEY, KMS_KEY_POLICY)
+_ARN_ACCOUNT = re.compile(r"arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):(?!root)")
+
+
+def _policy_of(view: ResourceView) -> Any:
+    return view.props.get("assumeRolePolicy") if view.type == IAM_ROLE else view.props.get("policy")
+
+
+def stack_accounts(views: Sequence[ResourceView]) -> set[str]:
+    """The accounts the stack's own resources live in: those of its resources' ARNs and of the resource ARNs
+    its policies name."""
+    accounts = set()
+    for view in views:
+        accounts.update(_ARN_ACCOUNT.findall(str(view.known("arn") or "")))
+        if view.type in CROSS_ACCOUNT_TYPES:
+            for s in parse(_policy_of(view)):
+                for resource in s.resources:
+                    accounts.update(_ARN_ACCOUNT.findall(resource))
+    return accounts
+
+
+def check_cross_account_conditioned(views: Sequence[ResourceView], config: Mapping[str, Any]) -> list[tuple[str, str]]:
+    own = stack_accounts(views) | {str(a) for a in as_list(config.get("ownAccounts"))}
+    out = []
+    for view in views:
+        if view.type not in CROSS_ACCOUNT_TYPES:
+            continue
+        for s in parse(_policy_of(view)):
+            if not s.allow or is_public(s) or pinned(s):
+                continue
+            foreign = sorted(foreign_accounts(s, own))
+            if foreign:
+                out.append((view.urn, f"`{view.name}`: statement {s.name} grants account(s) {', '.join(foreign)} "
+                                      "with no condition (aws:SourceArn, aws:PrincipalOrgID, aws:SourceAccount): "
+                                      "check that they should reach it."))
+    return out
 
 
 def check_no_allow_not_action(view: ResourceView, config: Mapping[str, Any]) -> list[str]:
     out = []
-    for document in _documents(view):
-        for statement in statements(document):
-            if statement.get("Effect", "Allow") != "Allow":
+    for document in identity_documents(view):
+        for s in parse(document):
+            if not s.allow:
                 continue
-            for key in ("NotAction", "NotResource"):
-                if key in statement:
-                    out.append(f"IAM `{view.name}` allows with {key} {as_list(statement.get(key))}: everything "
+            for key, values in (("NotAction", s.not_actions), ("NotResource", s.not_resources)):
+                if values is not None:
+                    out.append(f"IAM `{view.name}` allows with {key} {list(values)}: everything "
                                "not listed is allowed, including actions AWS adds later.")
     return out
 
 
 def check_no_admin_policy(view: ResourceView, config: Mapping[str, Any]) -> list[str]:
-    arns = ([view.props.get("policyArn")] if view.type in ATTACHMENT_TYPES
-            else as_list(view.props.get("managedPolicyArns")))
-    return [f"IAM `{view.name}` attaches the AWS-managed policy {arn}: admin or full access to a service, far more "
-            "than a queue workload needs." for arn in arns if arn and re.search(ADMIN_MANAGED_POLICY_PATTERN, str(arn))]
+    out = [f"IAM `{view.name}` attaches the AWS-managed policy {arn} ({why}): admin or full access to a service, "
+           "far more than a queue workload needs."
+           for arn in attached_policy_arns(view) if arn and (why := broad_managed_policy(arn))]
+    for document in identity_documents(view):
+        for s in parse(document):
+            if s.allow and any(x == "*" for x in every_action_services(s)) and on_every_resource(s):
+                out.append(f"IAM `{view.name}` statement {s.name} allows every action on every resource: "
+                           "administrator access.")
+    return out
 
 
 RULES: tuple[Rule, ...] = (
@@ -172,7 +217,7 @@ RULES: tuple[Rule, ...] = (
         level=MANDATORY,
         why="Allow + NotAction grants every action but the few listed, now and whatever AWS adds.",
         remediation="List the allowed actions and resources explicitly.",
-        check=check_no_allow_not_action, resource_types=(IAM_ROLE, IAM_ROLE_POLICY, IAM_POLICY),
+        check=check_no_allow_not_action, resource_types=(IAM_ROLE, *IDENTITY_POLICY_TYPES),
         anchor="cdk-nag IAM5",
     ),
     Rule(
@@ -182,7 +227,29 @@ RULES: tuple[Rule, ...] = (
         why="AdministratorAccess, PowerUserAccess and the *FullAccess policies give a consumer far more than its "
             "queue; a compromised task owns the account or the service.",
         remediation="Attach a policy naming the actions and resources the workload uses (qcap's task role does).",
-        check=check_no_admin_policy, resource_types=(IAM_ROLE, *ATTACHMENT_TYPES),
+        check=check_no_admin_policy,
+        resource_types=(IAM_ROLE, *ATTACHMENT_TYPES, *EXCLUSIVE_ATTACHMENT_TYPES, *IDENTITY_POLICY_TYPES),
         anchor="checkov CKV_AWS_274, cdk-nag IAM4",
+    ),
+    Rule(
+        id="kms-key-policy-not-public",
+        description="No KMS key policy lets any AWS principal use the key without a condition pinning the caller.",
+        level=MANDATORY,
+        why="A key policy is the key's only gate: {\"AWS\": \"*\"} on kms:Decrypt lets any account read every "
+            "queue message the key encrypts.",
+        remediation="Allow the account root (arn:aws:iam::ACCOUNT:root) and the roles or services that use the key, "
+                    "or pin the caller with aws:PrincipalAccount / kms:CallerAccount / aws:SourceArn.",
+        check=check_key_policy_not_public, resource_types=(KMS_KEY, KMS_KEY_POLICY),
+        anchor="checkov CKV_AWS_33 spirit",
+    ),
+    Rule(
+        id="cross-account-principal-conditioned",
+        description="A resource, trust or key policy that names another account says why with a condition.",
+        level=ADVISORY,
+        why="Naming an account hands it access for good; a person should confirm it and pin it to the source.",
+        remediation="Add aws:SourceArn, aws:SourceAccount or aws:PrincipalOrgID to the statement, or remove it.",
+        check=check_cross_account_conditioned, stack=True,
+        config_schema={"ownAccounts": {"type": "array", "items": {"type": "string"}, "default": [],
+                                       "description": "Accounts of the organisation that need no condition."}},
     ),
 )

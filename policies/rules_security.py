@@ -11,13 +11,21 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from policies import limits
+from policies.iam_policy import (
+    allowed_actions,
+    denies_without_tls,
+    describe,
+    on_every_resource,
+    parse,
+    wildcard_patterns,
+)
+from policies.secret_values import DEFAULT_SECRET_NAME_PATTERN, secret_reason
+from policies.rules_iam import IDENTITY_POLICY_TYPES, broad_managed_policy, identity_documents
 from policies.rules_base import (
     ADVISORY,
     ECS_SERVICE,
     ECS_TASK_DEFINITION,
-    IAM_POLICY,
     IAM_ROLE,
-    IAM_ROLE_POLICY,
     LOG_GROUP,
     MANDATORY,
     METRIC_ALARM,
@@ -35,18 +43,6 @@ from policies.rules_base import (
     of_type,
 )
 
-# Environment variable names that usually hold a credential (matched case-insensitively).
-DEFAULT_SECRET_NAME_PATTERN = r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|AUTH)"
-# Names that hold a reference to a secret, not the secret itself.
-SECRET_REFERENCE_SUFFIXES = ("_ARN", "_ID", "_NAME", "_URL", "_PATH", "_PARAMETER", "_FILE")
-# Values that look like a credential whatever the variable is called.
-SECRET_VALUE_PATTERNS = (
-    r"^AKIA[0-9A-Z]{16}$",  # AWS access key id
-    r"-----BEGIN [A-Z ]*PRIVATE KEY-----",
-    r"^(ghp|gho|ghs|github_pat)_[A-Za-z0-9_]{20,}$",  # GitHub tokens
-    r"^(sk|rk)_live_[A-Za-z0-9]{16,}$",  # Stripe live keys
-    r"^xox[abpr]-[A-Za-z0-9-]{10,}$",  # Slack tokens
-)
 # Actions that only accept Resource "*" (IAM service authorization reference).
 DEFAULT_ANY_RESOURCE_ACTIONS = (
     "cloudwatch:PutMetricData",
@@ -54,8 +50,6 @@ DEFAULT_ANY_RESOURCE_ACTIONS = (
     "xray:PutTraceSegments",
     "xray:PutTelemetryRecords",
 )
-# Managed policies too broad for a queue consumer.
-BROAD_MANAGED_POLICY_PATTERN = r"(AdministratorAccess|PowerUserAccess|FullAccess)$"
 SECURE_TRANSPORT_KEY = "aws:SecureTransport"
 
 
@@ -68,21 +62,9 @@ def check_sqs_encrypted(view: ResourceView, config: Mapping[str, Any]) -> list[s
     return [f"SQS queue `{view.name}` is not encrypted at rest: neither sqsManagedSseEnabled nor kmsMasterKeyId is set."]
 
 
-def _statements(document: Any) -> list[Mapping[str, Any]]:
-    parsed = as_mapping(document) or {}
-    return [s for s in as_list(parsed.get("Statement")) if isinstance(s, Mapping)]
-
-
-def denies_insecure_transport(document: Any) -> bool:
-    """True when a policy document denies every request made without TLS."""
-    for statement in _statements(document):
-        if statement.get("Effect") != "Deny":
-            continue
-        condition = as_mapping(statement.get("Condition")) or {}
-        boolean = as_mapping(condition.get("Bool")) or {}
-        if str(boolean.get(SECURE_TRANSPORT_KEY, "")).lower() == "false":
-            return True
-    return False
+def denies_insecure_transport(document: Any, service: str = "sqs") -> bool:
+    """True when a policy denies every caller every action of `service` without TLS (the semantics module decides)."""
+    return denies_without_tls(document, service) is not None
 
 
 def check_sqs_tls_only(views: Sequence[ResourceView], config: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -125,13 +107,6 @@ def check_not_privileged(view: ResourceView, config: Mapping[str, Any]) -> list[
             for c in _containers(view) if is_true(c.get("privileged"))]
 
 
-def _looks_secret(name: str, value: str, name_pattern: re.Pattern[str]) -> bool:
-    if any(re.search(p, value) for p in SECRET_VALUE_PATTERNS):
-        return True
-    upper = name.upper()
-    return bool(name_pattern.search(upper)) and not upper.endswith(SECRET_REFERENCE_SUFFIXES) and bool(value)
-
-
 def check_no_plaintext_secrets(view: ResourceView, config: Mapping[str, Any]) -> list[str]:
     pattern = re.compile(str(config["secretNamePattern"]), re.IGNORECASE)
     out = []
@@ -140,9 +115,10 @@ def check_no_plaintext_secrets(view: ResourceView, config: Mapping[str, Any]) ->
             if not isinstance(variable, Mapping):
                 continue
             name, value = str(variable.get("name", "")), str(variable.get("value", ""))
-            if _looks_secret(name, value, pattern):
+            why = secret_reason(name, value, pattern)
+            if why:
                 out.append(f"task definition `{view.name}`, container `{container.get('name')}`: environment "
-                           f"variable `{name}` holds what looks like a secret in plain text.")
+                           f"variable `{name}` holds what looks like a secret in plain text ({why}).")
     return out
 
 
@@ -156,31 +132,27 @@ def check_container_logging(view: ResourceView, config: Mapping[str, Any]) -> li
 
 def _wildcard_findings(document: Any, any_resource_actions: set[str]) -> list[str]:
     findings = []
-    for statement in _statements(document):
-        if statement.get("Effect", "Allow") != "Allow":
+    for statement in parse(document):
+        if not statement.allow:
             continue
-        actions = [str(a) for a in as_list(statement.get("Action"))]
-        resources = [str(r) for r in as_list(statement.get("Resource"))]
-        broad = [a for a in actions if a == "*" or a.endswith(":*")]
+        broad = wildcard_patterns(statement)
         if broad:
-            findings.append(f"allows wildcard action(s) {', '.join(broad)}")
-        if "*" in resources and not set(actions) <= any_resource_actions:
-            narrow = sorted(set(actions) - any_resource_actions)
-            findings.append(f"allows {', '.join(narrow)} on Resource \"*\"")
+            findings.append(f"allows wildcard action(s) {describe(broad)}")
+        if on_every_resource(statement):
+            narrow = sorted(allowed_actions(statement) - any_resource_actions)
+            if narrow:
+                shown = ", ".join(narrow[:4]) + (f" and {len(narrow) - 4} more" if len(narrow) > 4 else "")
+                findings.append(f"allows {shown} on every resource ({', '.join(statement.resources) or 'NotResource'})")
     return findings
 
 
 def check_least_privilege(view: ResourceView, config: Mapping[str, Any]) -> list[str]:
-    allowed = {str(a) for a in as_list(config["actionsAllowedOnAnyResource"])}
-    documents = []
-    if view.type in (IAM_ROLE_POLICY, IAM_POLICY):
-        documents.append(view.props.get("policy"))
-    else:
-        documents += [p.get("policy") for p in as_list(view.props.get("inlinePolicies")) if isinstance(p, Mapping)]
-    out = [f"IAM `{view.name}` {finding}." for d in documents if d for finding in _wildcard_findings(d, allowed)]
-    for arn in as_list(view.props.get("managedPolicyArns")):
-        if re.search(BROAD_MANAGED_POLICY_PATTERN, str(arn)):
-            out.append(f"IAM role `{view.name}` attaches the broad managed policy {arn}.")
+    allowed = {str(a).lower() for a in as_list(config["actionsAllowedOnAnyResource"])}
+    out = [f"IAM `{view.name}` {finding}." for d in identity_documents(view) if d
+           for finding in _wildcard_findings(d, allowed)]
+    if view.type == IAM_ROLE:
+        out += [f"IAM role `{view.name}` attaches the broad managed policy {arn}."
+                for arn in as_list(view.props.get("managedPolicyArns")) if broad_managed_policy(str(arn))]
     return out
 
 
@@ -205,13 +177,27 @@ def check_cache_auth(view: ResourceView, config: Mapping[str, Any]) -> list[str]
             "and delete the queue."]
 
 
+def nodes_per_shard(view: ResourceView) -> float:
+    """Nodes holding each shard's data: numCacheClusters (cluster mode off), or 1 + replicasPerNodeGroup
+    (cluster mode, numNodeGroups shards), or the node groups' own replica counts."""
+    if as_number(view.props.get("numCacheClusters")):
+        return float(as_number(view.props.get("numCacheClusters")) or 1)
+    replicas = as_number(view.props.get("replicasPerNodeGroup"))
+    if replicas is None:
+        groups = [g for g in as_list(view.props.get("nodeGroupConfigurations")) if isinstance(g, Mapping)]
+        counts = [as_number(g.get("replicaCount")) for g in groups]
+        replicas = min((c for c in counts if c is not None), default=None)
+    return 1.0 + (replicas or 0.0)
+
+
 def check_cache_failover_in_prod(view: ResourceView, config: Mapping[str, Any]) -> list[str]:
     if not view.prod:
         return []
     out = []
-    nodes = as_number(view.props.get("numCacheClusters")) or 1
+    nodes = nodes_per_shard(view)
     if nodes < limits.ELASTICACHE_MIN_NODES_FOR_FAILOVER:
-        out.append(f"replication group `{view.name}` is prod with {fmt(nodes)} node: a lost primary loses the queue.")
+        out.append(f"replication group `{view.name}` is prod with {fmt(nodes)} node per shard: a lost primary loses "
+                   "the queue.")
     for key in ("automaticFailoverEnabled", "multiAzEnabled"):
         if not is_true(view.props.get(key)):
             out.append(f"replication group `{view.name}` is prod without {key}.")
@@ -320,7 +306,7 @@ RULES: tuple[Rule, ...] = (
         level=MANDATORY,
         why="A consumer's role needs the queue's receive, delete, change-visibility and attributes, nothing more.",
         remediation="Name each action and the queue's ARN as the resource.",
-        check=check_least_privilege, resource_types=(IAM_ROLE, IAM_ROLE_POLICY, IAM_POLICY), anchor="cdk-nag IAM5",
+        check=check_least_privilege, resource_types=(IAM_ROLE, *IDENTITY_POLICY_TYPES), anchor="cdk-nag IAM5",
         config_schema={"actionsAllowedOnAnyResource": {
             "type": "array", "items": {"type": "string"}, "default": list(DEFAULT_ANY_RESOURCE_ACTIONS),
             "description": "Actions that AWS only authorises on Resource \"*\"."}},

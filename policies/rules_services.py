@@ -67,7 +67,7 @@ def check_sns_tls_only(views: Sequence[ResourceView], config: Mapping[str, Any])
         arn = topic.known("arn")
         documents += [p.props.get("policy") for p in policies
                       if depends_on(p, topic) or (arn and p.known("arn") == arn)]
-        if not any(denies_insecure_transport(d) for d in documents if d):
+        if not any(denies_insecure_transport(d, "sns") for d in documents if d):
             out.append((topic.urn, f"SNS topic `{topic.name}` has no policy denying publish or subscribe without "
                                    "TLS (aws:SecureTransport = false)."))
     return out

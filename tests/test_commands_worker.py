@@ -61,7 +61,7 @@ def test_a_missing_handler_module_names_the_module_the_directory_searched_and_th
     assert result.exit_code == 2
     assert result.stderr == (
         f"qcap worker: cannot import module 'app' for handler 'app.handlers:handle': there is no app.py or app/ "
-        f"package in {handler_dir} (the current directory, searched first) nor on the Python path; run qcap worker "
+        f"package in {handler_dir} (the current directory, searched first) nor on the Python path; run the worker "
         "from the directory that holds it, or add that directory to PYTHONPATH\n"
     )
 

@@ -90,3 +90,18 @@ def test_java_unicode_classes_in_model_patterns_are_translated(pattern, text, ma
 
 def test_operation_input_is_the_models_input_shape():
     assert operation_input("iam", "CreateRole").name == "CreateRoleRequest"
+
+
+def test_java_word_characters_are_ascii_so_a_non_ascii_role_name_is_refused():
+    pattern = compiled_pattern(r"[\w+=,.@-]+")
+    assert pattern.fullmatch("qcap-dev_role.1") and not pattern.fullmatch("qcap-rôle")
+    role = ApiCall("r", "aws:iam/role:Role", "iam", "CreateRole", {"RoleName": "qcap-rôle", "AssumeRolePolicyDocument": "{}"})
+    accepted = ApiCall("r", "aws:iam/role:Role", "iam", "CreateRole", {"RoleName": "qcap-role",
+                                                                        "AssumeRolePolicyDocument": "{}"})
+    assert found(role) == [("CreateRole.RoleName", r"pattern [\w+=,.@-]+", "'qcap-rôle' does not match the pattern")]
+    assert found(accepted) == []
+
+
+def test_java_unicode_classes_keep_non_ascii_letters_and_digits_but_not_tabs():
+    pattern = compiled_pattern(r"[\p{L}\p{Z}\p{N}_.:/=+\-@]*")
+    assert pattern.fullmatch("équipe ٣") and not pattern.fullmatch("a\tb")

@@ -28,3 +28,8 @@ def test_a_log_group_with_retention_is_two_calls():
     assert [(c.operation, c.params) for c in translate(log)] == [
         ("CreateLogGroup", {"logGroupName": "/qcap/dev/orders"}),
         ("PutRetentionPolicy", {"logGroupName": "/qcap/dev/orders", "retentionInDays": 30})]
+
+
+def test_a_log_group_that_never_expires_sends_no_retention_call():
+    log = registration("aws:cloudwatch/logGroup:LogGroup", "l", {"name": "/qcap/dev/orders", "retentionInDays": 0.0})
+    assert [c.operation for c in translate(log)] == ["CreateLogGroup"]

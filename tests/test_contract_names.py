@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from factories import registration
+from pulumi.runtime.mocks import MockResourceArgs
 
-from qcap.offline.contract_calls import ApiCall
+from qcap.offline.contract_calls import ApiCall, translate
 from qcap.offline.contract_names import check_names
+from qcap.offline.mock_provider import QcapMocks
 
 GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 
@@ -66,3 +68,24 @@ def test_cloudflare_queue_names_are_unique_per_account():
     assert found(resources=queues) == [
         ("q1", "name", "unique per account a",
          "Cloudflare queue name 'sessions-0' is also used by q0: the second create fails or shares it")]
+
+
+
+def prefixed(type_: str, logical: str, inputs: dict) -> list[str]:
+    """Name violations of one resource with a name prefix, its outputs from the mock provider."""
+    _, outputs = QcapMocks().new_resource(MockResourceArgs(typ=type_, name=logical, inputs=inputs))
+    resource = registration(type_, logical, inputs, outputs)
+    return [v.message for v in check_names(translate(resource), [resource]).violations]
+
+
+def test_a_name_prefix_counts_with_the_providers_26_character_suffix():
+    (too_long,) = prefixed("aws:iam/role:Role", "task", {"namePrefix": "p" * 39, "assumeRolePolicy": "{}"})
+    assert too_long.startswith(f"IAM role name '{'p' * 39}") and " has 65 characters " in too_long
+    assert too_long.endswith(f"(name_prefix '{'p' * 39}', 39 characters, plus the provider's 26-character suffix)")
+    assert prefixed("aws:iam/role:Role", "task", {"namePrefix": "p" * 38, "assumeRolePolicy": "{}"}) == []
+
+
+def test_a_fifo_queue_prefix_counts_the_suffix_and_fifo_against_80_characters():
+    (too_long,) = prefixed("aws:sqs/queue:Queue", "jobs", {"namePrefix": "j" * 50, "fifoQueue": True})
+    assert " has 81 characters " in too_long and too_long.startswith("SQS queue name")
+    assert prefixed("aws:sqs/queue:Queue", "jobs", {"namePrefix": "j" * 49, "fifoQueue": True}) == []

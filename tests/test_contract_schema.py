@@ -79,3 +79,12 @@ def test_schema_names_a_wrong_scalar_type():
 def test_schema_skips_component_resources():
     component = registration("qcap:aws:QueueWithDlq", "events", {"anything": 1}, custom=False)
     assert check_schema([component]).checks == 0
+
+
+def test_a_lambda_function_is_checked_against_the_lambda_modules_args():
+    assert args_class("aws:lambda/function:Function") is aws.lambda_.FunctionArgs
+    fn = registration("aws:lambda/function:Function", "fn", {"role": "arn:aws:iam::123456789012:role/r",
+                                                             "runtime": "python3.12", "handler": "app.handler"})
+    assert messages(fn) == []
+    assert messages(registration("aws:lambda/function:Function", "fn", {"timeout": 3.0})) == [
+        "missing required key"]

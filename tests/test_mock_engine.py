@@ -79,3 +79,42 @@ def test_run_program_supplies_an_offline_secret_only_when_asked_to():
     given = run_program("track-points", {"qcap:redisAuthToken": "a-real-token-with-32-characters!"},
                         offline_secrets=False)
     assert given.named("track-points-cache-group").inputs["authToken"] == "a-real-token-with-32-characters!"
+
+
+def test_a_raw_program_gets_a_computed_policy_document_and_the_arn_of_a_policy_it_attaches():
+    def program():
+        doc = aws.iam.get_policy_document(statements=[aws.iam.GetPolicyDocumentStatementArgs(
+            actions=["sqs:ReceiveMessage", "sqs:DeleteMessage"], resources=["*"])])
+        policy = aws.iam.Policy("read", policy=doc.json)
+        role = aws.iam.Role("task", assume_role_policy=doc.json)
+        aws.iam.RolePolicyAttachment("read-attach", role=role.name, policy_arn=policy.arn)
+        zones = aws.get_availability_zones()
+        return {"zones": zones.names, "region": aws.get_region().region}
+
+    run = run_function(program, config={"aws:region": "eu-west-1"})
+    assert run.ok, run.error
+    policy = run.named("read")
+    assert policy.inputs["policy"] == run.named("task").inputs["assumeRolePolicy"]
+    assert '"Action": [\n        "sqs:ReceiveMessage",\n        "sqs:DeleteMessage"\n      ]' in policy.inputs["policy"]
+    attachment = run.named("read-attach")
+    assert attachment.inputs["policyArn"] == policy.outputs["arn"] == policy.id
+    assert attachment.inputs["policyArn"].startswith(f"arn:aws:iam::{MOCK_ACCOUNT_ID}:policy/read-")
+    assert run.outputs == {"zones": ["eu-west-1a", "eu-west-1b", "eu-west-1c"], "region": "eu-west-1"}
+
+
+def test_a_failed_run_says_where_in_the_program_the_error_was_raised(tmp_path):
+    import runpy
+
+    program = tmp_path / "prog.py"
+    program.write_text("import pulumi_aws as aws\nq = aws.sqs.Queue('q')\nq.arn.apply(lambda arn: arn / 2)\n")
+    failed = run_function(lambda: runpy.run_path(str(program)))
+    assert failed.error.startswith("TypeError: unsupported operand")
+    assert failed.error_location == f"{program}, line 3, in <lambda>"
+
+
+def test_a_program_that_calls_sys_exit_ends_its_run_not_the_process():
+    import sys
+
+    failed = run_function(lambda: sys.exit(3))
+    assert failed.error == "the program called sys.exit(3)"
+    assert failed.error_location.endswith("in <lambda>")

@@ -19,7 +19,7 @@ def _planner_value(name: str):
 
 
 def test_every_pack_contract_name_equals_the_contract_constant_of_the_same_name():
-    names = [n for n in dir(pack_contract) if n.isupper()]
+    names = [n for n in dir(pack_contract) if n.isupper() and n != "WORKER_PLAIN_VARIABLES"]
     assert len(names) >= 20
     mismatched = {n: (getattr(pack_contract, n), _planner_value(n)) for n in names
                   if _planner_value(n) != getattr(pack_contract, n)}
@@ -40,3 +40,8 @@ def test_the_rules_read_their_roles_and_metrics_from_the_pack_copy():
     assert (rules_stack.SQS_NAMESPACE, rules_stack.AGE_METRIC, rules_stack.QUEUE_DIMENSION) == (
         planner_contract.SQS_NAMESPACE, planner_contract.SQS_AGE_METRIC, planner_contract.SQS_QUEUE_DIMENSION)
     assert rules_scaling.REDIS_AGE_METRIC == planner_contract.REDIS_OLDEST_AGE_METRIC
+
+
+def test_the_pack_lists_every_plain_variable_of_the_worker_and_none_of_its_secrets():
+    assert pack_contract.WORKER_PLAIN_VARIABLES == tuple(
+        v.name for v in planner_contract.WORKER_ENVIRONMENT if not v.secret)

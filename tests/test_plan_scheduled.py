@@ -45,3 +45,19 @@ def test_age_alarm_override_later_than_the_objective_warns_in_scheduled_mode_too
     (warning,) = w.warnings
     assert warning.limit == "age alarm"
     assert warning.patch == {"workloads[0].overrides.alarm_age_seconds": 900}
+
+
+def test_a_run_stops_receiving_a_task_start_and_a_stop_timeout_before_the_next_run_and_says_so():
+    (w,) = plan_of("scheduled_interval_too_long").workloads
+    interval = w.scheduled.interval_seconds
+    assert w.scheduled.run_deadline_seconds == interval - 60 - 30
+    assert w.reasons["run_deadline_seconds"].startswith(f"{interval - 90} s = interval {interval} s - task start 60 s")
+
+
+def test_a_run_longer_than_its_room_keeps_its_own_length_as_the_deadline():
+    data = profile_data(load("scheduled_p99_overlap"))
+    data["workloads"][0]["consumer"]["interval_seconds"] = 120  # room 120 - 90 = 30 s, against a 202 s run
+    (w,) = plan(parse_profile(data)).workloads
+    assert w.scheduled.run_seconds > 30
+    assert w.scheduled.run_deadline_seconds == __import__("math").ceil(w.scheduled.run_seconds)
+    assert "raised to the run's own" in w.reasons["run_deadline_seconds"]

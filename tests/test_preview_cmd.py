@@ -389,3 +389,36 @@ def test_the_tree_rendered_at_80_columns_keeps_each_type_and_count_whole():
         "            aws:iam/rolePolicyAttachment:RolePolicyAttachment 2 advisory",
         "            4 mandatory",
     ]
+
+
+@pytest.mark.parametrize(("source", "error", "line"), [
+    ("import pulumi_aws as aws\nimport no_such_module_anywhere\n", "ModuleNotFoundError: No module named", 2),
+    ("import pulumi_aws as aws\n\n\ndef build():\n    raise ValueError('bad size')\n\n\nbuild()\n",
+     "ValueError: bad size", 5),
+    ("import pulumi_aws as aws\nqueue = aws.sqs.Queue('q'\n", "SyntaxError:", 2),
+], ids=["import-error", "exception", "syntax-error"])
+def test_preview_exits_2_naming_file_and_line_without_a_traceback_when_the_program_cannot_run(
+        tmp_path, source, error, line):
+    program = tmp_path / "broken.py"
+    program.write_text(source)
+    result = preview("dev", "--program", str(program))
+    assert result.exit_code == 2
+    assert f"the program {program} could not run: {error}" in result.stderr
+    assert f"raised at {program}, line {line}" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert len([line for line in result.stderr.splitlines() if "could not run" in line]) == 1
+
+
+def test_preview_runs_a_lambda_function_program(tmp_path):
+    program = tmp_path / "function.py"
+    program.write_text(
+        "import json\nimport pulumi\nimport pulumi_aws as aws\n"
+        "role = aws.iam.Role('fn-role', assume_role_policy=json.dumps({'Version': '2012-10-17', 'Statement': [\n"
+        "    {'Effect': 'Allow', 'Principal': {'Service': 'lambda.amazonaws.com'}, 'Action': 'sts:AssumeRole'}]}))\n"
+        "aws.lambda_.Function('fn', role=role.arn, runtime='python3.12', handler='app.handler',\n"
+        "    code=pulumi.AssetArchive({'app.py': pulumi.StringAsset('def handler(e, c):\\n    return 1\\n')}))\n")
+    result = preview("dev", "--json", "--program", str(program))
+    report = json.loads(result.stdout)
+    assert result.exit_code == 0, result.stdout
+    assert report["contract"]["violations"] == []
+    assert {r["type"] for r in report["resources"]} >= {"aws:lambda/function:Function", "aws:iam/role:Role"}

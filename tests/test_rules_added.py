@@ -28,7 +28,7 @@ def doc(*statements: dict) -> str:
 
 def test_public_queue_policy_fires_and_a_source_condition_quiets_it():
     public = {"Effect": "Allow", "Principal": "*", "Action": "sqs:SendMessage", "Resource": "*"}
-    pinned = {**public, "Condition": {"ArnEquals": {"aws:SourceArn": "arn:aws:sns:us-east-1:1:t"}}}
+    pinned = {**public, "Condition": {"ArnEquals": {"aws:SourceArn": "arn:aws:sns:us-east-1:123456789012:t"}}}
     assert fired("resource-policy-not-public", view("aws:sqs/queuePolicy:QueuePolicy", {"policy": doc(public)}))
     assert fired("resource-policy-not-public", view("aws:sqs/queuePolicy:QueuePolicy", {"policy": doc(pinned)})) == []
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from policies.pack import wrap_props
 from policies.rules_base import ResourceView, Rule
 from policies.rules_security import RULES, denies_insecure_transport
@@ -104,13 +106,36 @@ def test_plaintext_secrets_fires_on_a_password_in_the_environment():
     leaky = task(environment=[{"name": "DB_PASSWORD", "value": "hunter2hunter2"}])
     assert messages(RULE["ecs-no-plaintext-secrets"], leaky) == [
         "task definition `orders-task`, container `consumer`: environment variable `DB_PASSWORD` holds what looks "
-        "like a secret in plain text."
+        "like a secret in plain text (detect-secrets: Secret Keyword)."
     ]
 
 
 def test_plaintext_secrets_fires_on_an_access_key_whatever_its_name():
     leaky = task(environment=[{"name": "SETTING", "value": "AKIAABCDEFGHIJKLMNOP"}])
     assert len(messages(RULE["ecs-no-plaintext-secrets"], leaky)) == 1
+
+
+@pytest.mark.parametrize("name,value", [
+    ("DB_PASS", "hunter2-but-longer"),
+    ("JWT_SIGNING_KEY", "k8Jd92hfQ0pLm3Nz7Yx1Vb5Tc"),
+    ("SENTRY_DSN", "https://3f2a9c1e5b7d4e8f9a0b1c2d3e4f5a6b@o123456.ingest.sentry.io/4504"),
+    ("DATABASE_URL", "postgres://app:S3cr3tPassw0rd@db.internal:5432/app"),
+    ("UPSTREAM", "AKIAIOSFODNN7EXAMPLE"),
+    ("SETTINGS_BLOB", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+])
+def test_plaintext_secrets_fires_on_a_credential_by_its_name_or_its_value(name, value):
+    leaky = task(environment=[{"name": name, "value": value}])
+    assert [m.split("`")[5] for m in messages(RULE["ecs-no-plaintext-secrets"], leaky)] == [name]
+
+
+def test_plaintext_secrets_never_reports_the_worker_documented_variables():
+    from policies.contract import WORKER_PLAIN_VARIABLES
+
+    values = {"QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/orders", "METRIC_NAMESPACE": "qcap/Redis",
+              "REDIS_QUEUE_KEY": "qcap:{orders}", "ECS_AGENT_URI": "http://169.254.170.2/api/3f2a9c1e5b7d4e8f"}
+    fine = task(environment=[{"name": n, "value": values.get(n, "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLE")}
+                             for n in WORKER_PLAIN_VARIABLES if n not in ("AWS_REGION",)])
+    assert messages(RULE["ecs-no-plaintext-secrets"], fine) == []
 
 
 def test_plaintext_secrets_is_quiet_for_references_and_ordinary_settings():
@@ -134,8 +159,9 @@ def role_policy(statements: list[dict]) -> ResourceView:
 def test_least_privilege_fires_on_wildcard_actions_and_resources():
     broad = role_policy([{"Effect": "Allow", "Action": "sqs:*", "Resource": "*"}])
     assert messages(RULE["iam-least-privilege"], broad) == [
-        "IAM `orders-task-policy` allows wildcard action(s) sqs:*.",
-        "IAM `orders-task-policy` allows sqs:* on Resource \"*\".",
+        "IAM `orders-task-policy` allows wildcard action(s) sqs:* (= 20 actions).",
+        "IAM `orders-task-policy` allows sqs:addpermission, sqs:cancelmessagemovetask, sqs:changemessagevisibility, "
+        "sqs:createqueue and 16 more on every resource (*).",
     ]
 
 
@@ -185,10 +211,22 @@ def test_cache_auth_fires_when_the_token_would_travel_without_tls():
 def test_cache_failover_fires_for_a_single_node_prod_cache():
     single = cache(numCacheClusters=1, automaticFailoverEnabled=False, multiAzEnabled=False)
     assert messages(RULE["cache-failover-in-prod"], single) == [
-        "replication group `tracks-cache` is prod with 1 node: a lost primary loses the queue.",
+        "replication group `tracks-cache` is prod with 1 node per shard: a lost primary loses the queue.",
         "replication group `tracks-cache` is prod without automaticFailoverEnabled.",
         "replication group `tracks-cache` is prod without multiAzEnabled.",
     ]
+
+
+def test_cache_failover_reads_a_cluster_mode_group_by_its_shards_replicas():
+    sharded = {"atRestEncryptionEnabled": True, "transitEncryptionEnabled": True, "authToken": "x" * 32,
+               "automaticFailoverEnabled": True, "multiAzEnabled": True, "snapshotRetentionLimit": 7,
+               "tags": {"qcap:role": "cache", "qcap:environment": "prod"}}
+    two_by_one = view("aws:elasticache/replicationGroup:ReplicationGroup", "tracks-cache",
+                      {**sharded, "numNodeGroups": 2, "replicasPerNodeGroup": 1})
+    assert messages(RULE["cache-failover-in-prod"], two_by_one) == []
+    no_replica = view("aws:elasticache/replicationGroup:ReplicationGroup", "tracks-cache",
+                      {**sharded, "numNodeGroups": 2, "replicasPerNodeGroup": 0})
+    assert len(messages(RULE["cache-failover-in-prod"], no_replica)) == 1
 
 
 def test_cache_failover_is_quiet_in_dev_and_for_a_replicated_prod_cache():

@@ -156,3 +156,14 @@ def test_one_role_for_execution_and_task_is_reported(tmp_path):
         'aws.ecs.TaskDefinition("shared-role-task", family="shared", container_definitions="[]", '
         'execution_role_arn=execution_role.arn, task_role_arn=execution_role.arn)')})
     assert ("ecs-distinct-task-roles", "advisory") in {(v["policy"], v["level"]) for v in report["violations"]}
+
+
+def test_a_profile_without_alert_emails_is_told_its_alarm_topic_reaches_nobody(tmp_path):
+    quiet = tmp_path / "quiet.yaml"
+    text = (STACKS / "dev.yaml").read_text()
+    quiet.write_text(re.sub(r"^alerts:\n  emails: .*\n", "", text, flags=re.M))
+    assert "emails" not in quiet.read_text()
+    result = runner.invoke(app, ["preview", str(quiet), "--json"])
+    report = json.loads(result.stdout)
+    assert result.exit_code == 0
+    assert ("alarm-topic-subscribed", "advisory") in {(v["policy"], v["level"]) for v in report["violations"]}

@@ -91,3 +91,48 @@ def test_two_redis_workers_process_each_item_once_while_cloudwatch_never_answers
     assert len(lines) <= 2 * per_worker
     assert all("Traceback" not in w.stderr() for w in workers)
     assert max(exits) < 5
+
+
+def test_the_workers_own_metrics_published_to_moto_read_back_as_sent():
+    """One PutMetricData with the histogram, the receive statistic set and the count, read back by the
+    statistics `qcap doctor --learn` asks for."""
+    from datetime import datetime, timedelta, timezone
+
+    import boto3
+    from moto import mock_aws
+
+    from capacity import contract
+    from worker.processing_stats import ProcessingStats, bucket_of
+
+    cfg = WorkerConfig(stack="shop", workload="orders")
+    stats = ProcessingStats()
+    times = [0.5] * 60 + [1.0] * 38 + [4.0] * 2
+    for seconds in times:
+        stats.handled(seconds, succeeded=True)
+    stats.received(0.02, 10)
+    stats.received(0.03, 10)
+    with mock_aws():
+        cloudwatch = boto3.client("cloudwatch", region_name="eu-west-1")
+        publisher = MetricsPublisher(None, cloudwatch, cfg, processing=stats)
+        publisher.publish()
+        dims = [{"Name": "Stack", "Value": "shop"}, {"Name": "Workload", "Value": "orders"}]
+        now = datetime.now(timezone.utc)
+
+        def read(metric):
+            answer = cloudwatch.get_metric_statistics(
+                Namespace=contract.REDIS_NAMESPACE, MetricName=metric, Dimensions=dims,
+                StartTime=now - timedelta(minutes=5), EndTime=now + timedelta(minutes=5), Period=600,
+                Statistics=["SampleCount", "Sum", "Minimum", "Maximum"])
+            (point,) = answer["Datapoints"]
+            return point
+
+        processing = read(contract.WORKER_PROCESSING_METRIC)
+        receive = read(contract.WORKER_RECEIVE_METRIC)
+        processed = read(contract.WORKER_PROCESSED_METRIC)
+    assert publisher.published == 1
+    assert processing["SampleCount"] == 100
+    assert processing["Sum"] == pytest.approx(sum(bucket_of(t) for t in times))
+    assert processing["Sum"] / 100 == pytest.approx(sum(times) / 100, rel=0.02)
+    assert (processing["Minimum"], processing["Maximum"]) == (bucket_of(0.5), bucket_of(4.0))
+    assert (receive["SampleCount"], receive["Sum"]) == (2, pytest.approx(0.05))
+    assert processed["Sum"] == 100

@@ -193,7 +193,8 @@ def test_worker_publishes_queue_metrics_once_per_period(redis_srv):
     call = cloudwatch.calls[0]
     assert call["Namespace"] == "qcap/Redis"
     values = {d["MetricName"]: d["Value"] for d in call["MetricData"]}
-    assert values == {"QueueDepth": 2, "OldestMessageAgeSeconds": 0.0, "DeadLetterDepth": 0}
+    # The queue's three and the worker's own count (nothing handled yet: no processing or receive datum).
+    assert values == {"QueueDepth": 2, "OldestMessageAgeSeconds": 0.0, "DeadLetterDepth": 0, "MessagesProcessed": 0.0}
     assert call["MetricData"][0]["Dimensions"] == [{"Name": "Stack", "Value": "unit"},
                                                     {"Name": "Workload", "Value": "points"}]
 

@@ -14,7 +14,7 @@ def test_load_handler_imports_a_module_function():
 
 @pytest.mark.parametrize(("spec", "message"), [
     ("json", "must look like package.module:function"),
-    ("no_such_module_xyz:run", "cannot import 'no_such_module_xyz'"),
+    ("no_such_module_xyz:run", "cannot import module 'no_such_module_xyz'.*searched first"),
     ("json:nothing_here", "'json' has no 'nothing_here'"),
     ("json:__doc__", "is not callable"),
 ])
@@ -52,3 +52,27 @@ def test_worker_imports_neither_pulumi_nor_the_rest_of_qcap(tmp_path):
                           env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(tmp_path)}, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["['boto3', 'redis']", "[]"]
+
+
+def test_python_m_worker_names_the_missing_module_and_the_directory_it_searched_as_qcap_worker_does(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-m", "worker", "app.handlers:handle"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(repo), "QUEUE_URL": "http://127.0.0.1:1/q"})
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        f"qcap worker: cannot import module 'app' for handler 'app.handlers:handle': there is no app.py or app/ "
+        f"package in {tmp_path} (the current directory, searched first) nor on the Python path; run the worker "
+        "from the directory that holds it, or add that directory to PYTHONPATH")
+
+
+def test_a_handler_module_that_imports_a_missing_package_is_reported_as_that_import_not_as_a_missing_handler(
+        tmp_path, monkeypatch):
+    (tmp_path / "needs_more.py").write_text("import not_installed_anywhere_xyz\n\ndef handle(message):\n    pass\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(HandlerError, match="cannot import 'needs_more'.*No module named 'not_installed_anywhere_xyz'"):
+        load_handler("needs_more:handle")

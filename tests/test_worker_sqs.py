@@ -292,3 +292,35 @@ def test_worker_releases_unfinished_messages_on_sigterm(moto, tmp_path):
     assert (visible, in_flight) == (30, 0)
     assert read_log(log)[1] == []
     assert sorted(drain_bodies(sqs, url)) == bodies
+
+
+def test_an_sqs_worker_given_cloudwatch_publishes_what_it_processed_and_how_long_it_took(moto):
+    """The engine times each handler and receive; the metrics read back from moto count every message."""
+    from datetime import datetime, timedelta, timezone
+
+    from capacity import contract
+
+    sqs = moto.client()
+    url, _ = make_queue(sqs, "measured")
+    send(sqs, url, [str(i) for i in range(40)])
+    cloudwatch = moto.client("cloudwatch")
+    started = datetime.now(timezone.utc) - timedelta(minutes=1)
+    engine = sqs_worker(lambda message: time.sleep(0.02),
+                        config(url, concurrency=4, stack="shop", workload="measured", metric_period_seconds=0.2),
+                        sqs=moto.client(), cloudwatch=cloudwatch)
+    with Running(engine):
+        assert wait_until(lambda: engine.counters.processed == 40, timeout=30)
+    engine.broker.metrics.publish()  # what the last period held
+    dims = [{"Name": "Stack", "Value": "shop"}, {"Name": "Workload", "Value": "measured"}]
+
+    def total(metric, statistic):
+        answer = cloudwatch.get_metric_statistics(
+            Namespace=contract.REDIS_NAMESPACE, MetricName=metric, Dimensions=dims, StartTime=started,
+            EndTime=datetime.now(timezone.utc) + timedelta(minutes=1), Period=600, Statistics=[statistic])
+        return sum(p[statistic] for p in answer["Datapoints"])
+
+    assert total(contract.WORKER_PROCESSED_METRIC, "Sum") == 40
+    assert total(contract.WORKER_PROCESSING_METRIC, "SampleCount") == 40
+    mean = total(contract.WORKER_PROCESSING_METRIC, "Sum") / 40
+    assert 0.02 <= mean < 0.2
+    assert total(contract.WORKER_RECEIVE_METRIC, "SampleCount") >= 10  # 4 slots: 40 messages need 10 receives or more

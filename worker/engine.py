@@ -26,6 +26,7 @@ from typing import Any, Callable
 from worker.calls import CallWatch, FaultLog
 from worker.config import WorkerConfig
 from worker.held import Batch, Broker, Counters, Handler, Held, Message, Slots
+from worker.processing_stats import ProcessingStats
 from worker.protection import TaskProtection
 from worker.scheduled import BATCH_LIMIT, DEADLINE, RunBudget
 from worker.upkeep import Upkeep
@@ -43,8 +44,10 @@ class Engine(Upkeep):
     """Runs a handler over a broker with the plan's concurrency until stopped."""
 
     def __init__(self, broker: Broker, handler: Handler, config: WorkerConfig,
-                 protection: TaskProtection | None = None, receivers: int = 1, watch: CallWatch | None = None):
+                 protection: TaskProtection | None = None, receivers: int = 1, watch: CallWatch | None = None,
+                 stats: ProcessingStats | None = None):
         self.broker = broker
+        self.stats = stats or ProcessingStats()  # what the metrics publisher, if any, sends once a period
         self.handler = handler
         self.config = config
         self.watch = watch or CallWatch(FaultLog())
@@ -162,7 +165,9 @@ class Engine(Upkeep):
             wait = self.run_budget.poll_wait(self.config.poll_wait_seconds, time.monotonic())
             expected = wait if getattr(self.broker, "long_polls", False) else 0.0
             try:
+                began = time.monotonic()
                 fetched = self._call("receive", self.broker.fetch, asked, wait, expected_seconds=expected)
+                self.stats.received(time.monotonic() - began, len(fetched))
             except Exception:  # noqa: BLE001 - the client already retried; the fault log has said why
                 self._slots.release(asked)
                 self.run_budget.returned(asked, 0, full_wait=False, idle=False)
@@ -215,11 +220,14 @@ class Engine(Upkeep):
                 if held.state != "waiting":
                     continue
                 held.state = "running"
+            began = time.monotonic()
             try:
                 self.handler(held.message)
             except Exception as exc:  # noqa: BLE001 - any handler failure retries the message
+                self.stats.handled(time.monotonic() - began, succeeded=False)
                 self._on_failure(held, exc)
             else:
+                self.stats.handled(time.monotonic() - began, succeeded=True)
                 self._on_success(held)
 
     def _on_success(self, held: Held) -> None:

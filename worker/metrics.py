@@ -1,10 +1,12 @@
-"""The Redis queue's CloudWatch metrics, published from a thread of their own.
+"""The worker's CloudWatch metrics (the Redis queue's and its own), published from a thread of their own.
 
-Metrics (`qcap/Redis`, dimensions Stack and Workload, every METRIC_PERIOD_SECONDS):
-QueueDepth = due + leased, OldestMessageAgeSeconds = how long the earliest due item has been
-due (0 when none is), DeadLetterDepth = length of the dead list. The housekeeping thread reads
-the stats (one Redis script) and queues them with their timestamp; a publisher thread sends
-them. A CloudWatch endpoint that is slow or never answers then delays only the metrics, never
+Metrics (METRIC_NAMESPACE, default `qcap/Redis`, dimensions Stack and Workload, one PutMetricData
+every METRIC_PERIOD_SECONDS): QueueDepth = due + leased, OldestMessageAgeSeconds = how long the
+earliest due item has been due (0 when none is), DeadLetterDepth = length of the dead list (Redis
+only); and what the worker measured (worker/processing_stats.py): ProcessingTime as a histogram
+(Values/Counts, so CloudWatch gives mean and p99), ReceiveTime as a statistic set, MessagesProcessed.
+The housekeeping thread reads the stats (one Redis script) and queues them with their timestamp; a
+publisher thread sends them. A CloudWatch endpoint that is slow or never answers then delays only the metrics, never
 an acknowledgement, a lease extension or the reaper; beyond WORKER_METRIC_QUEUE_MAX waiting
 periods the newest is dropped and counted in a rate-limited warning.
 """
@@ -19,10 +21,11 @@ import time
 from datetime import datetime, timezone
 from typing import Any
 
-from capacity import limits
+from capacity import contract, limits
 from worker.aws import endpoint_of
 from worker.calls import CallWatch, FaultLog
 from worker.config import WorkerConfig
+from worker.processing_stats import PeriodStats, ProcessingStats
 
 log = logging.getLogger("qcap.worker.redis")
 
@@ -34,7 +37,7 @@ POLL_SECONDS = 0.2
 
 def metric_data(stats: Any, stack: str, workload: str) -> list[dict[str, Any]]:
     """The three datapoints autoscaling and the alarms read, with the Stack and Workload dimensions."""
-    dimensions = [{"Name": "Stack", "Value": stack}, {"Name": "Workload", "Value": workload}]
+    dimensions = _dimensions(stack, workload)
     return [
         {"MetricName": DEPTH_METRIC, "Value": stats.depth, "Unit": "Count", "Dimensions": dimensions},
         {"MetricName": OLDEST_AGE_METRIC, "Value": stats.oldest_age_seconds, "Unit": "Seconds",
@@ -43,12 +46,39 @@ def metric_data(stats: Any, stack: str, workload: str) -> list[dict[str, Any]]:
     ]
 
 
+def _dimensions(stack: str, workload: str) -> list[dict[str, str]]:
+    return [{"Name": contract.REDIS_STACK_DIMENSION, "Value": stack},
+            {"Name": contract.REDIS_WORKLOAD_DIMENSION, "Value": workload}]
+
+
+def processing_metric_data(period: PeriodStats, stack: str, workload: str) -> list[dict[str, Any]]:
+    """The worker's own datums for one period: the processing histogram (in datums of at most 150
+    values), the receive statistic set (when a receive brought messages) and the messages processed."""
+    dimensions = _dimensions(stack, workload)
+    data: list[dict[str, Any]] = []
+    values = sorted(period.processing.items())
+    for start in range(0, len(values), limits.CLOUDWATCH_MAX_VALUES_PER_DATUM):
+        chunk = values[start:start + limits.CLOUDWATCH_MAX_VALUES_PER_DATUM]
+        data.append({"MetricName": contract.WORKER_PROCESSING_METRIC, "Unit": "Seconds", "Dimensions": dimensions,
+                     "Values": [v for v, _ in chunk], "Counts": [float(c) for _, c in chunk]})
+    if period.receives:
+        data.append({"MetricName": contract.WORKER_RECEIVE_METRIC, "Unit": "Seconds", "Dimensions": dimensions,
+                     "StatisticValues": {"SampleCount": float(period.receives), "Sum": period.receive_sum_seconds,
+                                         "Minimum": period.receive_min_seconds,
+                                         "Maximum": period.receive_max_seconds}})
+    data.append({"MetricName": contract.WORKER_PROCESSED_METRIC, "Unit": "Count", "Dimensions": dimensions,
+                 "Value": float(period.processed)})
+    return data
+
+
 class MetricsPublisher:
-    """Collects the queue's stats at most once per period (`maybe_publish`) and sends them on its own thread."""
+    """Collects the queue's stats and the worker's own at most once per period (`maybe_publish`) and sends
+    them on its own thread. `queue` None: only the worker's own (an SQS worker)."""
 
     def __init__(self, queue: Any, cloudwatch: Any, config: WorkerConfig, watch: CallWatch | None = None,
-                 queue_max: int = limits.WORKER_METRIC_QUEUE_MAX):
+                 queue_max: int = limits.WORKER_METRIC_QUEUE_MAX, processing: ProcessingStats | None = None):
         self.queue = queue
+        self.processing = processing
         self.cloudwatch = cloudwatch
         self.config = config
         self.watch = watch or CallWatch(FaultLog())
@@ -79,9 +109,12 @@ class MetricsPublisher:
         return True
 
     def collect(self) -> list[dict[str, Any]]:
-        stats = self.queue.stats()
+        stack, workload = self.config.stack, self.config.workload
+        data = metric_data(self.queue.stats(), stack, workload) if self.queue is not None else []
+        if self.processing is not None:
+            data += processing_metric_data(self.processing.take(), stack, workload)
         stamp = datetime.now(timezone.utc)
-        data = [{**d, "Timestamp": stamp} for d in metric_data(stats, self.config.stack, self.config.workload)]
+        data = [{**d, "Timestamp": stamp} for d in data]
         assert len(data) <= limits.CLOUDWATCH_PUT_METRIC_MAX_ITEMS
         return data
 
@@ -117,8 +150,12 @@ class MetricsPublisher:
         with self.watch.call("cloudwatch", "PutMetricData", self.endpoint):
             self.cloudwatch.put_metric_data(Namespace=self.config.metric_namespace, MetricData=data)
         self.published += 1
-        values = {d["MetricName"]: d["Value"] for d in data}
-        log.info(json.dumps({"event": "metrics", "namespace": self.config.metric_namespace,
-                             "depth": values[DEPTH_METRIC], "oldest_age_seconds": values[OLDEST_AGE_METRIC],
-                             "dead_letters": values[DEAD_LETTER_METRIC]}))
+        values = {d["MetricName"]: d["Value"] for d in data if "Value" in d}
+        line = {"event": "metrics", "namespace": self.config.metric_namespace}
+        if DEPTH_METRIC in values:
+            line.update(depth=values[DEPTH_METRIC], oldest_age_seconds=values[OLDEST_AGE_METRIC],
+                        dead_letters=values[DEAD_LETTER_METRIC])
+        if contract.WORKER_PROCESSED_METRIC in values:
+            line["processed"] = values[contract.WORKER_PROCESSED_METRIC]
+        log.info(json.dumps(line))
 

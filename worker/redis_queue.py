@@ -32,6 +32,7 @@ from worker.calls import CallWatch, FaultLog
 from worker.config import WorkerConfig
 from worker.engine import Engine, Handler, Message
 from worker.metrics import MetricsPublisher, metric_data
+from worker.processing_stats import ProcessingStats
 from worker.protection import TaskProtection
 from worker.redis_client import connect, endpoint_of
 
@@ -326,9 +327,11 @@ def redis_worker(handler: Handler, config: WorkerConfig, client: redis.Redis | N
 
     queue = RedisQueue.from_config(config, client)
     watch = CallWatch(FaultLog())
+    stats = ProcessingStats()
     metrics = None
     if config.publish_metrics:
-        metrics = MetricsPublisher(queue, cloudwatch or cloudwatch_client(config), config, watch)
+        metrics = MetricsPublisher(queue, cloudwatch or cloudwatch_client(config), config, watch, processing=stats)
     protection = protection or TaskProtection(config.ecs_agent_uri, config.protection_idle_seconds,
                                               faults=watch.faults)
-    return Engine(RedisBroker(queue, config, metrics), handler, config, protection, receivers=1, watch=watch)
+    return Engine(RedisBroker(queue, config, metrics), handler, config, protection, receivers=1, watch=watch,
+                  stats=stats)

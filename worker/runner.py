@@ -9,6 +9,7 @@ scheduled run (BATCH_LIMIT) also exits 0 by itself when its batch, the queue or 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import logging
 import os
 import signal
@@ -24,11 +25,37 @@ class HandlerError(ValueError):
     """The MODULE:FUNCTION handler cannot be loaded."""
 
 
+def missing_module(spec: str, searched: str | None = None) -> str | None:
+    """Why the handler's own module cannot be found (naming it, the directory searched first and the fix).
+
+    None when it can be found, or when the module is there but fails to import: that error is its own.
+    """
+    module, sep, function = spec.partition(":")
+    if not (module and sep and function) or module.startswith("."):
+        return None  # a malformed handler: load_handler says how it should look
+    try:
+        found, missing = importlib.util.find_spec(module) is not None, module
+    except ModuleNotFoundError as exc:  # a parent package is missing
+        found, missing = False, exc.name or module
+    except (ImportError, ValueError):
+        return None
+    if found or not (module == missing or module.startswith(f"{missing}.")):
+        return None
+    where = missing.replace(".", "/")
+    first = searched or os.getcwd()  # `python -m worker` puts the current directory first, as qcap worker does
+    return (f"cannot import module {missing!r} for handler {spec!r}: there is no {where}.py or {where}/ package "
+            f"in {first} (the current directory, searched first) nor on the Python path; run the worker from "
+            "the directory that holds it, or add that directory to PYTHONPATH")
+
+
 def load_handler(spec: str) -> Handler:
     """Import `package.module:function` (a callable of one Message)."""
     module_name, sep, attribute = spec.partition(":")
     if not sep or not module_name or not attribute:
         raise HandlerError(f"handler {spec!r} must look like package.module:function")
+    problem = missing_module(spec)
+    if problem:
+        raise HandlerError(problem)
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:

@@ -21,6 +21,8 @@ from worker.aws import endpoint_of, sqs_clients
 from worker.calls import CallWatch, FaultLog
 from worker.config import WorkerConfig
 from worker.engine import Engine, Handler, Message
+from worker.metrics import MetricsPublisher
+from worker.processing_stats import ProcessingStats
 from worker.protection import TaskProtection
 
 SYSTEM_ATTRIBUTES = ["ApproximateReceiveCount", "MessageGroupId", "SentTimestamp"]
@@ -44,6 +46,7 @@ class SqsBroker:
         self.config = config
         self.url = config.queue_url
         self.endpoint = endpoint_of(sqs) or self.url
+        self.metrics: MetricsPublisher | None = None
 
     def probe(self) -> None:
         """One short call at start, so an endpoint that does not answer is reported within seconds."""
@@ -105,8 +108,18 @@ class SqsBroker:
     def extend(self, tokens: list[Any]) -> None:
         self._visibility(tokens, self.config.visibility_timeout_seconds)
 
+    def start(self) -> None:
+        if self.metrics is not None:
+            self.metrics.start()
+
+    def stop(self) -> None:
+        if self.metrics is not None:
+            self.metrics.stop()
+
     def housekeep(self) -> None:
-        return None
+        """Queue the worker's own metrics when a period has passed (sent on their own thread), if it publishes."""
+        if self.metrics is not None:
+            self.metrics.maybe_publish()
 
 
 def receivers_for(config: WorkerConfig) -> int:
@@ -118,16 +131,20 @@ def receivers_for(config: WorkerConfig) -> int:
 
 
 def sqs_worker(handler: Handler, config: WorkerConfig, sqs: Any | None = None,
-               protection: TaskProtection | None = None) -> Engine:
+               protection: TaskProtection | None = None, cloudwatch: Any | None = None) -> Engine:
     """A ready-to-run SQS worker: `sqs_worker(handle, WorkerConfig.from_env()).run()`.
 
-    `sqs` (a test's client) replaces both of the worker's own clients.
+    `sqs` (a test's client) replaces both of the worker's own clients. Given a CloudWatch client
+    (and PUBLISH_METRICS on), it publishes its own metrics (worker/metrics.py) in METRIC_NAMESPACE.
     """
     receive, lease = (sqs, sqs) if sqs is not None else sqs_clients(config)
     broker = SqsBroker(receive, config, lease)
     watch = CallWatch(FaultLog())
+    stats = ProcessingStats()
+    if cloudwatch is not None and config.publish_metrics:
+        broker.metrics = MetricsPublisher(None, cloudwatch, config, watch, processing=stats)
     protection = protection or TaskProtection(config.ecs_agent_uri, config.protection_idle_seconds,
                                               faults=watch.faults)
     fetch_batch = min(config.receive_batch, limits.SQS_MAX_RECEIVE_BATCH)
     return Engine(broker, handler, config.with_changes(receive_batch=fetch_batch), protection,
-                  receivers=receivers_for(config), watch=watch)
+                  receivers=receivers_for(config), watch=watch, stats=stats)

@@ -53,6 +53,16 @@ class ScheduledCapacity(BaseModel):
     time_zone: str
 
 
+class PredictivePlan(BaseModel):
+    """Predictive scaling of a service: its mode, how early it launches, and the messages a task handles at target."""
+
+    model_config = _SECTION
+
+    mode: str  # ForecastOnly or ForecastAndScale, as the API spells it
+    scheduling_buffer_seconds: int
+    target_messages_per_task_per_minute: float
+
+
 class ScalingPlan(BaseModel):
     """A service fleet's target tracking: the backlog-per-task target, cooldowns and scheduled floors."""
 
@@ -65,6 +75,7 @@ class ScalingPlan(BaseModel):
     scheduled_capacity: Annotated[tuple[ScheduledCapacity, ...], DERIVED]
     hourly_arrival_per_second: tuple[float, ...] | None
     time_zone: str | None
+    predictive: PredictivePlan | None = None
 
 
 class ServicePlan(BaseModel):
@@ -87,6 +98,7 @@ class ScheduledPlan(BaseModel):
     run_seconds: Annotated[float, DERIVED]
     interval_seconds: Annotated[int, DERIVED]
     max_concurrency: Annotated[int, DERIVED]
+    run_deadline_seconds: Annotated[int, DERIVED]
 
 
 class CloudflarePlan(BaseModel):
@@ -177,7 +189,7 @@ JSON_FIELDS: tuple[str, ...] = (
     "sink_requests_per_second", "cache_node_type", "cache_nodes", "cache_memory_bytes", "cache_connections",
     "cache_connections_budget", "alarm_cache_connections", "cache_pool_size_per_task", "cache_producer_connections",
     "sink_name", "sink_max_connections", "sink_connections_per_slot", "batch_limit", "run_seconds",
-    "interval_seconds", "current_tasks", "current_drain_seconds", "monthly_cost_usd", "reasons", "findings",
+    "interval_seconds", "run_deadline_seconds", "current_tasks", "current_drain_seconds", "monthly_cost_usd", "reasons", "findings",
     "target_utilization", "hourly_arrival_per_second", "time_zone", "scheduled_capacity",
 )
 _ABSENT_JSON: dict[str, Any] = {"fifo_high_throughput": False, "scheduled_capacity": []}

@@ -91,6 +91,7 @@ def plan_scheduled(profile: Profile, workload: Workload, lane: Lane, record: Der
             run_seconds=run.run_seconds,
             interval_seconds=run.interval_seconds,
             max_concurrency=consumer.concurrency_per_task,
+            run_deadline_seconds=plan_run_deadline(record, run),
         ),
     )
 
@@ -114,6 +115,22 @@ def plan_run(record: Derivation, consumer: Consumer, overhead: float) -> Run:
     record.binding = "interval and batch limit"
     limit_path = "overrides.batch_limit" if record.overridden("batch_limit") else "consumer.batch_limit"
     return Run(batch_limit, interval, slot, overhead, run, rounds * (consumer.p99_seconds + overhead), limit_path)
+
+
+def plan_run_deadline(record: Derivation, run: Run) -> int:
+    """When a run stops receiving, counted from its worker's start: over before the next run starts.
+
+    The interval less the task's start and the stop timeout it then has to finish or release
+    what it holds; never shorter than the run itself (check_run_fits_interval flags that case).
+    """
+    room = run.interval_seconds - limits.TASK_START_SECONDS - limits.ECS_DEFAULT_STOP_TIMEOUT_SECONDS
+    deadline = max(math.ceil(run.run_seconds), room)
+    record.reasons["run_deadline_seconds"] = (
+        f"{deadline} s = interval {run.interval_seconds} s - task start {limits.TASK_START_SECONDS} s - stop timeout "
+        f"{limits.ECS_DEFAULT_STOP_TIMEOUT_SECONDS} s, so a run is over before the next starts"
+        + ("" if deadline == room else f"; raised to the run's own {math.ceil(run.run_seconds)} s")
+    )
+    return deadline
 
 
 def check_run_fits_interval(record: Derivation, consumer: Consumer, run: Run) -> None:

@@ -25,6 +25,7 @@ from capacity.plan.lanes import Lane, Rates, rate_fields, rates_of
 from capacity.plan.models import Derived, ScalingPlan, ServicePlan
 from capacity.plan.overrides import judge_autoscaling, judge_max_capacity
 from capacity.plan.peak_room import room_for_resting_peak
+from capacity.plan.predictive import plan_predictive
 from capacity.plan.receiving import per_task_rate, receive_overhead
 from capacity.plan.retention import plan_dlq_retention, plan_retention
 from capacity.profile import Broker, Profile, Workload
@@ -75,6 +76,8 @@ def plan_service(profile: Profile, workload: Workload, lane: Lane, record: Deriv
     fleet = room_for_resting_peak(record, fleet, list(fleet.caps), rates.peak, per_task, scaling.target_utilization,
                                  scaling.min_capacity)
 
+    predictive = plan_predictive(record, workload, per_task, scaling, age)
+
     visibility = plan_visibility_timeout(record, workload,
                                          limits.SQS_MAX_VISIBILITY_TIMEOUT_SECONDS if workload.sqs_like else None)
     if workload.broker is Broker.redis:
@@ -121,6 +124,7 @@ def plan_service(profile: Profile, workload: Workload, lane: Lane, record: Deriv
             scheduled_capacity=scaling.scheduled,
             hourly_arrival_per_second=scaling.hourly_rates,
             time_zone=workload.traffic.daily_shape.time_zone if workload.traffic.daily_shape else None,
+            predictive=predictive,
         ),
         service=ServicePlan(
             stop_timeout_seconds=stop_timeout,

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from qcap.live.diagnosis import Diagnosis
 
 DEFAULT_WINDOW_MINUTES = 60
+DEFAULT_LEARN_DAYS = 14
+MAX_LEARN_DAYS = limits.CLOUDWATCH_ONE_HOUR_RETENTION_SECONDS // limits.SECONDS_PER_DAY
 MIN_WINDOW_MINUTES = 2  # two one-minute halves at least, for a trend
 MAX_WINDOW_MINUTES = limits.CLOUDWATCH_ONE_MINUTE_RETENTION_SECONDS // 60
 LEVEL_STYLE = {"ok": "green", "warn": "yellow", "critical": "bold red"}
@@ -81,11 +83,26 @@ def register(app: typer.Typer) -> None:
             help=f"Seconds to wait for each AWS answer (QCAP_AWS_READ_TIMEOUT). Default: {limits.AWS_READ_TIMEOUT_SECONDS}, "
             f"{limits.AWS_MAX_ATTEMPTS} tries.",
         ),
+        learn: bool = typer.Option(
+            False, "--learn", help="Estimate the profile's traffic and processing from CloudWatch history and compare."
+        ),
+        days: int = typer.Option(
+            DEFAULT_LEARN_DAYS, "--days", help=f"With --learn: days of history to read (1-{MAX_LEARN_DAYS}). Default: 14."
+        ),
+        fix: bool = typer.Option(False, "--fix", help="With --learn: print the profile patched with the observed values "
+                                 "and what the plan then changes."),
+        write: bool = typer.Option(False, "--write", help="With --learn --fix: write the patched profile (comments kept)."),
     ) -> None:
         """Check the live queues, consumers and autoscaling of STACK against its plan."""
         from qcap.live import diagnosis, doctor, doctor_json
         from qcap.live.aws import AwsError, Timeouts, aws_errors, config_text, connect, resolve_region, stack_config
 
+        if (fix or write) and not learn:
+            raise fail("--fix and --write go with --learn (to fix a profile from its plan's findings: qcap plan --fix)")
+        if learn and queue_url is not None:
+            raise fail("--learn reads the stack's own queues by their names; it does not go with --queue-url")
+        if learn:
+            learn_command(stack, workload, region, days, fix, write, as_json, timeout)
         if not MIN_WINDOW_MINUTES <= window_minutes <= MAX_WINDOW_MINUTES:
             raise fail(
                 f"--window-minutes {window_minutes} is out of range; allowed: {MIN_WINDOW_MINUTES}-{MAX_WINDOW_MINUTES} "
@@ -119,6 +136,43 @@ def register(app: typer.Typer) -> None:
             render(Console(highlight=False), loaded.name, aws.region, aws.region_source, endpoint, window_minutes,
                    plans, diagnoses, notes)
         raise typer.Exit(EXIT_HEALTHY if healthy else EXIT_UNHEALTHY)
+
+
+def learn_command(stack: str, workload: str | None, region: str | None, days: int, fix: bool, write: bool,
+                  as_json: bool, timeout: float | None) -> None:
+    """`--learn`: read each service workload's history, print profile against observed; exit 0 when it holds."""
+    from qcap.commands.learning import learnable, run_learn
+    from qcap.live import doctor
+    from qcap.live.aws import AwsError, Timeouts, aws_errors, connect, resolve_region
+    from qcap.live.learn_reading import learn_window, read_history
+
+    if not 1 <= days <= MAX_LEARN_DAYS:
+        raise fail(f"--days {days} is out of range; allowed: 1-{MAX_LEARN_DAYS} (CloudWatch keeps one-hour datapoints "
+                   "455 days, one-minute datapoints 15: the peak is read by minute only within those)")
+    loaded = load_stack(stack)
+    chosen, notes = learnable(loaded, workload)
+    if not chosen:
+        raise fail("no workload to learn in this stack" + (f" ({'; '.join(notes)})" if notes else ""))
+    try:
+        aws = connect(resolve_region(region, loaded.path, loaded.name), Timeouts.from_env(timeout))
+        aws.require_credentials()
+        now = doctor.utc_now()
+        start, end = learn_window(now, days)
+        if not as_json:
+            err_console.print(f"qcap doctor --learn: reading {days} days of {len(chosen)} queue(s) from {aws.endpoint} ...",
+                              markup=False, highlight=False)
+        with aws_errors("reading the queues' and workers' CloudWatch history"):
+            histories = [read_history(aws, loaded.name, lane, start, end, now) for _, lane in chosen]
+    except AwsError as exc:
+        raise fail(str(exc)) from None
+    console = Console(highlight=False)
+    if not as_json:
+        console.print(f"[bold]qcap doctor {loaded.name} --learn[/]: {days} days from {start:%Y-%m-%d %H:%M} to "
+                      f"{end:%Y-%m-%d %H:%M} UTC, region {aws.region}")
+    holds = run_learn(console, loaded, chosen, histories, fix, write, as_json)
+    for note in notes:
+        err_console.print(f"note: {note}", markup=False, highlight=False)
+    raise typer.Exit(EXIT_HEALTHY if holds else EXIT_UNHEALTHY)
 
 
 def _eta_words(c: Computed) -> str:

@@ -43,6 +43,7 @@ ROWS: list[tuple[str, str]] = [
     ("batch_limit", "msgs"),
     ("run_seconds", "s"),
     ("interval_seconds", "s"),
+    ("run_deadline_seconds", "s"),
     ("visibility_timeout_seconds", "s"),
     ("stop_timeout_seconds", "s"),
     ("drain_seconds", "s"),
@@ -99,6 +100,9 @@ def render_plan(console: Console, stack: str, plan: Plan) -> None:
             shown = "n/a" if flat[field] is None and field != "current_drain_seconds" else _value(flat, field, unit)
             rows.append([f"[cyan]{field}[/]", escape(shown)])
             reasons.append(w.reasons[field])
+        if w.scaling is not None and w.scaling.predictive is not None:
+            rows.append(["[cyan]predictive[/]", escape(w.scaling.predictive.mode)])
+            reasons.append(w.reasons["predictive"])
         render_rows(console, title, [("field", "left"), ("value", "right")], rows, "reason", reasons)
         for f in w.findings:
             style = "bold red" if f.severity == "error" else "yellow"

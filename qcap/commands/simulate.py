@@ -166,11 +166,19 @@ def register(app: typer.Typer) -> None:
         days: Optional[float] = typer.Option(None, "--days", help="Days to simulate (default 1; a trace: all of it)."),
         png: Optional[Path] = typer.Option(None, "--png", help="Write a figure of the run to this PNG file."),
         json_output: bool = typer.Option(False, "--json", help="Print the results as JSON."),
+        predictive: bool = typer.Option(False, "--predictive", help="Compare the plan's scheduled floors with "
+                                        "predictive scaling's floors learned from 14 days of history."),
     ) -> None:
         """Simulate the plan's fleets against traffic: age of oldest, backlog, drain, task-hours and cost."""
         with Progress("qcap simulate") as progress:
             progress.stage(f"planning {stack}")
             loaded = load_stack(stack)
+            if predictive:
+                from qcap.commands.simulate_predictive import render_predictive
+
+                progress.stage("simulating scheduled and learned floors")
+                render_predictive(Console(), loaded, workload)
+                return
             _simulate_lanes(loaded, progress, workload, scenario, trace, spike_multiplier, spike_minutes, peak_fraction,
                             seed, days, png, json_output)
 

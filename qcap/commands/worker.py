@@ -8,7 +8,6 @@ the current directory first on the import path, so a handler next to the user is
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import sys
 
@@ -25,26 +24,6 @@ def import_from_cwd() -> str:
     return cwd
 
 
-def missing_module(handler: str, searched: str) -> str | None:
-    """Why the handler's module cannot be found (naming it, the directory searched and the fix); None if it can."""
-    module, sep, function = handler.partition(":")
-    if not (module and sep and function) or module.startswith("."):
-        return None  # a malformed handler: the runner says how it should look
-    try:
-        found = importlib.util.find_spec(module) is not None
-        missing = module
-    except ModuleNotFoundError as exc:  # a parent package is missing
-        found, missing = False, exc.name or module
-    except (ImportError, ValueError):
-        return None  # the module is there but fails to import: the runner reports its error
-    if found or not (module == missing or module.startswith(f"{missing}.")):
-        return None
-    where = missing.replace(".", "/")
-    return (f"cannot import module {missing!r} for handler {handler!r}: there is no {where}.py or {where}/ package "
-            f"in {searched} (the current directory, searched first) nor on the Python path; run qcap worker from "
-            "the directory that holds it, or add that directory to PYTHONPATH")
-
-
 def register(app: typer.Typer) -> None:
     @app.command("worker")
     def worker_command(
@@ -57,6 +36,8 @@ def register(app: typer.Typer) -> None:
         backs off failures, extends long-running messages, holds ECS scale-in protection while
         busy, and on SIGTERM finishes or releases what it holds within STOP_TIMEOUT_SECONDS.
         """
+        from worker.runner import missing_module
+
         problem = missing_module(handler, import_from_cwd())
         if problem:
             typer.echo(f"qcap worker: {problem}", err=True)

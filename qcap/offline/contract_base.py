@@ -69,3 +69,18 @@ def is_integral(value: Any) -> bool:
 
 def is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def fmt(number: float) -> str:
+    """A number as a person writes it: 1209600, 0.5 (never 1.2096e+06)."""
+    return str(int(number)) if float(number).is_integer() else f"{number:g}"
+
+
+def check_range(c: Checker, where: tuple[str, str], field: str, value: Any, low: float, high: float,
+                source: str) -> None:
+    """One check that a value (when set) lies within [low, high], named with the allowed range."""
+    if value is None:
+        return
+    number = float(value)
+    allowed = f"{fmt(low)}-{fmt(high)}"
+    c.check(low <= number <= high, where, field, allowed, source, f"{fmt(number)} is outside {allowed}")

@@ -3,8 +3,9 @@
 Walks each call's parameters through the operation's input shape and checks what the model
 says: required members, unknown members, types, and the min / max / enum / pattern
 constraints (botocore's own ParamValidator checks only required members, types and
-minimums). Patterns are the models' Java regexes, matched whole; `\\p{L}`, `\\p{N}` and
-`\\p{Z}` become their nearest Python classes. No client is created and nothing is sent.
+minimums). Patterns are the models' Java regexes, matched whole with Java's ASCII `\\w`, `\\d`
+and `\\s` (re.ASCII: a role name with a non-ASCII letter does not match `[\\w+=,.@-]+`);
+`\\p{L}`, `\\p{N}` and `\\p{Z}` become their nearest Python classes. No client is created and nothing is sent.
 """
 
 from __future__ import annotations
@@ -21,7 +22,11 @@ from qcap.offline.contract_base import API_LAYER, Checker, is_integral, is_numbe
 from qcap.offline.contract_calls import ApiCall
 
 # Java's Unicode classes as ranges that work inside a Python character class (where the models use them).
-JAVA_CLASSES = {r"\p{L}": "a-zA-Z\u00c0-\uffff", r"\p{N}": r"\d", r"\p{Z}": r"\s"}
+# Java's \w, \d and \s are ASCII (without UNICODE_CHARACTER_CLASS), so the patterns compile with re.ASCII;
+# the Unicode classes are spelled out: letters, the decimal digits of common scripts, and separators.
+JAVA_CLASSES = {r"\p{L}": "a-zA-Z\u00c0-\uffff",
+                r"\p{N}": "0-9\u00b2\u00b3\u00b9\u00bc-\u00be\u0660-\u0669\u06f0-\u06f9\u0966-\u096f\uff10-\uff19",
+                r"\p{Z}": " \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"}
 SOURCE_TEMPLATE = "botocore {version} {service} model, {operation} {shape}"
 
 
@@ -42,7 +47,7 @@ def compiled_pattern(pattern: str) -> re.Pattern[str] | None:
     for java, python in JAVA_CLASSES.items():
         text = text.replace(java, python)
     try:
-        return re.compile(text, re.DOTALL)
+        return re.compile(text, re.DOTALL | re.ASCII)
     except re.error:
         return None
 

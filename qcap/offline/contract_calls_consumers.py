@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 from qcap.offline.contract_base import Resource
+from qcap.offline.contract_calls_predictive import predictive_params
 from qcap.offline.contract_params import dimension_list, drop_none, metric_stat, physical_name, plain, tag_list
 
 
@@ -98,7 +99,9 @@ def scaling_policy(r: Resource) -> list:
         "PolicyName": name, "ServiceNamespace": i.get("serviceNamespace"), "ResourceId": i.get("resourceId"),
         "ScalableDimension": i.get("scalableDimension"), "PolicyType": i.get("policyType"),
         "TargetTrackingScalingPolicyConfiguration": tracking_params,
-        "StepScalingPolicyConfiguration": step_params}), ("PolicyName",) if auto else ())]
+        "StepScalingPolicyConfiguration": step_params,
+        "PredictiveScalingPolicyConfiguration": predictive_params(i.get("predictiveScalingPolicyConfiguration")),
+    }), ("PolicyName",) if auto else ())]
 
 
 def scheduled_action(r: Resource) -> list:

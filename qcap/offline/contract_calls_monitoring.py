@@ -49,7 +49,8 @@ def log_group(r: Resource) -> list:
     calls = [("logs", "CreateLogGroup", drop_none({"logGroupName": name, "kmsKeyId": r.inputs.get("kmsKeyId"),
                                                    "tags": r.inputs.get("tags")}),
               ("logGroupName",) if auto else ())]
-    if r.inputs.get("retentionInDays") is not None:
+    # 0 means never expire: the provider reads it as unset and sends no PutRetentionPolicy.
+    if r.inputs.get("retentionInDays"):
         calls.append(("logs", "PutRetentionPolicy", {"logGroupName": name,
                                                      "retentionInDays": r.inputs["retentionInDays"]}, ()))
     return calls

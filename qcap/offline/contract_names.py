@@ -2,7 +2,8 @@
 
 From the translated calls (and the Cloudflare registrations) it collects each physical
 name with its kind, its length limit and its scope (account, region, cluster, role, ...).
-A name Pulumi chooses (autonaming) is counted with the 8 characters Pulumi adds. Two
+A name Pulumi chooses (autonaming) is counted with the 8 characters Pulumi adds, a name_prefix
+with the 26 characters the provider appends (Terraform's unique-id suffix). Two
 resources with the same name in the same scope collide: the second create fails, or, for
 CreateTopic and RegisterTaskDefinition, silently shares the first's resource.
 """
@@ -17,6 +18,7 @@ from typing import Callable, Iterable
 from capacity import limits
 from qcap.offline.contract_base import NAMES_LAYER, Checker, Resource
 from qcap.offline.contract_calls import ApiCall
+from qcap.offline.mock_resource_outputs import TERRAFORM_PREFIX_SUFFIX_CHARS
 
 # Limits only the contract needs (others live in capacity/limits.py), each with its source.
 # ECS CreateCluster / CreateService / RegisterTaskDefinition: names up to 255 characters.
@@ -105,6 +107,8 @@ CLOUDFLARE_QUEUE = "cloudflare:index/queue:Queue"
 def check_names(calls: list[ApiCall], resources: Iterable[Resource]) -> Checker:
     """Length, form and uniqueness of every physical name, per account, region and narrower scope."""
     c = Checker(NAMES_LAYER)
+    resources = list(resources)
+    prefixes = {(r.name, r.type): r.inputs.get("namePrefix") for r in resources if r.inputs.get("namePrefix")}
     seen: dict[tuple[str, str, str], list[tuple[str, str]]] = defaultdict(list)
     for call in calls:
         kind = NAME_KINDS.get(call.operation)
@@ -113,6 +117,10 @@ def check_names(calls: list[ApiCall], resources: Iterable[Resource]) -> Checker:
         name = str(call.params[kind.param])
         autonamed = kind.param in call.autonamed
         note = f" (Pulumi's autoname: {limits.PULUMI_AUTONAME_SUFFIX_CHARS} characters added)" if autonamed else ""
+        prefix = prefixes.get(call.source)
+        if autonamed and prefix:
+            note = (f" (name_prefix {prefix!r}, {len(prefix)} characters, plus the provider's "
+                    f"{TERRAFORM_PREFIX_SUFFIX_CHARS}-character suffix)")
         if kind.max_chars is not None:
             c.check(len(name) <= kind.max_chars, call.source, kind.param, f"{kind.max_chars} characters", kind.source,
                     f"{kind.kind} name {name!r} has {len(name)} characters{note}")

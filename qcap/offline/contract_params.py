@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from qcap.offline.contract_base import Resource
+from qcap.offline.mock_resource_outputs import TERRAFORM_PREFIX_SUFFIX_CHARS
 
 
 def plain(value: Any) -> Any:
@@ -37,10 +38,17 @@ def tag_list(tags: dict[str, str] | None, key: str = "Key", value: str = "Value"
     return [{key: k, value: v} for k, v in sorted(tags.items())] if tags else None
 
 
-def physical_name(r: Resource, key: str = "name") -> tuple[str, bool]:
-    """The physical name and whether Pulumi chose it (autoname)."""
+def physical_name(r: Resource, key: str = "name", prefix_key: str = "namePrefix") -> tuple[str, bool]:
+    """The physical name and whether the program left it to Pulumi (autoname) or the provider (a name prefix).
+
+    A prefix gets the provider's 26-character suffix, so its length counts against the name's limit;
+    without a recorded name the suffix is counted as 26 placeholder characters."""
     if r.inputs.get(key):
         return str(r.inputs[key]), False
+    prefix = r.inputs.get(prefix_key)
+    if prefix:
+        named = str(r.outputs.get(key) or "")
+        return (named if named.startswith(str(prefix)) else f"{prefix}{'0' * TERRAFORM_PREFIX_SUFFIX_CHARS}"), True
     return str(r.outputs.get(key) or r.outputs.get("id") or r.name), True
 
 

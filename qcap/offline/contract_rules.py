@@ -7,13 +7,13 @@ the translated AWS calls (contract_calls) and over the Cloudflare registrations 
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any, Iterable
 
 from capacity import limits
-from qcap.offline.contract_base import RULES_LAYER, Checker, Resource, is_integral
+from qcap.offline.contract_base import RULES_LAYER, Checker, Resource, check_range, fmt, is_integral
 from qcap.offline.contract_calls import ApiCall
+from qcap.offline.contract_rules_queues import check_queues
 
 # --- facts only the contract needs, with their sources ----------------------------------
 
@@ -29,10 +29,6 @@ METRIC_ID_PATTERN = re.compile(r"[a-z][a-zA-Z0-9_]*")
 # identifier in an expression must be the id of a query of the same request.
 METRIC_MATH_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 METRIC_MATH_STRING = re.compile(r"'[^']*'|\"[^\"]*\"")
-# SQS SetQueueAttributes MaximumMessageSize: 1,024 bytes to 1 MiB.
-SQS_MIN_MAX_MESSAGE_BYTES = 1_024
-# SQS CreateQueue: a FIFO queue's name ends in ".fifo"; a standard queue's does not.
-SQS_FIFO_SUFFIX = limits.SQS_FIFO_QUEUE_SUFFIX
 # CloudWatch Logs PutRetentionPolicy retentionInDays: these values only.
 LOG_RETENTION_DAYS_ALLOWED = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192,
                               2557, 2922, 3288, 3653)
@@ -46,8 +42,6 @@ SRC_METRIC_QUERY = "CloudWatch API reference, MetricDataQuery"
 SRC_TRACKING = "Application Auto Scaling API reference, TargetTrackingMetricDataQuery"
 SRC_FARGATE = "ECS RegisterTaskDefinition, Fargate task CPU and memory"
 SRC_STOP = "ECS container definition stopTimeout (Fargate maximum)"
-SRC_SQS = "SQS API reference, SetQueueAttributes"
-SRC_SQS_DLQ = "SQS developer guide, dead-letter queues"
 SRC_LOGS = "CloudWatch Logs API reference, PutRetentionPolicy"
 SRC_CACHE = "ElastiCache API reference, CreateReplicationGroup"
 SRC_CLOUDFLARE = "Cloudflare Queues limits (developers.cloudflare.com/queues/platform/limits/)"
@@ -57,17 +51,7 @@ CF_QUEUE = "cloudflare:index/queue:Queue"
 CF_CONSUMER = "cloudflare:index/queueConsumer:QueueConsumer"
 
 
-def fmt(number: float) -> str:
-    """A number as a person writes it: 1209600, 0.5 (never 1.2096e+06)."""
-    return str(int(number)) if float(number).is_integer() else f"{number:g}"
-
-
-def _range(c: Checker, where: tuple[str, str], field: str, value: Any, low: float, high: float, source: str) -> None:
-    if value is None:
-        return
-    number = float(value)
-    allowed = f"{fmt(low)}-{fmt(high)}"
-    c.check(low <= number <= high, where, field, allowed, source, f"{fmt(number)} is outside {allowed}")
+_range = check_range
 
 
 # --- CloudWatch alarms and metric math ------------------------------------------------------
@@ -141,7 +125,7 @@ def check_scaling_policy(c: Checker, call: ApiCall) -> None:
                           ".Metrics", custom["Metrics"], SRC_TRACKING, return_data_default=True)
 
 
-# --- ECS, SQS, Logs, ElastiCache --------------------------------------------------------------
+# --- ECS, Logs, ElastiCache (SQS: contract_rules_queues) --------------------------------------------------------------
 
 
 def check_task_definition(c: Checker, call: ApiCall) -> None:
@@ -159,45 +143,6 @@ def check_task_definition(c: Checker, call: ApiCall) -> None:
         if stop is not None:
             c.check(stop <= limits.FARGATE_MAX_STOP_TIMEOUT_SECONDS, where, f"containerDefinitions[{i}].stopTimeout",
                     f"<= {limits.FARGATE_MAX_STOP_TIMEOUT_SECONDS} s", SRC_STOP, f"{stop} s")
-
-
-def _queue_number(attributes: dict[str, str], key: str) -> float | None:
-    return float(attributes[key]) if key in attributes else None
-
-
-def check_queue(c: Checker, call: ApiCall, queues_by_arn: dict[str, ApiCall]) -> None:
-    a, where = call.params.get("Attributes", {}), call.source
-    ranges = (("MessageRetentionPeriod", limits.SQS_MIN_RETENTION_SECONDS, limits.SQS_MAX_RETENTION_SECONDS),
-              ("VisibilityTimeout", 0, limits.SQS_MAX_VISIBILITY_TIMEOUT_SECONDS),
-              ("MaximumMessageSize", SQS_MIN_MAX_MESSAGE_BYTES, limits.SQS_MAX_MESSAGE_BYTES),
-              ("ReceiveMessageWaitTimeSeconds", 0, limits.SQS_MAX_RECEIVE_WAIT_SECONDS),
-              ("DelaySeconds", 0, limits.SQS_MAX_DELAY_SECONDS))
-    for key, low, high in ranges:
-        _range(c, where, f"Attributes.{key}", _queue_number(a, key), low, high, SRC_SQS)
-    fifo = a.get("FifoQueue") == "true"
-    name = call.params.get("QueueName", "")
-    c.check(name.endswith(SQS_FIFO_SUFFIX) == fifo, where, "QueueName", "'.fifo' exactly when FifoQueue is true",
-            "SQS API reference, CreateQueue", f"{name!r} with FifoQueue {str(fifo).lower()}")
-    if "RedrivePolicy" not in a:
-        return
-    redrive = json.loads(a["RedrivePolicy"])
-    _range(c, where, "Attributes.RedrivePolicy.maxReceiveCount", redrive.get("maxReceiveCount"),
-           limits.SQS_MIN_MAX_RECEIVE_COUNT, limits.SQS_MAX_MAX_RECEIVE_COUNT, SRC_SQS_DLQ)
-    dlq = queues_by_arn.get(redrive.get("deadLetterTargetArn", ""))
-    if dlq is None:
-        return
-    dlq_attributes = dlq.params.get("Attributes", {})
-    dlq_fifo = dlq_attributes.get("FifoQueue") == "true"
-    c.check(dlq_fifo == fifo, where, "Attributes.RedrivePolicy.deadLetterTargetArn",
-            "a FIFO queue's DLQ is FIFO, a standard queue's is standard", SRC_SQS_DLQ,
-            f"{'FIFO' if fifo else 'standard'} queue with {'FIFO' if dlq_fifo else 'standard'} DLQ {dlq.resource}")
-    if fifo and dlq_fifo:
-        return  # SQS resets a FIFO message's enqueue time when it is dead-lettered: equal retention is safe
-    source_retention = _queue_number(a, "MessageRetentionPeriod") or limits.SQS_DEFAULT_RETENTION_SECONDS
-    dlq_retention = _queue_number(dlq_attributes, "MessageRetentionPeriod") or limits.SQS_DEFAULT_RETENTION_SECONDS
-    c.check(dlq_retention > source_retention, where, "Attributes.MessageRetentionPeriod",
-            "the DLQ keeps messages longer than its source", SRC_SQS_DLQ + ", message retention",
-            f"DLQ {fmt(dlq_retention)} s <= source {fmt(source_retention)} s: a dead letter keeps its enqueue time")
 
 
 def check_log_retention(c: Checker, call: ApiCall) -> None:
@@ -258,10 +203,7 @@ def check_cloudflare(c: Checker, resources: Iterable[Resource]) -> None:
 def check_rules(calls: list[ApiCall], resources: Iterable[Resource]) -> Checker:
     """Every documented rule over the translated calls and the Cloudflare registrations."""
     c = Checker(RULES_LAYER)
-    queues_by_arn: dict[str, ApiCall] = {}
-    for call in calls:
-        if call.operation == "CreateQueue":
-            queues_by_arn[call.arn] = call
+    check_queues(c, calls)
     for call in calls:
         if call.operation == "PutMetricAlarm":
             check_alarm(c, call)
@@ -269,8 +211,6 @@ def check_rules(calls: list[ApiCall], resources: Iterable[Resource]) -> Checker:
             check_scaling_policy(c, call)
         elif call.operation == "RegisterTaskDefinition":
             check_task_definition(c, call)
-        elif call.operation == "CreateQueue":
-            check_queue(c, call, queues_by_arn)
         elif call.operation == "PutRetentionPolicy":
             check_log_retention(c, call)
         elif call.operation == "CreateReplicationGroup":

@@ -1,7 +1,8 @@
 """Provider schema layer of the contract: every input key of a registration against the provider's typed Args.
 
 How wire keys map to Args fields. A type token `aws:sqs/queue:Queue` names the SDK module
-(`pulumi_aws.sqs`; `index` is the package itself) and the resource class `Queue`, whose
+(`pulumi_aws.sqs`; `index` is the package itself; a Python keyword gets a trailing underscore,
+`lambda` is `pulumi_aws.lambda_`; qcap.offline.provider_sdk resolves it) and the resource class `Queue`, whose
 inputs are the `@pulumi.input_type` class `QueueArgs` of the module that defines `Queue`
 (`<Name>InitArgs` when a nested block already took `<Name>Args`:
 `pulumi_cloudflare.QueueConsumerArgs` is the Queue's `consumers` block, the resource's own
@@ -23,8 +24,6 @@ integral float passes for int because the mock engine sends every number as a fl
 from __future__ import annotations
 
 import collections.abc
-import importlib
-import sys
 import typing
 from functools import lru_cache
 from typing import Any
@@ -32,29 +31,11 @@ from typing import Any
 from pulumi import _types
 
 from qcap.offline.contract_base import SCHEMA_LAYER, Checker, Resource, is_integral, is_number
+from qcap.offline.provider_sdk import PROVIDER_PACKAGES, args_class
 
-PROVIDER_PACKAGES = {"aws": "pulumi_aws", "cloudflare": "pulumi_cloudflare"}
+__all__ = ["PROVIDER_PACKAGES", "args_class", "check_schema", "required_wire_names", "wire_types"]
+
 SOURCE_TEMPLATE = "{package} {version} typed Args ({cls})"
-
-
-@lru_cache(maxsize=None)
-def args_class(type_token: str) -> type | None:
-    """The `*Args` input type of a resource type token, or None for components and unknown providers."""
-    provider, _, rest = type_token.partition(":")
-    package = PROVIDER_PACKAGES.get(provider)
-    if package is None:
-        return None
-    module_path, _, class_name = rest.partition(":")
-    module_name = module_path.split("/")[0]
-    module = importlib.import_module(package if module_name == "index" else f"{package}.{module_name}")
-    resource_class = getattr(module, class_name, None)
-    if resource_class is None:
-        return None
-    # The Args class from the resource's own module; where a nested block already has the name
-    # `<Name>Args` (pulumi_cloudflare.QueueConsumerArgs is Queue's `consumers`), the code
-    # generator names the resource's class `<Name>InitArgs`.
-    module = sys.modules[resource_class.__module__]
-    return getattr(module, f"{class_name}InitArgs", None) or getattr(module, f"{class_name}Args", None)
 
 
 @lru_cache(maxsize=None)

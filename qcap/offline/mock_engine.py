@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import runpy
+import sysconfig
 import threading
+import traceback
+from pathlib import Path
 from typing import Any, Callable
 
 import pulumi
@@ -37,6 +40,32 @@ from qcap.offline.pulumi_project import (
 from qcap.offline.recording_monitor import RecordingEngine, RecordingMonitor
 
 _RUN_LOCK = threading.Lock()
+# Frames from these directories are the engine, the SDKs and the standard library, not the program.
+_LIBRARY_DIRS = tuple(str(Path(p).resolve()) for p in {sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["purelib"],
+                                                      sysconfig.get_paths()["platlib"], Path(__file__).parent})
+
+
+class ProgramExited(Exception):
+    """The program called sys.exit: the run ends with this as its error."""
+
+    def __init__(self, message: str, location: str | None):
+        super().__init__(message)
+        self.location = location
+
+
+def error_location(exc: BaseException) -> str | None:
+    """Where in the program the error was raised ("file, line N, in f"), or None when no frame is the program's.
+
+    A syntax error names its own line; otherwise the innermost frame outside the engine, the SDKs and
+    the standard library (an apply's lambda, the import statement of a missing module)."""
+    if isinstance(exc, SyntaxError) and exc.filename:
+        return f"{exc.filename}, line {exc.lineno}"
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if not f.filename.startswith("<") and not str(Path(f.filename).resolve()).startswith(_LIBRARY_DIRS)]
+    if not frames:
+        return None
+    frame = frames[-1]
+    return f"{frame.filename}, line {frame.lineno}, in {frame.name}"
 
 
 def run_function(
@@ -85,7 +114,10 @@ def run_function(
         runtime_config.set_all_config({k: config_string(v) for k, v in config.items()}, list(secret_keys))
 
         def body() -> None:
-            result = program()
+            try:
+                result = program()
+            except SystemExit as exc:  # a program that exits ends its run, not the caller's process
+                raise ProgramExited(f"the program called sys.exit({exc.code!r})", error_location(exc)) from None
             if isinstance(result, dict):
                 for key, value in result.items():
                     pulumi.export(key, value)
@@ -96,8 +128,12 @@ def run_function(
             _sync_await(run_in_stack(body))
         except pulumi.RunError as exc:
             run.error = str(exc)
+            run.error_location = error_location(exc)
+        except ProgramExited as exc:
+            run.error, run.error_location = str(exc), exc.location
         except Exception as exc:  # noqa: BLE001 - the run reports any program failure as its result
             run.error = f"{type(exc).__name__}: {exc}"
+            run.error_location = error_location(exc)
         finally:
             # A failed program leaves registrations in flight; finish them before closing the loop.
             pending = [task for task in asyncio.all_tasks(loop) if not task.done()]

@@ -2,6 +2,8 @@
 
 ARNs carry the region and the account 123456789012, SQS queues get their URL, caches their
 endpoints, and an auto-named resource a stable name from its logical name, so runs repeat.
+Any other AWS type gets the id, ARN, name and other outputs its SDK declares
+(qcap.offline.mock_resource_outputs); data sources are answered by qcap.offline.mock_invokes.
 """
 
 from __future__ import annotations
@@ -10,6 +12,9 @@ import hashlib
 from typing import Any
 
 from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks
+
+from qcap.offline.mock_invokes import InvokeAnswers
+from qcap.offline.mock_resource_outputs import computed, physical_name
 
 MOCK_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
@@ -20,7 +25,7 @@ def _short_hash(text: str, length: int = 8) -> str:
 
 
 class QcapMocks(Mocks):
-    """Realistic outputs for the resource types qcap creates; other types echo their inputs.
+    """Outputs as the provider computes them: any AWS type from its declared outputs, qcap's own types exactly.
 
     With `new_stack`, the provider answers as it does while previewing a stack that does not
     exist yet: no id and only the inputs, so every output it would compute on create (ARNs,
@@ -31,28 +36,29 @@ class QcapMocks(Mocks):
         self.region = region
         self.account_id = account_id
         self.new_stack = new_stack
+        self.invokes = InvokeAnswers(region, account_id, self.known_outputs)
 
     def call(self, args: MockCallArgs) -> dict:
         # A bare dict: the SDK's MockMonitor reads a (result, failures) tuple's failures as a list.
-        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
-            return {"accountId": self.account_id, "arn": f"arn:aws:iam::{self.account_id}:user/mock",
-                    "id": self.account_id, "userId": "AIDAMOCK"}
-        if args.token == "aws:index/getRegion:getRegion":
-            return {"name": self.region, "region": self.region, "id": self.region}
-        if args.token == "aws:index/getPartition:getPartition":
-            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
-        return {}
+        return self.invokes.answer(args.token, dict(args.args))
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str, dict]:
         if self.new_stack:
             return "", dict(args.inputs)
-        inputs = dict(args.inputs)
+        return self.known_outputs(args.typ, args.name, dict(args.inputs))
+
+    def known_outputs(self, token: str, logical_name: str, inputs: dict[str, Any]) -> tuple[str, dict]:
+        """(id, outputs) of a resource once it exists; data sources that read one (get_queue) answer with it."""
         region = inputs.get("region") or self.region
         acct = self.account_id
-        token = args.typ
-        physical = inputs.get("name") or f"{args.name}-{_short_hash(token + args.name, 7)}"
-        out: dict[str, Any] = {**inputs}
-        rid = f"{physical}"
+        physical = (physical_name(token, logical_name, inputs) if token.startswith("aws:") else inputs.get("name")) \
+            or f"{logical_name}-{_short_hash(token + logical_name, 7)}"
+        # Every AWS type first gets what the provider computes from its SDK-declared outputs; the types
+        # below then get the exact values qcap's own stacks were built against.
+        if token.startswith("aws:"):
+            rid, out = computed(token, logical_name, inputs, str(region), acct)
+        else:
+            rid, out = f"{physical}", {**inputs}
 
         def arn(service: str, resource: str, with_region: bool = True) -> str:
             return f"arn:aws:{service}:{region if with_region else ''}:{acct}:{resource}"
@@ -66,7 +72,7 @@ class QcapMocks(Mocks):
             rid = out["arn"]
         elif token == "aws:sns/topicSubscription:TopicSubscription":
             topic = inputs.get("topic", arn("sns", "topic"))
-            out.update(arn=f"{topic}:{_short_hash(args.name, 8)}-mock")
+            out.update(arn=f"{topic}:{_short_hash(logical_name, 8)}-mock")
             rid = out["arn"]
         elif token == "aws:cloudwatch/metricAlarm:MetricAlarm":
             out.update(name=physical, arn=arn("cloudwatch", f"alarm:{physical}"))
@@ -91,13 +97,13 @@ class QcapMocks(Mocks):
             out.update(name=physical)
             rid = f"{inputs.get('role', 'role')}:{physical}"
         elif token == "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
-            rid = f"{inputs.get('role', 'role')}-{_short_hash(args.name)}"
+            rid = f"{inputs.get('role', 'role')}-{_short_hash(logical_name)}"
         elif token == "aws:appautoscaling/target:Target":
-            out.update(arn=arn("application-autoscaling", f"scalable-target/{_short_hash(args.name, 16)}"))
+            out.update(arn=arn("application-autoscaling", f"scalable-target/{_short_hash(logical_name, 16)}"))
             rid = str(inputs.get("resourceId", physical))
         elif token == "aws:appautoscaling/policy:Policy":
             out.update(name=physical, alarmArns=[], policyType=inputs.get("policyType", "StepScaling"),
-                       arn=arn("autoscaling", f"scalingPolicy:{_short_hash(args.name, 8)}:resource/"
+                       arn=arn("autoscaling", f"scalingPolicy:{_short_hash(logical_name, 8)}:resource/"
                                f"{inputs.get('resourceId', '')}:policyName/{physical}"))
         elif token == "aws:elasticache/replicationGroup:ReplicationGroup":
             group_id = inputs.get("replicationGroupId", physical)
@@ -111,7 +117,7 @@ class QcapMocks(Mocks):
             kind = "parametergroup" if "parameter" in token else "subnetgroup"
             out.update(name=physical, arn=arn("elasticache", f"{kind}:{physical}"))
         elif token == "aws:ec2/securityGroup:SecurityGroup":
-            rid = f"sg-{_short_hash(args.name, 17)}"
+            rid = f"sg-{_short_hash(logical_name, 17)}"
             out.update(name=physical, arn=arn("ec2", f"security-group/{rid}"), ownerId=acct)
         elif token == "aws:scheduler/schedule:Schedule":
             out.update(name=physical, arn=arn("scheduler", f"schedule/{inputs.get('groupName', 'default')}/{physical}"))
@@ -119,14 +125,25 @@ class QcapMocks(Mocks):
             out.update(name=physical, arn=arn("secretsmanager", f"secret:{physical}-{_short_hash(physical, 6)}"))
             rid = out["arn"]
         elif token == "aws:secretsmanager/secretVersion:SecretVersion":
-            out.update(versionId=_short_hash(args.name, 32), arn=inputs.get("secretId", ""))
+            out.update(versionId=_short_hash(logical_name, 32), arn=inputs.get("secretId", ""))
         elif token == "aws:kms/key:Key":
-            rid = f"{_short_hash(args.name, 8)}-0000-4000-8000-{_short_hash(args.name + 'key', 12)}"
+            rid = f"{_short_hash(logical_name, 8)}-0000-4000-8000-{_short_hash(logical_name + 'key', 12)}"
             out.update(keyId=rid, arn=arn("kms", f"key/{rid}"))
         elif token == "aws:kms/alias:Alias":
             out.update(arn=arn("kms", str(inputs.get("name", physical))), targetKeyArn=arn("kms", "key/mock"))
+        elif token == "aws:lambda/function:Function":
+            version = "1" if inputs.get("publish") else "$LATEST"
+            out.update(version=version, qualifiedArn=f"{out['arn']}:{version}",
+                       invokeArn=f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{out['arn']}/invocations",
+                       qualifiedInvokeArn=f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/"
+                                          f"{out['arn']}:{version}/invocations")
+        elif token == "aws:iam/policy:Policy":
+            out.update(policyId=f"ANPA{_short_hash(logical_name, 17).upper()}")
+        elif token in ("aws:sqs/queuePolicy:QueuePolicy", "aws:sqs/redrivePolicy:RedrivePolicy",
+                       "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy"):
+            rid = str(inputs.get("queueUrl", rid))
         elif token.startswith("cloudflare:"):
-            rid = _short_hash(args.name, 32)
+            rid = _short_hash(logical_name, 32)
             if "queueName" in inputs:
                 out.setdefault("queueId", rid)
         out.setdefault("id", rid)

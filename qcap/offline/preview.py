@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import runpy
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -120,6 +121,22 @@ class PreviewError(Exception):
     """The preview could not run: the program failed, or the pack or its config cannot be used."""
 
 
+def program_failure(stack: str, program: Path | None, run: ProgramRun) -> str:
+    """One paragraph: which program failed for which stack, the error on one line, and where it was raised."""
+    which = f"the program {program}" if program is not None else f"the program (__main__.py) for stack {stack!r}"
+    error = " ".join(line.strip() for line in str(run.error).splitlines() if line.strip())
+    where = f" (raised at {run.error_location})" if run.error_location else ""
+    return f"{which} could not run: {error}{where}. Nothing was previewed; fix the program and run again."
+
+
+def check_failure(stage: str, exc: Exception) -> str:
+    """One paragraph for a check of qcap's own that failed on this program: the error and where qcap raised it."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" (raised at {frames[-1].filename}, line {frames[-1].lineno})" if frames else ""
+    return (f"{stage} could not check this program: {type(exc).__name__}: {exc}{where}. This is a fault in qcap, "
+            "not in the program; the preview is incomplete, so it does not pass.")
+
+
 @dataclass
 class Preview:
     """The update preview (run and analysis), the first preview of a new stack, the provider contract, the
@@ -163,7 +180,7 @@ def preview(loaded: LoadedStack, program: Path | None = None, policy_config: dic
             run = run_stack_program(loaded.name, overrides, program, new_stack=fresh)
             timings["program"] += time.perf_counter() - clock
             if not run.ok:
-                raise PreviewError(f"the program for stack {loaded.name!r} failed:\n{run.error}")
+                raise PreviewError(program_failure(loaded.name, program, run))
             try:
                 analysis = run_analysis(pack, to_analyzer_resources(run), policy_config,
                                         config_source=policy_config_source)
@@ -176,13 +193,19 @@ def preview(loaded: LoadedStack, program: Path | None = None, policy_config: dic
     # The contract checks the values AWS and Cloudflare receive, so it reads a run where all are known.
     known = results[False][0] if False in results else run_stack_program(loaded.name, overrides, program)
     if not known.ok:
-        raise PreviewError(f"the program for stack {loaded.name!r} failed:\n{known.error}")
-    contract = check_contract(known.registrations)
+        raise PreviewError(program_failure(loaded.name, program, known))
+    try:
+        contract = check_contract(known.registrations)
+    except Exception as exc:  # noqa: BLE001 - a check that cannot read a resource must not end in a traceback
+        raise PreviewError(check_failure("the provider contract", exc)) from None
     timings["contract"] = contract.seconds
     timings["pack_start"] = analysis.timings_seconds["pack_start"]
     fresh_run, fresh_analysis = results[True]
-    access, access_seconds = check_run(run)
-    new_stack_access, fresh_seconds = (access, 0.0) if new_stack_only else check_run(fresh_run)
+    try:
+        access, access_seconds = check_run(run)
+        new_stack_access, fresh_seconds = (access, 0.0) if new_stack_only else check_run(fresh_run)
+    except Exception as exc:  # noqa: BLE001 - as above
+        raise PreviewError(check_failure("the access check", exc)) from None
     timings["access"] = access_seconds + fresh_seconds
     timings["total"] = time.perf_counter() - started
     return Preview(run, analysis, fresh_run, fresh_analysis, contract, placeholders, new_stack_only, timings,

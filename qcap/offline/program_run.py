@@ -44,6 +44,7 @@ class ProgramRun:
     outputs: dict[str, Any] = field(default_factory=dict)
     logs: list[tuple[str, str]] = field(default_factory=list)
     error: str | None = None
+    error_location: str | None = None  # "file, line N, in f" of the program's frame that raised
 
     @property
     def ok(self) -> bool:
