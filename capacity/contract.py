@@ -70,11 +70,20 @@ REDIS_STACK_DIMENSION = "Stack"
 REDIS_WORKLOAD_DIMENSION = "Workload"
 REDIS_DIMENSIONS = (REDIS_STACK_DIMENSION, REDIS_WORKLOAD_DIMENSION)
 # What the reference worker measures of itself, in its METRIC_NAMESPACE with the Stack and Workload
-# dimensions, one PutMetricData a metric period: `qcap doctor --learn` reads them.
+# dimensions, one PutMetricData a metric period: `qcap doctor --learn` reads them. A Redis worker sends
+# them with its queue metrics in qcap/Redis (one call, one namespace); an SQS worker in qcap/Worker.
+WORKER_NAMESPACE = "qcap/Worker"
 WORKER_PROCESSING_METRIC = "ProcessingTime"  # seconds per handler call, a histogram (Values/Counts)
 WORKER_RECEIVE_METRIC = "ReceiveTime"  # seconds per receive that brought messages, a statistic set
 WORKER_PROCESSED_METRIC = "MessagesProcessed"  # handler successes in the period
 WORKER_METRICS = (WORKER_PROCESSING_METRIC, WORKER_RECEIVE_METRIC, WORKER_PROCESSED_METRIC)
+
+
+
+def worker_namespace(broker: str) -> str:
+    """Where the components tell a consumer of this broker to publish its metrics, and where --learn reads them."""
+    return REDIS_NAMESPACE if broker == REDIS else WORKER_NAMESPACE
+
 
 ELASTICACHE_NAMESPACE = "AWS/ElastiCache"
 CACHE_CPU_METRIC = "EngineCPUUtilization"
@@ -183,8 +192,9 @@ BATCH_LIMIT = EnvVar("BATCH_LIMIT", "batch_limit", int, None, "most messages one
 RUN_DEADLINE_SECONDS = EnvVar("RUN_DEADLINE_SECONDS", "run_deadline_seconds", float, None,
                               "seconds after its start a scheduled run stops receiving: the interval less the task's "
                               "start and its stop timeout", modes=(SCHEDULED,), brokers=SQS_BROKERS)
-METRIC_NAMESPACE = EnvVar("METRIC_NAMESPACE", "metric_namespace", str, REDIS_NAMESPACE,
-                          "where the Redis queue metrics go", modes=(SERVICE,), brokers=(REDIS,))
+METRIC_NAMESPACE = EnvVar("METRIC_NAMESPACE", "metric_namespace", str, None,
+                          "where the worker's metrics go: qcap/Redis (Redis, also its default there), qcap/Worker "
+                          "(SQS; unset, an SQS worker publishes nothing)")
 REDIS_POOL_SIZE = EnvVar("REDIS_POOL_SIZE", "redis_pool_size", int, 10,
                          "Redis connections per worker process (at least 2): cache.pool_size_per_task",
                          modes=(SERVICE,), brokers=(REDIS,), only_when="the plan has cache_pool_size_per_task")
@@ -208,9 +218,10 @@ RETRY_BACKOFF_MAX_SECONDS = _extra("RETRY_BACKOFF_MAX_SECONDS", "retry_backoff_m
 PROTECTION_IDLE_SECONDS = _extra("PROTECTION_IDLE_SECONDS", "protection_idle_seconds", float,
                                  limits.WORKER_PROTECTION_IDLE_SECONDS,
                                  "idle time before scale-in protection is dropped")
-PUBLISH_METRICS = _extra("PUBLISH_METRICS", "publish_metrics", bool, True, "publish the Redis queue metrics")
+PUBLISH_METRICS = _extra("PUBLISH_METRICS", "publish_metrics", bool, True,
+                         "publish the worker's metrics (false: none, whatever METRIC_NAMESPACE says)")
 METRIC_PERIOD_SECONDS = _extra("METRIC_PERIOD_SECONDS", "metric_period_seconds", float,
-                               float(limits.WORKER_METRIC_PERIOD_SECONDS), "seconds between Redis metric publishes")
+                               float(limits.WORKER_METRIC_PERIOD_SECONDS), "seconds between metric publishes")
 
 # Every variable the worker reads, in reading order: of two filling one setting, the first set wins.
 WORKER_ENVIRONMENT = (

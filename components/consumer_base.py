@@ -87,8 +87,8 @@ def worker_environment(plan: WorkloadPlan, stack: str, region: str,
         environment[contract.RUN_DEADLINE_SECONDS.name] = str(plan.scheduled.run_deadline_seconds)
     if queue_url is not None:
         environment[contract.QUEUE_URL.name] = queue_url
+    environment[contract.METRIC_NAMESPACE.name] = contract.worker_namespace(plan.broker)
     if plan.broker == contract.REDIS:
-        environment[contract.METRIC_NAMESPACE.name] = contract.REDIS_NAMESPACE
         if plan.cache is not None:
             environment[contract.REDIS_POOL_SIZE.name] = str(plan.cache.pool_size_per_task)
     return environment

@@ -2,7 +2,7 @@
 
 The execution role lets ECS pull the image, write logs and read the task's secrets; the task
 role is what the worker's code may do, and nothing more: its own queue (SQS), its own metric
-namespace (Redis), scale-in protection of its own cluster's tasks.
+namespace, scale-in protection of its own cluster's tasks.
 """
 
 from __future__ import annotations
@@ -169,17 +169,19 @@ def sqs_consumer_statement(queue_arn: pulumi.Input[str]) -> dict[str, Any]:
     }
 
 
-def redis_metric_statement() -> dict[str, Any]:
-    """Redis workers publish their queue metrics, only in the qcap/Redis namespace.
+def metric_statement(broker: str) -> dict[str, Any]:
+    """The worker publishes its metrics, only in its broker's namespace (contract.worker_namespace): a Redis
+    worker its queue's and its own in qcap/Redis, an SQS worker its own in qcap/Worker.
 
-    PutMetricData has no resource-level permissions, so the namespace condition is the limit.
+    PutMetricData has no resource-level permissions (Resource must be "*"), so the `cloudwatch:namespace`
+    condition is the limit AWS offers.
     """
     return {
-        "Sid": "PublishQueueMetrics",
+        "Sid": "PublishQueueMetrics" if broker == contract.REDIS else "PublishWorkerMetrics",
         "Effect": "Allow",
         "Action": ["cloudwatch:PutMetricData"],
         "Resource": "*",
-        "Condition": {"StringEquals": {"cloudwatch:namespace": contract.REDIS_NAMESPACE}},
+        "Condition": {"StringEquals": {"cloudwatch:namespace": contract.worker_namespace(broker)}},
     }
 
 

@@ -26,7 +26,7 @@ from components.consumer_base import (
 )
 from components.consumer_iam import (
     SecretAccess,
-    redis_metric_statement,
+    metric_statement,
     sqs_consumer_statement,
     task_protection_statement,
 )
@@ -106,9 +106,10 @@ class FargateConsumer(ConsumerComponent):
         plan = args.plan
         super().__init__("qcap:aws:FargateConsumer", name, plan, args.stack, args.cluster, opts)
         if args.redis:
-            queue_url, statements = None, [redis_metric_statement()]
+            queue_url, statements = None, [metric_statement(Broker.redis)]
         else:
-            queue_url, statements = args.queue_url, [sqs_consumer_statement(args.queue_arn)]
+            queue_url, statements = args.queue_url, [sqs_consumer_statement(args.queue_arn),
+                                                     metric_statement(plan.broker)]
         statements.append(task_protection_statement(self.cluster_name, args.region))
         task = self._create_task(name, plan, args.stack, args.region, queue_url, args.environment, args.secrets,
                                  statements, args.kms_key_arn, args.secret_access)

@@ -20,7 +20,9 @@ from capacity.contract import ConsumerMode
 from capacity.names import fit_name
 from capacity.plan import WorkloadPlan
 from components.consumer_base import SQS_BROKERS, ClusterRef, ConsumerComponent, check_fargate_size
-from components.consumer_iam import ECS_TASKS_PRINCIPAL, assume_role_policy, role_arn, role_name, sqs_consumer_statement
+from components.consumer_iam import (
+    ECS_TASKS_PRINCIPAL, assume_role_policy, metric_statement, role_arn, role_name, sqs_consumer_statement,
+)
 from components.consumer_task import task_family
 from components.stack_key import known_arn
 from components.tags import workload_tags
@@ -121,7 +123,8 @@ class ScheduledConsumer(ConsumerComponent):
         super().__init__("qcap:aws:ScheduledConsumer", name, plan, args.stack, args.cluster, opts)
         child = self._child
         task = self._create_task(name, plan, args.stack, args.region, args.queue_url, args.environment, args.secrets,
-                                 [sqs_consumer_statement(args.queue_arn)], args.kms_key_arn)
+                                 [sqs_consumer_statement(args.queue_arn), metric_statement(plan.broker)],
+                                 args.kms_key_arn)
 
         role = aws.iam.Role(
             f"{name}-schedule-role",

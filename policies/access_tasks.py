@@ -5,7 +5,8 @@ image from ECR, creates the log stream and writes the container's output, reads 
 the containers' `secrets` (Secrets Manager by full ARN; anything else ECS reads as an SSM
 parameter) and the KMS key that encrypts it. The task role (the worker's code): the SQS actions
 the reference worker makes on the queue in QUEUE_URL and the keys of that queue and its DLQ, the
-metrics it publishes in METRIC_NAMESPACE, and scale-in protection when a service runs the task.
+metrics it publishes in METRIC_NAMESPACE (a Redis worker its queue's and its own, an SQS worker its own),
+and scale-in protection when a service runs the task.
 Pure.
 """
 
@@ -272,7 +273,7 @@ def _task_calls(stack: Stack, definition: AccessResource, role: AccessResource, 
         context = {**base_context(stack, principal, None, region, role),
                    "cloudwatch:namespace": namespace if isinstance(namespace, str) else UNKNOWN}
         calls.append(Call(principal, WORKER_METRIC_ACTION, "*", f"metrics in {namespace}",
-                          "the worker publishes its queue metrics", context=context, identity=identity, fix=FIX_TASK))
+                          "the worker publishes its metrics", context=context, identity=identity, fix=FIX_TASK))
     if by_service:
         context = {**base_context(stack, principal, None, region, role), "ecs:cluster": cluster_arn}
         calls += [Call(principal, a, task_arn, "its own task", "the worker holds scale-in protection while busy",

@@ -55,13 +55,35 @@ def is_dlq(queue: ResourceView) -> bool:
     return queue.role == DLQ_ROLE
 
 
+def redrive_targets(views: Sequence[ResourceView]) -> set[str]:
+    """URNs of the queues some redrive in the stack points at, tagged or not.
+
+    By the target's ARN where it is known, else by the property dependency of the redrive
+    policy's value (a raw program's `dlq.arn.apply(...)`), inline or on a RedrivePolicy resource.
+    """
+    queues = of_type(views, SQS_QUEUE)
+    targets: set[str] = set()
+    for holder in [*queues, *of_type(views, SQS_REDRIVE_POLICY)]:
+        redrive = as_mapping(holder.props.get("redrivePolicy"))
+        arn = (redrive or {}).get("deadLetterTargetArn")
+        from_value = set(holder.property_dependencies.get("redrivePolicy", ()))
+        for q in queues:
+            if q is holder:
+                continue
+            if q.urn in from_value or (arn and arn != UNKNOWN_SENTINEL and q.known("arn") == arn):
+                targets.add(q.urn)
+    return targets
+
+
 def source_queues(views: Sequence[ResourceView]) -> list[ResourceView]:
-    """SQS queues that consumers read (everything but dead-letter queues)."""
-    return [q for q in of_type(views, SQS_QUEUE) if not is_dlq(q)]
+    """SQS queues that consumers read: everything but dead-letter queues (tagged so, or some redrive's target)."""
+    targets = redrive_targets(views)
+    return [q for q in of_type(views, SQS_QUEUE) if not is_dlq(q) and q.urn not in targets]
 
 
 def dead_letter_queues(views: Sequence[ResourceView]) -> list[ResourceView]:
-    return [q for q in of_type(views, SQS_QUEUE) if is_dlq(q)]
+    targets = redrive_targets(views)
+    return [q for q in of_type(views, SQS_QUEUE) if is_dlq(q) or q.urn in targets]
 
 
 def retention_seconds(queue: ResourceView) -> float:
@@ -75,16 +97,34 @@ def _same_workload(a: ResourceView, b: ResourceView) -> bool:
 
 def redrive_of(queue: ResourceView, views: Sequence[ResourceView]) -> Mapping[str, Any] | None:
     """The queue's redrive policy: inline on the queue, or from a separate RedrivePolicy resource."""
-    inline = as_mapping(queue.props.get("redrivePolicy"))
-    if inline:
-        return inline
+    holder = redrive_holder(queue, views)
+    return None if holder is None else as_mapping(holder.props.get("redrivePolicy"))
+
+
+def redrive_holder(queue: ResourceView, views: Sequence[ResourceView]) -> ResourceView | None:
+    """The resource that sets the queue's redrive policy: the queue itself, a RedrivePolicy on it, or None."""
+    if as_mapping(queue.props.get("redrivePolicy")):
+        return queue
+    return next((rp for rp in of_type(views, SQS_REDRIVE_POLICY)
+                 if redrive_policy_is_on(rp, queue) and as_mapping(rp.props.get("redrivePolicy"))), None)
+
+
+def redrive_policy_is_on(rp: ResourceView, queue: ResourceView) -> bool:
+    """Whether a separate RedrivePolicy is set on `queue` (not merely pointing at it as the dead-letter queue).
+
+    The policy depends on both its queue and its DLQ (through the DLQ's ARN), so a dependency alone
+    cannot tell them apart: the queueUrl's value or its property dependency can.
+    """
     url = queue.known("url")
-    for rp in of_type(views, SQS_REDRIVE_POLICY):
-        if depends_on(rp, queue) or (url and rp.known("queueUrl") == url):
-            found = as_mapping(rp.props.get("redrivePolicy"))
-            if found:
-                return found
-    return None
+    if url and rp.known("queueUrl") == url:
+        return True
+    from_url = rp.property_dependencies.get("queueUrl")
+    if from_url:
+        return queue.urn in from_url
+    target = (as_mapping(rp.props.get("redrivePolicy")) or {}).get("deadLetterTargetArn")
+    if target and target != UNKNOWN_SENTINEL and target == queue.known("arn"):
+        return False
+    return depends_on(rp, queue) and not set(rp.property_dependencies.get("redrivePolicy", ())) >= {queue.urn}
 
 
 def dlq_of(queue: ResourceView, views: Sequence[ResourceView]) -> ResourceView | None:
@@ -97,8 +137,10 @@ def dlq_of(queue: ResourceView, views: Sequence[ResourceView]) -> ResourceView |
     for q in candidates:
         if target and target != UNKNOWN_SENTINEL and q.known("arn") == target:
             return q
+    holder = redrive_holder(queue, views)
+    from_value = set(holder.property_dependencies.get("redrivePolicy", ())) if holder is not None else set()
     for q in candidates:
-        if is_dlq(q) and depends_on(queue, q):
+        if q.urn in from_value or (is_dlq(q) and depends_on(queue, q)):
             return q
     if target and str(target).startswith("arn:") and UNKNOWN_SENTINEL not in str(target):
         # A known ARN: the queue of that name (its ARN may not be known yet), or none; no workload tag stands in.

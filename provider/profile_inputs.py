@@ -13,8 +13,8 @@ from typing import NotRequired, TypedDict
 from capacity.contract import Broker, ConsumerMode, Environment
 
 __all__ = [
-    "Alerts", "Architecture", "Broker", "Cache", "Consumer", "ConsumerMode", "DailyShape", "Environment", "Objective",
-    "Overrides", "Priority", "Profile", "Retries", "Sink", "Traffic", "Workload",
+    "Alerts", "Architecture", "Autoscaling", "Broker", "Cache", "Consumer", "ConsumerMode", "DailyShape", "Environment", "Objective",
+    "Overrides", "PredictiveMode", "Priority", "Profile", "Retries", "Sink", "Traffic", "Workload",
 ]
 
 
@@ -157,6 +157,24 @@ class Priority(TypedDict):
     """This level's own latency objective."""
 
 
+class PredictiveMode(Enum):
+    """What Application Auto Scaling's predictive scaling does with its forecast."""
+
+    forecast_only = "forecast_only"
+    """Forecasts each hour's tasks, scales nothing (to compare with the plan first)."""
+    forecast_and_scale = "forecast_and_scale"
+    """Launches the forecast hour's tasks ahead of it, beside target tracking."""
+
+
+class Autoscaling(TypedDict):
+    """How a service fleet scales beyond the plan's target tracking and scheduled floors."""
+
+    predictive: NotRequired[PredictiveMode]
+    """Add Application Auto Scaling's predictive scaling, forecasting each hour's tasks from the queue's last 14 days: `forecast_only` (forecasts, no scaling) or `forecast_and_scale`. Default: none."""
+    scheduling_buffer_seconds: NotRequired[int]
+    """With predictive: seconds before each forecast hour its tasks are launched (0-3600). Default: 240."""
+
+
 class Overrides(TypedDict):
     """Derived values set by hand. The plan uses them and reports any objective they break."""
 
@@ -219,6 +237,8 @@ class Workload(TypedDict):
     """Queues sharing the traffic by a hash of a key (each with its own consumers). Default: 1."""
     priorities: NotRequired[list[Priority]]
     """Named levels, each a queue with its own share of traffic and objective."""
+    autoscaling: NotRequired[Autoscaling]
+    """Predictive scaling on top of target tracking (service fleets on ECS)."""
     overrides: NotRequired[Overrides]
     """Derived values set by hand (min/max workers, target, cooldowns, retention); applied to every lane."""
 

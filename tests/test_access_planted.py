@@ -115,7 +115,7 @@ def test_a_wildcard_deny_through_not_action(dev):
     deny = {"Effect": "Deny", "NotAction": ["sqs:ReceiveMessage", "sqs:DeleteMessage"], "Resource": "*"}
     planted = edit_document(dev, "orders-task-policy", "policy", add_statement(deny))
     assert denied(planted) == {(DEV_TASK, "sqs:ChangeMessageVisibility"), (DEV_TASK, "sqs:GetQueueAttributes"),
-                               (DEV_TASK, "ecs:UpdateTaskProtection")}
+                               (DEV_TASK, "ecs:UpdateTaskProtection"), (DEV_TASK, "cloudwatch:PutMetricData")}
 
 
 def test_protection_granted_on_another_clusters_tasks(dev):
@@ -129,6 +129,17 @@ def test_metrics_granted_in_another_namespace(points):
     planted = edit_document(points, "track-points-task-policy", "policy", statement(
         "PublishQueueMetrics", lambda s: s.update(Condition={"StringEquals": {"cloudwatch:namespace": "qcap/Other"}})))
     assert denied(planted) == {(role("track-points", "track-points", "task"), "cloudwatch:PutMetricData")}
+
+
+def test_an_sqs_consumers_metrics_granted_in_the_redis_namespace(dev):
+    planted = edit_document(dev, "orders-task-policy", "policy", statement(
+        "PublishWorkerMetrics", lambda s: s.update(Condition={"StringEquals": {"cloudwatch:namespace": "qcap/Redis"}})))
+    assert denied(planted) == {(DEV_TASK, "cloudwatch:PutMetricData")}
+
+
+def test_a_scheduled_consumer_without_its_metrics_grant(questions):
+    planted = edit_document(questions, "questions-task-policy", "policy", drop_statement("PublishWorkerMetrics"))
+    assert denied(planted) == {(role("scheduled-questions", "questions", "task"), "cloudwatch:PutMetricData")}
 
 
 def test_a_secret_named_by_its_name(points):

@@ -89,7 +89,9 @@ def test_wildcard_actions_and_an_inline_policy_on_the_role(dev):
     planted = without(dev, "orders-task-policy")
     document = {"Statement": [{"Effect": "Allow", "Action": ["sqs:*Message*", "sqs:Get*"], "Resource": QUEUE},
                               {"Effect": "Allow", "Action": "ecs:*TaskProtection",
-                               "Resource": f"arn:aws:ecs:us-east-1:{ACCOUNT}:task/qcap-dev/*"}]}
+                               "Resource": f"arn:aws:ecs:us-east-1:{ACCOUNT}:task/qcap-dev/*"},
+                              {"Effect": "Allow", "Action": "cloudwatch:Put*", "Resource": "*",
+                               "Condition": {"StringLike": {"cloudwatch:namespace": "qcap/*"}}}]}
     planted = edit(planted, "orders-task-role", lambda p: p.update(
         inlinePolicies=[{"name": "consume", "policy": json.dumps(document)}]))
     assert denied(planted) == set()
@@ -102,7 +104,8 @@ def test_a_deny_without_tls_written_with_a_boolean_spares_the_worker(dev):
 
 
 def test_a_not_action_deny_that_lists_every_call_the_worker_makes(dev):
-    deny = {"Effect": "Deny", "NotAction": ["sqs:*", "ecs:UpdateTaskProtection"], "Resource": "*"}
+    deny = {"Effect": "Deny", "NotAction": ["sqs:*", "ecs:UpdateTaskProtection", "cloudwatch:PutMetricData"],
+            "Resource": "*"}
     assert denied(edit_document(dev, "orders-task-policy", "policy", add_statement(deny))) == set()
 
 

@@ -69,7 +69,8 @@ def put_history(cloudwatch, history: Synthetic) -> None:
         cloudwatch.put_metric_data(Namespace=contract.SQS_NAMESPACE, MetricData=data[start:start + 1000])
     worker_dims = [{"Name": "Stack", "Value": STACK}, {"Name": "Workload", "Value": "pings"}]
     stamp = history.start + timedelta(days=3)
-    cloudwatch.put_metric_data(Namespace=contract.REDIS_NAMESPACE, MetricData=[
+    # Where the components tell an SQS worker to publish (METRIC_NAMESPACE), and so where --learn reads.
+    cloudwatch.put_metric_data(Namespace=contract.worker_namespace(contract.SQS), MetricData=[
         {"MetricName": contract.WORKER_PROCESSING_METRIC, "Dimensions": worker_dims, "Unit": "Seconds",
          "Values": PROCESSING_VALUES, "Counts": PROCESSING_COUNTS, "Timestamp": stamp},
         {"MetricName": contract.WORKER_RECEIVE_METRIC, "Dimensions": worker_dims, "Unit": "Seconds", "Timestamp": stamp,

@@ -193,3 +193,30 @@ def test_contract_report_summary_counts_checks_per_layer(reports):
     assert report.summary().startswith(f"contract: {report.checks} checks over {report.resources} resources and "
                                        f"{len(report.calls)} API calls (provider schema ")
     assert report.summary().endswith(": 0 violations")
+
+
+def test_contract_accepts_a_log_group_that_never_expires_and_names_an_unlisted_retention(run_components):
+    def program(days: int):
+        return lambda: aws.cloudwatch.LogGroup("orders-logs", name="/qcap/dev/orders", retention_in_days=days)
+
+    assert contract_of(run_components, program(0)).violations == []
+    assert [v.message for v in contract_of(run_components, program(31)).violations] == ["31 days is not allowed"]
+
+
+def test_contract_follows_a_redrive_and_a_redrive_allow_policy_set_apart_from_their_queues(run_components):
+    def program(allowed_source: str | None):
+        def build():
+            dlq = aws.sqs.Queue("orders-dlq", name="qcap-dev-orders-dlq", message_retention_seconds=1_209_600)
+            source = aws.sqs.Queue("orders-queue", name="qcap-dev-orders")
+            aws.sqs.RedrivePolicy("orders-redrive", queue_url=source.url, redrive_policy=dlq.arn.apply(
+                lambda arn: json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": 5})))
+            arns = [allowed_source] if allowed_source else []
+            allow = source.arn.apply(lambda arn: json.dumps({"redrivePermission": "byQueue",
+                                                             "sourceQueueArns": [a.replace("SOURCE", arn) for a in arns]}))
+            aws.sqs.RedriveAllowPolicy("orders-dlq-allow", queue_url=dlq.url, redrive_allow_policy=allow)
+        return build
+
+    assert contract_of(run_components, program("SOURCE")).violations == []
+    (refused,) = contract_of(run_components, program(None)).violations
+    assert (refused.resource, refused.field) == ("orders-redrive", "Attributes.RedrivePolicy.deadLetterTargetArn")
+    assert "admits no source queue (byQueue with no sourceQueueArns)" in refused.message

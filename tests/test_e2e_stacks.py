@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import signal
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,7 @@ from test_worker_sqs import depth, send
 from worker_handlers import read_log
 from worker_running import WorkerProcess, wait_until
 
+from capacity import contract
 from qcap.offline.contract import translate_all
 from worker.config import WorkerConfig
 from worker.redis_queue import RedisQueue
@@ -76,6 +78,18 @@ def done(worker: WorkerProcess) -> list[str]:
     return read_log(worker.log)[1]
 
 
+def processed_in_cloudwatch(d: Deployment, env: dict[str, str], since: datetime) -> float:
+    """MessagesProcessed the workers of this environment published, read back from moto where --learn reads it."""
+    assert env["METRIC_NAMESPACE"] == contract.worker_namespace(contract.SQS)
+    dims = [{"Name": contract.REDIS_STACK_DIMENSION, "Value": env["QCAP_STACK"]},
+            {"Name": contract.REDIS_WORKLOAD_DIMENSION, "Value": env["QCAP_WORKLOAD"]}]
+    answer = d.client("cloudwatch").get_metric_statistics(
+        Namespace=env["METRIC_NAMESPACE"], MetricName=contract.WORKER_PROCESSED_METRIC, Dimensions=dims,
+        StartTime=since - timedelta(minutes=1), EndTime=datetime.now(timezone.utc) + timedelta(minutes=1),
+        Period=3600, Statistics=["Sum"])
+    return sum(point["Sum"] for point in answer["Datapoints"])
+
+
 def report(stack: str, d: Deployment, text: str) -> None:
     replayed = sum(not m.startswith("skipped ") for m in d.made)
     print(f"\n{stack}: replayed {replayed} calls into moto in {d.seconds:.1f} s; {text}")
@@ -85,6 +99,7 @@ def report(stack: str, d: Deployment, text: str) -> None:
 def test_an_sqs_service_stack_processes_every_message_once(stack, aws, ecs_agent, tmp_path):
     d = deploy(stack, aws)
     sqs = d.client("sqs")
+    since = datetime.now(timezone.utc)
     tasks = []
     for cluster, service in d.services():
         env = task_environment(d, d.service_task_definition(cluster, service))
@@ -111,6 +126,8 @@ def test_an_sqs_service_stack_processes_every_message_once(stack, aws, ecs_agent
         assert line["totals"]["processed"] == per_queue and line["totals"]["failed"] == 0
         assert seconds < stop_timeout, (service, seconds, stop_timeout)
         assert depth(sqs, url) == (0, 0) and depth(sqs, d.dead_letter_url(url)) == (0, 0)
+    # What --learn reads: each task published what it processed (its last period as it stopped), allowed by its role.
+    assert [processed_in_cloudwatch(d, env, since) for _, env, _, _ in tasks] == [per_queue] * len(tasks)
     assert ecs_agent.puts, "the workers never asked the ECS agent for scale-in protection"
     report(stack, d, f"{len(tasks)} task(s), {per_queue * len(tasks)} messages each processed once in "
                      f"{drain_seconds:.1f} s; exits after SIGTERM "
@@ -138,6 +155,7 @@ def test_a_scheduled_stack_run_takes_its_batch_limit_within_its_run_time_and_the
     limit, extra = plan.scheduled.batch_limit, 10
     bodies = [f"{plan.name}-{i:03d}" for i in range(limit + extra)]
     send(d.client("sqs"), url, bodies)
+    since = datetime.now(timezone.utc)
     bound = plan.scheduled.run_seconds + START_ALLOWANCE_SECONDS
     runs = []
     for number, timeout in ((1, bound), (2, bound + WorkerConfig.from_env(env).poll_wait_seconds)):
@@ -157,6 +175,7 @@ def test_a_scheduled_stack_run_takes_its_batch_limit_within_its_run_time_and_the
     assert second_seconds <= second_bound
     assert sorted(done(first) + done(second)) == bodies  # each once over the two runs, none lost
     assert depth(d.client("sqs"), url) == (0, 0)
+    assert processed_in_cloudwatch(d, env, since) == limit + extra  # both runs' counts, each sent as the run ended
     report(stack, d, f"run 1 took {limit} of {limit + extra} ({plan.processing_seconds} s handlers, c = "
                      f"{env['CONCURRENCY']}) and exited 0 after {first_seconds:.1f} s (plan's run "
                      f"{plan.scheduled.run_seconds:.2f} s); run 2 took the {extra} left and exited 0 on the empty "

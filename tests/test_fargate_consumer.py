@@ -42,7 +42,7 @@ def test_service_has_no_public_ip_and_uses_the_configured_network(run_components
     assert network == {"assignPublicIp": False, "subnets": ["subnet-a", "subnet-b"], "securityGroups": ["sg-consumer"]}
 
 
-def test_task_role_allows_only_the_four_consumer_actions_on_its_own_queue_and_protecting_its_own_tasks(
+def test_task_role_allows_only_the_four_consumer_actions_on_its_own_queue_its_metrics_and_protecting_its_tasks(
         run_components):
     args = sqs_args(plan_workload(SQS_WORKLOAD), cluster=ClusterRef.from_arn(EXISTING_CLUSTER))
     run = build(run_components, args)
@@ -54,6 +54,13 @@ def test_task_role_allows_only_the_four_consumer_actions_on_its_own_queue_and_pr
             "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
                        "sqs:GetQueueAttributes"],
             "Resource": [QUEUE_ARN],
+        },
+        {
+            "Sid": "PublishWorkerMetrics",
+            "Effect": "Allow",
+            "Action": ["cloudwatch:PutMetricData"],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"cloudwatch:namespace": "qcap/Worker"}},
         },
         {
             "Sid": "ProtectOwnTasksWhileBusy",

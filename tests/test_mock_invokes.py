@@ -58,3 +58,11 @@ def test_any_other_data_source_returns_every_declared_output_with_its_type():
     assert vpc["default"] is True and vpc["id"].startswith("vpc-")
     assert isinstance(vpc["cidrBlock"], str) and vpc["cidrBlockAssociations"] == []
     assert vpc["arn"] == f"arn:aws:ec2:ap-southeast-2:{ACCOUNT}:vpc/{vpc['id']}"
+
+
+def test_a_key_alias_read_by_name_names_a_key_of_its_own_region_and_account():
+    alias = answers().answer("aws:kms/getAlias:getAlias", {"name": "alias/aws/sns"})
+    assert alias["arn"] == f"arn:aws:kms:ap-southeast-2:{ACCOUNT}:alias/aws/sns"
+    assert alias["targetKeyArn"] == f"arn:aws:kms:ap-southeast-2:{ACCOUNT}:key/{alias['targetKeyId']}"
+    assert alias["targetKeyId"] != answers().answer("aws:kms/getAlias:getAlias", {"name": "alias/other"})["targetKeyId"]
+

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import typing
+from pathlib import Path
 from typing import get_args
 
 import pytest
@@ -77,3 +78,13 @@ def test_a_shipped_stack_sent_field_by_field_validates_to_the_profile_its_file_l
     definition = host._component_defs["QueueWorkload"]
     args = host.python_inputs(wire({"profile": data}), definition.inputs, definition.inputs_mapping)
     assert parse_profile(args["profile"]) == load_profile(resolve_stack(stack))
+
+
+def test_a_profile_with_predictive_scaling_sent_field_by_field_validates_to_the_profile_its_file_loads_to(host):
+    path = Path(__file__).parent / "profiles" / "edge-predictive.yaml"
+    data = camel_keys(yaml.safe_load(path.read_text()))
+    definition = host._component_defs["QueueWorkload"]
+    args = host.python_inputs(wire({"profile": data}), definition.inputs, definition.inputs_mapping)
+    profile = parse_profile(args["profile"])
+    assert profile == load_profile(path)
+    assert profile.workloads[0].autoscaling.predictive is not None

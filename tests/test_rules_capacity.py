@@ -11,7 +11,7 @@ import json
 import pytest
 
 from policies.pack import wrap_props
-from policies.rules_base import ResourceView, Rule
+from policies.rules_base import UNKNOWN_SENTINEL, ResourceView, Rule
 from policies.pack import all_rules
 
 RULE = {r.id: r for r in all_rules()}
@@ -76,6 +76,20 @@ def test_queue_has_dlq_accepts_a_separate_redrive_policy_resource():
                     {"queueUrl": "u", "redrivePolicy": json.dumps({"deadLetterTargetArn": DLQ_ARN, "maxReceiveCount": 5})},
                     deps=("urn:orders-queue", "urn:orders-dlq"))
     assert stack_messages(RULE["sqs-queue-has-dlq"], [source, separate, dlq()]) == []
+
+
+def test_a_separate_redrive_policy_belongs_to_its_queue_not_to_the_dlq_whose_arn_it_reads():
+    from policies.rules_capacity import redrive_of
+
+    source = queue(redrivePolicy=None)
+    dead = dlq()
+    unknown_arn = json.dumps({"deadLetterTargetArn": UNKNOWN_SENTINEL, "maxReceiveCount": 5})
+    separate = ResourceView(type="aws:sqs/redrivePolicy:RedrivePolicy", name="orders-redrive",
+                            props=wrap_props({"queueUrl": UNKNOWN_SENTINEL, "redrivePolicy": unknown_arn}),
+                            urn="urn:orders-redrive", dependencies=(source.urn, dead.urn),
+                            property_dependencies={"queueUrl": (source.urn,), "redrivePolicy": (dead.urn,)})
+    assert redrive_of(source, [source, separate, dead]) is not None
+    assert redrive_of(dead, [source, separate, dead]) is None
 
 
 def test_queue_has_dlq_fires_when_the_redrive_target_is_not_in_the_stack():

@@ -67,10 +67,15 @@ def test_scheduler_role_may_only_run_this_task_and_pass_its_two_roles(run_compon
     assert run.named("questions-schedule").inputs["target"]["roleArn"] == run.named("questions-schedule-role").outputs["arn"]
 
 
-def test_task_role_of_a_scheduled_consumer_allows_only_its_queue(run_components):
+def test_task_role_of_a_scheduled_consumer_allows_only_its_queue_and_its_metric_namespace(run_components):
     run = build(run_components, plan_workload(SCHEDULED_WORKLOAD))
     statement = json.loads(run.named("questions-task-policy").inputs["policy"])["Statement"]
-    assert [s["Resource"] for s in statement] == [[QUEUE_ARN]]
+    assert [s["Resource"] for s in statement] == [[QUEUE_ARN], "*"]
+    assert statement[1] == {"Sid": "PublishWorkerMetrics", "Effect": "Allow", "Action": ["cloudwatch:PutMetricData"],
+                            "Resource": "*", "Condition": {"StringEquals": {"cloudwatch:namespace": "qcap/Worker"}}}
+    env = {e["name"]: e["value"] for e in json.loads(run.named("questions-task").inputs["containerDefinitions"])[0][
+        "environment"]}
+    assert env["METRIC_NAMESPACE"] == "qcap/Worker"
 
 
 @pytest.mark.parametrize(("seconds", "expression"), [(60, "rate(1 minute)"), (300, "rate(5 minutes)"),

@@ -110,9 +110,9 @@ def test_the_worker_configured_from_the_task_does_what_the_plan_says(task):
     assert cfg.batch_limit == (p.scheduled.batch_limit if scheduled else None), kind
     assert (cfg.stack, cfg.workload, cfg.region) == ("unit", p.name, "eu-west-1"), kind
     assert cfg.broker == ("redis" if p.broker == "redis" else "sqs"), kind
+    assert cfg.publish_namespace == cfg.metric_namespace == contract.worker_namespace(p.broker), kind
     if p.broker == "redis":
-        assert (cfg.metric_namespace, cfg.redis_pool_size, cfg.redis_tls) == (
-            contract.REDIS_NAMESPACE, p.cache.pool_size_per_task, True)
+        assert (cfg.redis_pool_size, cfg.redis_tls) == (p.cache.pool_size_per_task, True)
 
 
 # --- the worker's side: reads are the declarations, and each one is really read ---------------
@@ -154,7 +154,15 @@ def test_the_redis_worker_publishes_the_metrics_and_dimensions_the_components_sc
     data = metric_data(stats, "unit", "points")
     assert tuple(d["MetricName"] for d in data) == contract.REDIS_METRICS
     assert {tuple(x["Name"] for x in d["Dimensions"]) for d in data} == {contract.REDIS_DIMENSIONS}
-    assert WorkerConfig().metric_namespace == contract.REDIS_NAMESPACE
+    assert WorkerConfig(redis_host="cache").publish_namespace == contract.REDIS_NAMESPACE
+
+
+def test_an_sqs_worker_publishes_only_where_metric_namespace_says_and_never_with_publishing_off():
+    assert WorkerConfig(queue_url="https://sqs/q").publish_namespace is None
+    assert WorkerConfig(queue_url="https://sqs/q", metric_namespace="qcap/Worker").publish_namespace == "qcap/Worker"
+    assert WorkerConfig(queue_url="https://sqs/q", metric_namespace="qcap/Worker",
+                        publish_metrics=False).publish_namespace is None
+    assert WorkerConfig(redis_host="cache", publish_metrics=False).publish_namespace is None
 
 
 # --- the contract itself ----------------------------------------------------------------

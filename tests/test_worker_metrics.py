@@ -104,7 +104,7 @@ def test_the_workers_own_metrics_published_to_moto_read_back_as_sent():
     from capacity import contract
     from worker.processing_stats import ProcessingStats, bucket_of
 
-    cfg = WorkerConfig(stack="shop", workload="orders")
+    cfg = WorkerConfig(stack="shop", workload="orders", metric_namespace=contract.WORKER_NAMESPACE)
     stats = ProcessingStats()
     times = [0.5] * 60 + [1.0] * 38 + [4.0] * 2
     for seconds in times:
@@ -120,7 +120,7 @@ def test_the_workers_own_metrics_published_to_moto_read_back_as_sent():
 
         def read(metric):
             answer = cloudwatch.get_metric_statistics(
-                Namespace=contract.REDIS_NAMESPACE, MetricName=metric, Dimensions=dims,
+                Namespace=contract.WORKER_NAMESPACE, MetricName=metric, Dimensions=dims,
                 StartTime=now - timedelta(minutes=5), EndTime=now + timedelta(minutes=5), Period=600,
                 Statistics=["SampleCount", "Sum", "Minimum", "Maximum"])
             (point,) = answer["Datapoints"]

@@ -294,7 +294,7 @@ def test_worker_releases_unfinished_messages_on_sigterm(moto, tmp_path):
     assert sorted(drain_bodies(sqs, url)) == bodies
 
 
-def test_an_sqs_worker_given_cloudwatch_publishes_what_it_processed_and_how_long_it_took(moto):
+def test_an_sqs_worker_given_a_metric_namespace_publishes_what_it_processed_and_how_long_it_took(moto):
     """The engine times each handler and receive; the metrics read back from moto count every message."""
     from datetime import datetime, timedelta, timezone
 
@@ -306,16 +306,17 @@ def test_an_sqs_worker_given_cloudwatch_publishes_what_it_processed_and_how_long
     cloudwatch = moto.client("cloudwatch")
     started = datetime.now(timezone.utc) - timedelta(minutes=1)
     engine = sqs_worker(lambda message: time.sleep(0.02),
-                        config(url, concurrency=4, stack="shop", workload="measured", metric_period_seconds=0.2),
+                        config(url, concurrency=4, stack="shop", workload="measured", metric_period_seconds=0.2,
+                               metric_namespace=contract.WORKER_NAMESPACE),
                         sqs=moto.client(), cloudwatch=cloudwatch)
     with Running(engine):
         assert wait_until(lambda: engine.counters.processed == 40, timeout=30)
-    engine.broker.metrics.publish()  # what the last period held
+    # No publish of our own: the worker sends the period in progress as it stops.
     dims = [{"Name": "Stack", "Value": "shop"}, {"Name": "Workload", "Value": "measured"}]
 
     def total(metric, statistic):
         answer = cloudwatch.get_metric_statistics(
-            Namespace=contract.REDIS_NAMESPACE, MetricName=metric, Dimensions=dims, StartTime=started,
+            Namespace=contract.WORKER_NAMESPACE, MetricName=metric, Dimensions=dims, StartTime=started,
             EndTime=datetime.now(timezone.utc) + timedelta(minutes=1), Period=600, Statistics=[statistic])
         return sum(p[statistic] for p in answer["Datapoints"])
 
@@ -324,3 +325,38 @@ def test_an_sqs_worker_given_cloudwatch_publishes_what_it_processed_and_how_long
     mean = total(contract.WORKER_PROCESSING_METRIC, "Sum") / 40
     assert 0.02 <= mean < 0.2
     assert total(contract.WORKER_RECEIVE_METRIC, "SampleCount") >= 10  # 4 slots: 40 messages need 10 receives or more
+
+
+def test_an_sqs_worker_with_a_metric_namespace_builds_its_own_cloudwatch_client_and_a_black_hole_stalls_nothing(
+        moto, monkeypatch):
+    """No client given: the worker's own, with the metrics' timeouts and tries, points at a socket that accepts
+    and never answers; every message is still processed once and deleted, and the worker stops in time."""
+    from fault_servers import black_hole
+    from servers import TEST_CREDENTIALS
+
+    from capacity import contract, limits
+
+    for name, value in TEST_CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    sqs = moto.client()
+    url, _ = make_queue(sqs, "unanswered-metrics")
+    send(sqs, url, [str(i) for i in range(40)])
+    handled: list[str] = []
+    with black_hole() as hole:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDWATCH", hole.url)
+        engine = sqs_worker(lambda message: handled.append(message.body),
+                            config(url, concurrency=4, metric_period_seconds=0.1, stop_timeout_seconds=3,
+                                   metric_namespace=contract.WORKER_NAMESPACE), sqs=moto.client())
+        cloudwatch = engine.broker.metrics.cloudwatch
+        assert (cloudwatch.meta.endpoint_url, cloudwatch.meta.config.read_timeout,
+                cloudwatch.meta.config.retries["total_max_attempts"]) == (
+            hole.url, limits.WORKER_CALL_READ_TIMEOUT_SECONDS, limits.WORKER_AWS_MAX_ATTEMPTS)
+        running = Running(engine)
+        with running:
+            assert wait_until(lambda: len(handled) == 40 and depth(sqs, url) == (0, 0), timeout=20)
+            assert wait_until(lambda: hole.accepted >= 1, timeout=5)  # it did try to publish
+            stopping = time.monotonic()
+        stopped_seconds = time.monotonic() - stopping
+    assert sorted(handled, key=int) == [str(i) for i in range(40)]
+    assert engine.broker.metrics.published == 0
+    assert stopped_seconds < 3  # within the stop timeout, a PutMetricData still hanging on its daemon thread

@@ -101,6 +101,16 @@ class WorkerConfig:
         )
 
     @property
+    def publish_namespace(self) -> str | None:
+        """Where the worker's own metrics go, None for nowhere: METRIC_NAMESPACE, or for a Redis worker
+        qcap/Redis (its autoscaling reads them); an SQS worker without it (or PUBLISH_METRICS off) sends none."""
+        if not self.publish_metrics:
+            return None
+        if self.metric_namespace:
+            return self.metric_namespace
+        return contract.REDIS_NAMESPACE if self.redis_host and not self.queue_url else None
+
+    @property
     def fifo(self) -> bool:
         return bool(self.queue_url and self.queue_url.endswith(".fifo"))
 

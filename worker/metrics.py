@@ -1,6 +1,7 @@
 """The worker's CloudWatch metrics (the Redis queue's and its own), published from a thread of their own.
 
-Metrics (METRIC_NAMESPACE, default `qcap/Redis`, dimensions Stack and Workload, one PutMetricData
+Metrics (METRIC_NAMESPACE: the components set `qcap/Redis` for Redis, `qcap/Worker` for SQS; dimensions
+Stack and Workload; one PutMetricData
 every METRIC_PERIOD_SECONDS): QueueDepth = due + leased, OldestMessageAgeSeconds = how long the
 earliest due item has been due (0 when none is), DeadLetterDepth = length of the dead list (Redis
 only); and what the worker measured (worker/processing_stats.py): ProcessingTime as a histogram
@@ -33,6 +34,9 @@ DEPTH_METRIC = "QueueDepth"
 OLDEST_AGE_METRIC = "OldestMessageAgeSeconds"
 DEAD_LETTER_METRIC = "DeadLetterDepth"
 POLL_SECONDS = 0.2
+# After a stop, how long the worker waits at most for its last period to be sent: a call to a healthy
+# CloudWatch takes well under a second; one that hangs is abandoned (its timeouts run out on the daemon thread).
+FINAL_PUBLISH_WAIT_SECONDS = 2.0
 
 
 def metric_data(stats: Any, stack: str, workload: str) -> list[dict[str, Any]]:
@@ -83,6 +87,9 @@ class MetricsPublisher:
         self.config = config
         self.watch = watch or CallWatch(FaultLog())
         self.endpoint = endpoint_of(cloudwatch)
+        # METRIC_NAMESPACE, else the contract's for the broker: a publisher with a queue is a Redis worker's
+        self.namespace = config.metric_namespace or contract.worker_namespace(
+            contract.REDIS if queue is not None else contract.SQS)
         self.published = 0
         self.dropped = 0
         self._last = float("-inf")
@@ -96,8 +103,17 @@ class MetricsPublisher:
             self._thread.start()
 
     def stop(self) -> None:
-        """Stop sending (a call in progress is left to its timeouts on the daemon thread)."""
+        """Stop sending; the publisher's thread then sends the period in progress, last (what a short
+        scheduled run did would otherwise never be published). A call in progress keeps its timeouts."""
         self._stopped.set()
+
+    def wait_sent(self, deadline: float) -> bool:
+        """Wait for the last period's call until `deadline` (monotonic) or FINAL_PUBLISH_WAIT_SECONDS; True when
+        the thread is done."""
+        if self._thread is None:
+            return True
+        self._thread.join(max(0.0, min(deadline - time.monotonic(), FINAL_PUBLISH_WAIT_SECONDS)))
+        return not self._thread.is_alive()
 
     def maybe_publish(self, now: float | None = None) -> bool:
         """Queue this period's datapoints if a period has passed since the last; True when queued."""
@@ -141,17 +157,21 @@ class MetricsPublisher:
                 data = self._pending.get(timeout=POLL_SECONDS)
             except queue_lib.Empty:
                 continue
-            try:
-                self._send(data)
-            except Exception:  # noqa: BLE001 - logged by the call watch; the next period is tried anyway
-                log.debug("PutMetricData failed", exc_info=True)
+            self._try_send(data)
+        self._try_send(self.collect())  # the period in progress when the worker stopped
+
+    def _try_send(self, data: list[dict[str, Any]]) -> None:
+        try:
+            self._send(data)
+        except Exception:  # noqa: BLE001 - logged by the call watch; the next period is tried anyway
+            log.debug("PutMetricData failed", exc_info=True)
 
     def _send(self, data: list[dict[str, Any]]) -> None:
         with self.watch.call("cloudwatch", "PutMetricData", self.endpoint):
-            self.cloudwatch.put_metric_data(Namespace=self.config.metric_namespace, MetricData=data)
+            self.cloudwatch.put_metric_data(Namespace=self.namespace, MetricData=data)
         self.published += 1
         values = {d["MetricName"]: d["Value"] for d in data if "Value" in d}
-        line = {"event": "metrics", "namespace": self.config.metric_namespace}
+        line = {"event": "metrics", "namespace": self.namespace}
         if DEPTH_METRIC in values:
             line.update(depth=values[DEPTH_METRIC], oldest_age_seconds=values[OLDEST_AGE_METRIC],
                         dead_letters=values[DEAD_LETTER_METRIC])

@@ -288,6 +288,11 @@ class RedisBroker:
         if self.metrics is not None:
             self.metrics.stop()
 
+    def wait_metrics_sent(self, deadline: float) -> None:
+        """Give the last period's metrics until `deadline` (at most a few seconds) to be sent."""
+        if self.metrics is not None:
+            self.metrics.wait_sent(deadline)
+
     def probe(self) -> None:
         self.queue.client.ping()
 

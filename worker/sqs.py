@@ -17,7 +17,7 @@ import math
 from typing import Any
 
 from capacity import limits
-from worker.aws import endpoint_of, sqs_clients
+from worker.aws import cloudwatch_client, endpoint_of, sqs_clients
 from worker.calls import CallWatch, FaultLog
 from worker.config import WorkerConfig
 from worker.engine import Engine, Handler, Message
@@ -116,6 +116,11 @@ class SqsBroker:
         if self.metrics is not None:
             self.metrics.stop()
 
+    def wait_metrics_sent(self, deadline: float) -> None:
+        """Give the last period's metrics until `deadline` (at most a few seconds) to be sent."""
+        if self.metrics is not None:
+            self.metrics.wait_sent(deadline)
+
     def housekeep(self) -> None:
         """Queue the worker's own metrics when a period has passed (sent on their own thread), if it publishes."""
         if self.metrics is not None:
@@ -134,15 +139,18 @@ def sqs_worker(handler: Handler, config: WorkerConfig, sqs: Any | None = None,
                protection: TaskProtection | None = None, cloudwatch: Any | None = None) -> Engine:
     """A ready-to-run SQS worker: `sqs_worker(handle, WorkerConfig.from_env()).run()`.
 
-    `sqs` (a test's client) replaces both of the worker's own clients. Given a CloudWatch client
-    (and PUBLISH_METRICS on), it publishes its own metrics (worker/metrics.py) in METRIC_NAMESPACE.
+    `sqs` (a test's client) replaces both of the worker's own clients. With METRIC_NAMESPACE set (the
+    components set it) and PUBLISH_METRICS on, it publishes its own metrics (worker/metrics.py) there, through
+    `cloudwatch` or else a client of its own with the metrics' timeouts and tries (worker/aws.py), on a
+    thread of its own: a CloudWatch that never answers delays only the metrics.
     """
     receive, lease = (sqs, sqs) if sqs is not None else sqs_clients(config)
     broker = SqsBroker(receive, config, lease)
     watch = CallWatch(FaultLog())
     stats = ProcessingStats()
-    if cloudwatch is not None and config.publish_metrics:
-        broker.metrics = MetricsPublisher(None, cloudwatch, config, watch, processing=stats)
+    if config.publish_namespace is not None:
+        broker.metrics = MetricsPublisher(None, cloudwatch or cloudwatch_client(config), config, watch,
+                                          processing=stats)
     protection = protection or TaskProtection(config.ecs_agent_uri, config.protection_idle_seconds,
                                               faults=watch.faults)
     fetch_batch = min(config.receive_batch, limits.SQS_MAX_RECEIVE_BATCH)

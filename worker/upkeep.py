@@ -131,6 +131,9 @@ class Upkeep:
         if stop is not None:
             stop()
         cut_off = join_until(steps + ([self._acker] if self._acker else []), plan.teardown_until)
+        wait_metrics = getattr(self.broker, "wait_metrics_sent", None)
+        if wait_metrics is not None:  # sent beside the steps above; lost (not a step cut off) if CloudWatch hangs
+            wait_metrics(plan.teardown_until)
         # A poll in progress returns within its (capped) wait and releases what it brought.
         polls_until = min(plan.teardown_until, stop_at + self.config.poll_wait_seconds + POLL_RETURN_SECONDS)
         cut_off += join_until(self._receiver_threads, polls_until)

@@ -64,7 +64,7 @@ def read_series(cloudwatch: Any, queries: list[dict], start: datetime, end: date
 def arrivals_source(stack: str, plan: WorkloadPlan) -> tuple[str, str, dict[str, str]]:
     """Namespace, metric and dimensions of the queue's arrivals count."""
     if plan.broker == contract.REDIS:
-        return contract.REDIS_NAMESPACE, contract.WORKER_PROCESSED_METRIC, worker_dimensions(stack, plan)
+        return contract.worker_namespace(plan.broker), contract.WORKER_PROCESSED_METRIC, worker_dimensions(stack, plan)
     return contract.SQS_NAMESPACE, contract.SQS_SENT_METRIC, {contract.SQS_QUEUE_DIMENSION: queue_name(stack, plan)}
 
 
@@ -79,8 +79,9 @@ def _window_value(cloudwatch: Any, query: dict, start: datetime, end: datetime) 
 
 
 def read_worker(cloudwatch: Any, stack: str, plan: WorkloadPlan, start: datetime, end: datetime) -> WorkerStats | None:
-    """The workers' statistic sets over the window; None when they published no ProcessingTime."""
-    dims, ns = worker_dimensions(stack, plan), contract.REDIS_NAMESPACE
+    """The workers' statistic sets over the window, in the namespace the components give their broker
+    (qcap/Redis, qcap/Worker for SQS); None when they published no ProcessingTime."""
+    dims, ns = worker_dimensions(stack, plan), contract.worker_namespace(plan.broker)
     period = int((end - start).total_seconds())
 
     def stat(qid: str, metric: str, statistic: str) -> float | None:

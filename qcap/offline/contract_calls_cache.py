@@ -8,17 +8,20 @@ from qcap.offline.contract_params import drop_none, physical_name, tag_list
 
 def replication_group(r: Resource) -> list:
     i = r.inputs
+    group_id, auto = physical_name(r, "replicationGroupId", prefix_key="")
     return [("elasticache", "CreateReplicationGroup", drop_none({
-        "ReplicationGroupId": i.get("replicationGroupId"), "ReplicationGroupDescription": i.get("description"),
+        "ReplicationGroupId": group_id, "ReplicationGroupDescription": i.get("description"),
         "AutomaticFailoverEnabled": i.get("automaticFailoverEnabled"), "MultiAZEnabled": i.get("multiAzEnabled"),
-        "NumCacheClusters": i.get("numCacheClusters"), "CacheNodeType": i.get("nodeType"), "Engine": i.get("engine"),
+        "NumCacheClusters": i.get("numCacheClusters"), "NumNodeGroups": i.get("numNodeGroups"),
+        "ReplicasPerNodeGroup": i.get("replicasPerNodeGroup"), "CacheNodeType": i.get("nodeType"), "Engine": i.get("engine"),
         "EngineVersion": i.get("engineVersion"), "CacheParameterGroupName": i.get("parameterGroupName"),
         "CacheSubnetGroupName": i.get("subnetGroupName"), "SecurityGroupIds": i.get("securityGroupIds"),
         "Tags": tag_list(i.get("tags")), "PreferredMaintenanceWindow": i.get("maintenanceWindow"), "Port": i.get("port"),
         "AutoMinorVersionUpgrade": i.get("autoMinorVersionUpgrade"),
         "SnapshotRetentionLimit": i.get("snapshotRetentionLimit"), "SnapshotWindow": i.get("snapshotWindow"),
         "AuthToken": i.get("authToken"), "TransitEncryptionEnabled": i.get("transitEncryptionEnabled"),
-        "AtRestEncryptionEnabled": i.get("atRestEncryptionEnabled"), "KmsKeyId": i.get("kmsKeyId")}), ())]
+        "AtRestEncryptionEnabled": i.get("atRestEncryptionEnabled"), "KmsKeyId": i.get("kmsKeyId")}),
+        ("ReplicationGroupId",) if auto else ())]
 
 
 def parameter_group(r: Resource) -> list:

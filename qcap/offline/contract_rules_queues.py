@@ -134,8 +134,12 @@ def check_redrive_allowed(c: Checker, call: ApiCall, source_arn: str | None, dlq
     sources = allow.get("sourceQueueArns") or []
     sources = [sources] if isinstance(sources, str) else list(sources)
     admitted = permission == ALLOW_ALL or (permission == BY_QUEUE and source_arn in sources)
-    why = ("denies every source queue (denyAll)" if permission == DENY_ALL else
-           f"admits only {', '.join(map(str, sources)) or 'no queue'} (byQueue)")
+    if permission == DENY_ALL:
+        why = "denies every source queue (denyAll)"
+    elif sources:
+        why = f"admits only {', '.join(map(str, sources))} (byQueue)"
+    else:
+        why = "admits no source queue (byQueue with no sourceQueueArns)"
     c.check(admitted, call.source, "Attributes.RedrivePolicy.deadLetterTargetArn",
             "a DLQ whose RedriveAllowPolicy admits this source queue", SRC_REDRIVE_ALLOW,
             f"DLQ {dlq_call.resource}'s redrive-allow policy {why}; {source_arn or 'this queue'} is not admitted")

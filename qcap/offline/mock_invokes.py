@@ -10,6 +10,8 @@ the rest with plausible values of the declared type.
 
 from __future__ import annotations
 
+import collections.abc
+import typing
 from typing import Any, Callable
 
 from qcap.offline import provider_sdk
@@ -63,6 +65,20 @@ def _managed_policy(args: dict[str, Any], account: str) -> dict[str, Any]:
     return {"name": name, "arn": arn, "id": arn, "path": args.get("pathPrefix") or "/"}
 
 
+def _fits(value: Any, hint: Any) -> bool:
+    """Whether a resource's output can stand for a data source's output of this declared type."""
+    kind = typing.get_origin(hint) or hint
+    if kind in (collections.abc.Sequence, list):
+        return isinstance(value, list)
+    if kind in (collections.abc.Mapping, dict) or provider_sdk.is_output_object(hint):
+        return isinstance(value, dict)
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint in (int, float):
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return isinstance(value, hint) if isinstance(hint, type) else True
+
+
 class InvokeAnswers:
     """Answers data source calls for one stack's region and account."""
 
@@ -107,7 +123,7 @@ class InvokeAnswers:
         for key, hint in declared.items():
             if key in out:
                 continue
-            if key in known:
+            if key in known and _fits(known[key], hint):
                 out[key] = known[key]
                 continue
             if key == "id":

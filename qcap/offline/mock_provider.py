@@ -9,6 +9,7 @@ Any other AWS type gets the id, ARN, name and other outputs its SDK declares
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
 from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks
@@ -18,6 +19,18 @@ from qcap.offline.mock_resource_outputs import computed, physical_name
 
 MOCK_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
+
+
+def default_key_policy(account_id: str) -> str:
+    """KMS's default key policy: the account's IAM policies decide who may use the key."""
+    return json.dumps({"Version": "2012-10-17", "Id": "key-default-1", "Statement": [
+        {"Sid": "Enable IAM User Permissions", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+         "Action": "kms:*", "Resource": "*"}]})
+
+
+def _key_id(seed: str) -> str:
+    """A KMS key id (a UUID) stable for its seed."""
+    return f"{_short_hash(seed, 8)}-0000-4000-8000-{_short_hash(seed + 'key', 12)}"
 
 
 def _short_hash(text: str, length: int = 8) -> str:
@@ -125,12 +138,20 @@ class QcapMocks(Mocks):
             out.update(name=physical, arn=arn("secretsmanager", f"secret:{physical}-{_short_hash(physical, 6)}"))
             rid = out["arn"]
         elif token == "aws:secretsmanager/secretVersion:SecretVersion":
-            out.update(versionId=_short_hash(logical_name, 32), arn=inputs.get("secretId", ""))
+            secret = str(inputs.get("secretId") or physical)
+            out.update(versionId=_short_hash(logical_name, 32), arn=secret if secret.startswith("arn:") else
+                       arn("secretsmanager", f"secret:{secret}-{_short_hash(secret, 6)}"))
         elif token == "aws:kms/key:Key":
-            rid = f"{_short_hash(logical_name, 8)}-0000-4000-8000-{_short_hash(logical_name + 'key', 12)}"
+            rid = _key_id(logical_name)
             out.update(keyId=rid, arn=arn("kms", f"key/{rid}"))
+            # A key created without a policy gets KMS's default key policy, which the provider reads back.
+            out.setdefault("policy", default_key_policy(acct))
         elif token == "aws:kms/alias:Alias":
-            out.update(arn=arn("kms", str(inputs.get("name", physical))), targetKeyArn=arn("kms", "key/mock"))
+            # The key the alias names (by id or ARN); an alias read by name alone (an AWS-managed
+            # alias/aws/sns) gets a key id of its own, stable per alias.
+            target = str(inputs.get("targetKeyId") or _key_id(str(inputs.get("name", physical))))
+            out.update(arn=arn("kms", str(inputs.get("name", physical))), targetKeyId=target.rsplit("/", 1)[-1],
+                       targetKeyArn=target if target.startswith("arn:") else arn("kms", f"key/{target}"))
         elif token == "aws:lambda/function:Function":
             version = "1" if inputs.get("publish") else "$LATEST"
             out.update(version=version, qualifiedArn=f"{out['arn']}:{version}",

@@ -156,6 +156,10 @@ NAME_FIELDS: dict[str, tuple[str, str]] = {
     "aws:memorydb/user:User": ("userName", ""),
     "aws:elasticache/user:User": ("userId", ""),
 }
+# Types whose autoname pulumi-aws lowercases (their ids allow no capitals).
+LOWERCASE_AUTONAMES = frozenset({"aws:elasticache/replicationGroup:ReplicationGroup", "aws:elasticache/cluster:Cluster",
+                                 "aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2", "aws:rds/instance:Instance",
+                                 "aws:rds/cluster:Cluster"})
 # The ARN service for a module whose name is not the service's (a module holds several services).
 MODULE_SERVICES = {"cloudwatch": "cloudwatch", "sfn": "states", "lb": "elasticloadbalancing", "alb":
                    "elasticloadbalancing", "efs": "elasticfilesystem", "cognito": "cognito-idp", "vpc": "ec2"}
@@ -182,7 +186,8 @@ def physical_name(type_token: str, logical_name: str, inputs: dict[str, Any]) ->
         if type_token == "aws:sqs/queue:Queue" and inputs.get("fifoQueue"):
             name += ".fifo"
         return name
-    return f"{logical_name}-{short_hash(type_token + logical_name, PULUMI_AUTONAME_RANDOM_CHARS)}"
+    autoname = f"{logical_name}-{short_hash(type_token + logical_name, PULUMI_AUTONAME_RANDOM_CHARS)}"
+    return autoname.lower() if type_token in LOWERCASE_AUTONAMES else autoname
 
 
 def _kebab(name: str) -> str:
@@ -262,22 +267,23 @@ def placeholder(field: str, hint: Any, context: dict[str, Any], depth: int = 0) 
 
 
 def _string_placeholder(field: str, context: dict[str, Any]) -> str:
+    """A string output by what its name says it holds: an ARN, an account, a URL, a host, an id, a policy, a time."""
     lower = field.lower()
     name, region, account = context["name"], context["region"], context["account"]
     host = f"{name}.{short_hash(name, 6)}.{region}.{context['service']}.amazonaws.com"
-    if lower == "arn" or lower.endswith("arn"):
+    if field == "arn" or field.endswith(("Arn", "ARN")):
         return context["arn"]
     if lower in ("ownerid", "accountid", "owneraccountid"):
         return account
-    if lower.endswith("url"):
+    if field == "url" or field.endswith("Url"):
         return f"https://{host}"
     if lower.endswith(("endpoint", "address", "dnsname", "domainname", "hostname")):
         return host
-    if lower.endswith("id"):
+    if field.endswith("Id"):
         return short_hash(f"{name}:{field}", 17)
     if lower.endswith(("policy", "json")):
         return '{"Version":"2012-10-17","Statement":[]}'
-    if lower.endswith(("date", "time", "modified", "at")):
+    if re.search(r"(date|time|timestamp|modified|createdat|updatedat)$", lower):
         return "2026-01-01T00:00:00Z"
     if lower == "region":
         return region
