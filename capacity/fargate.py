@@ -26,3 +26,17 @@ def _describe_memory(allowed: tuple[int, ...]) -> str:
         return ", ".join(str(m) for m in allowed) + " MiB"
     step = allowed[1] - allowed[0]
     return f"{allowed[0]}-{allowed[-1]} MiB in steps of {step}"
+
+
+def nearest_fargate_size(task_cpu: int, task_memory_mib: int) -> tuple[int, int]:
+    """The valid Fargate pair closest to the one given (fewest doublings away in CPU and memory; the given
+    CPU kept on a tie), the patch for an impossible pair such as 1024 CPU with 512 MiB."""
+    import math
+
+    def distance(pair: tuple[int, int]) -> tuple[float, int]:
+        cpu, memory = pair
+        return (abs(math.log2(cpu / max(task_cpu, 1))) + abs(math.log2(memory / max(task_memory_mib, 1))),
+                0 if cpu == task_cpu else 1)
+
+    pairs = [(cpu, memory) for cpu, memories in limits.FARGATE_MEMORY_MIB_BY_CPU.items() for memory in memories]
+    return min(pairs, key=distance)

@@ -1,10 +1,12 @@
-"""`qcap plan --fix`: apply the plan's patches to a profile file, keeping its comments and key order.
+"""`qcap plan --fix`: repair and patch a profile file, changing only the bytes of the values it sets.
 
-Each round applies the patch of every finding that has one (errors first, then warnings),
-one at a time, keeping a patch only while the profile still validates; then it plans the
-patched profile again, since one fix can reveal the next. The file is edited with
-ruamel.yaml's round-trip mode, so comments, key order and flow style survive and the diff
-shows only the values that changed.
+A file that does not validate is repaired first where the repair is clear (a misspelt key
+renamed, the nearest valid Fargate pair: capacity/profile_repairs.py), every problem at once.
+Then each round applies the patch of every finding that has one (likely unit slips alone
+first, then errors, then warnings), one at a time, keeping a patch only while the profile
+still validates, and plans the patched profile again, since one fix can reveal the next. The
+text is edited in place (capacity/yaml_edit.py), so every untouched line stays byte for byte
+as it was; ruamel.yaml's round-trip dump is the fallback for an edit that cannot be placed.
 """
 
 from __future__ import annotations
@@ -20,8 +22,17 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from capacity.plan import Plan, plan
 from capacity.plan.models import Patch
+from capacity import strict_yaml
+from capacity.joint_fix import adjustable_fields, joint_fix
 from capacity.plan.patches import apply_patch, parse_path, profile_data
 from capacity.profile import Profile, ProfileError, load_profile, parse_profile
+from capacity.profile_repairs import Repair, apply_repairs, profile_repairs
+from capacity.yaml_edit import rename_key, set_value
+
+# Rounds of repairs of an invalid file: a renamed key can reveal a problem inside it.
+MAX_REPAIR_ROUNDS = 3
+# Findings whose patch goes first and alone: the rest of the plan reads differently once it is applied.
+FIRST_LIMITS = ("likely unit",)
 
 # Rounds of patch, re-plan: a fix can reveal another finding (a larger batch needs a longer visibility).
 MAX_FIX_ROUNDS = 5
@@ -40,6 +51,13 @@ class FixResult:
     profile: Profile
     plan: Plan
     skipped: list[str] = field(default_factory=list)
+    repairs: list[Repair] = field(default_factory=list)
+    unsolved: list[str] = field(default_factory=list)
+    """Workloads still infeasible because no change within the searched fields' bounds works, and why."""
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.applied or self.repairs)
 
     @property
     def diff(self) -> str:
@@ -50,6 +68,9 @@ class FixResult:
 
 
 def _ordered_patches(result: Plan) -> list[Patch]:
+    first = [f.patch for w in result.workloads for f in w.findings if f.limit in FIRST_LIMITS and f.patch]
+    if first:
+        return first
     patches: list[Patch] = []
     for severity in ("error", "warning"):
         for w in result.workloads:
@@ -60,14 +81,47 @@ def _ordered_patches(result: Plan) -> list[Patch]:
 
 
 def fix_profile(path: Path | str) -> FixResult:
-    """Apply every finding's patch to the profile at `path` (not written): the new text and its plan."""
+    """Repair and patch the profile at `path` (not written): the new text, what was set, and its plan."""
     path = Path(path)
-    text = path.read_text()
-    profile = load_profile(path)
-    result = plan(profile)
-    data = profile_data(profile)
+    text = path.read_bytes().decode("utf-8")  # as written: read_text would turn CRLF into LF
+    repairs: list[Repair] = []
+    try:
+        profile = load_profile(path)
+    except ProfileError as exc:
+        profile, repairs = _repaired(text, path, exc)
+    start = profile_data(profile)
     applied: Patch = {}
     skipped: list[str] = []
+    profile, result = _patch_rounds(path, profile, plan(profile), applied, skipped)
+    unsolved: list[str] = []
+    for index in _infeasible_workloads(profile, result):
+        # The findings' patches left an error: search the workload's fields together, from its own values.
+        others = {p: v for p, v in applied.items() if not p.startswith(f"workloads[{index}].")}
+        base = parse_profile(apply_patch(start, others), path)
+        found = joint_fix(base, index)
+        name = profile.workloads[index].name
+        if found is None:
+            unsolved.append(f"{name}: no change of {', '.join(adjustable_fields(base, index))} within their "
+                            "allowed values makes the plan feasible")
+            continue
+        for p in [p for p in applied if p.startswith(f"workloads[{index}].")]:
+            del applied[p]
+        applied.update(found.patch)
+        profile = parse_profile(apply_patch(start, applied), path)
+        result = plan(profile)
+    fixed_text = edit_text(text, repairs, applied)
+    return FixResult(path, text, fixed_text, applied, profile, result, skipped, repairs, unsolved)
+
+
+def _infeasible_workloads(profile: Profile, result: Plan) -> list[int]:
+    groups = {w.group for w in result.workloads if w.errors}
+    return [i for i, w in enumerate(profile.workloads) if w.name in groups]
+
+
+def _patch_rounds(path: Path, profile: Profile, result: Plan, applied: Patch,
+                  skipped: list[str]) -> tuple[Profile, Plan]:
+    """Rounds of every finding's patch, re-planning between rounds; `applied` and `skipped` are filled in."""
+    data = profile_data(profile)
     for _ in range(MAX_FIX_ROUNDS):
         changed = False
         this_round: set[str] = set()
@@ -87,8 +141,47 @@ def fix_profile(path: Path | str) -> FixResult:
         if not changed:
             break
         result = plan(profile)
-    fixed_text = edit_yaml(text, applied) if applied else text
-    return FixResult(path, text, fixed_text, applied, profile, result, skipped)
+    return profile, result
+
+
+def _repaired(text: str, path: Path, error: ProfileError) -> tuple[Profile, list[Repair]]:
+    """The profile with every clear repair applied, or the original error when some problem remains."""
+    try:
+        data = strict_yaml.load(text)
+    except Exception:  # noqa: BLE001 - unreadable YAML: the load error already says where
+        raise error from None
+    repairs: list[Repair] = []
+    for _ in range(MAX_REPAIR_ROUNDS):
+        found = profile_repairs(data)
+        if not found:
+            break
+        data = apply_repairs(data, found)
+        repairs += found
+        try:
+            return parse_profile(data, path), repairs
+        except ProfileError as exc:
+            error = exc
+    raise error
+
+
+def edit_text(text: str, repairs: list[Repair], patch: Patch) -> str:
+    """The file's text with the repairs and the patch applied, each in place; a round-trip dump only for
+    the values that cannot be placed so."""
+    left: Patch = {}
+    for repair in repairs:
+        edited = (rename_key(text, list(repair.parts), repair.value) if repair.kind == "rename"
+                  else set_value(text, list(repair.parts), repair.value))
+        if edited is None:
+            left[repair.path] = repair.value
+        else:
+            text = edited
+    for path, value in patch.items():
+        edited = set_value(text, parse_path(path), value)
+        if edited is None:
+            left[path] = value
+        else:
+            text = edited
+    return edit_yaml(text, left) if left else text
 
 
 def _yaml_for(text: str) -> YAML:

@@ -2,7 +2,8 @@
 
 Alarms (docs/aws-components.md): age of the oldest message over the objective for 3 of 3
 minutes; any message in the DLQ; depth above what the whole fleet is meant to hold
-(saturation); tasks pinned at max capacity; messages waiting but none received (stalled
+(saturation); tasks pinned at max capacity (left out where min = max, when the fleet always runs at
+its ceiling and the age alarm covers it); messages waiting but none received (stalled
 consumers). Each alarm notifies on ALARM and on OK. A threshold the plan leaves out
 (a scheduled consumer has no fleet to saturate) means no alarm.
 """

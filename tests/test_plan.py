@@ -36,13 +36,18 @@ def seed(name: str):
 # --- the fleet --------------------------------------------------------------------------
 
 
-def test_peak_sets_max_capacity_at_eighty_percent_utilisation():
+def test_peak_sets_max_capacity_at_eighty_percent_utilisation_then_room_for_the_resting_fleet():
     w = plan_one()
     assert w.per_task_messages_per_second == 2.0
-    assert w.max_capacity == 13  # ceil(20 / (2 x 0.8)) = ceil(12.5)
     assert w.binding_limit == "peak arrivals"
     assert w.feasible
     assert "ceil(peak 20 / (2 x 0.8)) = 13" in w.reasons["max_capacity"]
+    # Simulation chose utilization 0.6, so target tracking rests at ceil(20 / (2 x 0.6)) = 17 up to
+    # ceil(16.7 / 0.9) = 19 tasks at the peak (scale-in may leave a fleet above 90% of the target): max is one more.
+    assert w.scaling.target_utilization == 0.6
+    assert w.max_capacity == 20
+    assert "raised to 20: target tracking at utilization 0.6 rests at 17-19 tasks at the peak" in (
+        w.reasons["max_capacity"])
 
 
 def test_backlog_drain_binds_max_capacity_when_it_needs_more_tasks_than_the_peak():
@@ -192,13 +197,16 @@ def test_sink_cap_between_need_and_peak_is_feasible_with_a_headroom_warning():
     assert w.feasible
     assert w.max_capacity == 12  # floor(25 / 2), below the 13 for 80% utilisation
     assert w.binding_limit == "sink request rate (db 25 req/s)"
-    assert [f.limit for f in w.warnings] == ["peak headroom"]
+    # Target tracking at the chosen utilization would rest above the cap at the peak: the plan says so.
+    assert [f.limit for f in w.warnings] == ["peak headroom", "peak resting fleet"]
+    assert "no room above the resting fleet 17-19 at the peak: sink request rate (db 25 req/s) caps it at 12" in (
+        w.reasons["max_capacity"])
 
 
 def test_sink_messages_per_request_multiplies_the_request_cap():
     w = plan_one(sink={"name": "db", "requests_per_second": 10, "messages_per_request": 5})
     assert w.feasible
-    assert w.max_capacity == 13  # cap floor(50 / 2) = 25 does not bind
+    assert w.max_capacity == 20  # cap floor(50 / 2) = 25 binds neither the 13 for the peak nor the 20 of room
 
 
 def test_sink_bandwidth_caps_tasks():
@@ -511,3 +519,13 @@ def test_any_cloudflare_profile_plans_and_feasible_plans_keep_settings_within_li
         assert 0 <= w.cloudflare.max_wait_time_ms <= 60_000
         assert 1 <= w.cloudflare.max_concurrency <= 250
         assert w.cloudflare.shards * w.cloudflare.max_concurrency * w.cloudflare.batch_size / batch_seconds >= peak * (1 - 1e-9)
+
+
+def test_one_task_today_against_a_three_times_peak_gets_a_finding_at_the_peak():
+    # 1 task x 2 msg/s against an average of 1.5 and a peak of 4.5 msg/s.
+    w = plan_one(traffic__messages_per_day=129_600, traffic__peak_to_average=3, consumer__current_tasks=1)
+    finding = next(f for f in w.warnings if f.limit == "current fleet at the peak")
+    assert "not the 4.5 msg/s peak" in finding.message
+    assert finding.patch == {"workloads[0].consumer.current_tasks": 3}
+    enough = plan_one(traffic__messages_per_day=129_600, traffic__peak_to_average=3, consumer__current_tasks=3)
+    assert not [f for f in enough.warnings if f.limit.startswith("current fleet")]

@@ -28,8 +28,9 @@ def test_todays_fleet_draining_past_the_plans_retention_loses_the_oldest_message
     (warning,) = w.warnings
     assert warning.limit == "current fleet"
     assert warning.message == (
-        "today's 1 task would take 13.5 days to drain: the oldest messages expire (retention 8.17 days) before "
+        "today's 1 task would take 13.5 days to drain: the oldest messages expire (retention 5.46 days) before "
         "they are processed")
-    # floor((0 + 1,166,400 / (705,600 - 3,600)) / 1) + 1 = 2 tasks drain it within the retention.
-    assert warning.patch == {"workloads[0].consumer.current_tasks": 2}
-    assert "longer than the plan's 8.17 days retention" in w.reasons["current_drain_seconds"]
+    # The plan's 3 tasks (room above the 2 resting at the peak) drain in 4.5 days: retention 1.2 x (4.5 d + 1 h).
+    # floor((0 + 1,166,400 / (471,744 - 3,600)) / 1) + 1 = 3 tasks drain it within that retention.
+    assert warning.patch == {"workloads[0].consumer.current_tasks": 3}
+    assert "longer than the plan's 5.46 days retention" in w.reasons["current_drain_seconds"]

@@ -68,6 +68,15 @@ def test_max_tasks_alarm_watches_running_tasks_at_max_capacity_when_a_service_is
     assert at_max["evaluationPeriods"] == limits.MAX_TASKS_ALARM_MINUTES
 
 
+def test_a_fleet_with_min_equal_to_max_gets_no_max_tasks_alarm_since_it_always_runs_at_its_ceiling(run_components):
+    pinned = {**SQS_WORKLOAD, "overrides": {"min_capacity": 3, "max_capacity": 3}}
+    plan = plan_workload(pinned)
+    assert plan.alarms.max_tasks is None
+    run = build(run_components, plan)
+    assert "max-tasks" not in run.outputs["alarms"]
+    assert {"age", "saturation", "stalled"} <= set(run.outputs["alarms"])
+
+
 def test_stalled_alarm_fires_when_messages_are_visible_but_none_received(run_components):
     plan = plan_workload(SQS_WORKLOAD)
     stalled = alarm(build(run_components, plan), plan, "stalled")

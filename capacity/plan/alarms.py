@@ -10,7 +10,9 @@ from capacity.plan.formatting import num
 from capacity.plan.models import AlarmPlan
 
 
-def plan_service_alarms(d: Derivation, age: float, max_capacity: int, mu: float) -> AlarmPlan:
+def plan_service_alarms(d: Derivation, age: float, min_capacity: int, max_capacity: int, mu: float) -> AlarmPlan:
+    """The thresholds; no tasks-at-max alarm where min = max (the fleet always runs at its ceiling, and the age
+    alarm pages when it falls behind)."""
     age_alarm = d.set(
         "alarm_age_seconds",
         math.ceil(age),
@@ -24,8 +26,12 @@ def plan_service_alarms(d: Derivation, age: float, max_capacity: int, mu: float)
         f"{num(depth)} = max_capacity {max_capacity} x {num(mu)} msg/s x objective {num(age)} s: more waiting than "
         f"the whole fleet clears within the objective, for {limits.SATURATION_ALARM_MINUTES} minutes",
     )
+    pinned = min_capacity >= max_capacity
     d.reasons["alarm_max_tasks"] = (
-        f"{max_capacity} = max_capacity: the fleet pinned at its ceiling for {limits.MAX_TASKS_ALARM_MINUTES} minutes"
+        f"none: min = max = {max_capacity}, so the fleet always runs at its ceiling and this alarm would be in ALARM "
+        "whenever the service runs; the age alarm pages when the fleet falls behind" if pinned else
+        f"{max_capacity} = max_capacity: the fleet pinned at its ceiling for {limits.MAX_TASKS_ALARM_MINUTES} minutes "
+        "(max capacity leaves room for the resting fleet at the peak, so a healthy peak does not reach it)"
     )
     d.reasons["alarm_stalled_minutes"] = (
         f"{limits.STALLED_ALARM_MINUTES}: messages visible but none received for {limits.STALLED_ALARM_MINUTES} minutes"
@@ -39,6 +45,6 @@ def plan_service_alarms(d: Derivation, age: float, max_capacity: int, mu: float)
         age_seconds=age_alarm,
         dlq_messages=1,
         saturation_messages=saturation,
-        max_tasks=max_capacity,
+        max_tasks=None if pinned else max_capacity,
         stalled_minutes=limits.STALLED_ALARM_MINUTES,
     )

@@ -17,7 +17,27 @@ def plan_current_fleet(
     if current is None:
         return None, None
     d.reasons["current_tasks"] = f"{current} = consumer.current_tasks: the fleet running today"
-    return current, _current_drain(d, current, mu, rates, retention, age)
+    drain = _current_drain(d, current, mu, rates, retention, age)
+    if drain is not None:
+        _judge_at_peak(d, current, mu, rates, age)
+    return current, drain
+
+
+def _judge_at_peak(d: Derivation, current: int, mu: float, rates: Rates, age: float) -> None:
+    """A warning when today's fleet keeps up on average but falls behind at the peak."""
+    throughput = current * mu
+    if throughput >= rates.peak:
+        return
+    enough = math.ceil(rates.peak / mu - 1e-9)
+    grows = (rates.peak - throughput) * limits.SECONDS_PER_HOUR
+    d.reasons["current_tasks"] += (f"; at the peak {num(round(rates.peak, 3))} msg/s it runs only "
+                                   f"{num(round(throughput, 3))} msg/s")
+    d.warn("current fleet at the peak",
+           f"today's {tasks(current)} x {num(mu)} = {num(round(throughput, 3))} msg/s keep up with the "
+           f"{num(round(rates.average, 3))} msg/s average but not the {num(round(rates.peak, 3))} msg/s peak: the "
+           f"backlog grows by about {num(round(grows))} messages an hour of peak, past the {duration(age)} objective",
+           f"run at least {enough} tasks now (consumer.current_tasks), up to max_capacity {d.values['max_capacity']}",
+           {"consumer.current_tasks": enough} if enough <= limits.ECS_MAX_TASKS_PER_SERVICE else None)
 
 
 def _current_drain(

@@ -24,6 +24,7 @@ from capacity.plan.formatting import duration, num, tasks
 from capacity.plan.lanes import Lane, Rates, rate_fields, rates_of
 from capacity.plan.models import Derived, ScalingPlan, ServicePlan
 from capacity.plan.overrides import judge_autoscaling, judge_max_capacity
+from capacity.plan.peak_room import room_for_resting_peak
 from capacity.plan.predictive import plan_predictive
 from capacity.plan.receiving import per_task_rate, receive_overhead
 from capacity.plan.retention import plan_dlq_retention, plan_retention
@@ -53,6 +54,7 @@ class Fleet:
     max_capacity: int
     capped_by: Cap | None
     binding: str
+    caps: tuple[Cap, ...] = ()
 
 
 def plan_service(profile: Profile, workload: Workload, lane: Lane, record: Derivation) -> Derived:
@@ -71,6 +73,8 @@ def plan_service(profile: Profile, workload: Workload, lane: Lane, record: Deriv
                                workload.traffic.daily_shape, overhead)
     judge_autoscaling(record, rates, age, per_task, consumer.concurrency_per_task, consumer.p99_seconds,
                       scaling.min_capacity, scaling.target_backlog_per_task, scaling.scale_out_cooldown_seconds)
+    fleet = room_for_resting_peak(record, fleet, list(fleet.caps), rates.peak, per_task, scaling.target_utilization,
+                                 scaling.min_capacity)
 
     predictive = plan_predictive(record, workload, per_task, scaling, age)
 
@@ -91,7 +95,7 @@ def plan_service(profile: Profile, workload: Workload, lane: Lane, record: Deriv
     max_receive = plan_max_receive_count(record, workload, environment)
     fifo_high = plan_fifo_throughput(record, workload, rates.peak)
 
-    alarms = plan_service_alarms(record, age, fleet.max_capacity, per_task)
+    alarms = plan_service_alarms(record, age, scaling.min_capacity, fleet.max_capacity, per_task)
     cache = (plan_cache(record, workload, environment, rates, fleet.max_capacity, alarms.saturation_messages,
                         lane.budgets.redis_clients) if workload.broker is Broker.redis else None)
     current_tasks, current_drain = plan_current_fleet(record, consumer.current_tasks, per_task, rates, retention, age)
@@ -171,7 +175,7 @@ def capped_fleet(record: Derivation, workload: Workload, lane: Lane, per_task: f
         binding = "max_capacity override"
     record.binding = binding
     judge_max_capacity(record, caps, max_capacity)
-    return Fleet(max_capacity, capped_by, binding)
+    return Fleet(max_capacity, capped_by, binding, tuple(caps))
 
 
 def _lift(record: Derivation, fleet: Fleet) -> Cap | None:

@@ -18,6 +18,7 @@ from capacity.plan.models import Plan, WorkloadPlan
 from capacity.plan.patches import attach_patches
 from capacity.plan.scheduled import plan_scheduled
 from capacity.plan.service import plan_service
+from capacity.plan.units import check_units
 from capacity.profile import Broker, ConsumerMode, Profile, Workload
 from capacity.routing import routing_rule, shard_rule
 
@@ -56,6 +57,7 @@ def _plan_stack(profile: Profile) -> Plan:
 
 def _plan_lane(profile: Profile, index: int, w: Workload, lane: Lane) -> WorkloadPlan:
     record = Derivation(overrides=w.overrides.model_dump(exclude_none=True), prefix=f"workloads[{index}]")
+    check_units(record, w.consumer)
     if w.broker is Broker.cloudflare:
         derived = plan_cloudflare(profile, w, lane, record)
     elif w.consumer.mode is ConsumerMode.scheduled:

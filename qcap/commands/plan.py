@@ -12,7 +12,7 @@ from rich.markup import escape
 from capacity.contract import EXIT_NOT_OK as EXIT_INFEASIBLE
 from capacity.plan import Plan, duration, num
 from capacity.plan.patches import format_patch
-from capacity.profile import ProfileError
+from capacity.profile import ProfileError, resolve_stack
 from qcap.commands.progress import Progress
 from qcap.commands.stack_loading import EXIT_BAD_INPUT, load_stack, report_profile_error
 from qcap.commands.tables import render_rows
@@ -132,13 +132,14 @@ def plan_command(
     ] = False,
 ) -> None:
     """Derive and explain every provisioned number. Exit 0 feasible, 1 infeasible, 2 bad profile."""
+    console = Console()
+    if fix or write:
+        # No plan first: --fix repairs a profile that does not validate, so it reads the file itself.
+        _fix(console, resolve_stack(stack), write, as_json)
+        return
     with Progress("qcap plan") as progress:
         progress.stage(f"planning {stack}")
         loaded = load_stack(stack)
-    console = Console()
-    if fix or write:
-        _fix(console, loaded.path, write, as_json)
-        return
     if as_json:
         typer.echo(json.dumps({"stack": loaded.name, **loaded.plan.as_json()}, indent=2))
     else:
@@ -162,21 +163,30 @@ def _fix(console: Console, path, write: bool, as_json: bool) -> None:
     except ProfileError as exc:
         report_profile_error(exc)
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    if write and result.applied:
-        path.write_text(result.fixed_text)
+    if write and result.changed:
+        path.write_bytes(result.fixed_text.encode("utf-8"))
     if as_json:
         typer.echo(json.dumps({"stack": path.stem, "patch": result.applied, "diff": result.diff,
-                               "written": bool(write and result.applied), "skipped": result.skipped,
+                               "repairs": [r.message for r in result.repairs],
+                               "written": bool(write and result.changed), "skipped": result.skipped,
+                               "unsolved": result.unsolved,
                                "plan": result.plan.as_json()}, indent=2))
     else:
-        if not result.applied:
+        if not result.changed:
             console.print(f"[bold]qcap plan --fix[/] {escape(str(path))}: no finding has a patch; nothing to change")
         else:
-            console.print(result.diff, markup=False, highlight=False, end="")
+            # Raw, never wrapped or styled, so `patch` applies what is printed.
+            console.file.write(result.diff)
+            console.file.flush()
+            for repair in result.repairs:
+                console.print(f"repaired {escape(repair.message)}", highlight=False)
             where = f"written to {path}" if write else "not written (add --write to apply it)"
-            console.print(f"[bold]{len(result.applied)} value(s) set[/], {escape(where)}\n", highlight=False)
+            count = len(result.applied) + len(result.repairs)
+            console.print(f"[bold]{count} value(s) set[/], {escape(where)}\n", highlight=False)
         for problem in result.skipped:
             console.print(f"[yellow]skipped[/] {escape(problem)}", highlight=False)
+        for problem in result.unsolved:
+            console.print(f"[bold red]not fixed[/] {escape(problem)}", highlight=False)
         render_plan(console, f"{path.stem} (patched)", result.plan)
     if not result.plan.feasible:
         raise typer.Exit(EXIT_INFEASIBLE)
