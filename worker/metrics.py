@@ -179,3 +179,22 @@ class MetricsPublisher:
             line["processed"] = values[contract.WORKER_PROCESSED_METRIC]
         log.info(json.dumps(line))
 
+
+class PublishesMetrics:
+    """A broker's publisher lifecycle, the same for SQS and Redis: started and stopped with the worker,
+    and given until a deadline to send its last period on the way out. `metrics` is None when it publishes nothing."""
+
+    metrics: MetricsPublisher | None = None
+
+    def start(self) -> None:
+        if self.metrics is not None:
+            self.metrics.start()
+
+    def stop(self) -> None:
+        if self.metrics is not None:
+            self.metrics.stop()
+
+    def wait_metrics_sent(self, deadline: float) -> None:
+        """Give the last period's metrics until `deadline` (at most a few seconds) to be sent."""
+        if self.metrics is not None:
+            self.metrics.wait_sent(deadline)

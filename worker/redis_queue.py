@@ -31,7 +31,7 @@ from capacity import limits
 from worker.calls import CallWatch, FaultLog
 from worker.config import WorkerConfig
 from worker.engine import Engine, Handler, Message
-from worker.metrics import MetricsPublisher, metric_data
+from worker.metrics import MetricsPublisher, PublishesMetrics, metric_data
 from worker.processing_stats import ProcessingStats
 from worker.protection import TaskProtection
 from worker.redis_client import connect, endpoint_of
@@ -268,7 +268,7 @@ class RedisQueue:
 # --- the worker ----------------------------------------------------------------------
 
 
-class RedisBroker:
+class RedisBroker(PublishesMetrics):
     """The engine's view of a RedisQueue: claim, ack in batches, fail with backoff, reap, publish."""
 
     name = "redis"
@@ -279,19 +279,6 @@ class RedisBroker:
         self.metrics = metrics
         self.idle_sleep_seconds = limits.WORKER_REDIS_EMPTY_POLL_SECONDS
         self.endpoint = endpoint_of(queue.client)
-
-    def start(self) -> None:
-        if self.metrics is not None:
-            self.metrics.start()
-
-    def stop(self) -> None:
-        if self.metrics is not None:
-            self.metrics.stop()
-
-    def wait_metrics_sent(self, deadline: float) -> None:
-        """Give the last period's metrics until `deadline` (at most a few seconds) to be sent."""
-        if self.metrics is not None:
-            self.metrics.wait_sent(deadline)
 
     def probe(self) -> None:
         self.queue.client.ping()

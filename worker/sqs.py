@@ -21,7 +21,7 @@ from worker.aws import cloudwatch_client, endpoint_of, sqs_clients
 from worker.calls import CallWatch, FaultLog
 from worker.config import WorkerConfig
 from worker.engine import Engine, Handler, Message
-from worker.metrics import MetricsPublisher
+from worker.metrics import MetricsPublisher, PublishesMetrics
 from worker.processing_stats import ProcessingStats
 from worker.protection import TaskProtection
 
@@ -32,7 +32,7 @@ def chunks(items: list[Any], size: int = limits.SQS_MAX_BATCH_ENTRIES) -> list[l
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
-class SqsBroker:
+class SqsBroker(PublishesMetrics):
     """ReceiveMessage / DeleteMessageBatch / ChangeMessageVisibilityBatch on one queue."""
 
     name = "sqs"
@@ -107,19 +107,6 @@ class SqsBroker:
 
     def extend(self, tokens: list[Any]) -> None:
         self._visibility(tokens, self.config.visibility_timeout_seconds)
-
-    def start(self) -> None:
-        if self.metrics is not None:
-            self.metrics.start()
-
-    def stop(self) -> None:
-        if self.metrics is not None:
-            self.metrics.stop()
-
-    def wait_metrics_sent(self, deadline: float) -> None:
-        """Give the last period's metrics until `deadline` (at most a few seconds) to be sent."""
-        if self.metrics is not None:
-            self.metrics.wait_sent(deadline)
 
     def housekeep(self) -> None:
         """Queue the worker's own metrics when a period has passed (sent on their own thread), if it publishes."""
