@@ -67,7 +67,7 @@ def test_fix_prints_the_diff_and_the_patched_plan_and_write_applies_it(tmp_path)
 def test_plan_json_carries_each_findings_patch():
     result = runner.invoke(app, ["plan", str(profile_path("three_problems")), "--json"])
     assert result.exit_code == 1
-    findings = [f for w in json.loads(result.output)["workloads"] for f in w["findings"]]
+    findings = [f for w in json.loads(result.stdout)["workloads"] for f in w["findings"]]
     assert {json.dumps(f["patch"]) for f in findings if f["severity"] == "error"} == {
         '{"workloads[0].consumer.receive_batch": 75}', '{"workloads[1].consumer.interval_seconds": 840}',
         '{"workloads[2].overrides.min_capacity": 5}'}

@@ -29,7 +29,7 @@ def test_text_values_read_as_they_are():
 def test_qcap_plan_on_a_cache_node_override_prints_a_plan_and_exits_zero():
     result = CliRunner().invoke(app, ["plan", str(profile_path("cache_node_override")), "--json"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["workloads"][0]["cache_node_type"] == "cache.m7g.large"
+    assert json.loads(result.stdout)["workloads"][0]["cache_node_type"] == "cache.m7g.large"
 
 
 def test_a_cache_node_too_small_for_the_backlog_is_an_error_with_the_planners_node_as_patch(tmp_path):
@@ -39,7 +39,7 @@ def test_a_cache_node_too_small_for_the_backlog_is_an_error_with_the_planners_no
     path.write_text(yaml.safe_dump(data))
     result = CliRunner().invoke(app, ["plan", str(path), "--json"])
     assert result.exit_code == 1, result.output
-    (w,) = json.loads(result.output)["workloads"]
+    (w,) = json.loads(result.stdout)["workloads"]
     (error,) = [f for f in w["findings"] if f["limit"] == "Redis memory"]
     assert error["patch"] == {"workloads[0].overrides.cache_node_type": "cache.t4g.small"}
 

@@ -33,7 +33,7 @@ def test_plan_prints_values_with_reasons_and_exits_zero_for_a_feasible_stack():
 def test_plan_json_is_a_contract_with_reasons_per_field():
     result = run("session-events", "--json")
     assert result.exit_code == 0
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     (w,) = data["workloads"]
     assert data["stack"] == "session-events"
     assert (w["shards"], w["batch_size"], w["max_wait_time_ms"], w["max_concurrency"]) == (1, 100, 200, 13)

@@ -32,7 +32,7 @@ def test_simulate_prints_each_fleet_side_by_side_with_its_figures():
 def test_simulate_json_has_one_result_per_fleet_with_every_figure():
     result = runner.invoke(app, ["simulate", "event-backlog", "--scenario", "spike", "--json"])
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     (workload,) = data["workloads"]
     assert workload["scenario"] == "spike"
     assert [r["fleet"] for r in workload["results"]] == ["plan autoscaling", "static 20 tasks", "CDK default scaling"]
@@ -77,7 +77,7 @@ def test_simulate_runs_a_trace_split_across_partitions_by_share(tmp_path):
     result = runner.invoke(app, ["simulate", "job-queues", "--workload", "jobs", "--scenario", "trace",
                                  "--trace", str(path), "--json"])
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert len(data["workloads"]) == 4
     assert data["workloads"][0]["results"][0]["messages_arrived"] == 600 * 120 / 4
 
@@ -102,7 +102,7 @@ def test_simulate_json_reports_churn_per_fleet():
     result = runner.invoke(app, ["simulate", "event-backlog", "--scenario", "constant", "--peak-fraction", "0.5",
                                  "--json"])
     assert result.exit_code == 0, result.output
-    (workload,) = json.loads(result.output)["workloads"]
+    (workload,) = json.loads(result.stdout)["workloads"]
     assert "0.5 x the peak" in workload["description"]
     plan_run = workload["results"][0]
     assert {"task_launches", "scale_out_actions", "scale_in_actions", "longest_hold_seconds"} <= set(plan_run)
