@@ -136,3 +136,18 @@ def test_the_workers_own_metrics_published_to_moto_read_back_as_sent():
     assert (processing["Minimum"], processing["Maximum"]) == (bucket_of(0.5), bucket_of(4.0))
     assert (receive["SampleCount"], receive["Sum"]) == (2, pytest.approx(0.05))
     assert processed["Sum"] == 100
+
+
+def test_periods_still_queued_when_the_worker_stops_go_out_with_the_last_call_or_are_counted_dropped():
+    cfg = WorkerConfig(stack="shop", workload="orders", metric_period_seconds=0)
+    publisher = MetricsPublisher(None, StalledCloudWatch(), cfg, queue_max=5)
+    period = [{"MetricName": "MessagesProcessed", "Value": 1.0}]
+    for _ in range(2):
+        publisher._pending.put_nowait(period)
+    batch = publisher._last_batch()
+    assert batch == period * 2 and publisher.dropped == 0  # the queued two (an SQS publisher without stats adds none)
+    big = [{"MetricName": "MessagesProcessed", "Value": 1.0}] * limits.CLOUDWATCH_PUT_METRIC_MAX_ITEMS
+    publisher._pending.put_nowait(big)
+    publisher._pending.put_nowait(period)
+    batch = publisher._last_batch()
+    assert publisher.dropped == 1 and batch[0] == period[0] and len(batch) <= limits.CLOUDWATCH_PUT_METRIC_MAX_ITEMS

@@ -158,7 +158,27 @@ class MetricsPublisher:
             except queue_lib.Empty:
                 continue
             self._try_send(data)
-        self._try_send(self.collect())  # the period in progress when the worker stopped
+        last = self._last_batch()
+        if last:
+            self._try_send(last)
+
+    def _last_batch(self) -> list[dict[str, Any]]:
+        """What is left when the worker stops: the periods still queued (a CloudWatch stall leaves some) and the
+        period in progress, in one call; periods past the call's item limit are counted as dropped, oldest first."""
+        periods = []
+        while True:
+            try:
+                periods.append(self._pending.get_nowait())
+            except queue_lib.Empty:
+                break
+        periods.append(self.collect())
+        batch: list[dict[str, Any]] = []
+        for period in reversed(periods):  # newest first, so the limit drops the oldest
+            if len(batch) + len(period) > limits.CLOUDWATCH_PUT_METRIC_MAX_ITEMS:
+                self.dropped += 1
+                continue
+            batch[:0] = period
+        return batch
 
     def _try_send(self, data: list[dict[str, Any]]) -> None:
         try:
