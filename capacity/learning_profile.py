@@ -108,7 +108,8 @@ def learned_patch(learned: Learned, workload: Workload, index: int) -> Patch:
         value = getattr(learned, name)
         if value is not None:
             patch[f"{at}.consumer.{name}"] = rounded(value)
-    p99 = patch.get(f"{at}.consumer.processing_p99_seconds")
+    # The p99 may not be learned (no percentiles read back): the profile's own must still cover a learned mean.
+    p99 = patch.get(f"{at}.consumer.processing_p99_seconds", workload.consumer.processing_p99_seconds)
     mean = patch.get(f"{at}.consumer.processing_seconds", workload.consumer.processing_seconds)
     if p99 is not None and p99 < mean:
         patch[f"{at}.consumer.processing_p99_seconds"] = mean

@@ -61,3 +61,10 @@ def test_the_comparison_gives_each_fields_difference_and_how_sure():
     # The factory's receive overhead is 0: no ratio to give, the row shows both values only.
     assert (rows["consumer.receive_overhead_seconds"].profile, rows["consumer.receive_overhead_seconds"].difference) == (
         0.0, None)
+
+
+def test_a_learned_mean_above_the_profiles_p99_raises_that_p99_when_no_p99_was_learned():
+    w = workload()
+    mean = w.consumer.processing_p99_seconds * 2  # slower than the profile's own p99, no percentile read back
+    patch = learned_patch(learned(processing_seconds=mean, processing_p99_seconds=None), w, 0)
+    assert patch["workloads[0].consumer.processing_p99_seconds"] == patch["workloads[0].consumer.processing_seconds"]

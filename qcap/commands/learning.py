@@ -14,7 +14,6 @@ from dataclasses import asdict
 from pathlib import Path
 
 import typer
-import yaml
 from rich.console import Console
 from rich.markup import escape
 
@@ -22,7 +21,7 @@ from capacity.learning import Learned, learn
 from capacity.learning_profile import compare, learned_patch
 from capacity.plan import Plan, WorkloadPlan, num, plan
 from capacity.plan.models import Patch
-from capacity.profile import Profile, ProfileError, parse_profile
+from capacity.profile import Profile, ProfileError, parse_profile_yaml
 from capacity.stacks import LoadedStack
 from qcap.commands.tables import render_rows
 
@@ -118,7 +117,7 @@ def patched(path: Path, text: str, patch: Patch) -> tuple[str, Profile, Plan]:
         return seq
 
     new_text = edit_yaml(text, {path: flow(value) for path, value in patch.items()})
-    profile = parse_profile(yaml.safe_load(new_text), path)
+    profile = parse_profile_yaml(new_text, path)
     return new_text, profile, plan(profile)
 
 
