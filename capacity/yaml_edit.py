@@ -55,7 +55,10 @@ def _splice(text: str, start: int, end: int, new: str) -> str:
 
 
 def set_value(text: str, parts: list[str | int], value: Any) -> str | None:
-    """The text with the scalar at `parts` set to `value` (added when missing); None when it cannot be placed."""
+    """The text with the scalar at `parts` set to `value` (added when missing); None when it cannot be placed
+    (a list or mapping value is not a scalar: the caller's round-trip writer places it)."""
+    if isinstance(value, (list, tuple, dict)):
+        return None
     node = _compose(text)
     for depth, part in enumerate(parts):
         found = _child(node, part)

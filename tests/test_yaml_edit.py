@@ -51,3 +51,8 @@ def test_a_file_with_crlf_line_ends_keeps_them():
     crlf = TEXT.replace("\n", "\r\n")
     edited = set_value(crlf, ["workloads", 0, "consumer", "processing_seconds"], 2)
     assert edited == crlf.replace("processing_seconds: 1.5 ", "processing_seconds: 2 ")
+
+
+def test_a_list_value_is_not_written_as_a_quoted_scalar_it_is_left_to_the_round_trip_writer():
+    assert set_value("a:\n  b: 1\n", ["a", "c"], [1.0, 2.0]) is None
+    assert set_value("a:\n  b: 1\n", ["a", "b"], {"x": 1}) is None
