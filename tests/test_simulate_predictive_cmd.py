@@ -37,3 +37,20 @@ def test_the_verdict_names_the_figures_it_stands_on():
     first, second = text.splitlines()
     assert first.startswith("the day the profile describes: the plan's floors suffice (oldest")
     assert "of the 60 s objective where learned floors hold" in second and "task-hours against" in second
+
+
+def test_an_unknown_workload_with_predictive_names_the_ones_the_stack_has_and_exits_2():
+    result = CliRunner().invoke(cli(), ["simulate", "track-points", "--predictive", "--workload", "nope"])
+    assert result.exit_code == 2
+    assert "no workload 'nope' in this stack; have: track-points" in result.stderr
+
+
+def test_options_that_predictive_would_ignore_are_refused_by_name():
+    result = CliRunner().invoke(cli(), ["simulate", "track-points", "--predictive", "--json", "--seed", "3"])
+    assert result.exit_code == 2
+    assert "--predictive runs its own two days and takes none of: --seed, --json" in result.stderr
+
+
+def test_a_stack_without_an_autoscaled_service_is_told_predictive_has_nothing_to_compare():
+    result = CliRunner().invoke(cli(), ["simulate", "scheduled-questions", "--predictive"])
+    assert result.exit_code == 2 and "no autoscaled service fleet to compare" in result.stderr

@@ -152,6 +152,15 @@ def run_simulations(
     return results
 
 
+def _refuse_with_predictive(**given: object) -> None:
+    """--predictive runs its own fixed days (the profile's and a drifted one): the options that shape other runs
+    are refused by name rather than silently ignored."""
+    named = [f"--{name.replace('_', '-')}" for name, value in given.items() if value not in (None, False)]
+    if named:
+        err_console.print(f"--predictive runs its own two days and takes none of: {', '.join(named)}", markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT)
+
+
 def register(app: typer.Typer) -> None:
     @app.command("simulate")
     def simulate_command(
@@ -176,8 +185,16 @@ def register(app: typer.Typer) -> None:
             if predictive:
                 from qcap.commands.simulate_predictive import render_predictive
 
+                _refuse_with_predictive(scenario=scenario is not ScenarioName.diurnal, trace=trace, seed=seed,
+                                        days=days, png=png, json=json_output, spike_multiplier=spike_multiplier,
+                                        spike_minutes=spike_minutes, peak_fraction=peak_fraction)
+                lanes = [w for w in _lanes(loaded.plan, workload) if w.scaling is not None]
+                if not lanes:
+                    err_console.print("no autoscaled service fleet to compare: --predictive compares the scheduled "
+                                      "floors of service fleets", markup=False)
+                    raise typer.Exit(EXIT_BAD_INPUT)
                 progress.stage("simulating scheduled and learned floors")
-                render_predictive(Console(), loaded, workload)
+                render_predictive(Console(), lanes)
                 return
             _simulate_lanes(loaded, progress, workload, scenario, trace, spike_multiplier, spike_minutes, peak_fraction,
                             seed, days, png, json_output)

@@ -12,7 +12,6 @@ from rich.markup import escape
 
 from capacity.plan import WorkloadPlan, duration, num
 from capacity.simulation_predictive import PredictiveComparison, compare_predictive
-from capacity.stacks import LoadedStack
 from qcap.commands.tables import render_rows
 
 # The plan's own floors "come close" when the oldest message reaches this share of the objective.
@@ -42,11 +41,8 @@ def verdict(plan: WorkloadPlan, comparisons: list[PredictiveComparison]) -> str:
     return "\n".join(lines)
 
 
-def render_predictive(console: Console, loaded: LoadedStack, workload: str | None) -> None:
-    lanes = [w for w in loaded.plan.workloads if w.scaling is not None and workload in (None, w.name, w.group)]
-    if not lanes:
-        console.print("no autoscaled service in this stack: --predictive compares service fleets", highlight=False)
-        return
+def render_predictive(console: Console, lanes: list[WorkloadPlan]) -> None:
+    """The comparison table of each autoscaled lane."""
     for lane in lanes:
         comparisons = compare_predictive(lane)
         for c in comparisons:
