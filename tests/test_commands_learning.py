@@ -163,6 +163,7 @@ def test_two_days_of_history_give_too_little_data_and_exit_1(tmp_path, monkeypat
     (["--learn", "--days", "456"], "allowed: 1-455"),
     (["--fix"], "--fix and --write go with --learn"),
     (["--learn", "--queue-url", "https://sqs.us-east-1.amazonaws.com/1/q"], "it does not go with --queue-url"),
+    (["--learn", "--workload", "nope"], "--workload 'nope' is not in this stack; allowed: "),
 ])
 def test_bad_learn_options_exit_2_naming_the_allowed_values(tmp_path, args, message):
     code, out = run(str(write_stack(tmp_path)), *args)

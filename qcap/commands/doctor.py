@@ -150,6 +150,9 @@ def learn_command(stack: str, workload: str | None, region: str | None, days: in
         raise fail(f"--days {days} is out of range; allowed: 1-{MAX_LEARN_DAYS} (CloudWatch keeps one-hour datapoints "
                    "455 days, one-minute datapoints 15: the peak is read by minute only within those)")
     loaded = load_stack(stack)
+    names = [w.name for w in loaded.profile.workloads]
+    if workload is not None and workload not in names:
+        raise fail(f"--workload {workload!r} is not in this stack; allowed: {', '.join(names)}")
     chosen, notes = learnable(loaded, workload)
     if not chosen:
         raise fail("no workload to learn in this stack" + (f" ({'; '.join(notes)})" if notes else ""))
