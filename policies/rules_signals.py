@@ -86,6 +86,25 @@ def _predefined(policy: ResourceView) -> str | None:
     return None if value is None else str(value)
 
 
+def _wired_to_a_queue(target: ResourceView, views: Sequence[ResourceView]) -> bool:
+    """Whether a queue is among what the target depends on, through its service, task definition and roles
+    (a queue's URL in the environment, its ARN in a policy): a fleet that consumes it, not a web service beside it."""
+    by_urn = {v.urn: v for v in views if v.urn}
+    queues = {q.urn for q in of_type(views, SQS_QUEUE)}
+    seen: set[str] = set()
+    todo = list(target.dependencies)
+    while todo:
+        urn = todo.pop()
+        if urn in seen:
+            continue
+        seen.add(urn)
+        if urn in queues:
+            return True
+        if urn in by_urn:
+            todo.extend(by_urn[urn].dependencies)
+    return False
+
+
 def check_scales_on_backlog(views: Sequence[ResourceView], config: Mapping[str, Any]) -> list[tuple[str, str]]:
     out = []
     for target in of_type(views, SCALABLE_TARGET):
@@ -94,7 +113,7 @@ def check_scales_on_backlog(views: Sequence[ResourceView], config: Mapping[str, 
         policies = [p for p in _policies_for(target, views)
                     if p.props.get("policyType", TARGET_TRACKING) in (TARGET_TRACKING, STEP_SCALING)]
         consumer = (target.tag(TAG_MAX_AGE_SECONDS) is not None or any(_reads_queue(p, views) for p in policies)
-                    or bool(of_type(views, SQS_QUEUE)))
+                    or _wired_to_a_queue(target, views))
         if not policies or not consumer or any(_tracks_backlog_per_task(p) for p in policies):
             continue
         on_tasks = sorted({m for p in policies if (m := _predefined(p)) in PREDEFINED_TASK_METRICS})

@@ -45,8 +45,16 @@ QUEUE = view("aws:sqs/queue:Queue", "q", {"name": "q"})
 
 
 def test_cpu_only_tracking_on_a_queue_consumer_is_blocked():
+    # target -> service -> task definition -> the queue (its URL in the container's environment)
+    service = view("aws:ecs/service:Service", "svc", {"name": "s"}, deps=("urn:task",))
+    task = view("aws:ecs/taskDefinition:TaskDefinition", "task", {"family": "t"}, deps=(QUEUE.urn,))
+    wired = view("aws:appautoscaling/target:Target", "target", dict(target().props), urn=TARGET_URN, deps=(service.urn,))
     assert "tracks ECSServiceAverageCPUUtilization only" in stack_messages("scaling-on-backlog-per-task",
-                                                                           QUEUE, target(), CPU)[0]
+                                                                           QUEUE, task, service, wired, CPU)[0]
+
+
+def test_cpu_only_tracking_on_a_service_not_wired_to_any_queue_is_left_alone_though_the_stack_has_one():
+    assert stack_messages("scaling-on-backlog-per-task", QUEUE, target(), CPU) == []
 
 
 def test_a_predictive_or_cpu_policy_beside_backlog_tracking_passes():
