@@ -17,11 +17,11 @@ from policies.contract import WORKER_PLAIN_VARIABLES
 
 # Variable names that usually hold a credential (matched case-insensitively, as whole name parts).
 DEFAULT_SECRET_NAME_PATTERN = (
-    r"(PASSWORD|PASSWD|_PASS$|^PASS_|_PWD$|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|SIGNING_?KEY|ACCESS_?KEY|CREDENTIAL"
-    r"|AUTH|_DSN$)"
+    r"(?:^|_)(?:PASSWORDS?|PASSWD|PASS|PWD|SECRETS?|TOKENS?|API_?KEY|PRIVATE_?KEY|SIGNING_?KEY|ACCESS_?KEY"
+    r"|CREDENTIALS?|AUTH|DSN)(?:_|$)"
 )
-# Names that hold a reference to a secret, not the secret itself.
-SECRET_REFERENCE_SUFFIXES = ("_ARN", "_ID", "_NAME", "_PATH", "_PARAMETER", "_FILE", "_REGION")
+# Names that hold a reference to a secret, not the secret itself (a URL that carries one is caught by value).
+SECRET_REFERENCE_SUFFIXES = ("_ARN", "_ID", "_NAME", "_URL", "_PATH", "_PARAMETER", "_FILE", "_REGION")
 # detect-secrets plugins left out: a public IP is not a credential.
 SKIPPED_PLUGINS = frozenset({"Public IP (ipv4)"})
 # The plugin that reads the variable's name: a name ending in a reference suffix names, not holds, a secret.

@@ -30,3 +30,19 @@ def test_plain_settings_are_not_secrets():
     for name, value in (("LOG_LEVEL", "INFO"), ("BATCH_SIZE", "10"), ("REGION_NAME", "eu-west-1"),
                         ("FEATURE_FLAGS", "fast-path,retry")):
         assert secret_reason(name, value, PATTERN) is None, name
+
+
+@pytest.mark.parametrize("name", ["AUTHOR", "PASSENGER_LIMIT", "TOKENIZER_MODEL"])
+def test_a_credential_word_inside_another_word_is_not_a_secret_name(name):
+    assert secret_reason(name, "plain-value", PATTERN) is None
+
+
+@pytest.mark.parametrize("name", ["DB_PASS", "JWT_SIGNING_KEY", "GITHUB_TOKEN", "APIKEY", "X_API_KEY_VALUE",
+                                  "DATABASE_PASSWORD", "AUTH", "SERVICE_CREDENTIALS"])
+def test_a_credential_word_as_a_whole_name_part_is_a_secret_name(name):
+    assert secret_reason(name, "plain-value", PATTERN) is not None  # by the name, or detect-secrets' keyword plugin
+
+
+def test_a_url_setting_names_a_service_unless_the_url_carries_a_credential():
+    assert secret_reason("AUTH_URL", "https://auth.example.com/oauth2", PATTERN) is None
+    assert secret_reason("DATABASE_URL", "postgres://app:hunter2secret@db:5432/app", PATTERN) is not None
