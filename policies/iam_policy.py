@@ -73,6 +73,11 @@ class Statement:
         return repr(self.sid) if self.sid else f"statement {self.index + 1}"
 
     @property
+    def label(self) -> str:
+        """The statement as a message names it: "statement 'Sid'" or "statement 2"."""
+        return f"statement {self.sid!r}" if self.sid else self.name
+
+    @property
     def allow(self) -> bool:
         return self.effect == "Allow"
 

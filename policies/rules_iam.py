@@ -54,6 +54,9 @@ from policies.rules_base import (
 KEY_USE_ACTIONS = frozenset({"decrypt", "encrypt", "generatedatakey", "generatedatakeywithoutplaintext",
                              "reencryptfrom", "reencryptto", "creategrant", "generatedatakeypair"})
 
+# Actions a message lists before it says "...".
+MESSAGE_MAX_ACTIONS = 4
+
 ATTACHMENT_TYPES = (IAM_ROLE_POLICY_ATTACHMENT, IAM_POLICY_ATTACHMENT, IAM_USER_POLICY_ATTACHMENT,
                     IAM_GROUP_POLICY_ATTACHMENT)
 EXCLUSIVE_ATTACHMENT_TYPES = (IAM_ROLE_POLICY_ATTACHMENTS_EXCLUSIVE, IAM_USER_POLICY_ATTACHMENTS_EXCLUSIVE,
@@ -118,11 +121,14 @@ def check_trust_not_public(view: ResourceView, config: Mapping[str, Any]) -> lis
 def check_key_policy_not_public(view: ResourceView, config: Mapping[str, Any]) -> list[str]:
     out = []
     for s in open_to_anyone(view.props.get("policy")):
-        actions = allowed_actions(s)
-        uses = sorted(a for a in actions if a.split(":", 1)[-1] in KEY_USE_ACTIONS) or sorted(actions)[:3]
-        out.append(f"KMS key policy `{view.name}`: statement {s.name} lets any AWS principal call "
-                   f"{', '.join(uses[:4])}{' ...' if len(uses) > 4 else ''} with no condition that pins the caller: "
-                   "anyone can decrypt what the key protects.")
+        actions = sorted(allowed_actions(s))
+        uses = [a for a in actions if a.lower().startswith("kms:") and a.split(":", 1)[1].lower() in KEY_USE_ACTIONS]
+        shown = uses or actions
+        listed = ", ".join(shown[:MESSAGE_MAX_ACTIONS]) + (" ..." if len(shown) > MESSAGE_MAX_ACTIONS else "")
+        what = ("anyone can decrypt what the key protects" if uses
+                else "anyone can read or change the key, though not use it to decrypt")
+        out.append(f"KMS key policy `{view.name}`: {s.label} lets any AWS principal call {listed} with no "
+                   f"condition that pins the caller: {what}.")
     return out
 
 
@@ -158,7 +164,7 @@ def check_cross_account_conditioned(views: Sequence[ResourceView], config: Mappi
                 continue
             foreign = sorted(foreign_accounts(s, own))
             if foreign:
-                out.append((view.urn, f"`{view.name}`: statement {s.name} grants account(s) {', '.join(foreign)} "
+                out.append((view.urn, f"`{view.name}`: {s.label} grants account(s) {', '.join(foreign)} "
                                       "with no condition (aws:SourceArn, aws:PrincipalOrgID, aws:SourceAccount): "
                                       "check that they should reach it."))
     return out
@@ -184,7 +190,7 @@ def check_no_admin_policy(view: ResourceView, config: Mapping[str, Any]) -> list
     for document in identity_documents(view):
         for s in parse(document):
             if s.allow and any(x == "*" for x in every_action_services(s)) and on_every_resource(s):
-                out.append(f"IAM `{view.name}` statement {s.name} allows every action on every resource: "
+                out.append(f"IAM `{view.name}` {s.label} allows every action on every resource: "
                            "administrator access.")
     return out
 

@@ -20,7 +20,7 @@ from policies.iam_policy import (
     wildcard_patterns,
 )
 from policies.secret_values import DEFAULT_SECRET_NAME_PATTERN, secret_reason
-from policies.rules_iam import IDENTITY_POLICY_TYPES, broad_managed_policy, identity_documents
+from policies.rules_iam import MESSAGE_MAX_ACTIONS, IDENTITY_POLICY_TYPES, broad_managed_policy, identity_documents
 from policies.rules_base import (
     ADVISORY,
     ECS_SERVICE,
@@ -141,7 +141,8 @@ def _wildcard_findings(document: Any, any_resource_actions: set[str]) -> list[st
         if on_every_resource(statement):
             narrow = sorted(allowed_actions(statement) - any_resource_actions)
             if narrow:
-                shown = ", ".join(narrow[:4]) + (f" and {len(narrow) - 4} more" if len(narrow) > 4 else "")
+                shown = ", ".join(narrow[:MESSAGE_MAX_ACTIONS]) + (
+                    f" and {len(narrow) - MESSAGE_MAX_ACTIONS} more" if len(narrow) > MESSAGE_MAX_ACTIONS else "")
                 findings.append(f"allows {shown} on every resource ({', '.join(statement.resources) or 'NotResource'})")
     return findings
 

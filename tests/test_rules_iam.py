@@ -27,6 +27,17 @@ def test_a_key_policy_letting_anyone_decrypt_is_blocked_on_the_key_and_on_a_key_
     assert RULE["kms-key-policy-not-public"].run(view("aws:kms/key:Key", "k", {"policy": doc(pinned)})) == []
 
 
+def test_a_public_key_policy_message_says_what_the_statement_lets_anyone_do_and_names_it_once():
+    decrypt = {"Sid": "Open", "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:Decrypt", "Resource": "*"}
+    describe = {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:DescribeKey", "Resource": "*"}
+    (one,) = RULE["kms-key-policy-not-public"].run(view("aws:kms/key:Key", "k", {"policy": doc(decrypt)}))
+    assert one.message.startswith("KMS key policy `k`: statement 'Open' lets any AWS principal call kms:decrypt")
+    assert one.message.endswith("anyone can decrypt what the key protects.")
+    (two,) = RULE["kms-key-policy-not-public"].run(view("aws:kms/key:Key", "k", {"policy": doc(describe)}))
+    assert "`k`: statement 1 lets any AWS principal call kms:describekey" in two.message
+    assert two.message.endswith("anyone can read or change the key, though not use it to decrypt.")
+
+
 def test_another_account_named_without_a_condition_is_advised_and_the_stack_own_account_is_not():
     queue = view("aws:sqs/queue:Queue", "q", {"policy": doc(
         {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sqs:SendMessage",
