@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from capacity import limits
 from capacity import scenarios as sc
@@ -83,27 +83,22 @@ def predictive_schedule(plan: WorkloadPlan, forecast: tuple[float, ...], buffer_
 
 def predictive_fleet(plan: WorkloadPlan, forecast: tuple[float, ...]) -> TargetTrackingFleet:
     """The plan's target tracking with the forecast's floors in place of its scheduled ones."""
-    own = plan_fleet(plan)
-    assert isinstance(own, TargetTrackingFleet) and plan.scaling is not None
+    assert plan.scaling is not None
     predictive = plan.scaling.predictive
     buffer = predictive.scheduling_buffer_seconds if predictive else limits.PREDICTIVE_DEFAULT_SCHEDULING_BUFFER_SECONDS
-    return TargetTrackingFleet(
-        min_capacity=plan.min_capacity, max_capacity=plan.max_capacity,
-        target_backlog_per_task=own.target_backlog_per_task,
-        scale_out_cooldown_seconds=own.scale_out_cooldown_seconds,
-        scale_in_cooldown_seconds=own.scale_in_cooldown_seconds,
-        label="predictive (learned floors)", schedule=predictive_schedule(plan, forecast, buffer),
-    )
+    return replace(_tracking(plan), label="predictive (learned floors)",
+                   schedule=predictive_schedule(plan, forecast, buffer))
 
 
 def tracking_only(plan: WorkloadPlan) -> TargetTrackingFleet:
+    """The plan's target tracking with no floors but its min capacity."""
+    return replace(_tracking(plan), label="target tracking alone")
+
+
+def _tracking(plan: WorkloadPlan) -> TargetTrackingFleet:
     own = plan_fleet(plan)
     assert isinstance(own, TargetTrackingFleet)
-    return TargetTrackingFleet(
-        min_capacity=plan.min_capacity, max_capacity=plan.max_capacity,
-        target_backlog_per_task=own.target_backlog_per_task,
-        scale_out_cooldown_seconds=own.scale_out_cooldown_seconds,
-        scale_in_cooldown_seconds=own.scale_in_cooldown_seconds, label="target tracking alone")
+    return replace(own, min_capacity=plan.min_capacity, max_capacity=plan.max_capacity, schedule=())
 
 
 def compare_predictive(plan: WorkloadPlan, seed: int = 0) -> list[PredictiveComparison]:

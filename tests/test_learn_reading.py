@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from capacity import contract
-from qcap.live.learn_reading import MAX_LEARN_DAYS, arrivals_source, learn_window
+from qcap.commands.doctor import MAX_LEARN_DAYS
+from qcap.live.learn_reading import arrivals_source, learn_window
 from tests.conftest import REDIS_WORKLOAD, SQS_WORKLOAD, plan_workload
 
 

@@ -87,7 +87,7 @@ def register(app: typer.Typer) -> None:
             False, "--learn", help="Estimate the profile's traffic and processing from CloudWatch history and compare."
         ),
         days: int = typer.Option(
-            DEFAULT_LEARN_DAYS, "--days", help=f"With --learn: days of history to read (1-{MAX_LEARN_DAYS}). Default: 14."
+            DEFAULT_LEARN_DAYS, "--days", help=f"With --learn: days of history to read (1-{MAX_LEARN_DAYS}). Default: {DEFAULT_LEARN_DAYS}."
         ),
         fix: bool = typer.Option(False, "--fix", help="With --learn: print the profile patched with the observed values "
                                  "and what the plan then changes."),

@@ -18,8 +18,6 @@ from capacity.plan import WorkloadPlan
 from qcap.live.aws import Aws
 from qcap.live.doctor import queue_name
 
-DEFAULT_LEARN_DAYS = 14
-MAX_LEARN_DAYS = limits.CLOUDWATCH_ONE_HOUR_RETENTION_SECONDS // limits.SECONDS_PER_DAY
 MINUTE_CHUNK_HOURS = 24  # 1,440 datapoints a query, far under GetMetricData's 100,800
 P99_STAT = "p99"
 
