@@ -18,11 +18,10 @@ from policies.iam_eval import Policy
 from policies.iam_match import HOLE, ONE, has_hole
 from policies.managed_policies import AWS_MANAGED_POLICIES
 from policies.rules_base import (
-    ECS_CLUSTER, ECS_TASK_DEFINITION, IAM_POLICY, IAM_ROLE, IAM_ROLE_POLICY, IAM_ROLE_POLICY_ATTACHMENT, KMS_KEY,
-    LOG_GROUP, METRIC_ALARM, SCHEDULE, SECRET, SNS_TOPIC, SNS_TOPIC_POLICY, SQS_QUEUE, SQS_QUEUE_POLICY,
+    ECS_CLUSTER, ECS_TASK_DEFINITION, IAM_POLICY, IAM_ROLE, IAM_ROLE_POLICY, IAM_ROLE_POLICY_ATTACHMENT, KMS_ALIAS,
+    KMS_KEY, LOG_GROUP, METRIC_ALARM, SCHEDULE, SECRET, SNS_TOPIC, SNS_TOPIC_POLICY, SQS_QUEUE, SQS_QUEUE_POLICY,
 )
 
-KMS_ALIAS = "aws:kms/alias:Alias"
 SECRET_POLICY = "aws:secretsmanager/secretPolicy:SecretPolicy"
 SSM_PARAMETER = "aws:ssm/parameter:Parameter"
 # Keys AWS manages for a service: their policies let the account's principals use them through that

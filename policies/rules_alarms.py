@@ -15,6 +15,7 @@ from policies.contract import ROLE_TOPIC
 from policies.iam_policy import allowed_actions, parse
 from policies.rules_base import (
     ADVISORY,
+    KMS_ALIAS,
     KMS_KEY,
     KMS_KEY_POLICY,
     MANDATORY,
@@ -96,7 +97,7 @@ def _key_of(topic: ResourceView, keys: Sequence[ResourceView], views: Sequence[R
     for key in keys:
         if depends_on(topic, key) or (wanted and wanted in (str(key.known("arn")), str(key.known("keyId")))):
             return key
-    for alias in of_type(views, "aws:kms/alias:Alias"):
+    for alias in of_type(views, KMS_ALIAS):
         if wanted and str(alias.known("name")) == wanted:
             target = str(alias.known("targetKeyId") or "")
             for key in keys:

@@ -75,6 +75,7 @@ SCHEDULE = "aws:scheduler/schedule:Schedule"
 EVENT_TARGET = "aws:cloudwatch/eventTarget:EventTarget"
 SECRET = "aws:secretsmanager/secret:Secret"
 KMS_KEY = "aws:kms/key:Key"
+KMS_ALIAS = "aws:kms/alias:Alias"
 CLOUDFLARE_QUEUE = "cloudflare:index/queue:Queue"
 CLOUDFLARE_CONSUMER = "cloudflare:index/queueConsumer:QueueConsumer"
 
@@ -283,3 +284,8 @@ def of_type(views: Sequence[ResourceView], *types: str) -> list[ResourceView]:
 def depends_on(view: ResourceView, other: ResourceView) -> bool:
     """True when `view` depends on `other` (an input of view came from other, or depends_on)."""
     return bool(other.urn) and other.urn in view.dependencies
+
+
+def containers(view: ResourceView) -> list[Mapping[str, Any]]:
+    """A task definition's (or task set's) container definitions that are mappings."""
+    return [c for c in as_list(view.props.get("containerDefinitions")) if isinstance(c, Mapping)]

@@ -22,6 +22,7 @@ from policies.iam_policy import (
 from policies.secret_values import DEFAULT_SECRET_NAME_PATTERN, secret_reason
 from policies.rules_iam import MESSAGE_MAX_ACTIONS, IDENTITY_POLICY_TYPES, broad_managed_policy, identity_documents
 from policies.rules_base import (
+    containers,
     ADVISORY,
     ECS_SERVICE,
     ECS_TASK_DEFINITION,
@@ -98,19 +99,15 @@ def check_no_public_ip(view: ResourceView, config: Mapping[str, Any]) -> list[st
     return []
 
 
-def _containers(view: ResourceView) -> list[Mapping[str, Any]]:
-    return [c for c in as_list(view.props.get("containerDefinitions")) if isinstance(c, Mapping)]
-
-
 def check_not_privileged(view: ResourceView, config: Mapping[str, Any]) -> list[str]:
     return [f"task definition `{view.name}` runs container `{c.get('name')}` privileged."
-            for c in _containers(view) if is_true(c.get("privileged"))]
+            for c in containers(view) if is_true(c.get("privileged"))]
 
 
 def check_no_plaintext_secrets(view: ResourceView, config: Mapping[str, Any]) -> list[str]:
     pattern = re.compile(str(config["secretNamePattern"]), re.IGNORECASE)
     out = []
-    for container in _containers(view):
+    for container in containers(view):
         for variable in as_list(container.get("environment")):
             if not isinstance(variable, Mapping):
                 continue
@@ -124,7 +121,7 @@ def check_no_plaintext_secrets(view: ResourceView, config: Mapping[str, Any]) ->
 
 def check_container_logging(view: ResourceView, config: Mapping[str, Any]) -> list[str]:
     return [f"task definition `{view.name}`, container `{c.get('name')}` has no logConfiguration: its output is lost."
-            for c in _containers(view) if not as_mapping(c.get("logConfiguration"))]
+            for c in containers(view) if not as_mapping(c.get("logConfiguration"))]
 
 
 # --- IAM ------------------------------------------------------------------------------

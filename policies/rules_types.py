@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from policies.rules_base import (
+    containers,
     ADVISORY,
     CACHE_PARAMETER_GROUP,
     CLOUDFLARE_CONSUMER,
@@ -66,13 +67,9 @@ def check_task_set_or_pipe_public_ip(view: ResourceView, config: Mapping[str, An
     return []
 
 
-def _containers(view: ResourceView) -> list[Mapping[str, Any]]:
-    return [c for c in as_list(view.props.get("containerDefinitions")) if isinstance(c, Mapping)]
-
-
 def check_no_added_capabilities(view: ResourceView, config: Mapping[str, Any]) -> list[str]:
     out = []
-    for c in _containers(view):
+    for c in containers(view):
         linux = as_mapping(c.get("linuxParameters")) or {}
         added = {str(a).upper().removeprefix("CAP_") for a in as_list((as_mapping(linux.get("capabilities")) or {})
                                                                        .get("add"))}
@@ -86,7 +83,7 @@ def check_no_added_capabilities(view: ResourceView, config: Mapping[str, Any]) -
 def check_not_root(view: ResourceView, config: Mapping[str, Any]) -> list[str]:
     return [f"task definition `{view.name}`, container `{c.get('name')}` runs as user {c.get('user')!r} (root): a "
             "compromised handler owns the container; check that it needs to."
-            for c in _containers(view) if str(c.get("user") or "").split(":")[0] in ROOT_USERS]
+            for c in containers(view) if str(c.get("user") or "").split(":")[0] in ROOT_USERS]
 
 
 def check_memorydb_access(view: ResourceView, config: Mapping[str, Any]) -> list[str]:
