@@ -185,7 +185,7 @@ def learn(history: History, time_zone: str = "UTC") -> Learned:
     average = per_day / limits.SECONDS_PER_DAY
     busiest_hour = max(shape) * average
     in_days = {e for epochs in (days[d] for d in by_day) for e in epochs}
-    minutes = [v / 60 for e, v in history.minute_sent.items()
+    minutes = [v / limits.SQS_METRIC_PERIOD_SECONDS for e, v in history.minute_sent.items()
                if e - e % limits.SECONDS_PER_HOUR in in_days]
     if len(minutes) >= MIN_PEAK_MINUTES:
         peak, source = percentile(minutes, PEAK_PERCENTILE), f"p{PEAK_PERCENTILE:g} of {len(minutes):,} minute rates"

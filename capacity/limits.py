@@ -392,6 +392,7 @@ CLOUDWATCH_MAX_VALUES_PER_DATUM = 150
 # history and looks at up to 14 days; modes ForecastOnly and ForecastAndScale.
 PREDICTIVE_MAX_SCHEDULING_BUFFER_SECONDS = 3_600
 PREDICTIVE_MIN_HISTORY_SECONDS = SECONDS_PER_DAY
+PREDICTIVE_FORECAST_HISTORY_DAYS = 14
 PREDICTIVE_MODES = {"forecast_only": "ForecastOnly", "forecast_and_scale": "ForecastAndScale"}
 # Our default buffer: a task's start and its first metric, twice over (ECS tasks start in about a minute).
 PREDICTIVE_DEFAULT_SCHEDULING_BUFFER_SECONDS = 2 * (TASK_START_SECONDS + CLOUDWATCH_METRIC_DELAY_SECONDS)

@@ -23,7 +23,7 @@ from capacity.plan import WorkloadPlan
 from capacity.simulate import Settings, SimulationResult, TargetTrackingFleet, simulate
 from capacity.simulation_inputs import model_from_plan, plan_fleet
 
-HISTORY_DAYS = 14  # what Application Auto Scaling's forecast looks back on
+HISTORY_DAYS = limits.PREDICTIVE_FORECAST_HISTORY_DAYS  # what Application Auto Scaling's forecast looks back on
 HISTORY_NOISE = 0.05  # each past hour off by up to 5% either way
 # The day that came differently: this much busier, its hours this much later than the profile says.
 DRIFT_GROWTH = 1.3

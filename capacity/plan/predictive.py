@@ -11,6 +11,7 @@ how alike the days are, which `qcap doctor --learn` measures and `qcap simulate 
 from __future__ import annotations
 
 from capacity import limits
+from capacity.learning import HIGH_CONFIDENCE_SPREAD
 from capacity.plan.autoscaling import Autoscaling, reaction_seconds
 from capacity.plan.derivation import Derivation
 from capacity.plan.formatting import duration, num
@@ -51,5 +52,5 @@ def predictive_advice(workload: Workload, scaling: Autoscaling, age: float) -> s
     floors = "scheduled floors follow the daily_shape" if scaling.scheduled else "the plan needs no scheduled floors"
     return (f"The objective ({duration(age)}) is shorter than the autoscaler's reaction ({duration(reaction)}); "
             f"{floors}. They suffice while the days repeat the shape (qcap doctor --learn: spread of days within "
-            "10%, weekends alike); predictive scaling is worth it when they do not, since it follows the last "
-            "14 days instead")
+            f"{HIGH_CONFIDENCE_SPREAD:.0%}, weekends alike); predictive scaling is worth it when they do not, since "
+            f"it follows the last {limits.PREDICTIVE_FORECAST_HISTORY_DAYS} days instead")

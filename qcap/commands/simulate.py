@@ -176,7 +176,7 @@ def register(app: typer.Typer) -> None:
         png: Optional[Path] = typer.Option(None, "--png", help="Write a figure of the run to this PNG file."),
         json_output: bool = typer.Option(False, "--json", help="Print the results as JSON."),
         predictive: bool = typer.Option(False, "--predictive", help="Compare the plan's scheduled floors with "
-                                        "predictive scaling's floors learned from 14 days of history."),
+                                        f"predictive scaling's floors learned from {limits.PREDICTIVE_FORECAST_HISTORY_DAYS} days of history."),
     ) -> None:
         """Simulate the plan's fleets against traffic: age of oldest, backlog, drain, task-hours and cost."""
         with Progress("qcap simulate") as progress:
