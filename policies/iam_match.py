@@ -48,7 +48,8 @@ def t_not(value: Tri) -> Tri:
 
 
 @functools.lru_cache(maxsize=4096)
-def _regex(pattern: str, ignore_case: bool) -> re.Pattern[str]:
+def wildcard_regex(pattern: str, ignore_case: bool) -> re.Pattern[str]:
+    """IAM's wildcard pattern (* any run, ? one character, nothing else special) as a whole-string regex."""
     body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
     return re.compile(body + r"\Z", re.DOTALL | (re.IGNORECASE if ignore_case else 0))
 
@@ -74,8 +75,8 @@ def _intersect(a: str, b: str) -> bool:
 def glob_match(pattern: str, value: str, ignore_case: bool = False) -> Tri:
     """Does `value` match the IAM wildcard `pattern` (* any run, ? one character)?"""
     if HOLE not in value and ONE not in value:
-        return bool(_regex(pattern, ignore_case).match(value))
-    regex = _regex(pattern, ignore_case)
+        return bool(wildcard_regex(pattern, ignore_case).match(value))
+    regex = wildcard_regex(pattern, ignore_case)
     if all(regex.match(value.replace(HOLE, run).replace(ONE, char)) for run, char in _FILLINGS):
         return True
     as_pattern = value.replace("*", "?").replace(HOLE, "*").replace(ONE, "?")

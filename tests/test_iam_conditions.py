@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from policies.iam_catalogue import action_exists, key_status, matching_actions
+from policies.iam_catalogue import action_exists, expand_action, key_status
 from policies.iam_conditions import ABSENT, UNKNOWN, evaluate_condition
 
 ACT = "kms:Decrypt"
@@ -89,7 +89,7 @@ def test_an_operator_iam_does_not_have_is_unknown():
 
 def test_the_catalogue_knows_actions_and_which_keys_a_request_carries():
     assert action_exists("sqs:ChangeMessageVisibility") and not action_exists("sqs:ChangeMessageVisiblity")
-    assert "kms:GenerateDataKey" in matching_actions("kms:GenerateDataKey*")
+    assert {"kms:generatedatakey", "kms:generatedatakeypair"} <= expand_action("kms:GenerateDataKey*")
     assert key_status("cloudwatch:namespace", "cloudwatch:PutMetricData") == "applies"
     assert key_status("iam:PassedToService", "iam:PassRole") == "applies"
     assert key_status("kms:ViaService", "kms:Decrypt") == "applies"
