@@ -8,14 +8,13 @@ Any other AWS type gets the id, ARN, name and other outputs its SDK declares
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 
 from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks
 
 from qcap.offline.mock_invokes import InvokeAnswers
-from qcap.offline.mock_resource_outputs import computed, physical_name
+from qcap.offline.mock_resource_outputs import computed, physical_name, short_hash
 
 MOCK_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
@@ -30,11 +29,7 @@ def default_key_policy(account_id: str) -> str:
 
 def _key_id(seed: str) -> str:
     """A KMS key id (a UUID) stable for its seed."""
-    return f"{_short_hash(seed, 8)}-0000-4000-8000-{_short_hash(seed + 'key', 12)}"
-
-
-def _short_hash(text: str, length: int = 8) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:length]
+    return f"{short_hash(seed, 8)}-0000-4000-8000-{short_hash(seed + 'key', 12)}"
 
 
 class QcapMocks(Mocks):
@@ -65,7 +60,7 @@ class QcapMocks(Mocks):
         region = inputs.get("region") or self.region
         acct = self.account_id
         physical = (physical_name(token, logical_name, inputs) if token.startswith("aws:") else inputs.get("name")) \
-            or f"{logical_name}-{_short_hash(token + logical_name, 7)}"
+            or f"{logical_name}-{short_hash(token + logical_name, 7)}"
         # Every AWS type first gets what the provider computes from its SDK-declared outputs; the types
         # below then get the exact values qcap's own stacks were built against.
         if token.startswith("aws:"):
@@ -85,7 +80,7 @@ class QcapMocks(Mocks):
             rid = out["arn"]
         elif token == "aws:sns/topicSubscription:TopicSubscription":
             topic = inputs.get("topic", arn("sns", "topic"))
-            out.update(arn=f"{topic}:{_short_hash(logical_name, 8)}-mock")
+            out.update(arn=f"{topic}:{short_hash(logical_name, 8)}-mock")
             rid = out["arn"]
         elif token == "aws:cloudwatch/metricAlarm:MetricAlarm":
             out.update(name=physical, arn=arn("cloudwatch", f"alarm:{physical}"))
@@ -105,22 +100,22 @@ class QcapMocks(Mocks):
             rid = family
         elif token == "aws:iam/role:Role":
             out.update(name=physical, arn=arn("iam", f"role/{physical}", with_region=False),
-                       uniqueId=f"AROA{_short_hash(physical, 16).upper()}")
+                       uniqueId=f"AROA{short_hash(physical, 16).upper()}")
         elif token == "aws:iam/rolePolicy:RolePolicy":
             out.update(name=physical)
             rid = f"{inputs.get('role', 'role')}:{physical}"
         elif token == "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
-            rid = f"{inputs.get('role', 'role')}-{_short_hash(logical_name)}"
+            rid = f"{inputs.get('role', 'role')}-{short_hash(logical_name)}"
         elif token == "aws:appautoscaling/target:Target":
-            out.update(arn=arn("application-autoscaling", f"scalable-target/{_short_hash(logical_name, 16)}"))
+            out.update(arn=arn("application-autoscaling", f"scalable-target/{short_hash(logical_name, 16)}"))
             rid = str(inputs.get("resourceId", physical))
         elif token == "aws:appautoscaling/policy:Policy":
             out.update(name=physical, alarmArns=[], policyType=inputs.get("policyType", "StepScaling"),
-                       arn=arn("autoscaling", f"scalingPolicy:{_short_hash(logical_name, 8)}:resource/"
+                       arn=arn("autoscaling", f"scalingPolicy:{short_hash(logical_name, 8)}:resource/"
                                f"{inputs.get('resourceId', '')}:policyName/{physical}"))
         elif token == "aws:elasticache/replicationGroup:ReplicationGroup":
             group_id = inputs.get("replicationGroupId", physical)
-            host = f"{group_id}.{_short_hash(group_id, 6)}.{region}.cache.amazonaws.com"
+            host = f"{group_id}.{short_hash(group_id, 6)}.{region}.cache.amazonaws.com"
             out.update(arn=arn("elasticache", f"replicationgroup:{group_id}"),
                        primaryEndpointAddress=f"master.{host}", readerEndpointAddress=f"replica.{host}",
                        port=inputs.get("port", 6379), memberClusters=[f"{group_id}-00{i + 1}" for i in
@@ -130,17 +125,17 @@ class QcapMocks(Mocks):
             kind = "parametergroup" if "parameter" in token else "subnetgroup"
             out.update(name=physical, arn=arn("elasticache", f"{kind}:{physical}"))
         elif token == "aws:ec2/securityGroup:SecurityGroup":
-            rid = f"sg-{_short_hash(logical_name, 17)}"
+            rid = f"sg-{short_hash(logical_name, 17)}"
             out.update(name=physical, arn=arn("ec2", f"security-group/{rid}"), ownerId=acct)
         elif token == "aws:scheduler/schedule:Schedule":
             out.update(name=physical, arn=arn("scheduler", f"schedule/{inputs.get('groupName', 'default')}/{physical}"))
         elif token == "aws:secretsmanager/secret:Secret":
-            out.update(name=physical, arn=arn("secretsmanager", f"secret:{physical}-{_short_hash(physical, 6)}"))
+            out.update(name=physical, arn=arn("secretsmanager", f"secret:{physical}-{short_hash(physical, 6)}"))
             rid = out["arn"]
         elif token == "aws:secretsmanager/secretVersion:SecretVersion":
             secret = str(inputs.get("secretId") or physical)
-            out.update(versionId=_short_hash(logical_name, 32), arn=secret if secret.startswith("arn:") else
-                       arn("secretsmanager", f"secret:{secret}-{_short_hash(secret, 6)}"))
+            out.update(versionId=short_hash(logical_name, 32), arn=secret if secret.startswith("arn:") else
+                       arn("secretsmanager", f"secret:{secret}-{short_hash(secret, 6)}"))
         elif token == "aws:kms/key:Key":
             rid = _key_id(logical_name)
             out.update(keyId=rid, arn=arn("kms", f"key/{rid}"))
@@ -159,12 +154,12 @@ class QcapMocks(Mocks):
                        qualifiedInvokeArn=f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/"
                                           f"{out['arn']}:{version}/invocations")
         elif token == "aws:iam/policy:Policy":
-            out.update(policyId=f"ANPA{_short_hash(logical_name, 17).upper()}")
+            out.update(policyId=f"ANPA{short_hash(logical_name, 17).upper()}")
         elif token in ("aws:sqs/queuePolicy:QueuePolicy", "aws:sqs/redrivePolicy:RedrivePolicy",
                        "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy"):
             rid = str(inputs.get("queueUrl", rid))
         elif token.startswith("cloudflare:"):
-            rid = _short_hash(logical_name, 32)
+            rid = short_hash(logical_name, 32)
             if "queueName" in inputs:
                 out.setdefault("queueId", rid)
         out.setdefault("id", rid)
