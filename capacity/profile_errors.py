@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 
-def _field_path(loc: tuple) -> str:
+def field_path(loc: tuple) -> str:
     """Render a pydantic location as `workloads[0].consumer.processing_seconds`."""
     out = ""
     for part in loc:
@@ -191,7 +191,7 @@ def _field_location(error: dict) -> str:
     loc = tuple(error["loc"])
     if error["type"] == "value_error" and loc and isinstance(loc[-1], str) and "." in loc[-1]:
         loc = loc[:-1]
-    return _field_path(loc)
+    return field_path(loc)
 
 
 def describe_error(error: dict, model: type[BaseModel] | None = None) -> str:

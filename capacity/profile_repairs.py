@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from capacity.fargate import fargate_size_problem, nearest_fargate_size
 from capacity.profile import Profile
-from capacity.profile_errors import keys_at
+from capacity.profile_errors import field_path, keys_at
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class Repair:
 
     @property
     def path(self) -> str:
-        return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in self.parts).lstrip(".")
+        return field_path(self.parts)
 
 
 def _misspelt_keys(data: dict[str, Any]) -> list[Repair]:
@@ -50,7 +50,7 @@ def _misspelt_keys(data: dict[str, Any]) -> list[Repair]:
         close = difflib.get_close_matches(str(loc[-1]), keys, n=1)
         parent = _at(data, loc[:-1])
         if close and isinstance(parent, dict) and close[0] not in parent:
-            found.append(Repair("rename", loc, close[0], f"{_dotted(loc)}: renamed to {close[0]} (closest known key)"))
+            found.append(Repair("rename", loc, close[0], f"{field_path(loc)}: renamed to {close[0]} (closest known key)"))
     return found
 
 
@@ -69,9 +69,9 @@ def _fargate_pairs(data: dict[str, Any]) -> list[Repair]:
         base = ("workloads", index, "consumer")
         why = f"{cpu} CPU / {memory} MiB is not a Fargate size; nearest valid pair {new_cpu} / {new_memory} MiB"
         if new_cpu != cpu:
-            found.append(Repair("set", (*base, "task_cpu"), new_cpu, f"{_dotted(base)}.task_cpu: {why}"))
+            found.append(Repair("set", (*base, "task_cpu"), new_cpu, f"{field_path(base)}.task_cpu: {why}"))
         if new_memory != memory:
-            found.append(Repair("set", (*base, "task_memory_mib"), new_memory, f"{_dotted(base)}.task_memory_mib: {why}"))
+            found.append(Repair("set", (*base, "task_memory_mib"), new_memory, f"{field_path(base)}.task_memory_mib: {why}"))
     return found
 
 
@@ -102,7 +102,3 @@ def _at(data: Any, parts: tuple) -> Any:
     for part in parts:
         node = node[part]
     return node
-
-
-def _dotted(parts: tuple) -> str:
-    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts).lstrip(".")
