@@ -11,6 +11,8 @@ from __future__ import annotations
 # SQS quotas-messages; AWS What's New 2025-08 (raised from 256 KiB). pulumi-aws still
 # defaults `max_message_size` to 262,144, so components set it explicitly.
 SQS_MAX_MESSAGE_BYTES = 1_048_576
+# SQS SetQueueAttributes MaximumMessageSize: from 1,024 bytes.
+SQS_MIN_MAX_MESSAGE_BYTES = 1_024
 PULUMI_AWS_DEFAULT_MAX_MESSAGE_BYTES = 262_144
 # SQS API reference, ReceiveMessage: MaxNumberOfMessages 1-10, WaitTimeSeconds 0-20.
 SQS_MAX_RECEIVE_BATCH = 10

@@ -15,8 +15,6 @@ from capacity import limits
 from qcap.offline.contract_base import Checker, check_range, fmt
 from qcap.offline.contract_calls import ApiCall
 
-# SQS SetQueueAttributes MaximumMessageSize: 1,024 bytes to 1 MiB.
-SQS_MIN_MAX_MESSAGE_BYTES = 1_024
 # SQS CreateQueue: a FIFO queue's name ends in ".fifo"; a standard queue's does not.
 SQS_FIFO_SUFFIX = limits.SQS_FIFO_QUEUE_SUFFIX
 # SQS SetQueueAttributes FifoThroughputLimit: "perMessageGroupId is allowed only when the value for
@@ -79,7 +77,7 @@ def check_queue(c: Checker, call: ApiCall, attributes: dict[str, Any]) -> None:
     where = call.source
     ranges = (("MessageRetentionPeriod", limits.SQS_MIN_RETENTION_SECONDS, limits.SQS_MAX_RETENTION_SECONDS),
               ("VisibilityTimeout", 0, limits.SQS_MAX_VISIBILITY_TIMEOUT_SECONDS),
-              ("MaximumMessageSize", SQS_MIN_MAX_MESSAGE_BYTES, limits.SQS_MAX_MESSAGE_BYTES),
+              ("MaximumMessageSize", limits.SQS_MIN_MAX_MESSAGE_BYTES, limits.SQS_MAX_MESSAGE_BYTES),
               ("ReceiveMessageWaitTimeSeconds", 0, limits.SQS_MAX_RECEIVE_WAIT_SECONDS),
               ("DelaySeconds", 0, limits.SQS_MAX_DELAY_SECONDS))
     own = call.params.get("Attributes") or {}

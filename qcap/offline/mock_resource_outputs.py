@@ -203,7 +203,7 @@ def _service(type_token: str) -> str:
     return MODULE_SERVICES.get(module, module)
 
 
-def resource_id(fmt: ArnFormat | None, type_token: str, logical_name: str, name: str | None) -> str:
+def resource_id(fmt: ArnFormat | None, type_token: str, logical_name: str, name: str | None, region: str) -> str:
     """The id the provider would report, before the ARN is known (id_kind "arn" is resolved by the caller)."""
     seed = type_token + logical_name
     kind = fmt.id_kind if fmt else "name"
@@ -217,7 +217,7 @@ def resource_id(fmt: ArnFormat | None, type_token: str, logical_name: str, name:
     if kind == "db-":
         return f"db-{short_hash(seed, 26).upper()}"
     if kind in ("pool", "Z"):
-        return f"Z{short_hash(seed, 20).upper()}" if kind == "Z" else f"us-east-1_{short_hash(seed, 9)}"
+        return f"Z{short_hash(seed, 20).upper()}" if kind == "Z" else f"{region}_{short_hash(seed, 9)}"
     return f"{kind}{short_hash(seed, 17)}"
 
 
@@ -295,7 +295,7 @@ def computed(type_token: str, logical_name: str, inputs: dict[str, Any], region:
     """(id, outputs) for any AWS resource: the inputs, then the name, ARN and every other computed output."""
     fmt = ARN_FORMATS.get(type_token)
     name = physical_name(type_token, logical_name, inputs)
-    rid = resource_id(fmt, type_token, logical_name, name)
+    rid = resource_id(fmt, type_token, logical_name, name, region)
     arn = resource_arn(type_token, fmt, name=name, rid=rid, inputs=inputs, region=region, account=account)
     if fmt is not None and fmt.id_kind == "arn":
         rid = arn
