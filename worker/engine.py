@@ -328,6 +328,19 @@ class Engine(Upkeep):
             self.counters.released += len(mine)
         return mine
 
+    def _take_waiting(self) -> list[Held]:
+        """Take every message not yet started out of play in one step under the lock.
+
+        Marking a snapshot later (as _mark_released does) could catch a message a handler started
+        in between and give it back while it runs.
+        """
+        with self._lock:
+            waiting = [h for h in self._held if h.state == "waiting"]
+            for h in waiting:
+                h.state = "released"
+            self.counters.released += len(waiting)
+        return waiting
+
     def _release(self, helds: list[Held], reason: str) -> None:
         self._give_back(self._mark_released(helds), reason)
 

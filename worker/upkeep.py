@@ -111,9 +111,8 @@ class Upkeep:
         """
         plan = ShutdownPlan(stop_at, self.config.stop_timeout_seconds, self.config.drain_seconds)
         self._slots.close()
-        with self._lock:
-            waiting = [h for h in self._held if h.state == "waiting"]
-        steps = [in_background(lambda: self._release(waiting, "shutdown"), "release-waiting")] if waiting else []
+        waiting = self._take_waiting()  # marked at once: a handler that picks one up after this skips it
+        steps = [in_background(lambda: self._give_back(waiting, "shutdown"), "release-waiting")] if waiting else []
         while time.monotonic() < plan.handlers_until:
             with self._lock:
                 running = any(h.state == "running" for h in self._held)
