@@ -9,6 +9,7 @@ from typing import Any, Callable
 import pytest
 from hypothesis import settings as hypothesis_settings
 
+import moto_fixes
 import tiers
 from capacity.plan import Plan, WorkloadPlan, plan
 from capacity.profile import load_profile, parse_profile, resolve_stack
@@ -16,6 +17,8 @@ from qcap.offline.mock_engine import run_function
 from qcap.offline.program_run import ProgramRun
 
 from factories import SQS_WORKLOAD  # noqa: F401 - re-exported for the component tests
+
+moto_fixes.apply()  # for moto in this process too (mock_aws, ThreadedMotoServer)
 
 TEST_REGION = "eu-west-1"
 TEST_STACK = "unit"

@@ -4,10 +4,9 @@ Each starts on a free loopback port, waits until it answers, and stops when its 
 ends (or its owner process dies: the children are in the test's process group and are
 terminated, then killed, on exit).
 
-moto's ReceiveMessage re-reads every queue attribute (an O(depth) scan) once per message it
-returns, just to check retention; `MOTO_SERVER_CODE` replaces that one check with the same
-arithmetic on the queue's retention field, so a receive costs what it costs on SQS instead
-of growing with the queue. Nothing else in moto is changed.
+The moto server runs with the two mends in tests/moto_fixes.py (a receive that does not
+scan the queue per message; a delete that cannot drop a concurrent send). Nothing else in
+moto is changed.
 """
 
 from __future__ import annotations
@@ -35,21 +34,16 @@ STOP_TIMEOUT_SECONDS = 5.0
 TEST_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                     "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1"}
 
+# A moto server with tests/moto_fixes.py's mends: argv is the port, then the folder that module is in.
 MOTO_SERVER_CODE = """
 import sys
-from moto.core.utils import unix_time
-from moto.sqs.models import SQSBackend
-
-
-def is_message_valid_based_on_retention_period(self, queue_name, message):
-    queue = self.get_queue(queue_name)
-    return int(queue.message_retention_period) + message.sent_timestamp / 1000 > unix_time()
-
-
-SQSBackend.is_message_valid_based_on_retention_period = is_message_valid_based_on_retention_period
+sys.path.insert(0, sys.argv[2])
+import moto_fixes
+moto_fixes.apply()
 from moto.server import main
 sys.exit(main(["-H", "127.0.0.1", "-p", sys.argv[1]]))
 """
+TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
 def free_port() -> int:
@@ -100,7 +94,7 @@ class Moto:
 def moto_server(env: dict[str, str] | None = None) -> Iterator[Moto]:
     """A moto server; `env` adds moto settings (MOTO_IAM_LOAD_MANAGED_POLICIES, ...) to its environment."""
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-c", MOTO_SERVER_CODE, str(port)],
+    process = subprocess.Popen([sys.executable, "-c", MOTO_SERVER_CODE, str(port), TESTS_DIR],
                                env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_for_port(port, process)

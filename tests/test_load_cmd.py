@@ -74,7 +74,7 @@ def test_load_exits_2_with_the_reason_when_the_queue_does_not_exist(moto_env):
 
 def test_load_reports_rate_latency_and_none_lost_when_draining(moto_env):
     url = moto_env.create_queue(QueueName="orders")["QueueUrl"]
-    result = invoke("--queue-url", url, "--messages", "120", "--concurrency", "3", "--drain", "--json")
+    result = invoke("--queue-url", url, "--messages", "120", "--concurrency", "3", "--drain", "--drain-timeout", "120", "--json")
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["send"]["sent"] == 120 and report["send"]["calls"] == 12
