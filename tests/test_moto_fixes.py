@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import boto3
 import pytest
@@ -37,7 +36,7 @@ def test_a_send_racing_two_deletes_stays_in_the_queue_and_both_deleted_messages_
         sqs.send_message(QueueUrl=url, MessageBody=body)
     handles = {m["Body"]: m["ReceiptHandle"]
                for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=600)["Messages"]}
-    release = threading.Event()
+    release, paused = threading.Event(), threading.Event()
     calls_in_b = []
     original = Message.had_receipt_handle
 
@@ -45,6 +44,7 @@ def test_a_send_racing_two_deletes_stays_in_the_queue_and_both_deleted_messages_
         if threading.current_thread().name == "delete-b":
             calls_in_b.append(receipt_handle)
             if len(calls_in_b) == 3:  # after the lookup (a, b), the rebuild's first message
+                paused.set()
                 release.wait(PAUSE_SECONDS)
         return original(self, receipt_handle)
 
@@ -52,8 +52,7 @@ def test_a_send_racing_two_deletes_stays_in_the_queue_and_both_deleted_messages_
     delete_b = threading.Thread(target=sqs.delete_message, name="delete-b",
                                 kwargs={"QueueUrl": url, "ReceiptHandle": handles["b"]})
     delete_b.start()
-    while len(calls_in_b) < 3 and delete_b.is_alive():
-        time.sleep(0.01)
+    assert paused.wait(JOIN_SECONDS), "moto's delete no longer looks up and rebuilds as this test stages it"
     others = [threading.Thread(target=sqs.delete_message, kwargs={"QueueUrl": url, "ReceiptHandle": handles["a"]}),
               threading.Thread(target=sqs.send_message, kwargs={"QueueUrl": url, "MessageBody": "sent meanwhile"})]
     for thread in others:
