@@ -3,7 +3,8 @@
 Each alarm is judged per simulated minute as CloudWatch would judge its datapoints: the age
 of the oldest message over `alarm_age_seconds` for 3 of 3 minutes, the depth (visible + in
 flight) over `alarm_saturation_messages` for its minutes, the running tasks at
-`alarm_max_tasks` for its minutes. A plan whose objective holds should page on none of them.
+`alarm_max_tasks` with the oldest message past `alarm_max_tasks_age_seconds` for its minutes.
+A plan whose objective holds should page on none of them.
 """
 
 from __future__ import annotations
@@ -47,8 +48,12 @@ def pages(plan: WorkloadPlan, result: SimulationResult) -> list[Page]:
         checks.append(("saturation", timeline.backlog_messages > alarms.saturation_messages,
                        limits.SATURATION_ALARM_MINUTES, f"more than {alarms.saturation_messages} messages waiting"))
     if alarms.max_tasks is not None:
-        checks.append(("max-tasks", timeline.tasks >= alarms.max_tasks - 1e-9, limits.MAX_TASKS_ALARM_MINUTES,
-                       f"running tasks at {alarms.max_tasks}"))
+        at_max = timeline.tasks >= alarms.max_tasks - 1e-9
+        if alarms.max_tasks_age_seconds is not None:
+            at_max = at_max & (timeline.max_age_seconds > alarms.max_tasks_age_seconds)
+        checks.append(("max-tasks", at_max, limits.MAX_TASKS_ALARM_MINUTES,
+                       f"running tasks at {alarms.max_tasks} with the oldest message over "
+                       f"{alarms.max_tasks_age_seconds} s"))
     for alarm, breaching, minutes, what in checks:
         minute = _first_run(np.asarray(breaching), minutes)
         if minute is not None:

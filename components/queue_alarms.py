@@ -2,8 +2,8 @@
 
 Alarms (docs/aws-components.md): age of the oldest message over the objective for 3 of 3
 minutes; any message in the DLQ; depth above what the whole fleet is meant to hold
-(saturation); tasks pinned at max capacity (left out where min = max, when the fleet always runs at
-its ceiling and the age alarm covers it); messages waiting but none received (stalled
+(saturation); tasks at max capacity while the oldest message is past half the objective (left out
+where min = max, when the fleet always runs at its ceiling and the age alarm covers it); messages waiting but none received (stalled
 consumers). Each alarm notifies on ALARM and on OK. A threshold the plan leaves out
 (a scheduled consumer has no fleet to saturate) means no alarm.
 """
@@ -272,23 +272,41 @@ class QueueAlarms(pulumi.ComponentResource):
         )
 
     def _create_max_tasks_alarm(self) -> None:
+        """Tasks at max capacity while the oldest message ages past half the objective: the fleet is falling
+        behind at its ceiling. At the ceiling with young messages it is draining a spike as planned."""
         args, plan = self._args, self._args.plan
         minutes = limits.MAX_TASKS_ALARM_MINUTES
+        at_max, old = plan.alarms.max_tasks, plan.alarms.max_tasks_age_seconds
         self._alarm(
             "max-tasks",
-            f"{plan.name}: running tasks at max_capacity {plan.alarms.max_tasks} for {minutes} minutes",
+            f"{plan.name}: running tasks at max_capacity {at_max} with the oldest message over {old} s for "
+            f"{minutes} minutes: the fleet is falling behind at its ceiling",
             comparison_operator="GreaterThanOrEqualToThreshold",
-            threshold=plan.alarms.max_tasks,
+            threshold=1,
             evaluation_periods=minutes,
             datapoints_to_alarm=minutes,
-            treat_missing_data="notBreaching",  # no tasks, no datapoints: not at max
-            **self._single_metric(
-                CONTAINER_INSIGHTS_NAMESPACE,
-                RUNNING_TASKS_METRIC,
-                {CLUSTER_DIMENSION: args.cluster_name, SERVICE_DIMENSION: args.service_name},
-                "Minimum",
-            ),
+            treat_missing_data="notBreaching",  # no tasks or an idle queue publish nothing: not behind
+            metric_queries=[
+                self._query("tasks", CONTAINER_INSIGHTS_NAMESPACE, RUNNING_TASKS_METRIC,
+                            {CLUSTER_DIMENSION: args.cluster_name, SERVICE_DIMENSION: args.service_name},
+                            "Minimum"),
+                self._age_query(),
+                {
+                    "id": "behind",
+                    "expression": f"IF(tasks >= {at_max} AND age > {old}, 1, 0)",
+                    "label": "at max capacity with old messages",
+                    "return_data": True,
+                },
+            ],
         )
+
+    def _age_query(self) -> dict[str, Any]:
+        """The age of the oldest message as a metric query: SQS's own, or what the Redis workers publish."""
+        args = self._args
+        if args.redis:
+            return self._query("age", REDIS_NAMESPACE, REDIS_OLDEST_AGE_METRIC, redis_dimensions(args.stack, args.plan),
+                               "Maximum")
+        return self._query("age", SQS_NAMESPACE, SQS_AGE_METRIC, {SQS_QUEUE_DIMENSION: args.queue_name}, "Maximum")
 
     def _create_stalled_alarm(self) -> None:
         args, plan = self._args, self._args.plan

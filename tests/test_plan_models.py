@@ -90,7 +90,7 @@ def test_alarm_section_serialises_under_the_alarm_prefixed_names_the_json_docume
     alarms = AlarmPlan(age_seconds=60, dlq_messages=1, saturation_messages=None, max_tasks=None, stalled_minutes=None)
     assert alarms.model_dump(by_alias=True) == {
         "alarm_age_seconds": 60, "alarm_dlq_messages": 1, "alarm_saturation_messages": None,
-        "alarm_max_tasks": None, "alarm_stalled_minutes": None,
+        "alarm_max_tasks": None, "alarm_max_tasks_age_seconds": None, "alarm_stalled_minutes": None,
     }
 
 

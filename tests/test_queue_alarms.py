@@ -59,13 +59,28 @@ def test_saturation_alarm_tracks_visible_plus_in_flight_against_the_plan_when_bu
                          "returnData": True}]
 
 
-def test_max_tasks_alarm_watches_running_tasks_at_max_capacity_when_a_service_is_given(run_components):
+def test_max_tasks_alarm_pages_at_max_capacity_only_while_the_oldest_message_is_past_half_the_objective(
+    run_components,
+):
     plan = plan_workload(SQS_WORKLOAD)
     at_max = alarm(build(run_components, plan), plan, "max-tasks")
-    assert at_max["namespace"] == "ECS/ContainerInsights"
-    assert at_max["dimensions"] == {"ClusterName": "qcap-unit", "ServiceName": "events"}
-    assert at_max["threshold"] == plan.alarms.max_tasks == plan.max_capacity
-    assert at_max["evaluationPeriods"] == limits.MAX_TASKS_ALARM_MINUTES
+    queries = {q["id"]: q for q in at_max["metricQueries"]}
+    assert queries["tasks"]["metric"]["namespace"] == "ECS/ContainerInsights"
+    assert queries["tasks"]["metric"]["dimensions"] == {"ClusterName": "qcap-unit", "ServiceName": "events"}
+    assert queries["age"]["metric"]["metricName"] == "ApproximateAgeOfOldestMessage"
+    assert plan.alarms.max_tasks == plan.max_capacity
+    assert plan.alarms.max_tasks_age_seconds == 150  # half the 300 s objective
+    assert queries["behind"]["expression"] == f"IF(tasks >= {plan.max_capacity} AND age > 150, 1, 0)"
+    assert [q["id"] for q in at_max["metricQueries"] if q["returnData"]] == ["behind"]
+    assert (at_max["threshold"], at_max["evaluationPeriods"]) == (1, limits.MAX_TASKS_ALARM_MINUTES)
+
+
+def test_a_redis_fleets_max_tasks_alarm_reads_the_age_its_workers_publish(run_components):
+    plan = plan_workload(REDIS_WORKLOAD)
+    at_max = alarm(build(run_components, plan), plan, "max-tasks")
+    age = next(q for q in at_max["metricQueries"] if q["id"] == "age")
+    assert age["metric"]["namespace"] == "qcap/Redis"
+    assert age["metric"]["metricName"] == "OldestMessageAgeSeconds"
 
 
 def test_a_fleet_with_min_equal_to_max_gets_no_max_tasks_alarm_since_it_always_runs_at_its_ceiling(run_components):

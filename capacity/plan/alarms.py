@@ -27,12 +27,20 @@ def plan_service_alarms(d: Derivation, age: float, min_capacity: int, max_capaci
         f"the whole fleet clears within the objective, for {limits.SATURATION_ALARM_MINUTES} minutes",
     )
     pinned = min_capacity >= max_capacity
+    pinned_age = None if pinned else math.ceil(age * limits.MAX_TASKS_ALARM_AGE_FRACTION)
     d.reasons["alarm_max_tasks"] = (
         f"none: min = max = {max_capacity}, so the fleet always runs at its ceiling and this alarm would be in ALARM "
         "whenever the service runs; the age alarm pages when the fleet falls behind" if pinned else
-        f"{max_capacity} = max_capacity: the fleet pinned at its ceiling for {limits.MAX_TASKS_ALARM_MINUTES} minutes "
-        "(max capacity leaves room for the resting fleet at the peak, so a healthy peak does not reach it)"
+        f"{max_capacity} = max_capacity: the fleet at its ceiling for {limits.MAX_TASKS_ALARM_MINUTES} minutes while "
+        f"the oldest message is past alarm_max_tasks_age_seconds (max capacity leaves room for the resting fleet at "
+        "the peak, so a healthy peak does not reach it)"
     )
+    if pinned_age is not None:
+        d.reasons["alarm_max_tasks_age_seconds"] = (
+            f"{pinned_age} s = {limits.MAX_TASKS_ALARM_AGE_FRACTION:g} x the {num(age)} s objective: at its ceiling a "
+            "fleet that keeps messages younger than this is draining a spike as planned and needs nobody; one whose "
+            "oldest message ages past it is falling behind, a warning before the age alarm"
+        )
     d.reasons["alarm_stalled_minutes"] = (
         f"{limits.STALLED_ALARM_MINUTES}: messages visible but none received for {limits.STALLED_ALARM_MINUTES} minutes"
     )
@@ -46,5 +54,6 @@ def plan_service_alarms(d: Derivation, age: float, min_capacity: int, max_capaci
         dlq_messages=1,
         saturation_messages=saturation,
         max_tasks=None if pinned else max_capacity,
+        max_tasks_age_seconds=pinned_age,
         stalled_minutes=limits.STALLED_ALARM_MINUTES,
     )

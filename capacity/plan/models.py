@@ -123,6 +123,9 @@ class AlarmPlan(BaseModel):
     dlq_messages: Annotated[int, DERIVED] = Field(serialization_alias="alarm_dlq_messages")
     saturation_messages: Annotated[int | None, DERIVED] = Field(serialization_alias="alarm_saturation_messages")
     max_tasks: Annotated[int | None, DERIVED] = Field(serialization_alias="alarm_max_tasks")
+    # The tasks-at-max alarm pages only while the oldest message is also past this age (None: no such alarm).
+    max_tasks_age_seconds: Annotated[int | None, DERIVED] = Field(
+        default=None, serialization_alias="alarm_max_tasks_age_seconds")
     stalled_minutes: Annotated[int | None, DERIVED] = Field(serialization_alias="alarm_stalled_minutes")
 
 
@@ -184,7 +187,7 @@ JSON_FIELDS: tuple[str, ...] = (
     "receive_batch", "receive_wait_seconds", "task_cpu", "task_memory_mib", "architecture", "image", "script_name",
     "stop_timeout_seconds", "visibility_timeout_seconds", "retention_seconds", "dlq_retention_seconds",
     "max_receive_count", "max_message_bytes", "fifo_high_throughput", "drain_seconds", "alarm_age_seconds",
-    "alarm_dlq_messages", "alarm_saturation_messages", "alarm_max_tasks", "alarm_stalled_minutes", "shards",
+    "alarm_dlq_messages", "alarm_saturation_messages", "alarm_max_tasks", "alarm_max_tasks_age_seconds", "alarm_stalled_minutes", "shards",
     "batch_size", "max_wait_time_ms", "max_concurrency", "max_retries", "retry_delay_seconds",
     "sink_requests_per_second", "cache_node_type", "cache_nodes", "cache_memory_bytes", "cache_connections",
     "cache_connections_budget", "alarm_cache_connections", "cache_pool_size_per_task", "cache_producer_connections",
