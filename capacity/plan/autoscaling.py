@@ -18,7 +18,7 @@ order of the task-hours they are expected to cost, and the first that holds is k
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from capacity import limits
 from capacity.plan.derivation import Derivation
@@ -26,7 +26,7 @@ from capacity.plan.floors import expected_tasks, hourly_rates, schedule_actions,
 from capacity.plan.formatting import duration, num
 from capacity.plan.lanes import Rates
 from capacity.plan.models import ScheduledCapacity
-from capacity.plan.settle import Candidate, Probe, Settled, settle, settle_scheduled
+from capacity.plan.settle import Candidate, Probe, Settled, design_day_task_hours, settle, settle_scheduled
 from capacity.profile import Consumer, DailyShape
 
 
@@ -41,7 +41,8 @@ class Autoscaling:
     scale_in_cooldown_seconds: int
     scheduled: tuple[ScheduledCapacity, ...]
     hourly_rates: tuple[float, ...] | None
-    expected_average_tasks: float | None
+    chosen: Chosen
+    probe: Probe  # the simulated queue and fleet, at the chosen min capacity
 
 
 def reaction_seconds() -> float:
@@ -138,14 +139,33 @@ def plan_autoscaling(
     min_capacity = d.set("min_capacity", chosen.min_capacity, chosen.min_reason)
     check_min_capacity(d, min_capacity, max_capacity, age)
     target = plan_target(d, c, age, chosen, bool(options))
-    average_tasks = None
     if chosen.floors:
         assert hourly is not None
-        average_tasks = expected_tasks(hourly, chosen.floors, mu, chosen.utilization)
-        d.reasons["scheduled_capacity"] = _schedule_reason(rates, mu, max_capacity, chosen, scheduled, time_zone,
-                                                           average_tasks)
+        d.reasons["scheduled_capacity"] = _schedule_reason(
+            rates, mu, max_capacity, chosen, scheduled, time_zone,
+            expected_tasks(hourly, chosen.floors, mu, chosen.utilization))
     return Autoscaling(min_capacity, target, chosen.utilization, int(out_cd), int(in_cd), scheduled, hourly,
-                       average_tasks)
+                       chosen, probe_with(min_capacity))
+
+
+def plan_average_tasks(d: Derivation, scaling: Autoscaling, mu: float, max_capacity: int) -> tuple[float, str]:
+    """The fleet the plan runs on an average day, with its reason: its simulated design day (with the final max
+    capacity), or, for a target or min capacity the user set, each hour's floor or resting fleet."""
+    chosen, probe = scaling.chosen, replace(scaling.probe, max_capacity=max_capacity)
+    if probe.min_capacity >= max_capacity and not chosen.floors:
+        return float(max_capacity), f"min = max = {max_capacity}: the fleet never moves"
+    if chosen.settled.held and not d.overridden("target_backlog_per_task") and not d.overridden("min_capacity"):
+        hours = design_day_task_hours(probe, chosen.utilization, chosen.settled.candidate)
+        return hours / limits.HOURS_PER_DAY, (
+            f"the {num(round(hours, 1))} task-hours the plan's own scaling runs in the simulated design day, "
+            f"/ {limits.HOURS_PER_DAY} h")
+    hourly = scaling.hourly_rates or (probe.average,)
+    utilization = scaling.target_backlog_per_task / probe.concurrency_per_task
+    utilization = min(1.0, utilization) if utilization > 0 else 1.0  # no resting point: the plan has an error
+    floors = chosen.floors or (scaling.min_capacity,) * len(hourly)
+    floor = "the scheduled floor" if chosen.floors else "min capacity"
+    return expected_tasks(hourly, floors, mu, utilization, max_capacity), (
+        f"each hour {floor} or the fleet resting at utilization {round(utilization, 3):g}, whichever is larger")
 
 
 def plan_cooldowns(d: Derivation) -> tuple[int, int]:

@@ -33,17 +33,17 @@ def sqs_usd_per_million(w: Workload) -> float:
 
 
 def service_monthly_cost(
-    d: Derivation, w: Workload, rates: Rates, mu: float, min_capacity: int, cache: CachePlan | None,
-    expected_tasks: float | None = None,
+    d: Derivation, w: Workload, rates: Rates, mu: float, cache: CachePlan | None, average_tasks: float,
+    average_why: str,
 ) -> float:
-    """A service's month: its average fleet (the schedule's when there is one), SQS requests, alarms, cache nodes."""
+    """A service's month: the plan's own average fleet (average_why says where it comes from), SQS requests,
+    alarms, cache nodes."""
     task_usd = fargate_task_usd_per_hour(w)
-    avg_tasks = max(min_capacity, math.ceil(rates.average / (mu * limits.TARGET_UTILIZATION)))
-    if expected_tasks is not None:
-        avg_tasks = math.ceil(expected_tasks)
+    avg_tasks = round(average_tasks, 1)
     tasks_usd = avg_tasks * limits.HOURS_PER_MONTH * task_usd
     cost_parts = [
-        f"{avg_tasks} average tasks x {limits.HOURS_PER_MONTH} h x ${task_usd:.5f}/task-hour = ${tasks_usd:,.2f}"
+        f"{num(avg_tasks)} average tasks ({average_why}) x {limits.HOURS_PER_MONTH} h x "
+        f"${task_usd:.5f}/task-hour = ${tasks_usd:,.2f}"
     ]
     total = tasks_usd
     if w.sqs_like:

@@ -122,6 +122,9 @@ def schedule_actions(floors: tuple[int, ...], time_zone: str) -> tuple[Scheduled
     return tuple(actions)
 
 
-def expected_tasks(hourly: tuple[float, ...], floors: tuple[int, ...], mu: float, utilization: float) -> float:
-    """The day's average fleet under the schedule: per hour the floor or the resting fleet, whichever is larger."""
-    return sum(max(f, math.ceil(r / (mu * utilization))) for r, f in zip(hourly, floors)) / len(hourly)
+def expected_tasks(hourly: tuple[float, ...], floors: tuple[int, ...], mu: float, utilization: float,
+                   max_capacity: int | None = None) -> float:
+    """The day's average fleet: per hour the floor or the resting fleet at `utilization`, whichever is larger
+    (at most max_capacity)."""
+    ceiling = math.inf if max_capacity is None else max_capacity
+    return sum(min(ceiling, max(f, math.ceil(r / (mu * utilization)))) for r, f in zip(hourly, floors)) / len(hourly)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from capacity import limits
 from capacity.plan.alarms import plan_service_alarms
-from capacity.plan.autoscaling import plan_autoscaling
+from capacity.plan.autoscaling import plan_autoscaling, plan_average_tasks
 from capacity.plan.cache import plan_cache
 from capacity.plan.caps import Cap, service_caps
 from capacity.plan.costs import service_monthly_cost
@@ -99,8 +99,8 @@ def plan_service(profile: Profile, workload: Workload, lane: Lane, record: Deriv
     cache = (plan_cache(record, workload, environment, rates, fleet.max_capacity, alarms.saturation_messages,
                         lane.budgets.redis_clients) if workload.broker is Broker.redis else None)
     current_tasks, current_drain = plan_current_fleet(record, consumer.current_tasks, per_task, rates, retention, age)
-    cost = service_monthly_cost(record, workload, rates, per_task, scaling.min_capacity, cache,
-                                scaling.expected_average_tasks)
+    average_tasks, average_why = plan_average_tasks(record, scaling, per_task, fleet.max_capacity)
+    cost = service_monthly_cost(record, workload, rates, per_task, cache, average_tasks, average_why)
 
     return Derived(
         **rate_fields(rates, per_task),

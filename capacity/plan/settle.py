@@ -85,6 +85,8 @@ class Settled:
     # and what it was weighed against.
     min_capacity: int | None = None
     weighed: str = ""
+    # Task-hours of the deterministic design day the chosen setting ran (None when it did not run or hold).
+    day_task_hours: float | None = None
 
 
 def flaps_in_day(launches: int, smallest: int, largest: int) -> bool:
@@ -112,13 +114,8 @@ def _noise_fails(result) -> bool:
     return not result.objective_met or flaps_in_day(result.task_launches, result.smallest_fleet, result.largest_fleet)
 
 
-def _run(p: Probe, utilization: float, candidate: Candidate | None = None, noise_first: bool = False):
-    """("" when it held, else "objective", "flaps" or "noise"; the deterministic results; the runs simulated).
-
-    The spike, then the day, then the day again with Poisson arrivals and p99 processing times
-    (SETTLE_NOISE_SEED): noise must not make it miss or flap. With noise_first the noisy day
-    runs first, since it is what the cheapest candidates fail, so they cost one run each.
-    """
+def _model_and_fleet(p: Probe, utilization: float, candidate: Candidate | None) -> tuple[QueueModel, TargetTrackingFleet]:
+    """The probe's queue and the fleet of one setting: a utilization, with a candidate's floors when given."""
     model = QueueModel("probe", p.processing_seconds, p.concurrency_per_task, p.max_age_seconds,
                        processing_p99_seconds=p.processing_p99_seconds)
     fleet = TargetTrackingFleet(
@@ -129,6 +126,24 @@ def _run(p: Probe, utilization: float, candidate: Candidate | None = None, noise
         scale_in_cooldown_seconds=p.scale_in_cooldown_seconds,
         schedule=p.schedule if candidate is None else candidate.schedule,
     )
+    return model, fleet
+
+
+@lru_cache(maxsize=256)
+def design_day_task_hours(p: Probe, utilization: float, candidate: Candidate | None = None) -> float:
+    """Task-hours the setting's fleet runs in the deterministic design day: what its month is billed from."""
+    model, fleet = _model_and_fleet(p, utilization, candidate)
+    return simulate(model, fleet, probe_scenarios(p)[-1]).task_hours
+
+
+def _run(p: Probe, utilization: float, candidate: Candidate | None = None, noise_first: bool = False):
+    """("" when it held, else "objective", "flaps" or "noise"; the deterministic results; the runs simulated).
+
+    The spike, then the day, then the day again with Poisson arrivals and p99 processing times
+    (SETTLE_NOISE_SEED): noise must not make it miss or flap. With noise_first the noisy day
+    runs first, since it is what the cheapest candidates fail, so they cost one run each.
+    """
+    model, fleet = _model_and_fleet(p, utilization, candidate)
     scenarios = probe_scenarios(p)
     noisy_settings = Settings(random_seed=limits.SETTLE_NOISE_SEED)
     runs = 0
@@ -191,7 +206,8 @@ def settle(p: Probe, candidates: tuple[float, ...] = limits.RESTING_UTILIZATION_
         tried += 1
         failure, results, _ = _run(p, utilization)
         if not failure:
-            kept = Settled(utilization, tried, True, *_summary(results), NOISE_NOTE)
+            kept = Settled(utilization, tried, True, *_summary(results), NOISE_NOTE,
+                           day_task_hours=results[-1].task_hours)
             return _cheaper(raised, kept)
         if failure == "flaps":
             return _alone(raised, tried) or Settled(ordered[0], tried, False, *_summary(results), "diurnal and spike")
@@ -199,7 +215,8 @@ def settle(p: Probe, candidates: tuple[float, ...] = limits.RESTING_UTILIZATION_
         if failure == "noise" and may_raise_min and raised is None and p.min_capacity < floor < p.max_capacity:
             again, again_results, _ = _run(replace(p, min_capacity=floor), utilization)
             if not again:
-                raised = Settled(utilization, tried, True, *_summary(again_results), NOISE_NOTE, min_capacity=floor)
+                raised = Settled(utilization, tried, True, *_summary(again_results), NOISE_NOTE, min_capacity=floor,
+                                 day_task_hours=again_results[-1].task_hours)
     return _alone(raised, tried) or Settled(ordered[-1], tried, False, *_summary(results), "diurnal and spike")
 
 
@@ -253,7 +270,7 @@ def settle_scheduled(p: Probe, candidates: tuple[Candidate, ...]) -> Settled:
         runs += used
         if not failure:
             return Settled(candidate.utilization, tried, True, *_summary(results), NOISE_NOTE, candidate,
-                           len(candidates))
+                           len(candidates), day_task_hours=results[-1].task_hours)
         last = (candidate, results)
     assert last is not None
     candidate, results = last
