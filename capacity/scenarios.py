@@ -32,6 +32,9 @@ class Scenario:
     description: str
     arrivals_per_second: np.ndarray = field(repr=False)
     initial_backlog_messages: float = 0.0
+    # When second 0 of the run is (a trace's first timestamp, aware); None: the run has no date, and a
+    # schedule's day starts with it.
+    start: datetime | None = None
 
     @property
     def duration_seconds(self) -> int:
@@ -48,6 +51,7 @@ class Scenario:
             description=self.description,
             arrivals_per_second=self.arrivals_per_second * factor,
             initial_backlog_messages=self.initial_backlog_messages * factor,
+            start=self.start,
         )
 
 
@@ -336,7 +340,7 @@ def trace(path: Path | str, days: float | None = None) -> Scenario:
                     "ISO 8601 time such as 2025-03-01T12:00:00Z"
                 ) from None
         points.append((stamp, value))
-    counts, period = _per_period_counts(path, points)
+    counts, period, start = _per_period_counts(path, points)
     per_second = np.repeat(counts / period, period)
     if days is not None:
         wanted = _seconds(days)
@@ -350,12 +354,16 @@ def trace(path: Path | str, days: float | None = None) -> Scenario:
         name="trace",
         description=f"trace {path.name}: {counts.size} periods of {period // 60} min, {counts.sum():,.0f} messages",
         arrivals_per_second=per_second,
+        start=start,
     )
 
 
-def _per_period_counts(path: Path, points: list[tuple[datetime | None, float]]) -> tuple[np.ndarray, int]:
+def _per_period_counts(
+    path: Path, points: list[tuple[datetime | None, float]]
+) -> tuple[np.ndarray, int, datetime | None]:
+    """(messages per period, the period in seconds, the first period's start or None without timestamps)."""
     if points[0][0] is None:
-        return np.array([v for _, v in points], dtype=float), SECONDS_PER_MINUTE
+        return np.array([v for _, v in points], dtype=float), SECONDS_PER_MINUTE, None
     ordered = sorted(points, key=lambda p: p[0])
     stamps = [p[0] for p in ordered]
     gaps = [(b - a).total_seconds() for a, b in zip(stamps, stamps[1:])]
@@ -381,4 +389,4 @@ def _per_period_counts(path: Path, points: list[tuple[datetime | None, float]]) 
     counts = np.zeros(slots)
     for stamp, value in ordered:
         counts[int((stamp - start).total_seconds()) // period] = value
-    return counts, period
+    return counts, period, start

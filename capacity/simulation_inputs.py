@@ -7,9 +7,11 @@ never the planner's models, so the two never import each other.
 from __future__ import annotations
 
 import math
+from zoneinfo import ZoneInfo
 
 from capacity import limits
 from capacity.plan import WorkloadPlan
+from capacity.scenarios import Scenario
 from capacity.pricing import cloudflare_usd_per_message, task_usd_per_hour
 from capacity.profile import Broker, Sink
 from capacity.simulate import (
@@ -69,9 +71,11 @@ def model_from_plan(plan: WorkloadPlan, sink: Sink | None = None, share: float =
 
 
 def plan_fleet(
-    plan: WorkloadPlan, min_capacity: int | None = None, target_backlog_per_task: float | None = None
+    plan: WorkloadPlan, min_capacity: int | None = None, target_backlog_per_task: float | None = None,
+    start_second_of_day: int = 0,
 ) -> Fleet:
-    """The fleet the plan provisions; min_capacity and target override the plan's (for tuning)."""
+    """The fleet the plan provisions; min_capacity and target override the plan's (for tuning); a run that starts
+    at start_second_of_day of the schedule's local day finds the schedule's floor of that hour in force."""
     if plan.cloudflare is not None:
         return CloudflareFleet(
             shards=plan.cloudflare.shards,
@@ -92,6 +96,7 @@ def plan_fleet(
         scale_out_cooldown_seconds=scaling.scale_out_cooldown_seconds,
         scale_in_cooldown_seconds=scaling.scale_in_cooldown_seconds,
         schedule=schedule_of(plan) if min_capacity is None else (),
+        start_second_of_day=start_second_of_day,
     )
 
 
@@ -101,9 +106,9 @@ def schedule_of(plan: WorkloadPlan) -> tuple[tuple[int, int], ...]:
     return tuple((a.hour * limits.SECONDS_PER_HOUR, a.min_capacity) for a in actions)
 
 
-def comparison_fleets(plan: WorkloadPlan) -> list[Fleet]:
+def comparison_fleets(plan: WorkloadPlan, start_second_of_day: int = 0) -> list[Fleet]:
     """The plan's fleet and, for autoscaled services, a static fleet at max capacity and CDK's default scaling."""
-    own = plan_fleet(plan)
+    own = plan_fleet(plan, start_second_of_day=start_second_of_day)
     if not isinstance(own, TargetTrackingFleet):
         return [own]
     return [
@@ -111,3 +116,19 @@ def comparison_fleets(plan: WorkloadPlan) -> list[Fleet]:
         StaticFleet(tasks=plan.max_capacity, label=f"static {plan.max_capacity} task{'' if plan.max_capacity == 1 else 's'}"),
         CdkDefaultFleet(min_capacity=max(plan.min_capacity, 1), max_capacity=plan.max_capacity),
     ]
+
+
+def schedule_time_zone(plan: WorkloadPlan) -> str:
+    """The time zone the plan's scheduled actions run in (its daily shape's), UTC when it has none."""
+    return (plan.scaling.time_zone if plan.scaling is not None else None) or "UTC"
+
+
+def run_start(scenario: Scenario, plan: WorkloadPlan) -> tuple[int, str]:
+    """(second of the schedule's local day the run starts at, what to say of it): a trace's first timestamp in
+    the plan's time zone; a run without one starts at local midnight, and says it assumes so."""
+    zone = schedule_time_zone(plan)
+    if scenario.start is None:
+        return 0, f"starts 00:00 {zone} (no timestamps: assumed)"
+    local = scenario.start.astimezone(ZoneInfo(zone))
+    second = local.hour * limits.SECONDS_PER_HOUR + local.minute * 60 + local.second
+    return second, f"starts {local:%Y-%m-%d %H:%M} {zone}"

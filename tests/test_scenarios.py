@@ -76,6 +76,20 @@ def test_trace_spreads_each_minute_evenly_and_fills_missing_minutes_with_zero(tm
     assert scenario.arrivals_per_second[0] == 1.0
 
 
+def test_a_trace_starts_at_its_earliest_timestamp_in_any_row_order_and_offset(tmp_path):
+    path = tmp_path / "sent.csv"
+    path.write_text("Timestamp,Sum\n2025-03-01T09:01:00-05:00,1\n2025-03-01T09:00:00-05:00,2\n")
+    start = sc.trace(path).start
+    assert start is not None and start.isoformat() == "2025-03-01T09:00:00-05:00"
+    assert sc.trace(path).scaled(0.5).start == start
+
+
+def test_a_trace_without_timestamps_has_no_start(tmp_path):
+    path = tmp_path / "sent.csv"
+    path.write_text("Messages\n60\n")
+    assert sc.trace(path).start is None
+
+
 def test_trace_accepts_five_minute_sums_and_a_header_naming_the_metric(tmp_path):
     path = tmp_path / "sent.csv"
     path.write_text("time,NumberOfMessagesSent (Sum)\n2025-03-01 00:00:00,300\n2025-03-01 00:05:00,600\n")

@@ -300,6 +300,14 @@ def test_longest_hold_is_the_longest_stretch_of_one_fleet_size():
     assert longest_hold_seconds(np.array([4.0] * 10)) == 10.0
 
 
+def test_a_run_that_starts_mid_day_finds_the_floor_of_its_hour_in_force_from_its_first_second():
+    fleet = TargetTrackingFleet(min_capacity=1, max_capacity=10, target_backlog_per_task=0.9,
+                                schedule=((3600, 6), (7200, 1)), start_second_of_day=3600 + 1800)
+    assert [fleet.floor_at(s) for s in (0, 1799, 1800, 84_599, 84_600)] == [6, 6, 1, 1, 6]  # 01:00 next day
+    result = simulate(_model(), fleet, _rates((0.3, 3600)))
+    assert result.timeline.tasks[0] == 6  # the 01:30 floor, not midnight's
+
+
 def test_a_schedule_raises_min_capacity_at_its_hour_and_counts_as_scheduled_not_as_the_policys():
     fleet = TargetTrackingFleet(min_capacity=1, max_capacity=10, target_backlog_per_task=0.9,
                                 schedule=((3600, 6), (7200, 1)))

@@ -82,6 +82,49 @@ def test_simulate_runs_a_trace_split_across_partitions_by_share(tmp_path):
     assert data["workloads"][0]["results"][0]["messages_arrived"] == 600 * 120 / 4
 
 
+def _flat_trace(path, start: str | None, minutes: int = 120, per_minute: int = 6000):
+    """A CSV of a flat rate, with timestamps from `start` (ISO 8601) or none."""
+    from datetime import datetime, timedelta
+
+    if start is None:
+        path.write_text("NumberOfMessagesSent\n" + f"{per_minute}\n" * minutes)
+        return path
+    first = datetime.fromisoformat(start)
+    rows = [f"{(first + timedelta(minutes=m)).isoformat()},{per_minute}" for m in range(minutes)]
+    path.write_text("Timestamp,NumberOfMessagesSent\n" + "\n".join(rows) + "\n")
+    return path
+
+
+def _own_fleet(tmp_path, name, start):
+    trace = _flat_trace(tmp_path / f"{name}.csv", start)
+    result = runner.invoke(app, ["simulate", "track-points", "--scenario", "trace", "--trace", str(trace), "--json"])
+    assert result.exit_code == 0, result.output
+    (workload,) = json.loads(result.stdout)["workloads"]
+    return workload["description"], workload["results"][0]
+
+
+def test_a_timestamped_trace_meets_the_schedule_in_force_at_its_own_hour(tmp_path):
+    # track-points schedules 1 task at night and 5 from 16:00 London: the same traffic costs more in the evening.
+    night_says, night = _own_fleet(tmp_path, "night", "2026-03-02T03:00:00+00:00")
+    evening_says, evening = _own_fleet(tmp_path, "evening", "2026-03-02T16:00:00+00:00")
+    assert "starts 2026-03-02 03:00 Europe/London" in night_says
+    assert "starts 2026-03-02 16:00 Europe/London" in evening_says
+    assert night["smallest_fleet"] < 5 <= evening["smallest_fleet"]
+    assert evening["task_hours"] > night["task_hours"]
+
+
+def test_a_trace_in_another_offset_is_read_in_the_schedules_time_zone(tmp_path):
+    says, _ = _own_fleet(tmp_path, "new-york", "2026-07-01T09:00:00-04:00")
+    assert "starts 2026-07-01 14:00 Europe/London" in says  # 13:00 UTC, British Summer Time
+
+
+def test_a_trace_without_timestamps_says_it_assumes_local_midnight(tmp_path):
+    says, plain = _own_fleet(tmp_path, "plain", None)
+    _, midnight = _own_fleet(tmp_path, "midnight", "2026-03-02T00:00:00+00:00")
+    assert "starts 00:00 Europe/London (no timestamps: assumed)" in says
+    assert plain["task_hours"] == midnight["task_hours"]
+
+
 def test_render_verification_prints_each_scenario_and_returns_whether_all_hold():
     profile = load_profile(resolve_stack("session-events"))
     console = Console(record=True, width=200)

@@ -68,12 +68,14 @@ class TargetTrackingFleet:
     label: str = "plan autoscaling"
     # Scheduled actions: (second of the day, min capacity from then on), repeated daily.
     schedule: tuple[tuple[int, int], ...] = ()
+    # The second of the schedule's local day at which the run starts (0: local midnight).
+    start_second_of_day: int = 0
 
     def floor_at(self, second: float) -> int:
         """The min capacity in force at `second` of the run (the schedule's latest action, else min_capacity)."""
         if not self.schedule:
             return self.min_capacity
-        of_day = second % limits.SECONDS_PER_DAY
+        of_day = (second + self.start_second_of_day) % limits.SECONDS_PER_DAY
         ordered = sorted(self.schedule)
         current = ordered[-1][1]  # yesterday's last action holds until today's first
         for at, value in ordered:

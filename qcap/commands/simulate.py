@@ -4,6 +4,8 @@ static fleet and CDK's default scaling; and `render_verification`, which `qcap p
 
 from __future__ import annotations
 
+import dataclasses
+
 import json
 from enum import Enum
 from pathlib import Path
@@ -95,9 +97,13 @@ def build_scenario(
         return sc.drain(backlog, average, run_days)
     if trace is None:
         raise sc.ScenarioError("--scenario trace needs --trace FILE (a CSV of per-minute NumberOfMessagesSent)")
+    from capacity.simulation_inputs import run_start
+
     whole = sc.trace(trace, days)
     share = _share(plan, lane)
-    return whole if share == 1 else whole.scaled(share)
+    lanes_part = whole if share == 1 else whole.scaled(share)
+    _, when = run_start(lanes_part, lane)
+    return dataclasses.replace(lanes_part, description=f"{lanes_part.description}; {when}")
 
 
 def _ratio(result: SimulationResult) -> str:
@@ -141,12 +147,13 @@ def run_simulations(
 ) -> list[SimulationResult]:
     """The plan's fleet and its comparisons against one scenario, each a stage of `progress`."""
     from capacity.simulate import simulate
-    from capacity.simulation_inputs import comparison_fleets, model_from_plan
+    from capacity.simulation_inputs import comparison_fleets, model_from_plan, run_start
 
     workload = next(w for w in profile.workloads if w.name == lane.group)
     model = model_from_plan(lane, workload.sink, _share(plan, lane))
+    start_second, _ = run_start(scenario, lane)
     results = []
-    for fleet in comparison_fleets(lane):
+    for fleet in comparison_fleets(lane, start_second):
         progress.stage(f"simulating {lane.name}: {fleet.label}")
         results.append(simulate(model, fleet, scenario, settings, progress=progress.fraction))
     return results
