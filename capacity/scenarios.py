@@ -35,6 +35,8 @@ class Scenario:
     # When second 0 of the run is (a trace's first timestamp, aware); None: the run has no date, and a
     # schedule's day starts with it.
     start: datetime | None = None
+    # Without a date: the second of the schedule's local day the run starts at (None: local midnight).
+    start_second_of_day: int | None = None
 
     @property
     def duration_seconds(self) -> int:
@@ -52,6 +54,7 @@ class Scenario:
             arrivals_per_second=self.arrivals_per_second * factor,
             initial_backlog_messages=self.initial_backlog_messages * factor,
             start=self.start,
+            start_second_of_day=self.start_second_of_day,
         )
 
 
@@ -178,6 +181,20 @@ def design_day(average: float, peak: float, trough: float, hourly: tuple[float, 
     if hourly is not None:
         return shaped_day(hourly, days)
     return diurnal(average, peak, trough, days)
+
+
+def day_from(day: Scenario, start_second_of_day: int, seconds: int) -> Scenario:
+    """`seconds` of a one-day scenario taken as repeating daily, starting at a second of its day (a run that
+    begins mid-morning instead of at midnight)."""
+    if day.duration_seconds != limits.SECONDS_PER_DAY:
+        raise ScenarioError(f"a run from a time of day needs a one-day scenario ({day.name} lasts "
+                            f"{day.duration_seconds} s)")
+    start = start_second_of_day % limits.SECONDS_PER_DAY
+    repeats = math.ceil((start + seconds) / limits.SECONDS_PER_DAY)
+    arrivals = np.tile(day.arrivals_per_second, repeats)[start:start + seconds]
+    hour, minute = divmod(start // SECONDS_PER_MINUTE, 60)
+    return Scenario(day.name, f"{day.description}, from {hour:02d}:{minute:02d}", arrivals,
+                    day.initial_backlog_messages, start_second_of_day=start)
 
 
 def design_spike(

@@ -72,10 +72,11 @@ def model_from_plan(plan: WorkloadPlan, sink: Sink | None = None, share: float =
 
 def plan_fleet(
     plan: WorkloadPlan, min_capacity: int | None = None, target_backlog_per_task: float | None = None,
-    start_second_of_day: int = 0,
+    start_second_of_day: int = 0, first_deploy: bool = False,
 ) -> Fleet:
     """The fleet the plan provisions; min_capacity and target override the plan's (for tuning); a run that starts
-    at start_second_of_day of the schedule's local day finds the schedule's floor of that hour in force."""
+    at start_second_of_day of the schedule's local day finds the schedule's floor of that hour in force; a
+    first_deploy starts with the tasks the service is created with (deploy_min_capacity with a schedule)."""
     if plan.cloudflare is not None:
         return CloudflareFleet(
             shards=plan.cloudflare.shards,
@@ -97,6 +98,7 @@ def plan_fleet(
         scale_in_cooldown_seconds=scaling.scale_in_cooldown_seconds,
         schedule=schedule_of(plan) if min_capacity is None else (),
         start_second_of_day=start_second_of_day,
+        deploy_min_capacity=(scaling.deploy_min_capacity or plan.min_capacity) if first_deploy else None,
     )
 
 
@@ -106,9 +108,9 @@ def schedule_of(plan: WorkloadPlan) -> tuple[tuple[int, int], ...]:
     return tuple((a.hour * limits.SECONDS_PER_HOUR, a.min_capacity) for a in actions)
 
 
-def comparison_fleets(plan: WorkloadPlan, start_second_of_day: int = 0) -> list[Fleet]:
+def comparison_fleets(plan: WorkloadPlan, start_second_of_day: int = 0, first_deploy: bool = False) -> list[Fleet]:
     """The plan's fleet and, for autoscaled services, a static fleet at max capacity and CDK's default scaling."""
-    own = plan_fleet(plan, start_second_of_day=start_second_of_day)
+    own = plan_fleet(plan, start_second_of_day=start_second_of_day, first_deploy=first_deploy)
     if not isinstance(own, TargetTrackingFleet):
         return [own]
     return [
@@ -127,6 +129,9 @@ def run_start(scenario: Scenario, plan: WorkloadPlan) -> tuple[int, str]:
     """(second of the schedule's local day the run starts at, what to say of it): a trace's first timestamp in
     the plan's time zone; a run without one starts at local midnight, and says it assumes so."""
     zone = schedule_time_zone(plan)
+    if scenario.start is None and scenario.start_second_of_day is not None:
+        hour, minute = divmod(scenario.start_second_of_day // 60, 60)
+        return scenario.start_second_of_day, f"starts {hour:02d}:{minute:02d} {zone}"
     if scenario.start is None:
         return 0, f"starts 00:00 {zone} (no timestamps: assumed)"
     local = scenario.start.astimezone(ZoneInfo(zone))

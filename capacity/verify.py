@@ -7,7 +7,8 @@ constant rates (25% to 100% of the peak) to check that the fleet settles (no fla
 For autoscaled services the verifier also searches the backlog-per-task target and the
 min capacity for the cheapest setting (fewest task-hours over the diurnal day and the
 spike) that holds, by the planner's own bar (also with Poisson arrivals, unflapping), and
-reports it as a result with its reason; the plan is not changed.
+reports it as a result with its reason; the plan is not changed. A fleet with scheduled floors
+is also deployed afresh at each of the 24 hours, to hold until its first scheduled action.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass, replace
 from capacity import limits
 from capacity import scenarios as sc
 from capacity.plan import Plan, WorkloadPlan, duration, num
+from capacity.plan.formatting import tasks
 from capacity.plan.autoscaling import resting_target
 from capacity.plan.settle import flaps_at_constant, flaps_in_day
 from capacity.profile import Profile, Workload
@@ -136,6 +138,35 @@ def churn_checks(model, fleet, peak: float, settings: Settings) -> tuple[Scenari
     return tuple(checks)
 
 
+def deploy_checks(model, lane: WorkloadPlan, day: sc.Scenario, settings: Settings) -> tuple[ScenarioCheck, ...]:
+    """A scheduled fleet deployed for the first time at each hour of the day: from the tasks it is created with
+    until an hour past the first scheduled action, the objective holds (one check for the 24 runs)."""
+    if lane.scaling is None or not lane.scaling.scheduled_capacity or day.duration_seconds != limits.SECONDS_PER_DAY:
+        return ()
+    misses, worst = [], None
+    for hour in range(limits.HOURS_PER_DAY):
+        start = hour * limits.SECONDS_PER_HOUR
+        fleet = plan_fleet(lane, start_second_of_day=start, first_deploy=True)
+        assert isinstance(fleet, TargetTrackingFleet)
+        seconds = int(min(fleet.seconds_to_first_action() + limits.SECONDS_PER_HOUR, limits.SECONDS_PER_DAY))
+        result = simulate(model, fleet, sc.day_from(day, start, seconds), settings)
+        if not result.objective_met:
+            misses.append(f"{hour:02d}:00")
+        if worst is None or result.max_age_seconds > worst[1].max_age_seconds:
+            worst = (hour, result)
+    assert worst is not None
+    hour, result = worst
+    created = tasks(lane.scaling.deploy_min_capacity or lane.min_capacity)
+    if misses:
+        reason = (f"a first deploy at {', '.join(misses)} misses: created with {created}, the oldest message "
+                  f"reaches {duration(result.max_age_seconds)} deploying at {hour:02d}:00")
+    else:
+        reason = (f"created with {created} at any of the 24 hours, the oldest message is at most "
+                  f"{duration(result.max_age_seconds)} (deploying at {hour:02d}:00) until an hour past the first "
+                  "scheduled action")
+    return (ScenarioCheck("deploy", "first deploy at any hour", not misses, reason, result),)
+
+
 def _share(plan: Plan, lane: WorkloadPlan) -> float:
     """This queue's part of its group's traffic (a sink the group shares is split the same way)."""
     group = [w for w in plan.workloads if w.group == lane.group]
@@ -158,7 +189,8 @@ def _verify_lane(profile: Profile, plan: Plan, lane: WorkloadPlan, settings: Set
     if not isinstance(fleet, TargetTrackingFleet):
         kind = "Cloudflare consumers scale themselves" if lane.cloudflare else "scheduled runs"
         return Verification(lane.name, holds, checks, None, f"not tuned: {kind}, with no target or min capacity to tune")
-    churn = churn_checks(model, fleet, lane.arrival_peak_per_second, settings)
+    churn = churn_checks(model, fleet, lane.arrival_peak_per_second, settings) + deploy_checks(
+        model, lane, scenarios[0], settings)
     holds = holds and all(c.holds for c in churn)
     tuning = _tune(lane, model, scenarios[:2], allowed, settings, scenarios[2], fleet, checks)
     return Verification(lane.name, holds, checks, tuning, "", churn)

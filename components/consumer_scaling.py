@@ -104,6 +104,13 @@ def alarm_query(query: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def deploy_min_capacity(plan: WorkloadPlan) -> int:
+    """The min capacity the scalable target and the service start with: the plan's, or with a schedule its
+    busiest floor until the first scheduled action."""
+    deploy = plan.scaling.deploy_min_capacity if plan.scaling else None
+    return plan.min_capacity if deploy is None else deploy
+
+
 def create_scaling(name: str, spec: ScalingSpec, opts: pulumi.ResourceOptions) -> ServiceScaling:
     """Scalable target and backlog-per-task tracking; scheduled min capacity; scale from zero when min is 0."""
     plan, stack = spec.plan, spec.stack
@@ -112,7 +119,8 @@ def create_scaling(name: str, spec: ScalingSpec, opts: pulumi.ResourceOptions) -
         service_namespace="ecs",
         scalable_dimension=SCALABLE_DIMENSION,
         resource_id=pulumi.Output.concat("service/", spec.cluster_name, "/", spec.service_name),
-        min_capacity=plan.min_capacity,
+        # With a schedule, created at the busiest floor so a first deploy at any hour holds (deploy_min_capacity).
+        min_capacity=deploy_min_capacity(plan),
         max_capacity=plan.max_capacity,
         tags=workload_tags(plan, stack, "scaling"),
         # Scheduled actions move min capacity through the day; a deploy must not reset it.

@@ -30,7 +30,7 @@ from components.consumer_iam import (
     sqs_consumer_statement,
     task_protection_statement,
 )
-from components.consumer_scaling import ScalingSpec, create_scaling
+from components.consumer_scaling import ScalingSpec, create_scaling, deploy_min_capacity
 from components.tags import workload_tags
 
 __all__ = ["ClusterRef", "FargateConsumer", "FargateConsumerArgs", "create_cluster", "worker_environment"]
@@ -118,7 +118,7 @@ class FargateConsumer(ConsumerComponent):
             name=plan.name,
             cluster=self.cluster_arn,
             task_definition=task.task_definition.arn,
-            desired_count=plan.min_capacity,
+            desired_count=deploy_min_capacity(plan),
             launch_type="FARGATE",
             network_configuration={
                 "subnets": list(args.subnet_ids),

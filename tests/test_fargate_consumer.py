@@ -253,6 +253,24 @@ def test_scheduled_actions_raise_min_capacity_ahead_of_the_busy_hours_in_the_pro
     assert "41% fewer task-hours" in plan.reasons["scheduled_capacity"]
 
 
+def test_a_scheduled_fleet_is_created_at_its_busiest_floor_so_a_first_deploy_at_any_hour_holds(run_components):
+    plan = plan_workload(SQS_WORKLOAD, objective__max_age_seconds=60, traffic__peak_to_average=2.2,
+                         traffic__daily_shape=SHAPE)
+    run = build(run_components, sqs_args(plan))
+    busiest = max(a.min_capacity for a in plan.scaling.scheduled_capacity)
+    assert plan.scaling.deploy_min_capacity == busiest == 12
+    assert run.named("events-scaling-target").inputs["minCapacity"] == 12
+    assert run.named("events-service").inputs["desiredCount"] == 12
+    assert "first deploy at any hour" in plan.reasons["deploy_min_capacity"]
+
+
+def test_a_fleet_without_a_schedule_is_created_at_its_min_capacity(run_components):
+    plan = plan_workload(SQS_WORKLOAD)
+    run = build(run_components, sqs_args(plan))
+    assert plan.scaling.deploy_min_capacity is None
+    assert run.named("events-service").inputs["desiredCount"] == plan.min_capacity
+
+
 def test_no_scheduled_actions_without_a_daily_shape(run_components):
     run = build(run_components, sqs_args(plan_workload(SQS_WORKLOAD)))
     assert run.of_type("aws:appautoscaling/scheduledAction:ScheduledAction") == []

@@ -196,3 +196,15 @@ def test_a_row_over_a_days_plannable_messages_is_refused(tmp_path):
 def test_a_run_longer_than_the_longest_retention_plus_a_day_is_refused():
     with pytest.raises(sc.ScenarioError, match=r"days must be <= 15 \(got 16\)"):
         sc.constant(1.0, days=16)
+
+
+def test_a_day_from_a_time_of_day_wraps_into_the_next_day():
+    day = sc.Scenario("diurnal", "day", np.arange(86_400, dtype=float))
+    late = sc.day_from(day, 86_400 - 10, 20)
+    assert late.arrivals_per_second.tolist() == [*range(86_390, 86_400), *range(10)]
+    assert late.description == "day, from 23:59"
+
+
+def test_a_day_from_a_time_of_day_needs_a_one_day_scenario():
+    with pytest.raises(sc.ScenarioError, match="one-day scenario"):
+        sc.day_from(sc.constant(1.0, days=0.5), 0, 60)

@@ -308,6 +308,17 @@ def test_a_run_that_starts_mid_day_finds_the_floor_of_its_hour_in_force_from_its
     assert result.timeline.tasks[0] == 6  # the 01:30 floor, not midnight's
 
 
+def test_a_first_deploy_starts_with_its_created_tasks_and_keeps_them_until_the_first_scheduled_action():
+    fleet = TargetTrackingFleet(min_capacity=1, max_capacity=10, target_backlog_per_task=0.9,
+                                schedule=((3600, 6), (7200, 1)), start_second_of_day=7200 + 1800,
+                                deploy_min_capacity=8)
+    assert fleet.seconds_to_first_action() == 86_400 - 7200 - 1800 + 3600
+    assert fleet.floor_at(0) == fleet.floor_at(fleet.seconds_to_first_action() - 1) == 8
+    assert fleet.floor_at(fleet.seconds_to_first_action()) == 6
+    result = simulate(_model(), fleet, _rates((0.0, 600)))
+    assert result.timeline.tasks[0] == 8  # created with 8, not the tasks an idle queue needs
+
+
 def test_a_schedule_raises_min_capacity_at_its_hour_and_counts_as_scheduled_not_as_the_policys():
     fleet = TargetTrackingFleet(min_capacity=1, max_capacity=10, target_backlog_per_task=0.9,
                                 schedule=((3600, 6), (7200, 1)))

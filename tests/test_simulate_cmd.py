@@ -125,6 +125,40 @@ def test_a_trace_without_timestamps_says_it_assumes_local_midnight(tmp_path):
     assert plain["task_hours"] == midnight["task_hours"]
 
 
+def test_start_hour_sets_when_a_trace_without_timestamps_starts(tmp_path):
+    trace = _flat_trace(tmp_path / "plain.csv", None)
+    result = runner.invoke(app, ["simulate", "track-points", "--scenario", "trace", "--trace", str(trace),
+                                 "--start-hour", "16", "--json"])
+    assert result.exit_code == 0, result.output
+    (workload,) = json.loads(result.stdout)["workloads"]
+    _, evening = _own_fleet(tmp_path, "evening", "2026-03-02T16:00:00+00:00")
+    assert workload["description"].endswith("; starts 16:00 Europe/London")
+    assert workload["results"][0]["task_hours"] == evening["task_hours"]
+
+
+def test_start_hour_is_refused_for_a_trace_whose_timestamps_say_when_it_starts(tmp_path):
+    trace = _flat_trace(tmp_path / "night.csv", "2026-03-02T03:00:00+00:00")
+    result = runner.invoke(app, ["simulate", "track-points", "--scenario", "trace", "--trace", str(trace),
+                                 "--start-hour", "9"])
+    assert result.exit_code == 2
+    assert "--start-hour: the trace's timestamps already say when it starts" in result.output
+
+
+def _night_run(*extra):
+    result = runner.invoke(app, ["simulate", "track-points", "--start-hour", "2", "--days", "0.02", "--json",
+                                 *extra])
+    assert result.exit_code == 0, result.output
+    (workload,) = json.loads(result.stdout)["workloads"]
+    return workload
+
+
+def test_a_first_deploy_at_night_runs_the_tasks_the_service_is_created_with_until_the_first_action():
+    running, deployed = _night_run(), _night_run("--first-deploy")
+    assert running["description"].endswith("; starts 02:00 Europe/London")
+    assert running["results"][0]["smallest_fleet"] == 1  # the night's floor
+    assert deployed["results"][0]["smallest_fleet"] == 5  # created at the busiest floor, until 05:00
+
+
 def test_render_verification_prints_each_scenario_and_returns_whether_all_hold():
     profile = load_profile(resolve_stack("session-events"))
     console = Console(record=True, width=200)

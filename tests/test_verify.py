@@ -130,3 +130,39 @@ def test_verify_fails_a_plan_that_flaps_at_a_constant_rate_with_seed_004s_old_ta
     assert flapping and not any(c.holds for c in flapping)
     diurnal = next(c for c in verdict.checks if c.scenario == "diurnal")
     assert not diurnal.holds and diurnal.reason.startswith("flaps: 636 task launches in the day")
+
+
+def _deploy_check(lane, stack_profile):
+    from capacity.simulate import Settings
+    from capacity.verify import deploy_checks
+
+    workload = next(w for w in stack_profile.workloads if w.name == lane.group)
+    day = standard_scenarios(lane, 86_400)[0]
+    (check,) = deploy_checks(model_from_plan(lane, workload.sink), lane, day, Settings())
+    return check
+
+
+def test_a_scheduled_fleet_deployed_afresh_at_any_of_the_24_hours_holds_until_its_schedule_takes_over():
+    profile, stack_plan = _stack("track-points")
+    (lane,) = stack_plan.workloads
+    check = _deploy_check(lane, profile)
+    assert check.holds, check.reason
+    assert check.reason.startswith(f"created with {lane.scaling.deploy_min_capacity} tasks at any of the 24 hours")
+
+
+def test_created_at_the_smallest_floor_a_daytime_first_deploy_misses_and_the_check_names_the_hours():
+    profile, stack_plan = _stack("track-points")
+    (lane,) = stack_plan.workloads
+    smallest = lane.model_copy(update={"scaling": lane.scaling.model_copy(update={"deploy_min_capacity": None})})
+    check = _deploy_check(smallest, profile)
+    assert not check.holds
+    assert check.reason.startswith("a first deploy at 07:00, 08:00,") and "created with 1 task," in check.reason
+
+
+def test_a_fleet_without_a_schedule_gets_no_deploy_check():
+    profile, stack_plan = _stack("event-backlog")
+    (lane,) = stack_plan.workloads
+    from capacity.simulate import Settings
+    from capacity.verify import deploy_checks
+
+    assert deploy_checks(model_from_plan(lane), lane, standard_scenarios(lane, 86_400)[0], Settings()) == ()

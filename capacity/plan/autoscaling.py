@@ -43,6 +43,7 @@ class Autoscaling:
     hourly_rates: tuple[float, ...] | None
     chosen: Chosen
     probe: Probe  # the simulated queue and fleet, at the chosen min capacity
+    deploy_min_capacity: int | None = None
 
 
 def reaction_seconds() -> float:
@@ -139,13 +140,19 @@ def plan_autoscaling(
     min_capacity = d.set("min_capacity", chosen.min_capacity, chosen.min_reason)
     check_min_capacity(d, min_capacity, max_capacity, age)
     target = plan_target(d, c, age, chosen, bool(options))
+    deploy_min = None
     if chosen.floors:
         assert hourly is not None
+        deploy_min = d.set("deploy_min_capacity", max(chosen.floors), (
+            f"{max(chosen.floors)} = the busiest hour's floor: the scalable target is created with it, so a first "
+            "deploy at any hour holds the objective until the next scheduled action sets that hour's floor (the "
+            "smallest floor would leave a deploy at 08:30 on the night's fleet until the next action); after that "
+            "the scheduled actions own min capacity and updates leave it alone"))
         d.reasons["scheduled_capacity"] = _schedule_reason(
             rates, mu, max_capacity, chosen, scheduled, time_zone,
             expected_tasks(hourly, chosen.floors, mu, chosen.utilization))
     return Autoscaling(min_capacity, target, chosen.utilization, int(out_cd), int(in_cd), scheduled, hourly,
-                       chosen, probe_with(min_capacity))
+                       chosen, probe_with(min_capacity), deploy_min)
 
 
 def plan_average_tasks(d: Derivation, scaling: Autoscaling, mu: float, max_capacity: int) -> tuple[float, str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass, field
 from typing import Callable, Union
 
@@ -70,9 +72,21 @@ class TargetTrackingFleet:
     schedule: tuple[tuple[int, int], ...] = ()
     # The second of the schedule's local day at which the run starts (0: local midnight).
     start_second_of_day: int = 0
+    # A run that is a first deploy: the fleet starts with this many tasks and keeps it as its min until the
+    # schedule's first action after the start (None: a fleet already running, sized for the first minute).
+    deploy_min_capacity: int | None = None
+
+    def seconds_to_first_action(self) -> float:
+        """Seconds from the run's start to the first scheduled action (inf without a schedule)."""
+        if not self.schedule:
+            return math.inf
+        start = self.start_second_of_day % limits.SECONDS_PER_DAY
+        return min((at - start) % limits.SECONDS_PER_DAY or limits.SECONDS_PER_DAY for at, _ in self.schedule)
 
     def floor_at(self, second: float) -> int:
         """The min capacity in force at `second` of the run (the schedule's latest action, else min_capacity)."""
+        if self.deploy_min_capacity is not None and second < self.seconds_to_first_action():
+            return self.deploy_min_capacity
         if not self.schedule:
             return self.min_capacity
         of_day = (second + self.start_second_of_day) % limits.SECONDS_PER_DAY

@@ -78,6 +78,8 @@ def simulate_service(
         low = min(high, fleet.floor_at(0.0))
     first_rate = float(arrivals[:SECONDS_PER_MINUTE].mean()) if total else 0.0
     running = min(high, max(low, math.ceil(first_rate / mu - FLUID_EPSILON_MESSAGES)))
+    if isinstance(fleet, TargetTrackingFleet) and fleet.deploy_min_capacity is not None:
+        running = low  # just deployed: the tasks the service was created with, whatever the traffic
     desired = running
     pending: list[list[float]] = []  # [ready_at_seconds, tasks]
     unlaunched = 0

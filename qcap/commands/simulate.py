@@ -65,13 +65,38 @@ def build_scenario(
     spike_multiplier: float | None,
     spike_minutes: float | None,
     peak_fraction: float | None = None,
+    start_hour: int | None = None,
 ) -> sc.Scenario:
     """The chosen scenario for one queue, from its planned rates (a trace is split by the queue's share).
 
     The spike is the standard one, sized from the profile's own peak, unless --spike-multiplier
     asks for a stress spike (a multiple of the average), which is labelled as beyond the design
-    peak when it is.
+    peak when it is. With start_hour the run starts at that local hour: the diurnal day from that
+    hour on, the other scenarios as they are against the schedule of that hour.
     """
+    chosen = _scenario_of(plan, lane, name, days, trace, spike_multiplier, spike_minutes, peak_fraction, start_hour)
+    if start_hour is None:
+        return chosen
+    if chosen.start is not None:
+        raise sc.ScenarioError("--start-hour: the trace's timestamps already say when it starts")
+    if name is ScenarioName.diurnal:
+        one_day = sc.design_day(lane.arrival_average_per_second, lane.arrival_peak_per_second,
+                                lane.arrival_trough_per_second, lane.hourly_arrival_per_second, 1.0)
+        chosen = dataclasses.replace(sc.day_from(one_day, start_hour * limits.SECONDS_PER_HOUR,
+                                                 chosen.duration_seconds), description=chosen.description)
+    else:
+        chosen = dataclasses.replace(chosen, start_second_of_day=start_hour * limits.SECONDS_PER_HOUR)
+    if name is ScenarioName.trace:
+        chosen = dataclasses.replace(chosen, description=chosen.description.split("; starts ")[0])
+    from capacity.simulation_inputs import run_start
+
+    return dataclasses.replace(chosen, description=f"{chosen.description}; {run_start(chosen, lane)[1]}")
+
+
+def _scenario_of(plan: Plan, lane: WorkloadPlan, name: ScenarioName, days: float | None, trace: Path | None,
+                 spike_multiplier: float | None, spike_minutes: float | None, peak_fraction: float | None,
+                 start_hour: int | None) -> sc.Scenario:
+    """The scenario as named, starting at local midnight (a trace: at its own first timestamp)."""
     run_days = 1.0 if days is None else days
     average, peak, trough = lane.arrival_average_per_second, lane.arrival_peak_per_second, lane.arrival_trough_per_second
     if name is ScenarioName.constant:
@@ -143,9 +168,10 @@ def _figure_path(png: Path, lane: WorkloadPlan, many: bool) -> Path:
 
 def run_simulations(
     profile: Profile, plan: Plan, lane: WorkloadPlan, scenario: sc.Scenario, progress: Progress,
-    settings: Settings,
+    settings: Settings, first_deploy: bool = False,
 ) -> list[SimulationResult]:
-    """The plan's fleet and its comparisons against one scenario, each a stage of `progress`."""
+    """The plan's fleet and its comparisons against one scenario, each a stage of `progress`; with first_deploy
+    the plan's fleet starts as a new service does, with the tasks it is created with."""
     from capacity.simulate import simulate
     from capacity.simulation_inputs import comparison_fleets, model_from_plan, run_start
 
@@ -153,7 +179,7 @@ def run_simulations(
     model = model_from_plan(lane, workload.sink, _share(plan, lane))
     start_second, _ = run_start(scenario, lane)
     results = []
-    for fleet in comparison_fleets(lane, start_second):
+    for fleet in comparison_fleets(lane, start_second, first_deploy):
         progress.stage(f"simulating {lane.name}: {fleet.label}")
         results.append(simulate(model, fleet, scenario, settings, progress=progress.fraction))
     return results
@@ -182,6 +208,10 @@ def register(app: typer.Typer) -> None:
         days: Optional[float] = typer.Option(None, "--days", help="Days to simulate (default 1; a trace: all of it)."),
         png: Optional[Path] = typer.Option(None, "--png", help="Write a figure of the run to this PNG file."),
         json_output: bool = typer.Option(False, "--json", help="Print the results as JSON."),
+        start_hour: Optional[int] = typer.Option(None, "--start-hour", min=0, max=23, help="Start the run at this "
+                                                 "local hour of the schedule's time zone (default: midnight; a trace: its first timestamp)."),
+        first_deploy: bool = typer.Option(False, "--first-deploy", help="The plan's fleet starts as a new service "
+                                          "does: with the tasks it is created with, whatever the traffic."),
         predictive: bool = typer.Option(False, "--predictive", help="Compare the plan's scheduled floors with "
                                         f"predictive scaling's floors learned from {limits.PREDICTIVE_FORECAST_HISTORY_DAYS} days of history."),
     ) -> None:
@@ -194,7 +224,8 @@ def register(app: typer.Typer) -> None:
 
                 _refuse_with_predictive(scenario=scenario is not ScenarioName.diurnal, trace=trace, seed=seed,
                                         days=days, png=png, json=json_output, spike_multiplier=spike_multiplier,
-                                        spike_minutes=spike_minutes, peak_fraction=peak_fraction)
+                                        spike_minutes=spike_minutes, peak_fraction=peak_fraction,
+                                        start_hour=start_hour, first_deploy=first_deploy)
                 lanes = [w for w in _lanes(loaded.plan, workload) if w.scaling is not None]
                 if not lanes:
                     err_console.print("no autoscaled service fleet to compare: --predictive compares the scheduled "
@@ -204,7 +235,7 @@ def register(app: typer.Typer) -> None:
                 render_predictive(Console(), lanes)
                 return
             _simulate_lanes(loaded, progress, workload, scenario, trace, spike_multiplier, spike_minutes, peak_fraction,
-                            seed, days, png, json_output)
+                            seed, days, png, json_output, start_hour, first_deploy)
 
 
 def _check_options(days: float | None, png: Path | None, peak_fraction: float | None) -> None:
@@ -225,7 +256,7 @@ def _check_options(days: float | None, png: Path | None, peak_fraction: float | 
 def _simulate_lanes(loaded: LoadedStack, progress: Progress, workload: str | None, scenario: ScenarioName,
                     trace: Path | None, spike_multiplier: float | None, spike_minutes: float | None,
                     peak_fraction: float | None, seed: int | None, days: float | None, png: Path | None,
-                    json_output: bool) -> None:
+                    json_output: bool, start_hour: int | None = None, first_deploy: bool = False) -> None:
     """Simulate each chosen lane, printing its table (or, with --json, all of them at the end)."""
     from capacity.simulate import Settings
     from qcap.commands.simulate_figure import write_figure
@@ -237,8 +268,9 @@ def _simulate_lanes(loaded: LoadedStack, progress: Progress, workload: str | Non
     for lane in lanes:
         try:
             chosen = build_scenario(loaded.plan, lane, scenario, days, trace, spike_multiplier, spike_minutes,
-                                    peak_fraction)
-            results = run_simulations(loaded.profile, loaded.plan, lane, chosen, progress, Settings(random_seed=seed))
+                                    peak_fraction, start_hour)
+            results = run_simulations(loaded.profile, loaded.plan, lane, chosen, progress, Settings(random_seed=seed),
+                                      first_deploy)
         except (sc.ScenarioError, ValueError) as exc:
             err_console.print(f"{loaded.name}: {exc}", markup=False)
             raise typer.Exit(EXIT_BAD_INPUT) from None
