@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from tests.factories import plan_one
 from tests.item_profiles import plan_of
+from tests.tiers import examples
 
 
 def test_fifo_at_2315_messages_per_second_sent_one_per_call_turns_on_high_throughput():
@@ -34,3 +38,32 @@ def test_todays_fleet_draining_past_the_plans_retention_loses_the_oldest_message
     # floor((0 + 1,166,400 / (471,744 - 3,600)) / 1) + 1 = 3 tasks drain it within that retention.
     assert warning.patch == {"workloads[0].consumer.current_tasks": 3}
     assert "longer than the plan's 5.46 days retention" in w.reasons["current_drain_seconds"]
+
+
+def test_the_plan_prints_erlang_cs_fewest_tasks_at_the_peak_beside_its_own_and_why_they_differ():
+    from capacity.plan.erlang import fewest_tasks
+
+    w = plan_one()  # peak 20 msg/s, 1 s a message, 2 per task, a 300 s objective
+    assert w.service.erlang_peak_tasks == fewest_tasks(20.0, 1.0, 2, 300).tasks == 11
+    why = w.reasons["erlang_peak_tasks"]
+    assert why.startswith("11 tasks = ceil(21 slots / 2 per task): Erlang C")
+    assert "the plan rests at 17 tasks at the peak, more: target tracking keeps each task 60% busy" in why
+
+
+@settings(max_examples=examples(20), deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(
+    per_day=st.sampled_from([20_000, 864_000, 3_000_000, 40_000_000]),
+    peak=st.sampled_from([1.5, 3.0, 6.0]),
+    processing=st.sampled_from([0.05, 1.0, 4.0, 30.0]),
+    concurrency=st.sampled_from([1, 4, 16]),
+    objective=st.sampled_from([60, 300, 3600]),
+)
+def test_no_feasible_plan_allows_fewer_tasks_than_any_fleet_needs_at_a_steady_peak(
+    per_day, peak, processing, concurrency, objective
+):
+    w = plan_one(traffic__messages_per_day=per_day, traffic__peak_to_average=peak,
+                 consumer__processing_seconds=processing, consumer__processing_p99_seconds=processing * 3,
+                 consumer__concurrency_per_task=concurrency, objective__max_age_seconds=objective)
+    if w.feasible:
+        assert w.max_capacity >= w.service.erlang_peak_tasks, w.reasons["erlang_peak_tasks"]

@@ -73,6 +73,8 @@ class ScalingPlan(BaseModel):
     scale_in_cooldown_seconds: Annotated[int, DERIVED]
     target_utilization: float
     scheduled_capacity: Annotated[tuple[ScheduledCapacity, ...], DERIVED]
+    # With scheduled actions: the scalable target's min when it is created, before the first action fires.
+    deploy_min_capacity: Annotated[int | None, DERIVED] = None
     hourly_arrival_per_second: tuple[float, ...] | None
     time_zone: str | None
     predictive: PredictivePlan | None = None
@@ -87,6 +89,8 @@ class ServicePlan(BaseModel):
     fifo_high_throughput: bool
     current_tasks: Annotated[int | None, DERIVED]
     current_drain_seconds: Annotated[float | None, DERIVED]
+    # The analytic cross-check: the fewest tasks an M/M/c queue needs at the steady peak (Erlang C).
+    erlang_peak_tasks: Annotated[int | None, DERIVED] = None
 
 
 class ScheduledPlan(BaseModel):
@@ -192,8 +196,8 @@ JSON_FIELDS: tuple[str, ...] = (
     "sink_requests_per_second", "cache_node_type", "cache_nodes", "cache_memory_bytes", "cache_connections",
     "cache_connections_budget", "alarm_cache_connections", "cache_pool_size_per_task", "cache_producer_connections",
     "sink_name", "sink_max_connections", "sink_connections_per_slot", "batch_limit", "run_seconds",
-    "interval_seconds", "run_deadline_seconds", "current_tasks", "current_drain_seconds", "monthly_cost_usd", "reasons", "findings",
-    "target_utilization", "hourly_arrival_per_second", "time_zone", "scheduled_capacity",
+    "interval_seconds", "run_deadline_seconds", "current_tasks", "current_drain_seconds", "erlang_peak_tasks", "monthly_cost_usd", "reasons", "findings",
+    "target_utilization", "hourly_arrival_per_second", "time_zone", "scheduled_capacity", "deploy_min_capacity",
 )
 _ABSENT_JSON: dict[str, Any] = {"fifo_high_throughput": False, "scheduled_capacity": []}
 

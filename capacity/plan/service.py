@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from capacity import limits
 from capacity.plan.alarms import plan_service_alarms
-from capacity.plan.autoscaling import plan_autoscaling, plan_average_tasks
+from capacity.plan.autoscaling import plan_autoscaling, plan_average_tasks, resting_peak_tasks
+from capacity.plan.erlang import fewest_tasks
 from capacity.plan.cache import plan_cache
 from capacity.plan.caps import Cap, service_caps
 from capacity.plan.costs import service_monthly_cost
@@ -99,6 +100,8 @@ def plan_service(profile: Profile, workload: Workload, lane: Lane, record: Deriv
     cache = (plan_cache(record, workload, environment, rates, fleet.max_capacity, alarms.saturation_messages,
                         lane.budgets.redis_clients) if workload.broker is Broker.redis else None)
     current_tasks, current_drain = plan_current_fleet(record, consumer.current_tasks, per_task, rates, retention, age)
+    erlang = plan_erlang_cross_check(record, rates, per_task, consumer.concurrency_per_task, age,
+                                     scaling.target_utilization, fleet.max_capacity)
     average_tasks, average_why = plan_average_tasks(record, scaling, per_task, fleet.max_capacity)
     cost = service_monthly_cost(record, workload, rates, per_task, cache, average_tasks, average_why)
 
@@ -122,6 +125,7 @@ def plan_service(profile: Profile, workload: Workload, lane: Lane, record: Deriv
             scale_in_cooldown_seconds=scaling.scale_in_cooldown_seconds,
             target_utilization=scaling.target_utilization,
             scheduled_capacity=scaling.scheduled,
+            deploy_min_capacity=scaling.deploy_min_capacity,
             hourly_arrival_per_second=scaling.hourly_rates,
             time_zone=workload.traffic.daily_shape.time_zone if workload.traffic.daily_shape else None,
             predictive=predictive,
@@ -131,8 +135,31 @@ def plan_service(profile: Profile, workload: Workload, lane: Lane, record: Deriv
             fifo_high_throughput=fifo_high,
             current_tasks=current_tasks,
             current_drain_seconds=current_drain,
+            erlang_peak_tasks=erlang,
         ),
     )
+
+
+def plan_erlang_cross_check(d: Derivation, rates: Rates, per_task: float, concurrency: int, age: float,
+                            utilization: float, max_capacity: int) -> int | None:
+    """Erlang C's fewest tasks at the steady peak, beside the plan's own fleet there and why the two differ."""
+    if rates.peak <= 0 or per_task <= 0:
+        return None
+    staffing = fewest_tasks(rates.peak, concurrency / per_task, concurrency, age)
+    resting, _ = resting_peak_tasks(rates.peak, per_task, utilization)
+    if resting > staffing.tasks:
+        why = (f"the plan rests at {tasks(resting)} at the peak, more: target tracking keeps each task "
+               f"{round(utilization * 100)}% busy so that a surge lifts its metric while messages are young (it "
+               "reacts in minutes, which a steady M/M/c queue never has to)")
+    elif resting == staffing.tasks:
+        why = f"the plan rests at the same {tasks(resting)} at the peak"
+    else:
+        why = (f"the plan rests at {tasks(resting)} at the peak, fewer: the objective bounds the oldest message, "
+               "which a fleet can hold while more than 1% of messages wait a little (its simulation checked it)")
+    room = max_capacity - max(resting, staffing.tasks)
+    why += (f"; max capacity {max_capacity} leaves {tasks(room)} above that to drain a spike's backlog" if room > 0
+            else f"; max capacity {max_capacity} leaves no room above that (see max_capacity)")
+    return d.set("erlang_peak_tasks", staffing.tasks, f"{staffing.reason}; {why}")
 
 
 def tasks_for_objective(rates: Rates, per_task: float, age: float) -> Need:

@@ -28,6 +28,7 @@ ROWS: list[tuple[str, str]] = [
     ("receive_overhead_seconds", "s"),
     ("per_task_messages_per_second", "msg/s"),
     ("max_capacity", "tasks"),
+    ("erlang_peak_tasks", "tasks"),
     ("min_capacity", "tasks"),
     ("scheduled_capacity", "actions"),
     ("target_backlog_per_task", "msgs/task"),
