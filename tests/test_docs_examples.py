@@ -108,3 +108,13 @@ def test_a_documented_command_runs_as_written(doc, args, scratch, monkeypatch):
         assert "QUEUE_URL" in result.output, result.output
     else:
         assert result.exit_code in (0, 1), f"{doc}: qcap {args}\n{result.output}"
+
+
+def test_the_readmes_plan_excerpt_is_what_qcap_plan_prints_today():
+    readme = (ROOT / "README.md").read_text()
+    block = next(b for b in re.findall(r"```text\n(.*?)```", readme, re.S) if b.startswith("qcap plan event-backlog"))
+    result = CliRunner().invoke(app, ["plan", "event-backlog"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    printed = result.stdout
+    for chunk in block.split("...\n"):
+        assert chunk.strip() and chunk in printed, chunk
