@@ -197,6 +197,7 @@ def read_scaling(aws: Aws, calls: _Calls, cluster_name: str, service: str) -> Sc
         target_backlog_per_task=(
             float(policy["TargetTrackingScalingPolicyConfiguration"]["TargetValue"]) if policy else None
         ),
+        read_at=utc_now(),
     )
 
 

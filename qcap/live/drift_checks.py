@@ -7,6 +7,8 @@ size, max capacity), as is a setting missing live; any other difference is a war
 from __future__ import annotations
 
 import math
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from capacity import contract
 from capacity.plan import WorkloadPlan, num
@@ -51,6 +53,34 @@ def check_queue_drift(plan: WorkloadPlan, queue: QueueFacts) -> list[Check]:
     return checks
 
 
+def scheduled_floor_at(plan: WorkloadPlan, moment: datetime) -> int:
+    """The min capacity the plan's scheduled actions hold at `moment` (the latest action before it, local time)."""
+    actions = sorted(plan.scaling.scheduled_capacity, key=lambda a: a.hour) if plan.scaling else []
+    if not actions:
+        return plan.min_capacity
+    hour = moment.astimezone(ZoneInfo(actions[0].time_zone)).hour
+    earlier = [a for a in actions if a.hour <= hour]
+    return (earlier[-1] if earlier else actions[-1]).min_capacity  # before the first action: yesterday's last
+
+
+def min_capacity_drift(plan: WorkloadPlan, scaling: ScalingFacts) -> Check:
+    """Live MinCapacity against the plan's; with a schedule, against the floor of the hour it was read (or the
+    busiest floor a new stack is created with, until its first action)."""
+    source = "scalable target MinCapacity"
+    schedule = plan.scaling.scheduled_capacity if plan.scaling else ()
+    if not schedule or scaling.read_at is None:
+        return drift(plan.name, "min_capacity", scaling.min_capacity, plan.min_capacity, False, source)
+    floor = scheduled_floor_at(plan, scaling.read_at)
+    local = scaling.read_at.astimezone(ZoneInfo(schedule[0].time_zone))
+    source = f"{source}, the schedule's floor at {local:%H:%M} {schedule[0].time_zone}"
+    deploy = plan.scaling.deploy_min_capacity
+    if deploy is not None and scaling.min_capacity == deploy != floor:
+        return Check(plan.name, "drift: min_capacity", "ok", num(deploy), num(floor),
+                     f"{source} is {floor}; live {deploy} is the busiest floor a new stack is created with, which "
+                     "the next scheduled action lowers")
+    return drift(plan.name, "min_capacity", scaling.min_capacity, floor, True, source)
+
+
 def check_scaling_drift(plan: WorkloadPlan, scaling: ScalingFacts) -> list[Check]:
     n = plan.name
     if not scaling.target_found:
@@ -58,7 +88,7 @@ def check_scaling_drift(plan: WorkloadPlan, scaling: ScalingFacts) -> list[Check
                       f"no scalable target {scaling.resource_id}: the service cannot scale")]
     target = plan.scaling.target_backlog_per_task if plan.scaling else None
     checks = [
-        drift(n, "min_capacity", scaling.min_capacity, plan.min_capacity, False, "scalable target MinCapacity"),
+        min_capacity_drift(plan, scaling),
         drift(n, "max_capacity", scaling.max_capacity, plan.max_capacity, True, "scalable target MaxCapacity"),
     ]
     if scaling.policy_name is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Literal
 
 Level = Literal["ok", "warn", "critical"]
@@ -74,6 +75,8 @@ class ScalingFacts:
     max_capacity: int | None = None
     policy_name: str | None = None
     target_backlog_per_task: float | None = None
+    # When the target was read (UTC): a scheduled min capacity is judged against the floor of that hour.
+    read_at: datetime | None = None
 
 
 @dataclass(frozen=True)
