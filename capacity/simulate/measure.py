@@ -36,7 +36,12 @@ def oldest_ages(arrived_cum: np.ndarray, arrivals: np.ndarray, deleted_cum: np.n
     previous = np.maximum(index - 1, 0)
     rate = np.where(index > 0, arrivals[np.minimum(previous, arrivals.size - 1)], 1.0)
     safe_rate = np.where(rate > 0, rate, 1.0)
-    arrived_at = np.where(index > 0, previous + (oldest - arrived_cum[previous]) / safe_rate, 0.0)
+    # How far into its second the oldest message arrived, in [0, 1]: divided only where that is below 1, so a
+    # subnormal rate (a trickle's last fraction of a message) cannot overflow the division.
+    into_second = oldest - arrived_cum[previous]
+    fraction = np.clip(np.divide(into_second, safe_rate, out=np.ones_like(into_second),
+                                 where=into_second < safe_rate), 0.0, 1.0)
+    arrived_at = np.where(index > 0, previous + fraction, 0.0)
     arrived_at = np.clip(arrived_at, 0.0, None)
     now = np.arange(1, arrivals.size + 1, dtype=float)
     return np.where(present, np.maximum(0.0, now - arrived_at), 0.0)
