@@ -53,7 +53,7 @@ def test_a_scheduled_fleet_bills_each_hours_floor_or_resting_fleet():
 
 
 @pytest.mark.slow
-@settings(max_examples=examples(12), deadline=None, derandomize=True,
+@settings(max_examples=examples(8), deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
 @given(
     per_day=st.sampled_from([20_000, 200_000, 864_000, 3_000_000]),

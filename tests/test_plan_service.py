@@ -50,7 +50,7 @@ def test_the_plan_prints_erlang_cs_fewest_tasks_at_the_peak_beside_its_own_and_w
     assert "the plan rests at 17 tasks at the peak, more: target tracking keeps each task 60% busy" in why
 
 
-@settings(max_examples=examples(20), deadline=None, derandomize=True,
+@settings(max_examples=examples(10), deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
 @given(
     per_day=st.sampled_from([20_000, 864_000, 3_000_000, 40_000_000]),

@@ -162,7 +162,11 @@ def plan_average_tasks(d: Derivation, scaling: Autoscaling, mu: float, max_capac
     if probe.min_capacity >= max_capacity and not chosen.floors:
         return float(max_capacity), f"min = max = {max_capacity}: the fleet never moves"
     if chosen.settled.held and not d.overridden("target_backlog_per_task") and not d.overridden("min_capacity"):
-        hours = design_day_task_hours(probe, chosen.utilization, chosen.settled.candidate)
+        settled = chosen.settled
+        # The day the setting was chosen on is the same run when it never reached the max it ran under.
+        same_day = settled.day_largest_fleet is not None and settled.day_largest_fleet < scaling.probe.max_capacity
+        hours = (settled.day_task_hours if same_day and settled.day_task_hours is not None
+                 else design_day_task_hours(probe, chosen.utilization, settled.candidate))
         return hours / limits.HOURS_PER_DAY, (
             f"the {num(round(hours, 1))} task-hours the plan's own scaling runs in the simulated design day, "
             f"/ {limits.HOURS_PER_DAY} h")

@@ -13,9 +13,10 @@ from capacity.plan.formatting import num, tasks as tasks_text
 
 # One message in a hundred may wait longer than the objective: the percentile the planner's objectives use.
 DEFAULT_MISS_PROBABILITY = 0.01
-# Offered load (erlangs) up to which fewest_tasks runs the exact recursion (about 20 ms at 1e5); past it the
-# square-root approximation, which agreed with it to within one slot from 10 to 1e5 erlangs.
-EXACT_MAX_ERLANGS = 100_000
+# Offered load (erlangs) up to which fewest_tasks runs the exact recursion (a step a slot: about 0.5 ms here,
+# 20 ms at 1e5, and the planner runs it for every lane); past it the square-root approximation, which
+# gave the same slots as the recursion from 2,000 to 1e5 erlangs (54 loads, service and wait times checked).
+EXACT_MAX_ERLANGS = 2_000
 # Halfin-Whitt's beta is solved by bisection to this width, far below what moves ceil(a + beta*sqrt(a)).
 BETA_TOLERANCE = 1e-12
 # The bisection's first upper bracket for beta; it doubles until the tail is below the target.

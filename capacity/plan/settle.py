@@ -85,8 +85,10 @@ class Settled:
     # and what it was weighed against.
     min_capacity: int | None = None
     weighed: str = ""
-    # Task-hours of the deterministic design day the chosen setting ran (None when it did not run or hold).
+    # Task-hours of the deterministic design day the chosen setting ran (None when it did not run or hold),
+    # and the largest fleet it reached there (a higher max capacity would not change a day that stayed below it).
     day_task_hours: float | None = None
+    day_largest_fleet: int | None = None
 
 
 def flaps_in_day(launches: int, smallest: int, largest: int) -> bool:
@@ -177,6 +179,11 @@ def _summary(results) -> tuple[float, float, int]:
             results[-1].task_launches)
 
 
+def _day(results) -> dict:
+    """The design day's task-hours and largest fleet, from the deterministic runs (the day last)."""
+    return {"day_task_hours": results[-1].task_hours, "day_largest_fleet": results[-1].largest_fleet}
+
+
 def resting_fleet(p: Probe, utilization: float) -> int:
     """Tasks target tracking rests at for the average rate: ceil(average x slot time / (concurrency x u))."""
     return min(p.max_capacity, math.ceil(p.average * p.processing_seconds / (p.concurrency_per_task * utilization)))
@@ -206,8 +213,7 @@ def settle(p: Probe, candidates: tuple[float, ...] = limits.RESTING_UTILIZATION_
         tried += 1
         failure, results, _ = _run(p, utilization)
         if not failure:
-            kept = Settled(utilization, tried, True, *_summary(results), NOISE_NOTE,
-                           day_task_hours=results[-1].task_hours)
+            kept = Settled(utilization, tried, True, *_summary(results), NOISE_NOTE, **_day(results))
             return _cheaper(raised, kept)
         if failure == "flaps":
             return _alone(raised, tried) or Settled(ordered[0], tried, False, *_summary(results), "diurnal and spike")
@@ -216,7 +222,7 @@ def settle(p: Probe, candidates: tuple[float, ...] = limits.RESTING_UTILIZATION_
             again, again_results, _ = _run(replace(p, min_capacity=floor), utilization)
             if not again:
                 raised = Settled(utilization, tried, True, *_summary(again_results), NOISE_NOTE, min_capacity=floor,
-                                 day_task_hours=again_results[-1].task_hours)
+                                 **_day(again_results))
     return _alone(raised, tried) or Settled(ordered[-1], tried, False, *_summary(results), "diurnal and spike")
 
 
@@ -270,7 +276,7 @@ def settle_scheduled(p: Probe, candidates: tuple[Candidate, ...]) -> Settled:
         runs += used
         if not failure:
             return Settled(candidate.utilization, tried, True, *_summary(results), NOISE_NOTE, candidate,
-                           len(candidates), day_task_hours=results[-1].task_hours)
+                           len(candidates), **_day(results))
         last = (candidate, results)
     assert last is not None
     candidate, results = last
