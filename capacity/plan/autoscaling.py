@@ -163,8 +163,9 @@ def plan_average_tasks(d: Derivation, scaling: Autoscaling, mu: float, max_capac
         return float(max_capacity), f"min = max = {max_capacity}: the fleet never moves"
     if chosen.settled.held and not d.overridden("target_backlog_per_task") and not d.overridden("min_capacity"):
         settled = chosen.settled
-        # The day the setting was chosen on is the same run when it never reached the max it ran under.
-        same_day = settled.day_largest_fleet is not None and settled.day_largest_fleet < scaling.probe.max_capacity
+        # The day the setting was chosen on is the same run when its max is unchanged or was never reached.
+        same_day = settled.day_largest_fleet is not None and (
+            max_capacity == scaling.probe.max_capacity or settled.day_largest_fleet < scaling.probe.max_capacity)
         hours = (settled.day_task_hours if same_day and settled.day_task_hours is not None
                  else design_day_task_hours(probe, chosen.utilization, settled.candidate))
         return hours / limits.HOURS_PER_DAY, (

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from capacity import limits
 from capacity.plan.alarms import plan_service_alarms
 from capacity.plan.autoscaling import plan_autoscaling, plan_average_tasks, resting_peak_tasks
-from capacity.plan.erlang import fewest_tasks
+from capacity.plan.erlang import DEFAULT_MISS_PROBABILITY, fewest_tasks
 from capacity.plan.cache import plan_cache
 from capacity.plan.caps import Cap, service_caps
 from capacity.plan.costs import service_monthly_cost
@@ -155,7 +155,8 @@ def plan_erlang_cross_check(d: Derivation, rates: Rates, per_task: float, concur
         why = f"the plan rests at the same {tasks(resting)} at the peak"
     else:
         why = (f"the plan rests at {tasks(resting)} at the peak, fewer: the objective bounds the oldest message, "
-               "which a fleet can hold while more than 1% of messages wait a little (its simulation checked it)")
+               f"which a fleet can hold while more than {DEFAULT_MISS_PROBABILITY:.0%} of messages wait a little (its "
+               "simulation checked it)")
     room = max_capacity - max(resting, staffing.tasks)
     why += (f"; max capacity {max_capacity} leaves {tasks(room)} above that to drain a spike's backlog" if room > 0
             else f"; max capacity {max_capacity} leaves no room above that (see max_capacity)")
