@@ -97,7 +97,7 @@ def test_target_tracking_uses_backlog_per_task_metric_math_with_the_plans_target
 def test_scalable_target_has_the_plans_min_and_max_capacity(run_components):
     plan = plan_workload(SQS_WORKLOAD, objective__max_age_seconds=300)
     target = build(run_components, sqs_args(plan)).named("events-scaling-target").inputs
-    assert (target["minCapacity"], target["maxCapacity"]) == (plan.min_capacity, plan.max_capacity) == (3, 20)  # max: room above the resting fleet at the peak
+    assert (target["minCapacity"], target["maxCapacity"]) == (plan.min_capacity, plan.max_capacity) == (3, 15)  # max: room above the resting fleet at the peak
     assert target["resourceId"] == f"service/qcap-{TEST_STACK}/events"
     assert target["scalableDimension"] == "ecs:service:DesiredCount"
 

@@ -47,7 +47,7 @@ def test_the_plan_prints_erlang_cs_fewest_tasks_at_the_peak_beside_its_own_and_w
     assert w.service.erlang_peak_tasks == fewest_tasks(20.0, 1.0, 2, 300).tasks == 11
     why = w.reasons["erlang_peak_tasks"]
     assert why.startswith("11 tasks = ceil(21 slots / 2 per task): Erlang C")
-    assert "the plan rests at 17 tasks at the peak, more: target tracking keeps each task 60% busy" in why
+    assert "the plan rests at 13 tasks at the peak, more: target tracking keeps each task 80% busy" in why
 
 
 @settings(max_examples=examples(10), deadline=None, derandomize=True,

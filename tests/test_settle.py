@@ -30,8 +30,9 @@ def test_a_constant_rate_flaps_with_three_actions_in_the_six_hours_after_the_fir
 
 
 def test_settle_keeps_the_highest_utilization_that_holds_seed_004_and_says_how_many_were_tried():
+    # 0.9 with min 7 flaps once arrivals are Poisson; held at its resting 16 it holds, cheaper than 0.8.
     chosen = settle(_probe())
-    assert (chosen.utilization, chosen.tried, chosen.held) == (0.9, 1, True)
+    assert (chosen.utilization, chosen.tried, chosen.held, chosen.min_capacity) == (0.9, 2, True, 16)
     assert chosen.max_age_seconds < 300
 
 
@@ -54,18 +55,30 @@ SEED_004_WITH_RECEIVE = dict(processing_seconds=2.02, processing_p99_seconds=4.0
 
 
 def test_a_fleet_that_flaps_only_under_noise_may_keep_its_resting_size_when_that_is_cheaper():
-    # Seed 004 with its 20 ms receive: at 0.9 a fleet allowed down to 8 flaps with Poisson arrivals;
-    # held at ceil(6.94 x 2.02 / 0.9) = 16 it does not, and costs less than utilization 0.8.
+    # Seed 004 without its receive: at 0.9 a fleet allowed down to 7 flaps with Poisson arrivals (seed 1);
+    # held at ceil(6.94 x 2 / 0.9) = 16 it does not, and costs less than utilization 0.8.
+    failure, _, _ = _run(_probe(), 0.9)
+    assert failure == "noise"
+    chosen = settle(_probe())
+    assert chosen.raised_because == "with Poisson arrivals a fleet allowed below it flaps at utilization 0.9"
+    assert chosen.weighed.startswith(f"{round(chosen.task_hours, 1):g} task-hours for the spike and the day, against ")
+    assert chosen.weighed.endswith("for utilization 0.8 with the lower min capacity")
+
+
+def test_a_fleet_that_holds_below_its_resting_size_still_keeps_that_size_when_it_costs_fewer_task_hours():
+    # Seed 004 with its 20 ms receive: at 0.9 a fleet allowed down to 8 holds, but scaling between 8 and 17
+    # runs more task-hours than resting at ceil(6.94 x 2.02 / 0.9) = 16.
+    failure, lower_min, _ = _run(_probe(**SEED_004_WITH_RECEIVE), 0.9)
+    assert failure == ""
     chosen = settle(_probe(**SEED_004_WITH_RECEIVE))
     assert (chosen.utilization, chosen.min_capacity, chosen.held) == (0.9, 16, True)
-    failure, lower_min, _ = _run(_probe(**SEED_004_WITH_RECEIVE), 0.9)
-    assert failure == "noise"
+    assert chosen.task_hours < sum(r.task_hours for r in lower_min)
     assert chosen.task_hours < settle(_probe(**SEED_004_WITH_RECEIVE), may_raise_min=False).task_hours
-    assert chosen.weighed.startswith(f"{round(chosen.task_hours, 1):g} task-hours for the spike and the day, against ")
+    assert chosen.raised_because.startswith("a fleet allowed below it also holds at utilization 0.9")
 
 
 def test_settle_keeps_the_users_min_capacity_when_told_not_to_raise_it():
-    chosen = settle(_probe(**SEED_004_WITH_RECEIVE), may_raise_min=False)
+    chosen = settle(_probe(), may_raise_min=False)
     assert chosen.min_capacity is None
     assert chosen.utilization < 0.9 and chosen.held
 
@@ -110,12 +123,12 @@ def test_a_scheduled_candidate_that_flaps_under_noise_costs_one_run():
 def test_settle_scheduled_keeps_the_first_candidate_in_the_given_order_that_holds():
     candidates = schedule_candidates(JOBS_HOURLY, 8.0, 10)
     chosen = settle_scheduled(_jobs(), candidates)
-    # The two cheaper ones flap once arrivals are Poisson; the third (37 task-hours expected) holds
-    assert (chosen.held, chosen.tried, chosen.candidates) == (True, 3, len(candidates))
-    assert chosen.candidate == candidates[2] and chosen.utilization == 0.9
-    assert chosen.candidate.floors[6:19] == (1, 2, 2, 3, 3, 2, 2, 2, 2, 2, 2, 2, 1)
-    assert chosen.max_age_seconds < 60 and chosen.task_launches <= 2
-    assert round(chosen.task_hours, 1) == 74.0  # the spike and the day, 37 each
+    # The four cheaper ones flap once arrivals are Poisson; the fifth (40 task-hours expected) holds
+    assert (chosen.held, chosen.tried, chosen.candidates) == (True, 5, len(candidates))
+    assert chosen.candidate == candidates[4] and chosen.utilization == 0.9
+    assert chosen.candidate.floors[6:19] == (1, 2, 2, 3, 3, 3, 2, 3, 3, 2, 2, 2, 1)
+    assert chosen.max_age_seconds < 60 and chosen.task_launches <= 3
+    assert round(chosen.task_hours, 1) == 80.0  # the spike and the day, 40 each
 
 
 def test_settle_scheduled_stops_after_its_run_budget_and_reports_the_last_tried_as_not_held():

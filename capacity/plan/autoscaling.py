@@ -237,8 +237,7 @@ def choose_min_and_utilization(
             f"{settled.min_capacity} = ceil(average {num(rates.average)} x {num(probe.processing_seconds)} s / "
             f"(concurrency {c.concurrency_per_task} x utilization {settled.utilization:g})), the fleet target "
             f"tracking rests at for the average rate, not {min_value} ({min_why.split(':')[0]}): chosen by "
-            f"simulation, since with Poisson arrivals a fleet allowed below it flaps at utilization "
-            f"{settled.utilization:g}, and holding it costs {settled.weighed}"
+            f"simulation, since {settled.raised_because}, and holding it costs {settled.weighed}"
         )
         min_value = settled.min_capacity
     if min_value == 0 and minimum == 0 and not settled.held:

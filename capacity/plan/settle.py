@@ -85,6 +85,8 @@ class Settled:
     # and what it was weighed against.
     min_capacity: int | None = None
     weighed: str = ""
+    # Why min capacity was raised: the lower one failed with noise, or it held but cost more.
+    raised_because: str = ""
     # Task-hours of the deterministic design day the chosen setting ran (None when it did not run or hold),
     # and the largest fleet it reached there (a higher max capacity would not change a day that stayed below it).
     day_task_hours: float | None = None
@@ -196,9 +198,10 @@ def settle(p: Probe, candidates: tuple[float, ...] = limits.RESTING_UTILIZATION_
 
     A candidate that misses the objective, or flaps only once arrivals and processing times are
     random (metric noise crossing a target with too little room), makes way for more headroom
-    (a lower one); one that flaps in the deterministic day ends the search, since more headroom
-    does not stop a fleet cycling (the caller then changes min capacity), and the highest
-    candidate is reported as not held. The first candidate that fails only with noise is also
+    (a lower one), and so does one whose whole-message day flaps above a floor; a fleet with
+    min capacity 0 that flaps ends the search, since more headroom does not stop a
+    zero-to-one cycle (the caller then changes min capacity), and the highest candidate is
+    reported as not held. The first candidate that fails only with noise is also
     tried with min capacity at its resting fleet for the average rate (noise then cannot shrink
     the fleet below the size it returns to); when that holds, the cheaper of it and the next
     candidate that holds is kept (may_raise_min=False when the user set min capacity).
@@ -214,16 +217,28 @@ def settle(p: Probe, candidates: tuple[float, ...] = limits.RESTING_UTILIZATION_
         failure, results, _ = _run(p, utilization)
         if not failure:
             kept = Settled(utilization, tried, True, *_summary(results), NOISE_NOTE, **_day(results))
+            if raised is None and may_raise_min:
+                raised = _raised(p, utilization, tried, "a fleet allowed below it also holds at utilization "
+                                 f"{utilization:g} but scales up and down more")
             return _cheaper(raised, kept)
-        if failure == "flaps":
+        if failure == "flaps" and p.min_capacity == 0:  # a zero-to-one cycle: more headroom does not stop it
             return _alone(raised, tried) or Settled(ordered[0], tried, False, *_summary(results), "diurnal and spike")
-        floor = resting_fleet(p, utilization)
-        if failure == "noise" and may_raise_min and raised is None and p.min_capacity < floor < p.max_capacity:
-            again, again_results, _ = _run(replace(p, min_capacity=floor), utilization)
-            if not again:
-                raised = Settled(utilization, tried, True, *_summary(again_results), NOISE_NOTE, min_capacity=floor,
-                                 **_day(again_results))
+        if failure == "noise" and may_raise_min and raised is None:
+            raised = _raised(p, utilization, tried, "with Poisson arrivals a fleet allowed below it flaps at "
+                             f"utilization {utilization:g}")
     return _alone(raised, tried) or Settled(ordered[-1], tried, False, *_summary(results), "diurnal and spike")
+
+
+def _raised(p: Probe, utilization: float, tried: int, because: str) -> Settled | None:
+    """The setting with min capacity at its resting fleet for the average rate, when that holds (else None)."""
+    floor = resting_fleet(p, utilization)
+    if not p.min_capacity < floor < p.max_capacity:
+        return None
+    failure, results, _ = _run(replace(p, min_capacity=floor), utilization)
+    if failure:
+        return None
+    return Settled(utilization, tried, True, *_summary(results), NOISE_NOTE, min_capacity=floor,
+                   raised_because=because, **_day(results))
 
 
 def _alone(raised: Settled | None, tried: int) -> Settled | None:

@@ -1,23 +1,26 @@
 """The queue + autoscaler simulator: a fleet of consumers against a scenario, second by second.
 
-Messages are a fluid (fractions of a message per second) kept in FIFO order through two
-cumulative curves, arrivals and starts, so the age of the oldest message is read exactly
-off the curves instead of from a sample. A message is deleted `processing_seconds` after it
-starts, and the age of the oldest is that of the oldest message not yet deleted (waiting or
-in flight), as SQS's ApproximateAgeOfOldestMessage reports it.
+A service (SQS, Redis) whose tasks an autoscaler adds and removes (the plan's target
+tracking, a static fleet, or AWS CDK's default step scaling) runs whole messages by
+default: each arrives (a Poisson process when seeded), waits for the first free slot,
+takes its own processing time (lognormal with the mean and p99 when seeded) and is
+deleted, so the age of the oldest message not yet deleted, as SQS's
+ApproximateAgeOfOldestMessage reports it, is exact (capacity/simulate/messages.py).
+Runs of more than limits.SIM_PER_MESSAGE_MAX_MESSAGES messages are a fluid instead
+(fractions of a message through two cumulative curves), which agrees there.
 
-Three kinds of consumer follow their own rules: a service (SQS, Redis) whose tasks an
-autoscaler adds and removes (the plan's target tracking, a static fleet, or AWS CDK's
-default step scaling), a scheduled task that takes a batch every interval, and Cloudflare
-consumers that take batches when full or when the oldest message has waited max_wait.
-Service minutes are computed in vectorised one-minute chunks (the autoscaler acts only on
-minute boundaries), so a 7-day run at one-second resolution takes well under a second.
+A scheduled task that takes a batch every interval, and Cloudflare consumers that take
+batches when full or when the oldest message has waited max_wait, are fluid models.
+The autoscaler acts on minute boundaries, so a run steps one minute at a time.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
+from capacity import limits
 from capacity.scenarios import Scenario
 from capacity.simulate.cloudflare import simulate_cloudflare
 from capacity.simulate.measure import measure
@@ -36,11 +39,13 @@ from capacity.simulate.model import (
     Timeline,
 )
 from capacity.simulate.scheduled import simulate_scheduled
-from capacity.simulate.service import simulate_service
+from capacity.simulate.service import message_bound, simulate_service
+
+QUEUE_MODELS = ("auto", "messages", "fluid")
 
 __all__ = [
     "CdkDefaultFleet", "CloudflareFleet", "Fleet", "QueueModel", "ScheduledFleet", "Settings", "SimulationError",
-    "SimulationResult", "StaticFleet", "TargetTrackingFleet", "Timeline", "poisson_arrivals", "simulate",
+    "SimulationResult", "StaticFleet", "TargetTrackingFleet", "Timeline", "poisson_arrivals", "queue_model_of", "simulate",
 ]
 
 
@@ -50,6 +55,15 @@ def poisson_arrivals(scenario: Scenario, seed: int) -> Scenario:
     drawn = rng.poisson(scenario.arrivals_per_second).astype(float)
     return Scenario(scenario.name, scenario.description + f" (Poisson arrivals, seed {seed})", drawn,
                     scenario.initial_backlog_messages)
+
+
+def queue_model_of(settings: Settings, scenario: Scenario) -> str:
+    """The queue model a service run uses: the one settings name, or for "auto" messages unless the run is huge."""
+    if settings.queue_model not in QUEUE_MODELS:
+        raise SimulationError(f"queue_model must be one of {', '.join(QUEUE_MODELS)} (got {settings.queue_model!r})")
+    if settings.queue_model != "auto":
+        return settings.queue_model
+    return "messages" if message_bound(scenario) <= limits.SIM_PER_MESSAGE_MAX_MESSAGES else "fluid"
 
 
 def simulate(
@@ -62,8 +76,16 @@ def simulate(
     """Run one fleet against one scenario and measure it."""
     if scenario.duration_seconds < 1:
         raise SimulationError("the scenario has no seconds to simulate")
+    per_message = False
+    if not isinstance(fleet, (ScheduledFleet, CloudflareFleet)):
+        per_message = queue_model_of(settings, scenario) == "messages"
+        settings = replace(settings, queue_model="messages" if per_message else "fluid")
     if settings.random_seed is not None:
-        scenario = poisson_arrivals(scenario, settings.random_seed)
+        if per_message:  # the per-message queue draws its own Poisson process from the rates
+            scenario = replace(scenario, description=scenario.description
+                               + f" (Poisson arrivals, seed {settings.random_seed})")
+        else:
+            scenario = poisson_arrivals(scenario, settings.random_seed)
     if isinstance(fleet, ScheduledFleet):
         run = simulate_scheduled(model, fleet, scenario, settings, progress)
         result = measure(model, fleet, scenario, run, 1.0, model.per_task_messages_per_second)

@@ -64,13 +64,20 @@ def measure(
     scale: float,
     per_task_rate: float,
 ) -> SimulationResult:
-    arrivals = scenario.arrivals_per_second
+    arrivals = scenario.arrivals_per_second if run.arrivals is None else run.arrivals
     total = arrivals.size
-    arrived_cum = np.concatenate(([scenario.initial_backlog_messages], scenario.initial_backlog_messages + np.cumsum(arrivals)))
+    backlog = scenario.initial_backlog_messages
+    if run.arrivals is not None:
+        backlog = math.floor(backlog + FLUID_EPSILON_MESSAGES)  # the whole messages a per-message run had
+    arrived_cum = np.concatenate(([backlog], backlog + np.cumsum(arrivals)))
     starts_cum = np.concatenate(([0.0], np.cumsum(run.starts)))
-    seconds = np.arange(0, total + 1, dtype=float)
-    deleted_cum = interp_cumulative(starts_cum, seconds - model.processing_seconds)
-    ages = oldest_ages(arrived_cum, arrivals, deleted_cum)
+    if run.deleted is None:
+        seconds = np.arange(0, total + 1, dtype=float)
+        deleted_cum = interp_cumulative(starts_cum, seconds - model.processing_seconds)
+        ages = oldest_ages(arrived_cum, arrivals, deleted_cum)
+    else:
+        deleted_cum = np.concatenate(([0.0], np.cumsum(run.deleted)))
+        ages = run.ages
     waiting = np.maximum(0.0, arrived_cum - starts_cum)
 
     minutes = math.ceil(total / SECONDS_PER_MINUTE)
@@ -81,7 +88,7 @@ def measure(
         shaped = filled.reshape(minutes, SECONDS_PER_MINUTE)
         return shaped.max(axis=1) if how == "max" else shaped.mean(axis=1)
 
-    minute_max_age = per_minute(ages, "max")
+    minute_max_age = per_minute(ages, "max") if run.minute_max_ages is None else run.minute_max_ages
     objective = model.max_age_seconds
     over = int(np.count_nonzero(minute_max_age > objective + FLUID_EPSILON_MESSAGES))
     peak_index = int(np.argmax(waiting))
@@ -115,7 +122,7 @@ def measure(
         fleet=fleet.label,
         scenario=scenario.name,
         objective_seconds=objective,
-        max_age_seconds=float(ages.max()) if ages.size else 0.0,
+        max_age_seconds=float(minute_max_age.max()) if minute_max_age.size else 0.0,
         p99_age_seconds=float(np.percentile(ages, limits.AGE_REPORT_PERCENTILE)) if ages.size else 0.0,
         minutes_over_objective=over,
         peak_backlog_messages=peak * scale,

@@ -38,6 +38,9 @@ class Settings:
     idle_metric_lag_seconds: float = limits.SQS_IDLE_METRIC_LAG_SECONDS
     # With a seed: Poisson arrivals and lognormal processing times (mean and p99 of the model).
     random_seed: int | None = None
+    # How a service's queue is modelled: "messages" (each whole message, exact ages), "fluid" (rates), or
+    # "auto": messages up to limits.SIM_PER_MESSAGE_MAX_MESSAGES in the run, a fluid beyond.
+    queue_model: str = "auto"
 
 
 @dataclass(frozen=True)
@@ -244,3 +247,11 @@ class Run:
     actions: list[tuple[int, str]] = field(default_factory=list)
     # Processing seconds of the messages started in each second (None: the model's mean).
     processing: np.ndarray | None = None
+    # A per-message run measures itself: whole messages arriving and deleted in each second, the age of
+    # the oldest at the end of each second and its exact maximum in each minute (None: read off the curves).
+    arrivals: np.ndarray | None = None
+    deleted: np.ndarray | None = None
+    ages: np.ndarray | None = None
+    minute_max_ages: np.ndarray | None = None
+    # Each message's arrival and deletion second (inf: not deleted by the end), per-message runs only.
+    message_times: tuple[np.ndarray, np.ndarray] | None = None

@@ -1,0 +1,274 @@
+"""The per-message queue: each message arrives, takes the first slot to come free, runs its own time, is deleted.
+
+A service's slots (tasks x concurrency) sit in a heap keyed by the second each comes free,
+so FIFO over many slots is exact for whole messages: the next message starts at the later
+of its arrival and the earliest free slot (and, under a sink cap, one start interval after
+the previous start). Tasks the autoscaler stops retire the first of their slots to come
+free, as a draining worker does. The inner loops are compiled with numba (`cache=True`
+keeps the machine code next to this file, so only the first run on a machine compiles).
+
+The age of the oldest message not yet deleted is exact: within any stretch of time its
+largest value is the age at the stretch's end or, for a message deleted inside it, that
+message's whole time in the queue.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from capacity import limits
+
+# Below this many messages a cumulative arrival curve has not yet reached the next whole message (the
+# rounding of summing many per-second rates stays well inside it).
+WHOLE_MESSAGE_EPSILON = 1e-6
+# Per-minute results a minute's step writes into `out`, by index.
+OUT_QUEUED_SUM, OUT_VISIBLE_MAX, OUT_IN_FLIGHT_SUM, OUT_TASKS_SUM, OUT_ARRIVED, OUT_VISIBLE_END = range(6)
+OUT_SIZE = 6
+# Counters a run carries from minute to minute in `state`, by index.
+STATE_HEAP_SIZE, STATE_NEXT_MESSAGE, STATE_RETIRING_SLOTS, STATE_ARRIVED, STATE_STARTED, STATE_DELETED = range(6)
+STATE_SIZE = 6
+
+
+@njit(cache=True)
+def _push(heap, size, value):
+    """Add a slot's free time to the min-heap of `size` entries; returns the new size."""
+    i = size
+    heap[i] = value
+    while i > 0:
+        parent = (i - 1) >> 1
+        if heap[parent] <= heap[i]:
+            break
+        heap[parent], heap[i] = heap[i], heap[parent]
+        i = parent
+    return size + 1
+
+
+@njit(cache=True)
+def _pop(heap, size):
+    """Remove the earliest free time from the min-heap; returns (that time, the new size)."""
+    top = heap[0]
+    size -= 1
+    heap[0] = heap[size]
+    i = 0
+    while True:
+        left = 2 * i + 1
+        if left >= size:
+            break
+        child = left
+        if left + 1 < size and heap[left + 1] < heap[left]:
+            child = left + 1
+        if heap[i] <= heap[child]:
+            break
+        heap[i], heap[child] = heap[child], heap[i]
+        i = child
+    return top, size
+
+
+@njit(cache=True)
+def _replace_top(heap, size, value):
+    """Swap the earliest free time for `value` in one pass down the heap (a pop and a push together)."""
+    heap[0] = value
+    i = 0
+    while True:
+        left = 2 * i + 1
+        if left >= size:
+            break
+        child = left
+        if left + 1 < size and heap[left + 1] < heap[left]:
+            child = left + 1
+        if heap[i] <= heap[child]:
+            break
+        heap[i], heap[child] = heap[child], heap[i]
+        i = child
+
+
+@njit(cache=True)
+def poisson_process_times(rates, gaps, backlog):
+    """Arrival times of a Poisson process with these per-second rates: `backlog` messages at 0, then one each
+    time the integrated rate has grown by the next standard exponential gap. Returns (times, complete):
+    complete is False when the gaps ran out before the run's end (draw more and call again)."""
+    times = np.zeros(backlog + gaps.size)
+    at = backlog
+    used = 0
+    level = 0.0
+    if gaps.size == 0:
+        return times[:at], rates.size == 0
+    target = gaps[0]
+    for k in range(rates.size):
+        rate = rates[k]
+        after = level + rate
+        while target <= after:
+            times[at] = k + (target - level) / rate
+            at += 1
+            used += 1
+            if used == gaps.size:
+                return times[:at], False
+            target += gaps[used]
+        level = after
+    return times[:at], True
+
+
+@njit(cache=True)
+def fluid_arrival_times(rates, carried, backlog):
+    """Arrival times of the whole messages of a fluid curve: message j arrives when the curve reaches j.
+
+    `backlog` whole messages wait at 0 and `carried` (a fraction of a message) starts the curve.
+    """
+    level = carried
+    for k in range(rates.size):
+        level += rates[k]
+    total = backlog + int(math.floor(level + WHOLE_MESSAGE_EPSILON))
+    times = np.zeros(total)
+    at = backlog
+    level = carried
+    for k in range(rates.size):
+        rate = rates[k]
+        after = level + rate
+        while at < total and (at - backlog + 1) <= after + WHOLE_MESSAGE_EPSILON:
+            into = (at - backlog + 1) - level
+            times[at] = k + (min(1.0, max(0.0, into / rate)) if rate > 0 else 0.0)
+            at += 1
+        level = after
+    return times
+
+
+@njit(cache=True)
+def serve_minute(s0, s1, tasks_at_start, join_seconds, join_tasks, n_joins, retire_tasks, concurrency,
+                 start_gap_seconds, arrive, work, deleted_at, heap, state, last_start,
+                 starts_per_second, deletes_per_second, tasks_per_second, out):
+    """Run seconds [s0, s1): tasks join and retire, waiting messages take free slots, the minute's metrics.
+
+    Message i takes work[i] seconds in its slot. `last_start` is a one-element array (the previous start, for
+    the sink's start interval).
+    """
+    size = state[STATE_HEAP_SIZE]
+    state[STATE_RETIRING_SLOTS] += retire_tasks * concurrency
+    for s in range(s0, s1):
+        tasks_per_second[s] = tasks_at_start
+    for j in range(n_joins):
+        ready = join_seconds[j]
+        first = max(s0, int(math.ceil(ready)))
+        for s in range(first, s1):
+            tasks_per_second[s] += join_tasks[j]
+        for _ in range(join_tasks[j] * concurrency):
+            size = _push(heap, size, max(ready, float(s0)))
+    total = deletes_per_second.size
+    n = arrive.size
+    nxt = state[STATE_NEXT_MESSAGE]
+    retiring = state[STATE_RETIRING_SLOTS]
+    previous = last_start[0]
+    while nxt < n:
+        arrived = arrive[nxt]
+        if arrived >= s1:
+            break
+        while retiring > 0 and size > 0:  # a stopping task's slots leave as they come free
+            _, size = _pop(heap, size)
+            retiring -= 1
+        if size == 0:
+            break  # no slot at all: the message waits for a task to join
+        start = max(arrived, heap[0], float(s0))
+        if start_gap_seconds > 0.0:
+            start = max(start, previous + start_gap_seconds)
+        if start >= s1:
+            break
+        done = start + work[nxt]
+        deleted_at[nxt] = done
+        _replace_top(heap, size, done)
+        starts_per_second[int(start)] += 1
+        if done < total:
+            deletes_per_second[int(done)] += 1
+        previous = start
+        nxt += 1
+    last_start[0] = previous
+    state[STATE_HEAP_SIZE] = size
+    state[STATE_NEXT_MESSAGE] = nxt
+    state[STATE_RETIRING_SLOTS] = retiring
+
+    arrived_count = state[STATE_ARRIVED]
+    started = state[STATE_STARTED]
+    deleted = state[STATE_DELETED]
+    queued_sum = 0.0
+    visible_max = 0.0
+    in_flight_sum = 0.0
+    tasks_sum = 0.0
+    before = arrived_count
+    visible = 0
+    for s in range(s0, s1):
+        end = s + 1.0
+        while arrived_count < n and arrive[arrived_count] < end:
+            arrived_count += 1
+        started += starts_per_second[s]
+        deleted += deletes_per_second[s]
+        visible = arrived_count - started
+        in_flight = started - deleted
+        queued_sum += visible
+        in_flight_sum += in_flight
+        if visible > visible_max:
+            visible_max = visible
+        tasks_sum += tasks_per_second[s]
+    state[STATE_ARRIVED] = arrived_count
+    state[STATE_STARTED] = started
+    state[STATE_DELETED] = deleted
+    out[OUT_QUEUED_SUM] = queued_sum
+    out[OUT_VISIBLE_MAX] = visible_max
+    out[OUT_IN_FLIGHT_SUM] = in_flight_sum
+    out[OUT_TASKS_SUM] = tasks_sum
+    out[OUT_ARRIVED] = arrived_count - before
+    out[OUT_VISIBLE_END] = visible
+
+
+@njit(cache=True)
+def oldest_ages(arrive, deleted_at, seconds, seconds_per_minute):
+    """The age of the oldest message not yet deleted at the end of each second, and its exact maximum per minute."""
+    n = arrive.size
+    ages = np.zeros(seconds)
+    minutes = (seconds + seconds_per_minute - 1) // seconds_per_minute
+    minute_max = np.zeros(minutes)
+    # The first message whose deletion is after t is the first whose running maximum of deletion times is.
+    reach = np.empty(n)
+    highest = -1.0
+    for i in range(n):
+        if deleted_at[i] > highest:
+            highest = deleted_at[i]
+        reach[i] = highest
+    oldest = 0
+    for s in range(seconds):
+        end = s + 1.0
+        while oldest < n and reach[oldest] <= end:
+            oldest += 1
+        if oldest < n and arrive[oldest] <= end:
+            ages[s] = end - arrive[oldest]
+        m = s // seconds_per_minute
+        if ages[s] > minute_max[m]:
+            minute_max[m] = ages[s]
+    for i in range(n):
+        done = deleted_at[i]
+        if done < seconds:
+            m = int(done) // seconds_per_minute
+            held = done - arrive[i]
+            if held > minute_max[m]:
+                minute_max[m] = held
+    return ages, minute_max
+
+
+def lognormal_sigma(mean_seconds: float, p99_seconds: float | None) -> float:
+    """The log-scale spread of a lognormal with this mean and p99 (0 when the p99 is not above the mean)."""
+    if p99_seconds is None or p99_seconds <= mean_seconds:
+        return 0.0
+    z = limits.P99_STANDARD_SCORE
+    ratio = math.log(p99_seconds / mean_seconds)
+    return z - math.sqrt(z * z - 2 * ratio) if z * z > 2 * ratio else z
+
+
+def processing_times(count: int, mean_seconds: float, p99_seconds: float | None, seed: int | None) -> np.ndarray:
+    """Each message's processing time: lognormal with the mean and p99 when seeded, else the mean for all."""
+    sigma = 0.0 if seed is None else lognormal_sigma(mean_seconds, p99_seconds)
+    if sigma == 0.0:
+        return np.full(count, mean_seconds)
+    times = np.random.default_rng(seed + 1).standard_normal(count)
+    times *= sigma
+    times += math.log(mean_seconds) - sigma * sigma / 2
+    return np.exp(times, out=times)
