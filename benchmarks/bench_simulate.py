@@ -20,7 +20,7 @@ import simpy  # noqa: E402
 from capacity import scenarios as sc  # noqa: E402
 from capacity.plan import plan  # noqa: E402
 from capacity.profile import load_profile, resolve_stack  # noqa: E402
-from capacity.simulate import Settings, StaticFleet, simulate  # noqa: E402
+from capacity.simulate import Settings, StaticFleet, queue_model_of, simulate  # noqa: E402
 from capacity.simulate.messages import lognormal_sigma  # noqa: E402
 from capacity.simulation_inputs import model_from_plan, plan_fleet  # noqa: E402
 
@@ -85,7 +85,8 @@ def main(stack: str) -> None:
         rate = result.messages_arrived / best
         if days == 7:
             ours_rate = rate
-        print(f"  {days:>2} day(s) diurnal, per message: {best:6.3f} s (best of 3), {result.messages_arrived:,.0f} "
+        kind = "per message" if queue_model_of(settings, scenario) == "messages" else "fluid (over the limit)"
+        print(f"  {days:>2} day(s) diurnal, {kind}: {best:6.3f} s (best of 3), {result.messages_arrived:,.0f} "
               f"messages, {rate:,.0f} messages simulated per second")
     slots = lane.max_capacity * lane.concurrency_per_task
     started = time.perf_counter()

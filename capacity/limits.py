@@ -524,6 +524,8 @@ MAX_PEAK_FRACTION = 10.0
 # The planner re-runs the chosen utilization's diurnal day with Poisson arrivals and p99
 # processing times drawn with this seed: metric noise must not make the fleet flap.
 SETTLE_NOISE_SEED = 1
+# `qcap plan --verify` runs the diurnal day, the spike and the constant rates again on each of these seeds.
+VERIFY_SEEDS = tuple(range(1, 11))
 # The search for scheduled floors and a target together (capacity/plan/settle.py) stops after
 # this many simulated runs of a day (about 0.05 s each on our development machine), so that
 # `qcap plan` stays under 2 s even for a workload no candidate holds. Our choice.

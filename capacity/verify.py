@@ -138,6 +138,44 @@ def churn_checks(model, fleet, peak: float, settings: Settings) -> tuple[Scenari
     return tuple(checks)
 
 
+def seed_checks(model, fleet, scenarios: list[sc.Scenario], peak: float, allowed: float,
+                settings: Settings) -> tuple[ScenarioCheck, ...]:
+    """The diurnal day, the spike and the constant rates again on each of VERIFY_SEEDS seeds of Poisson arrivals and
+    per-message processing times: one check per scenario, holding only when every seed holds without flapping."""
+    if settings.random_seed is not None:
+        return ()  # the user asked for one seed: the standard checks already ran it
+    days = (limits.FLAP_SETTLE_SECONDS + limits.FLAP_WINDOW_SECONDS) / limits.SECONDS_PER_DAY
+    constants = [(f"constant {round(f * 100)}% of peak", sc.constant(peak * f, days)) for f in limits.FLAP_CHECK_PEAK_FRACTIONS]
+    runs = [(s.name, s) for s in scenarios if s.name in ("diurnal", "spike")] + constants
+    checks = []
+    for label, scenario in runs:
+        failed: list[str] = []
+        worst = None
+        for seed in limits.VERIFY_SEEDS:
+            result = simulate(model, fleet, scenario, replace(settings, random_seed=seed))
+            if label.startswith("constant"):
+                missed = not result.objective_met or flaps_at_constant(result.action_seconds)
+                why = "misses" if not result.objective_met else "flaps"
+            else:
+                check = _check(scenario, result, allowed)
+                missed = not check.holds
+                why = "flaps" if check.reason.startswith("flaps") else "misses"
+            if missed:
+                failed.append(f"{seed} ({why})")
+            if worst is None or result.max_age_seconds > worst.max_age_seconds:
+                worst = result
+        assert worst is not None
+        count = len(limits.VERIFY_SEEDS)
+        if failed:
+            reason = f"fails on {len(failed)} of {count} seeds: {', '.join(failed)}"
+        else:
+            reason = (f"holds on all {count} seeds without flapping; the oldest message at most "
+                      f"{duration(worst.max_age_seconds)}")
+        checks.append(ScenarioCheck("seeds", f"{label}, seeds {limits.VERIFY_SEEDS[0]}-{limits.VERIFY_SEEDS[-1]}",
+                                    not failed, reason, worst))
+    return tuple(checks)
+
+
 def deploy_checks(model, lane: WorkloadPlan, day: sc.Scenario, settings: Settings) -> tuple[ScenarioCheck, ...]:
     """A scheduled fleet deployed for the first time at each hour of the day: from the tasks it is created with
     until an hour past the first scheduled action, the objective holds (one check for the 24 runs)."""
@@ -190,7 +228,8 @@ def _verify_lane(profile: Profile, plan: Plan, lane: WorkloadPlan, settings: Set
         kind = "Cloudflare consumers scale themselves" if lane.cloudflare else "scheduled runs"
         return Verification(lane.name, holds, checks, None, f"not tuned: {kind}, with no target or min capacity to tune")
     churn = churn_checks(model, fleet, lane.arrival_peak_per_second, settings) + deploy_checks(
-        model, lane, scenarios[0], settings)
+        model, lane, scenarios[0], settings) + seed_checks(
+        model, fleet, scenarios, lane.arrival_peak_per_second, allowed, settings)
     holds = holds and all(c.holds for c in churn)
     tuning = _tune(lane, model, scenarios[:2], allowed, settings, scenarios[2], fleet, checks)
     return Verification(lane.name, holds, checks, tuning, "", churn)

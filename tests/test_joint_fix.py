@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from typer.testing import CliRunner
 
 from capacity.fixing import fix_profile
@@ -65,6 +66,7 @@ def test_fix_write_ends_feasible_with_only_the_two_values_changed(tmp_path):
     assert plan(load_profile(path)).feasible
 
 
+@pytest.mark.slow  # searches every adjustable field's whole range before it can say no (about 9 s)
 def test_when_no_change_within_the_bounds_works_fix_says_so_plainly(tmp_path):
     # A p99 of 1,000 s: a run needs an interval over 1,000 s, and any such wait misses the 900 s objective.
     path = _write(tmp_path, 1000)

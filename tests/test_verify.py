@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import yaml
 
+from capacity import scenarios as sc
 from capacity.plan import plan
 from capacity.profile import load_profile, parse_profile, resolve_stack
-from capacity.simulate import StaticFleet, simulate
+from capacity.simulate import QueueModel, Settings, StaticFleet, simulate
 from capacity.simulation_inputs import model_from_plan
-from capacity.verify import standard_scenarios, verify
+from capacity.verify import seed_checks, standard_scenarios, verify
 
 # Verifying a stack simulates its days, spikes, drains and constant rates (3-10 s a stack): those
 # tests are the slow tier's; the scheduled and Cloudflare verdicts (quick) stay in the fast tier.
@@ -73,10 +76,25 @@ def test_verify_finds_nothing_cheaper_for_seed_004_whose_target_was_already_chos
 @long_simulation
 def test_verify_runs_seed_004_at_constant_rates_and_finds_it_settles(seed_004):
     _, _, (verdict,) = seed_004
-    assert [c.description.split(" (")[0] for c in verdict.churn] == [
+    constant = [c for c in verdict.churn if c.scenario == "constant"]
+    assert [c.description.split(" (")[0] for c in constant] == [
         "constant 25% of peak", "constant 50% of peak", "constant 75% of peak", "constant 100% of peak"]
-    assert all(c.holds for c in verdict.churn)
-    assert all("0 scaling actions in the 6 h after the first hour" == c.reason for c in verdict.churn)
+    assert all(c.holds for c in constant)
+    assert all("0 scaling actions in the 6 h after the first hour" == c.reason for c in constant)
+
+
+@long_simulation
+def test_verify_runs_the_day_the_spike_and_each_constant_rate_on_ten_seeds_and_names_the_seeds_that_fail(seed_004):
+    _, _, (verdict,) = seed_004
+    seeds = [c for c in verdict.churn if c.scenario == "seeds"]
+    assert [c.description for c in seeds] == [
+        "diurnal, seeds 1-10", "spike, seeds 1-10", "constant 25% of peak, seeds 1-10",
+        "constant 50% of peak, seeds 1-10", "constant 75% of peak, seeds 1-10", "constant 100% of peak, seeds 1-10"]
+    for check in seeds:
+        assert re.fullmatch(r"fails on \d+ of 10 seeds: \d+ \((flaps|misses)\)(, \d+ \((flaps|misses)\))*"
+                            r"|holds on all 10 seeds without flapping; the oldest message at most .+", check.reason)
+        assert check.holds == check.reason.startswith("holds")
+    assert verdict.holds == all(c.holds for c in verdict.checks + verdict.churn)
 
 
 @long_simulation
@@ -166,3 +184,14 @@ def test_a_fleet_without_a_schedule_gets_no_deploy_check():
     from capacity.verify import deploy_checks
 
     assert deploy_checks(model_from_plan(lane), lane, standard_scenarios(lane, 86_400)[0], Settings()) == ()
+
+
+def test_seed_checks_hold_on_every_seed_for_a_roomy_static_fleet_and_name_each_seed_a_tight_one_misses():
+    model = QueueModel("q", processing_seconds=2.0, concurrency_per_task=1, max_age_seconds=60,
+                       processing_p99_seconds=8.0)
+    day = [sc.diurnal(0.5, 1.0, 0.2, days=1)]
+    roomy = seed_checks(model, StaticFleet(tasks=6), day, 1.0, 1e9, Settings())
+    assert [c.holds for c in roomy] == [True] * 5  # the day and four constant rates (no spike was given)
+    tight = seed_checks(model, StaticFleet(tasks=2), day, 1.0, 1e9, Settings())
+    assert not tight[0].holds and tight[0].reason.startswith("fails on 10 of 10 seeds: 1 (misses), 2 (misses)")
+    assert seed_checks(model, StaticFleet(tasks=6), day, 1.0, 1e9, Settings(random_seed=3)) == ()
