@@ -524,6 +524,29 @@ MAX_PEAK_FRACTION = 10.0
 # The planner re-runs the chosen utilization's diurnal day with Poisson arrivals and p99
 # processing times drawn with this seed: metric noise must not make the fleet flap.
 SETTLE_NOISE_SEED = 1
+# Resting steadily (capacity/plan/resting.py, reported by `qcap plan --verify`): at a steady rate the
+# one-minute means of visible + in flight are measured on a static fleet simulated message by
+# message (queueing lifts their spread 1.2-5.6 x past the M/G/inf figure on the fleets checked),
+# and taken as normal and independent from minute to minute, target tracking may expect at most
+# this many scale-outs (3 minutes above its point) or scale-ins (15 below 90%, the last below the
+# point of one task fewer) in the 6 h flap window. Calibrated on constant-rate runs over seeds
+# 1-10 (docs/simulate.md). Our choice.
+RESTING_MAX_EXPECTED_ACTIONS = 0.05
+# A fleet whose scale-out point is closer than this many M/G/inf deviations (scaled by
+# RESTING_NOISE_BOUND_RATIO) above the busy count is rejected before it is simulated.
+RESTING_QUICK_REJECT_DEVIATIONS = 1.0
+# The static fleet the noise is measured on: this seed, after a warm-up, for an hour or for about
+# RESTING_NOISE_MESSAGES messages (at least half an hour of datapoints).
+RESTING_NOISE_SEED = 1
+RESTING_NOISE_WARMUP_SECONDS = 300
+RESTING_NOISE_SECONDS = SECONDS_PER_HOUR
+RESTING_NOISE_MIN_SECONDS = 30 * 60
+RESTING_NOISE_MESSAGES = 200_000
+# The simulated deviation is at least this fraction of the M/G/inf one on the fleets checked (0.82 where
+# processing outlasts the one-minute period), so a fleet the bound already rejects is not simulated.
+RESTING_NOISE_BOUND_RATIO = 0.8
+# A fleet within this many tasks of a whole number counts as that number (float rounding).
+RESTING_ROUNDING_TASKS = 1e-9
 # `qcap plan --verify` runs the diurnal day, the spike and the constant rates again on each of these seeds.
 VERIFY_SEEDS = tuple(range(1, 11))
 # The search for scheduled floors and a target together (capacity/plan/settle.py) stops after

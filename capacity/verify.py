@@ -20,6 +20,7 @@ from capacity import scenarios as sc
 from capacity.plan import Plan, WorkloadPlan, duration, num
 from capacity.plan.formatting import tasks
 from capacity.plan.autoscaling import resting_target
+from capacity.plan.resting import rest_at
 from capacity.plan.settle import flaps_at_constant, flaps_in_day
 from capacity.profile import Profile, Workload
 from capacity.simulate import Settings, SimulationResult, TargetTrackingFleet, simulate
@@ -132,10 +133,21 @@ def churn_checks(model, fleet, peak: float, settings: Settings) -> tuple[Scenari
             f"{len(window)} scaling actions in the 6 h after the first hour"
             + (f" (more than {limits.FLAP_MAX_ACTIONS}: flaps)" if flaps else "")
             + ("" if result.objective_met else f"; oldest message {duration(result.max_age_seconds)}, over the objective")
+            + _resting_note(model, fleet, peak * fraction)
         )
         checks.append(ScenarioCheck("constant", f"constant {round(fraction * 100)}% of peak ({num(round(peak * fraction, 3))} msg/s)",
                                     held, reason, result))
     return tuple(checks)
+
+
+def _resting_note(model, fleet, rate: float) -> str:
+    """Where target tracking rests at this rate over its lowest floor, when noise is expected to scale it there
+    (capacity/plan/resting.py): the reason a constant rate flaps on some seeds ("" when it rests steadily)."""
+    if not isinstance(fleet, TargetTrackingFleet):
+        return ""
+    steady, why = rest_at(rate, model.processing_seconds, model.processing_p99_seconds, model.concurrency_per_task,
+                          fleet.target_backlog_per_task, fleet.min_capacity, fleet.max_capacity)
+    return "" if steady else f"; with Poisson arrivals, over min capacity {fleet.min_capacity}, {why}"
 
 
 def seed_checks(model, fleet, scenarios: list[sc.Scenario], peak: float, allowed: float,

@@ -10,9 +10,9 @@ import yaml
 from capacity import scenarios as sc
 from capacity.plan import plan
 from capacity.profile import load_profile, parse_profile, resolve_stack
-from capacity.simulate import QueueModel, Settings, StaticFleet, simulate
+from capacity.simulate import QueueModel, Settings, StaticFleet, TargetTrackingFleet, simulate
 from capacity.simulation_inputs import model_from_plan
-from capacity.verify import seed_checks, standard_scenarios, verify
+from capacity.verify import churn_checks, seed_checks, standard_scenarios, verify
 
 # Verifying a stack simulates its days, spikes, drains and constant rates (3-10 s a stack): those
 # tests are the slow tier's; the scheduled and Cloudflare verdicts (quick) stay in the fast tier.
@@ -195,3 +195,16 @@ def test_seed_checks_hold_on_every_seed_for_a_roomy_static_fleet_and_name_each_s
     tight = seed_checks(model, StaticFleet(tasks=2), day, 1.0, 1e9, Settings())
     assert not tight[0].holds and tight[0].reason.startswith("fails on 10 of 10 seeds: 1 (misses), 2 (misses)")
     assert seed_checks(model, StaticFleet(tasks=6), day, 1.0, 1e9, Settings(random_seed=3)) == ()
+
+
+def test_a_constant_rate_that_rests_near_a_scaling_point_says_noise_will_scale_it_there():
+    # job-queues' jobs lanes over min capacity 1: the noiseless run settles, but at 75% of the peak the fleet
+    # rests at 3 tasks under the point where 2 would do, which Poisson arrivals cross (seeds 1-10 flap there).
+    model = QueueModel("jobs", 0.521, 4, 60.0, processing_p99_seconds=2.021)
+    fleet = TargetTrackingFleet(min_capacity=1, max_capacity=10, target_backlog_per_task=3.6)
+    checks = {c.description.split(" (")[0]: c for c in churn_checks(model, fleet, 17.36, Settings())}
+    assert checks["constant 75% of peak"].reason.startswith("0 scaling actions in the 6 h after the first hour; with "
+                                                            "Poisson arrivals, over min capacity 1, it rests at 3 tasks")
+    assert "scales it in about" in checks["constant 75% of peak"].reason
+    roomy = TargetTrackingFleet(min_capacity=4, max_capacity=10, target_backlog_per_task=3.6)
+    assert all("Poisson" not in c.reason for c in churn_checks(model, roomy, 17.36, Settings()))

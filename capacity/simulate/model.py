@@ -255,3 +255,5 @@ class Run:
     minute_max_ages: np.ndarray | None = None
     # Each message's arrival and deletion second (inf: not deleted by the end), per-message runs only.
     message_times: tuple[np.ndarray, np.ndarray] | None = None
+    # Each minute's mean of visible + in flight messages before CloudWatch rounds it (services only).
+    backlog_messages: np.ndarray | None = None

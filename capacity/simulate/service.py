@@ -275,6 +275,7 @@ def simulate_service(
     unlaunched = 0
 
     billed = np.zeros(total)
+    backlog = np.zeros(minutes)
     report_every = max(1, minutes // 100)
     launches = 0
     actions: list[tuple[int, str]] = []
@@ -335,13 +336,14 @@ def simulate_service(
 
         # This minute's datapoints: (visible + in flight) / running, visible maximum, CPU.
         metrics.visible_max[m] = math.floor(step.visible_max + FLUID_EPSILON_MESSAGES)
+        backlog[m] = step.queued_mean + step.in_flight_mean
         if step.tasks_mean > 0:
-            backlog_count = math.floor(step.queued_mean + step.in_flight_mean + 0.5)
+            backlog_count = math.floor(backlog[m] + 0.5)
             metrics.backlog_per_task[m] = backlog_count / step.tasks_mean
             busy = step.in_flight_mean / (step.tasks_mean * model.concurrency_per_task)
             metrics.cpu_percent[m] = min(1.0, busy) * settings.cpu_percent_when_busy
         if progress is not None and m % report_every == 0:
             progress(m / minutes)
     run = Run(starts=np.zeros(0), running=np.zeros(0), billed=billed, task_launches=launches,
-              scheduled_actions=scheduled, actions=actions)
+              scheduled_actions=scheduled, actions=actions, backlog_messages=backlog)
     return queue.finish(run)

@@ -1,0 +1,121 @@
+"""Where target tracking rests at a steady rate, and whether the metric's own noise makes it scale there.
+
+At a steady rate the metric (visible + in flight) / running tasks is the messages in the
+system over the fleet, one datapoint a minute. With Poisson arrivals that count moves, so a
+fleet resting with its metric just under the target reads above it for three minutes now
+and then, scales out, finds itself well under and scales back in: flapping. `qcap plan --verify`
+measures the count's one-minute means on a static fleet (simulated message by message, so
+queueing and a processing tail count) and asks how often target tracking's two alarms
+would fire from noise alone in the flap window.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+import numpy as np
+
+from capacity import limits
+from capacity import scenarios as sc
+from capacity.plan.formatting import num
+from capacity.simulate import QueueModel, Settings, StaticFleet
+from capacity.simulate.messages import lognormal_sigma
+from capacity.simulate.service import simulate_service
+
+
+def metric_noise_messages(rate_per_second: float, slot_seconds: float, p99_seconds: float | None) -> float:
+    """Standard deviation of a one-minute mean of the messages in the system (queued + in flight), Poisson arrivals.
+
+    Each message is in the system for its processing time S (lognormal with the slot's mean
+    and p99); the one-minute mean of an M/G/inf count has variance rate x E[S^2] / 60 s (the metric's period).
+    """
+    sigma = lognormal_sigma(slot_seconds, p99_seconds)
+    second_moment = slot_seconds * slot_seconds * math.exp(sigma * sigma)
+    return math.sqrt(max(0.0, rate_per_second) * second_moment / limits.SQS_METRIC_PERIOD_SECONDS)
+
+
+def busy_messages(rate_per_second: float, slot_seconds: float) -> float:
+    """Messages in the system on average at a steady rate (Little's law: rate x slot time)."""
+    return rate_per_second * slot_seconds
+
+
+@lru_cache(maxsize=4096)
+def metric_at(rate_per_second: float, slot_seconds: float, p99_seconds: float | None, concurrency_per_task: int,
+              tasks: int) -> tuple[float, float]:
+    """Mean and standard deviation of each minute's mean of visible + in flight messages for a static fleet of
+    `tasks` at this constant rate: simulated message by message (seed RESTING_NOISE_SEED), after a warm-up.
+
+    Queueing lifts the mean above rate x slot time when the slots are busy, and its bursts,
+    with a long processing tail, spread the datapoints well past the M/G/inf figure.
+    """
+    if rate_per_second <= 0:
+        return 0.0, 0.0
+    measured = max(limits.RESTING_NOISE_MIN_SECONDS,
+                   min(limits.RESTING_NOISE_SECONDS, limits.RESTING_NOISE_MESSAGES / rate_per_second))
+    seconds = limits.RESTING_NOISE_WARMUP_SECONDS + measured
+    model = QueueModel("resting", slot_seconds, concurrency_per_task, math.inf, processing_p99_seconds=p99_seconds)
+    scenario = sc.constant(rate_per_second, seconds / limits.SECONDS_PER_DAY)
+    run = simulate_service(model, StaticFleet(tasks=max(1, tasks)), scenario,
+                           Settings(random_seed=limits.RESTING_NOISE_SEED, queue_model="messages"), None)
+    assert run.backlog_messages is not None
+    counts = run.backlog_messages[limits.RESTING_NOISE_WARMUP_SECONDS // limits.SQS_METRIC_PERIOD_SECONDS:]
+    return float(np.mean(counts)), float(np.std(counts))
+
+
+def above(room: float, spread: float) -> float:
+    """The chance that one minute's mean lands `room` or more away from its mean on one side (normal)."""
+    if spread <= 0:
+        return 0.0 if room > 0 else 1.0
+    return 0.5 * math.erfc(room / (spread * math.sqrt(2.0)))
+
+
+def scale_out_point(tasks: int, target_backlog_per_task: float) -> float:
+    """The minute's mean count above which its datapoint (a whole number of messages / tasks) exceeds the target."""
+    return math.floor(tasks * target_backlog_per_task + limits.RESTING_ROUNDING_TASKS) + 0.5
+
+
+def scale_in_point(tasks: int, target_backlog_per_task: float) -> float:
+    """The minute's mean count below which its datapoint asks for fewer tasks: ceil(count / target) < tasks."""
+    return math.floor((tasks - 1) * target_backlog_per_task + limits.RESTING_ROUNDING_TASKS) + 0.5
+
+
+def rest_at(rate_per_second: float, slot_seconds: float, p99_seconds: float | None, concurrency_per_task: int,
+            target_backlog_per_task: float, min_capacity: int, max_capacity: int) -> tuple[bool, str]:
+    """Whether target tracking rests steadily at this constant rate, and if not why (for a reason).
+
+    The fleet rests at the fewest tasks, from min capacity, whose metric stays under the
+    target (from ceil(busy / target) up, as queueing lifts the metric). Taking the one-minute
+    means as normal and independent, it expects window x P(above the scale-out point)^3
+    scale-outs (none at max capacity) and, above min capacity, window x P(below the point of
+    one task fewer) x P(below 90% of the target)^14 scale-ins; each must be at most
+    RESTING_MAX_EXPECTED_ACTIONS. A quick M/G/inf bound rejects a fleet before it is simulated.
+    """
+    busy = busy_messages(rate_per_second, slot_seconds)
+    wanted = math.ceil(busy / target_backlog_per_task - limits.RESTING_ROUNDING_TASKS)
+    tasks = min(max_capacity, max(min_capacity, wanted))
+    bound = metric_noise_messages(rate_per_second, slot_seconds, p99_seconds) * limits.RESTING_NOISE_BOUND_RATIO
+    quick = limits.RESTING_QUICK_REJECT_DEVIATIONS * bound
+    if tasks < max_capacity and scale_out_point(tasks, target_backlog_per_task) - busy < quick:
+        mean, spread = busy, bound  # rejected before it is simulated
+    else:
+        mean, spread = metric_at(rate_per_second, slot_seconds, p99_seconds, concurrency_per_task, tasks)
+        while tasks < max_capacity and mean >= scale_out_point(tasks, target_backlog_per_task):
+            tasks += 1  # queueing lifts the metric past the target: target tracking adds a task
+            mean, spread = metric_at(rate_per_second, slot_seconds, p99_seconds, concurrency_per_task, tasks)
+    window = limits.FLAP_WINDOW_SECONDS / limits.SQS_METRIC_PERIOD_SECONDS
+    room_out = scale_out_point(tasks, target_backlog_per_task) - mean
+    outs = 0.0 if tasks >= max_capacity else window * above(room_out, spread) ** limits.TARGET_TRACKING_SCALE_OUT_DATAPOINTS
+    if outs > limits.RESTING_MAX_EXPECTED_ACTIONS:
+        return False, (f"it rests at {tasks} tasks with {num(round(room_out, 2))} messages between the metric's "
+                       f"mean and its scale-out point ({room_out / spread:.1f} standard deviations of its one-minute "
+                       f"means), so noise scales it out about {num(round(outs, 2))} times in 6 h")
+    room_in = mean - scale_in_point(tasks, target_backlog_per_task)
+    low = limits.TARGET_TRACKING_SCALE_IN_FRACTION * tasks * target_backlog_per_task
+    ins = 0.0 if tasks <= min_capacity else (
+        window * above(room_in, spread) * above(mean - low, spread) ** (limits.TARGET_TRACKING_SCALE_IN_DATAPOINTS - 1))
+    if ins > limits.RESTING_MAX_EXPECTED_ACTIONS:
+        return False, (f"it rests at {tasks} tasks, {num(round(room_in, 2))} messages above the point where one "
+                       f"task fewer would do ({room_in / spread:.1f} standard deviations of its one-minute means), "
+                       f"so noise scales it in about {num(round(ins, 2))} times in 6 h")
+    return True, ""
