@@ -80,7 +80,10 @@ def test_verify_runs_seed_004_at_constant_rates_and_finds_it_settles(seed_004):
     assert [c.description.split(" (")[0] for c in constant] == [
         "constant 25% of peak", "constant 50% of peak", "constant 75% of peak", "constant 100% of peak"]
     assert all(c.holds for c in constant)
-    assert all("0 scaling actions in the 6 h after the first hour" == c.reason for c in constant)
+    assert all(c.reason.startswith("0 scaling actions in the 6 h after the first hour") for c in constant)
+    # Without noise it settles, but at the peak min capacity 16 rests 0.3 deviations under its scale-out point,
+    # which Poisson arrivals cross (4 of seeds 1-10 flap there: the next test).
+    assert "with Poisson arrivals, over min capacity 16, it rests at 16 tasks" in constant[-1].reason
 
 
 @long_simulation
