@@ -4,7 +4,8 @@ Run: .venv/bin/python benchmarks/bench_settle.py [STACK ...]   (default: every s
 
 For each autoscaled queue (partitions of one workload are identical: the first stands for all)
 and each standard scenario (diurnal day, spike to the design peak, backlog drain), prints for
-the plan's fleet, the static fleet at max capacity and AWS CDK's default scaling: objective
+the plan's fleet, the fewest static tasks that hold the scenario (as `qcap simulate` compares;
+max capacity for the drain) and AWS CDK's default scaling: objective
 held, max age of the oldest message, task-hours, the lower bound, their ratio, task launches
 and scaling actions. Tight objectives with a daily shape also get "peak-sized min", the
 fleet the planner used to provision (min capacity = the peak fleet all day), to show what the
@@ -36,7 +37,7 @@ from capacity.plan import plan  # noqa: E402
 from capacity.plan.settle import flaps_in_day  # noqa: E402
 from capacity.profile import Broker, ConsumerMode, load_profile, resolve_stack, stack_names  # noqa: E402
 from capacity.simulate import Settings, TargetTrackingFleet, simulate  # noqa: E402
-from capacity.simulation_inputs import comparison_fleets, model_from_plan  # noqa: E402
+from capacity.simulation_inputs import comparison_fleets, model_from_plan, smallest_static_fleet  # noqa: E402
 from capacity.verify import churn_checks, drain_allowed_seconds, standard_scenarios  # noqa: E402
 
 HEADER = ("queue", "scenario", "fleet", "held", "max age s", "task-h", "lower-h", "ratio", "launches", "actions")
@@ -62,7 +63,7 @@ def noisy_rows(lane, model, scenarios) -> list[str]:
     for scenario in scenarios:
         if scenario.name not in ("diurnal", "spike"):
             continue
-        for fleet in comparison_fleets(lane):
+        for fleet in comparison_fleets(lane, static=_static(lane, model, scenario)):
             runs = [simulate(model, fleet, scenario, Settings(random_seed=seed)) for seed in NOISY_SEEDS]
             hours = [r.task_hours for r in runs]
             rows.append(_noisy_row((
@@ -73,8 +74,15 @@ def noisy_rows(lane, model, scenarios) -> list[str]:
     return rows
 
 
-def _fleets(lane):
-    fleets = comparison_fleets(lane)
+def _static(lane, model, scenario):
+    """The fewest static tasks that hold the deterministic scenario; None (max capacity) for the drain."""
+    if scenario.name == "drain" or lane.min_capacity >= lane.max_capacity:
+        return None
+    return smallest_static_fleet(lane, model, scenario, Settings())
+
+
+def _fleets(lane, model, scenario):
+    fleets = comparison_fleets(lane, static=_static(lane, model, scenario))
     if lane.scaling and lane.scaling.scheduled_capacity:
         peak_fleet = min(lane.max_capacity, max(1, math.ceil(lane.arrival_peak_per_second / lane.per_task_messages_per_second)))
         fleets.append(replace(fleets[0], min_capacity=peak_fleet, schedule=(), label="peak-sized min (before)"))
@@ -105,7 +113,7 @@ def bench_stack(name: str) -> tuple[list[str], list[str]]:
         noisy.extend(noisy_rows(lane, model, scenarios))
         for scenario in scenarios:
             hours = {}
-            for fleet in _fleets(lane):
+            for fleet in _fleets(lane, model, scenario):
                 r = simulate(model, fleet, scenario)
                 hours[fleet.label] = r.task_hours
                 held = (r.drain_seconds is not None and r.drain_seconds <= allowed) if scenario.name == "drain" \

@@ -20,9 +20,11 @@ from capacity.simulate import (
     Fleet,
     QueueModel,
     ScheduledFleet,
+    Settings,
     StaticFleet,
     TargetTrackingFleet,
 )
+from capacity.simulate.sizing import fewest_static_tasks, lowest_static_tasks, static_label
 
 
 def sink_messages_per_second(sink: Sink | None, plan: WorkloadPlan, share: float = 1.0) -> float | None:
@@ -108,16 +110,30 @@ def schedule_of(plan: WorkloadPlan) -> tuple[tuple[int, int], ...]:
     return tuple((a.hour * limits.SECONDS_PER_HOUR, a.min_capacity) for a in actions)
 
 
-def comparison_fleets(plan: WorkloadPlan, start_second_of_day: int = 0, first_deploy: bool = False) -> list[Fleet]:
-    """The plan's fleet and, for autoscaled services, a static fleet at max capacity and CDK's default scaling."""
+def comparison_fleets(plan: WorkloadPlan, start_second_of_day: int = 0, first_deploy: bool = False,
+                      static: StaticFleet | None = None) -> list[Fleet]:
+    """The plan's fleet and, for autoscaled services, a static fleet (`static`, else one at max capacity) and CDK's
+    default scaling; a plan that is itself static (min = max) is compared with CDK's scaling alone."""
     own = plan_fleet(plan, start_second_of_day=start_second_of_day, first_deploy=first_deploy)
     if not isinstance(own, TargetTrackingFleet):
         return [own]
-    return [
-        own,
-        StaticFleet(tasks=plan.max_capacity, label=f"static {plan.max_capacity} task{'' if plan.max_capacity == 1 else 's'}"),
-        CdkDefaultFleet(min_capacity=max(plan.min_capacity, 1), max_capacity=plan.max_capacity),
-    ]
+    cdk = CdkDefaultFleet(min_capacity=max(plan.min_capacity, 1), max_capacity=plan.max_capacity)
+    if plan.min_capacity >= plan.max_capacity and not plan.scaling.scheduled_capacity:
+        return [own, cdk]
+    return [own, static or StaticFleet(tasks=plan.max_capacity, label=static_label(plan.max_capacity)), cdk]
+
+
+def smallest_static_fleet(plan: WorkloadPlan, model: QueueModel, scenario: Scenario, settings: Settings) -> StaticFleet:
+    """The fewest static tasks, up to max capacity, that hold the objective in this run (it ends clearing in time);
+    max capacity, labelled so, when none does."""
+    from capacity.simulate import simulate
+
+    lowest = lowest_static_tasks(model, float(scenario.arrivals_per_second.mean()))
+    sizing = fewest_static_tasks(simulate, model, [(scenario, settings)], lambda tasks, proved: [],
+                                 min(lowest, plan.max_capacity), plan.max_capacity)
+    if sizing is None:
+        return StaticFleet(tasks=plan.max_capacity, label=f"{static_label(plan.max_capacity)} (max capacity; it misses)")
+    return StaticFleet(tasks=sizing.tasks, label=f"{static_label(sizing.tasks)} (the fewest that hold)")
 
 
 def schedule_time_zone(plan: WorkloadPlan) -> str:

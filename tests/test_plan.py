@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from capacity import limits
 from capacity.plan import duration, num, plan
+from capacity.plan.autoscaling import reaction_seconds
 from capacity.profile import load_profile, resolve_stack
 from tests.factories import CLOUDFLARE_WORKLOAD, DELETE, make_profile, plan_one
 from tests.tiers import examples
@@ -490,7 +491,13 @@ def sqs_profiles(draw):
 def test_any_valid_profile_plans_without_raising_and_feasible_plans_cover_the_peak(profile):
     (w,) = plan(profile).workloads
     assert w.min_capacity <= w.max_capacity or not w.feasible
-    if w.feasible:
+    if w.feasible and "a static fleet (min = max)" in w.reasons["min_capacity"]:
+        # A static fleet rides the busy hours on its backlog: it must clear more than the average, and only an
+        # objective the autoscaler could react within lets it (else min capacity carries the peak).
+        assert w.min_capacity == w.max_capacity
+        assert w.max_capacity * w.per_task_messages_per_second > w.arrival_average_per_second
+        assert w.max_age_seconds >= reaction_seconds()
+    elif w.feasible:
         assert w.max_capacity * w.per_task_messages_per_second >= w.arrival_peak_per_second * (1 - 1e-9)
         assert w.retention_seconds < w.dlq_retention_seconds
         assert w.visibility_timeout_seconds >= limits.MIN_VISIBILITY_TIMEOUT_SECONDS

@@ -155,6 +155,23 @@ def plan_autoscaling(
                        chosen, probe_with(min_capacity), deploy_min)
 
 
+def scaling_summary(scaling: Autoscaling) -> str:
+    """The target tracking setting in a few words: its min (or floors) and target utilization."""
+    floors = scaling.chosen.floors
+    fleet = (f"hourly floors {min(floors)}-{max(floors)}" if floors and min(floors) != max(floors)
+             else f"min {scaling.min_capacity}")
+    u = scaling.target_utilization
+    return f"{fleet}{f', target utilization {u:g}' if u is not None else ''}, in the simulated design day"
+
+
+def as_static(d: Derivation, scaling: Autoscaling, tasks: int) -> Autoscaling:
+    """The autoscaling of a fleet pinned at `tasks` (min = max): no schedule, and a target that never moves it."""
+    d.reasons["target_backlog_per_task"] += f"; the fleet is static (min = max = {tasks}), so the target never moves it"
+    chosen = replace(scaling.chosen, min_capacity=tasks, floors=())
+    probe = replace(scaling.probe, min_capacity=tasks, max_capacity=tasks, schedule=())
+    return replace(scaling, min_capacity=tasks, scheduled=(), deploy_min_capacity=None, chosen=chosen, probe=probe)
+
+
 def plan_average_tasks(d: Derivation, scaling: Autoscaling, mu: float, max_capacity: int) -> tuple[float, str]:
     """The fleet the plan runs on an average day, with its reason: its simulated design day (with the final max
     capacity), or, for a target or min capacity the user set, each hour's floor or resting fleet."""

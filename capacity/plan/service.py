@@ -8,7 +8,7 @@ fleet and the cost. Each step records its values and reasons in the lane's Deriv
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from capacity import limits
 from capacity.plan.alarms import plan_service_alarms
@@ -29,6 +29,7 @@ from capacity.plan.peak_room import room_for_resting_peak
 from capacity.plan.predictive import plan_predictive
 from capacity.plan.receiving import per_task_rate, receive_overhead
 from capacity.plan.retention import plan_dlq_retention, plan_retention
+from capacity.plan.static_fleet import plan_static_fleet
 from capacity.profile import Broker, Profile, Workload
 
 
@@ -76,6 +77,10 @@ def plan_service(profile: Profile, workload: Workload, lane: Lane, record: Deriv
                       scaling.min_capacity, scaling.target_backlog_per_task, scaling.scale_out_cooldown_seconds)
     fleet = room_for_resting_peak(record, fleet, list(fleet.caps), rates.peak, per_task, scaling.target_utilization,
                                  scaling.min_capacity)
+    static = plan_static_fleet(record, scaling, fleet.max_capacity, need.drain_tasks)
+    if static is not None:
+        scaling, most = static
+        fleet = replace(fleet, max_capacity=most)
 
     predictive = plan_predictive(record, workload, per_task, scaling, age)
 

@@ -173,13 +173,17 @@ def run_simulations(
     """The plan's fleet and its comparisons against one scenario, each a stage of `progress`; with first_deploy
     the plan's fleet starts as a new service does, with the tasks it is created with."""
     from capacity.simulate import simulate
-    from capacity.simulation_inputs import comparison_fleets, model_from_plan, run_start
+    from capacity.simulation_inputs import comparison_fleets, model_from_plan, run_start, smallest_static_fleet
 
     workload = next(w for w in profile.workloads if w.name == lane.group)
     model = model_from_plan(lane, workload.sink, _share(plan, lane))
     start_second, _ = run_start(scenario, lane)
+    static = None
+    if lane.scaling is not None and lane.scheduled is None and lane.cloudflare is None and lane.min_capacity < lane.max_capacity:
+        progress.stage(f"simulating {lane.name}: the fewest static tasks that hold")
+        static = smallest_static_fleet(lane, model, scenario, settings)
     results = []
-    for fleet in comparison_fleets(lane, start_second, first_deploy):
+    for fleet in comparison_fleets(lane, start_second, first_deploy, static):
         progress.stage(f"simulating {lane.name}: {fleet.label}")
         results.append(simulate(model, fleet, scenario, settings, progress=progress.fraction))
     return results
