@@ -243,7 +243,8 @@ def _verify_lane(profile: Profile, plan: Plan, lane: WorkloadPlan, settings: Set
         model, lane, scenarios[0], settings) + seed_checks(
         model, fleet, scenarios, lane.arrival_peak_per_second, allowed, settings)
     holds = holds and all(c.holds for c in churn)
-    tuning = _tune(lane, model, scenarios[:2], allowed, settings, scenarios[2], fleet, checks)
+    seeds_hold = all(c.holds for c in churn if c.scenario == "seeds")
+    tuning = _tune(lane, model, scenarios[:2], allowed, settings, scenarios[2], fleet, checks, seeds_hold)
     return Verification(lane.name, holds, checks, tuning, "", churn)
 
 
@@ -256,8 +257,13 @@ def _holds_with_noise(model, fleet, day_scenarios, allowed, settings: Settings) 
     return _check(day, simulate(model, fleet, day, noisy), allowed).holds
 
 
-def _tune(lane, model, day_scenarios, allowed, settings, drain_scenario, planned, planned_checks) -> Tuning | None:
-    """The cheapest (min capacity, target) whose diurnal day and spike hold; binary search on min per target."""
+def _tune(lane, model, day_scenarios, allowed, settings, drain_scenario, planned, planned_checks,
+          seeds_hold: bool = False) -> Tuning | None:
+    """The cheapest (min capacity, target) whose diurnal day and spike hold; binary search on min per target.
+
+    A cheaper setting offered beside a plan that holds on every seed must hold on every seed too (seed_checks):
+    one that holds only the planner's one noisy day is no improvement on a plan that holds on ten.
+    """
     c = lane.concurrency_per_task
     # The plan's own target first, so a tie keeps the plan's setting; the others rest (below c).
     others = {resting_target(c, u) for u in limits.RESTING_UTILIZATION_CANDIDATES}
@@ -307,6 +313,9 @@ def _tune(lane, model, day_scenarios, allowed, settings, drain_scenario, planned
     if planned_holds and hours > planned_hours * (1 - limits.VERIFY_MIN_SAVING_FRACTION):
         return None
     tuned_fleet = plan_fleet(lane, min_capacity=minimum, target_backlog_per_task=target)
+    if planned_holds and seeds_hold and not all(c.holds for c in seed_checks(
+            model, tuned_fleet, list(day_scenarios), lane.arrival_peak_per_second, allowed, settings)):
+        return None
     drain_check = _check(drain_scenario, simulate(model, tuned_fleet, drain_scenario, settings), allowed)
     changes = []
     if minimum != lane.min_capacity:

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
 from capacity import limits
 from capacity import scenarios as sc
+from capacity.plan import plan
 from capacity.simulate import Settings, StaticFleet, simulate
 from capacity.simulation_inputs import model_from_plan, plan_fleet
-from tests.factories import plan_one
+from tests.factories import make_profile, plan_one
+from tests.tiers import examples
 
 # tests/factories.py's SQS workload: 10 msg/s on average (20 at the peak, 5 at the trough), 2 msg/s a task.
 DAY_HOURS = limits.HOURS_PER_DAY
@@ -67,3 +73,49 @@ def test_the_monthly_cost_bills_the_static_fleet_around_the_clock():
     scaled = plan_one(objective__max_age_seconds=86_400, overrides__min_capacity=0)
     assert "6 average tasks (min = max = 6: the fleet never moves) x 730 h" in static.reasons["monthly_cost_usd"]
     assert static.monthly_cost_usd < scaled.monthly_cost_usd
+
+
+@st.composite
+def long_objective_profiles(draw):
+    """SQS workloads whose objective outlasts the autoscaler's reaction, small enough to simulate for days."""
+    processing = draw(st.floats(min_value=0.01, max_value=30))
+    return make_profile({
+        "name": "w",
+        "broker": "sqs",
+        "traffic": {
+            "messages_per_day": draw(st.floats(min_value=1_000, max_value=1e6)),
+            "peak_to_average": draw(st.floats(min_value=1.2, max_value=6)),
+            "trough_to_average": draw(st.floats(min_value=0, max_value=0.9)),
+            "message_bytes": 1024,
+        },
+        "consumer": {
+            "processing_seconds": processing,
+            "processing_p99_seconds": processing * draw(st.floats(min_value=1, max_value=5)),
+            "concurrency_per_task": draw(st.integers(min_value=1, max_value=16)),
+            "receive_batch": 10,
+            "image": "w:1",
+        },
+        "objective": {"max_age_seconds": draw(st.floats(min_value=600, max_value=3 * 86_400))},
+    }, environment="prod")
+
+
+@pytest.mark.slow
+@settings(max_examples=examples(60), deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(long_objective_profiles())
+def test_a_chosen_static_fleet_holds_three_days_on_seeds_it_was_not_chosen_on_and_the_verifiers_peak(profile):
+    (w,) = plan(profile).workloads
+    if "a static fleet (min = max)" not in w.reasons["min_capacity"]:
+        event("target tracking")
+        return
+    event("a static fleet")
+    assert w.feasible and w.min_capacity == w.max_capacity
+    assert w.max_capacity * w.per_task_messages_per_second > w.arrival_average_per_second
+    model, fleet = model_from_plan(w), plan_fleet(w)
+    shape = (w.arrival_average_per_second, w.arrival_peak_per_second, w.arrival_trough_per_second, None)
+    for seed in (9, 10):
+        result = simulate(model, fleet, sc.design_day(*shape, days=3.0), Settings(random_seed=seed))
+        assert result.objective_met, (seed, result.max_age_seconds, w.max_age_seconds)
+    peak_hours = (limits.FLAP_SETTLE_SECONDS + limits.FLAP_WINDOW_SECONDS) / limits.SECONDS_PER_DAY
+    at_peak = simulate(model, fleet, sc.constant(w.arrival_peak_per_second, peak_hours), Settings(random_seed=9))
+    assert at_peak.objective_met, (at_peak.max_age_seconds, w.max_age_seconds)
