@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from capacity import limits
+from worker.calls import lease_call_budget_seconds
 from worker.config import WorkerConfig, WorkerConfigError
 
 COMPONENT_ENV = {
@@ -69,3 +70,16 @@ def test_config_reads_what_the_fargate_component_derives_from_a_redis_plan():
     assert (cfg.max_receive_count, cfg.stop_timeout_seconds, cfg.redis_pool_size) == (
         plan.max_receive_count, plan.service.stop_timeout_seconds, plan.cache.pool_size_per_task)
     assert (cfg.stack, cfg.workload, cfg.queue_key) == ("track-points", "points", "qcap:{points}")
+
+
+def test_a_lease_too_short_for_the_heartbeat_to_extend_is_refused_naming_the_shortest_allowed():
+    # SQS: extended at half the lease, less the 0.5 s check, what is left must fit a 1 s try: 3 s at least.
+    with pytest.raises(WorkerConfigError, match=r"VISIBILITY_TIMEOUT_SECONDS=2 is out of range; allowed: 3-43200 "):
+        WorkerConfig.from_env({**COMPONENT_ENV, "VISIBILITY_TIMEOUT_SECONDS": "2"})
+    assert WorkerConfig.from_env({**COMPONENT_ENV, "VISIBILITY_TIMEOUT_SECONDS": "3"}).visibility_timeout_seconds == 3
+    assert lease_call_budget_seconds(3) >= limits.WORKER_AWS_MIN_TRY_SECONDS > lease_call_budget_seconds(2)
+    # Redis commands have a 0.25 s shortest try: 2 s leases are kept, 1 s ones are not.
+    redis = {"REDIS_HOST": "127.0.0.1"}
+    assert WorkerConfig.from_env({**redis, "VISIBILITY_TIMEOUT_SECONDS": "2"}).visibility_timeout_seconds == 2
+    with pytest.raises(WorkerConfigError, match=r"allowed: 2-43200"):
+        WorkerConfig.from_env({**redis, "VISIBILITY_TIMEOUT_SECONDS": "1"})

@@ -177,28 +177,29 @@ def test_worker_retries_failing_messages_with_backoff_and_only_they_reach_the_dl
 
 def test_worker_never_redelivers_a_message_whose_handler_outlives_half_the_visibility_timeout(moto):
     sqs = moto.client()
-    url, _ = make_queue(sqs, "heartbeat", visibility=2)
+    # 3 s, the shortest lease the worker accepts for SQS (worker/config.py: smallest_lease_seconds).
+    url, _ = make_queue(sqs, "heartbeat", visibility=3)
     send(sqs, url, ["slow-1", "slow-2", "slow-3"])
     calls: Counter[str] = Counter()
 
     def handle(message: Message) -> None:
         calls[message.body] += 1
-        time.sleep(5)  # 2.5 x the visibility timeout
+        time.sleep(7.5)  # 2.5 x the visibility timeout
 
-    engine = sqs_worker(handle, config(url, concurrency=3, visibility_timeout_seconds=2), sqs=moto.client())
+    engine = sqs_worker(handle, config(url, concurrency=3, visibility_timeout_seconds=3), sqs=moto.client())
     spy = moto.client()
     stolen = []
     with Running(engine):
         assert wait_until(lambda: len(calls) == 3, timeout=5)
-        deadline = time.monotonic() + 5.5
+        deadline = time.monotonic() + 8
         while time.monotonic() < deadline:
             stolen += spy.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
                                           VisibilityTimeout=30).get("Messages", [])
         assert wait_until(lambda: engine.counters.processed == 3, timeout=5)
     assert stolen == []
     assert dict(calls) == {"slow-1": 1, "slow-2": 1, "slow-3": 1}
-    # Holding a 2 s visibility for 5 s takes at least 2 extensions each (one more per 2 s held);
-    # the worker extends every ~1 s, but how many times that fits in 5 s is the machine's speed.
+    # Holding a 3 s visibility for 7.5 s takes at least 2 extensions each (one more per 3 s held);
+    # the worker extends every ~1.5 s, but how many times that fits in 7.5 s is the machine's speed.
     assert engine.counters.extended >= 3 * 2
     assert depth(sqs, url) == (0, 0)
 

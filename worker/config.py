@@ -24,6 +24,13 @@ class WorkerConfigError(ValueError):
     """An environment variable the worker needs is missing or malformed."""
 
 
+def smallest_lease_seconds(redis: bool) -> int:
+    """The shortest lease (whole seconds) the heartbeat keeps alive: what it leaves of the lease after the heartbeat
+    check fits the shortest try of the extension call (worker/calls.py: lease_call_budget_seconds)."""
+    shortest_try = limits.WORKER_REDIS_MIN_TRY_SECONDS if redis else limits.WORKER_AWS_MIN_TRY_SECONDS
+    return math.ceil((shortest_try + limits.WORKER_HEARTBEAT_CHECK_SECONDS) / (1 - limits.WORKER_HEARTBEAT_FRACTION))
+
+
 @dataclass(frozen=True)
 class WorkerConfig:
     """What one worker process does, from the plan (through the task's environment).
@@ -65,6 +72,7 @@ class WorkerConfig:
     receivers: int | None = None
 
     def __post_init__(self) -> None:
+        shortest_lease = smallest_lease_seconds(redis=bool(self.redis_host and not self.queue_url))
         checks = [
             ("CONCURRENCY", self.concurrency, self.concurrency >= 1, ">= 1"),
             ("RECEIVE_BATCH", self.receive_batch, self.receive_batch >= 1, ">= 1"),
@@ -72,8 +80,9 @@ class WorkerConfig:
              0 <= self.receive_wait_seconds <= limits.SQS_MAX_RECEIVE_WAIT_SECONDS,
              f"0-{limits.SQS_MAX_RECEIVE_WAIT_SECONDS}"),
             ("VISIBILITY_TIMEOUT_SECONDS", self.visibility_timeout_seconds,
-             1 <= self.visibility_timeout_seconds <= limits.SQS_MAX_VISIBILITY_TIMEOUT_SECONDS,
-             f"1-{limits.SQS_MAX_VISIBILITY_TIMEOUT_SECONDS}"),
+             shortest_lease <= self.visibility_timeout_seconds <= limits.SQS_MAX_VISIBILITY_TIMEOUT_SECONDS,
+             f"{shortest_lease}-{limits.SQS_MAX_VISIBILITY_TIMEOUT_SECONDS} (the heartbeat extends a lease at "
+             f"{limits.WORKER_HEARTBEAT_FRACTION:g} of it, and what is left must fit one try of the extension call)"),
             ("MAX_RECEIVE_COUNT", self.max_receive_count, self.max_receive_count >= 1, ">= 1"),
             ("STOP_TIMEOUT_SECONDS", self.stop_timeout_seconds, self.stop_timeout_seconds > 0, "> 0"),
             ("REDIS_POOL_SIZE", self.redis_pool_size, self.redis_pool_size >= 2,
