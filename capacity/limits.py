@@ -250,6 +250,7 @@ MAX_PARTITIONS = 100
 HOURS_PER_MONTH = 730
 SECONDS_PER_DAY = 86_400
 SECONDS_PER_HOUR = 3_600
+SECONDS_PER_MINUTE = 60
 # Redis cache alarms: CPU and memory warning levels (ElastiCache monitoring best practices).
 REDIS_CPU_ALARM_PERCENT = 80
 REDIS_MEMORY_ALARM_PERCENT = 80

@@ -17,7 +17,7 @@ import numpy as np
 
 from capacity import limits
 
-SECONDS_PER_MINUTE = 60
+SECONDS_PER_MINUTE = limits.SECONDS_PER_MINUTE
 
 
 class ScenarioError(ValueError):

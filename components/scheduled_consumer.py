@@ -28,7 +28,7 @@ from components.stack_key import known_arn
 from components.tags import workload_tags
 
 SCHEDULER_PRINCIPAL = "scheduler.amazonaws.com"
-SECONDS_PER_MINUTE = 60
+SECONDS_PER_MINUTE = limits.SECONDS_PER_MINUTE
 # Tasks one scheduled run starts.
 TASKS_PER_RUN = 1
 # A failed RunTask (capacity, throttling) is retried twice; a run is dropped once the next

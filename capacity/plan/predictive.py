@@ -18,7 +18,7 @@ from capacity.plan.formatting import duration, num
 from capacity.plan.models import PredictivePlan
 from capacity.profile import Workload
 
-SECONDS_PER_MINUTE = 60
+SECONDS_PER_MINUTE = limits.SECONDS_PER_MINUTE
 
 
 def plan_predictive(d: Derivation, workload: Workload, per_task: float, scaling: Autoscaling,

@@ -11,7 +11,7 @@ import numpy as np
 
 from capacity import limits
 
-SECONDS_PER_MINUTE = 60
+SECONDS_PER_MINUTE = limits.SECONDS_PER_MINUTE
 # Below this many messages a fluid queue counts as holding nothing (rounding noise).
 FLUID_EPSILON_MESSAGES = 1e-9
 
