@@ -142,3 +142,12 @@ def test_processing_times_have_the_profiles_mean_and_p99_when_seeded_and_are_the
     assert np.percentile(draws, 99) == pytest.approx(6.0, rel=0.03)
     assert np.all(messages.processing_times(10, 2.0, 6.0, seed=None) == 2.0)
     assert math.isclose(messages.lognormal_sigma(2.0, 1.0), 0.0)
+
+
+def test_a_batch_waiting_at_once_takes_each_first_free_slot_in_order():
+    work = np.array([3.0, 1.0, 2.0, 1.0, 1.0])
+    started, done = np.zeros(5), np.zeros(5)
+    messages.serve_batch(10.0, work, 2, started, done)
+    # Slot A: 10-13; slot B: 10-11, 11-13; both free at 13 for the last two.
+    assert started.tolist() == [10.0, 10.0, 11.0, 13.0, 13.0]
+    assert done.tolist() == [13.0, 11.0, 13.0, 14.0, 14.0]

@@ -9,8 +9,9 @@ ApproximateAgeOfOldestMessage reports it, is exact (capacity/simulate/messages.p
 Runs of more than limits.SIM_PER_MESSAGE_MAX_MESSAGES messages are a fluid instead
 (fractions of a message through two cumulative curves), which agrees there.
 
-A scheduled task that takes a batch every interval, and Cloudflare consumers that take
-batches when full or when the oldest message has waited max_wait, are fluid models.
+A scheduled task that takes a batch every interval runs whole messages too
+(capacity/simulate/scheduled.py); Cloudflare consumers that take batches when full or when
+the oldest message has waited max_wait are a fluid model.
 The autoscaler acts on minute boundaries, so a run steps one minute at a time.
 """
 
@@ -77,7 +78,7 @@ def simulate(
     if scenario.duration_seconds < 1:
         raise SimulationError("the scenario has no seconds to simulate")
     per_message = False
-    if not isinstance(fleet, (ScheduledFleet, CloudflareFleet)):
+    if not isinstance(fleet, CloudflareFleet):
         per_message = queue_model_of(settings, scenario) == "messages"
         settings = replace(settings, queue_model="messages" if per_message else "fluid")
     if settings.random_seed is not None:

@@ -221,6 +221,18 @@ def serve_minute(s0, s1, tasks_at_start, join_seconds, join_tasks, n_joins, reti
 
 
 @njit(cache=True)
+def serve_batch(ready, work, slots, started, done):
+    """A batch that is all waiting at `ready`, in order, each message taking the first of `slots` to come free:
+    fills started[i] and done[i] (a scheduled run's task working through what it took)."""
+    heap = np.full(slots, ready)  # every slot free at ready: already a min-heap
+    for i in range(work.size):
+        start = heap[0]
+        started[i] = start
+        done[i] = start + work[i]
+        _replace_top(heap, slots, done[i])
+
+
+@njit(cache=True)
 def oldest_ages(arrive, deleted_at, seconds, seconds_per_minute):
     """The age of the oldest message not yet deleted at the end of each second, and its exact maximum per minute."""
     n = arrive.size

@@ -1,4 +1,9 @@
-"""A scheduled consumer: one task takes up to a batch every interval and works through it."""
+"""A scheduled consumer: one task takes up to a batch every interval and works through it.
+
+Whole messages by default (each arrives, waits for the next run, takes the first of the task's
+slots to come free for its own processing time, and is deleted, so the age of the oldest is
+exact); a fluid of the cumulative curves where settings ask for it or the run is huge.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,10 @@ import math
 import numpy as np
 
 from capacity.scenarios import Scenario
+from capacity.simulate import messages
 from capacity.simulate.model import (
     FLUID_EPSILON_MESSAGES,
+    SECONDS_PER_MINUTE,
     Progress,
     QueueModel,
     Run,
@@ -16,6 +23,7 @@ from capacity.simulate.model import (
     Settings,
     SimulationError,
 )
+from capacity.simulate.service import message_arrivals
 
 
 def simulate_scheduled(
@@ -26,6 +34,8 @@ def simulate_scheduled(
             f"scheduled runs need interval_seconds > 0 and batch_limit >= 1 (got {fleet.interval_seconds!r}, "
             f"{fleet.batch_limit!r})"
         )
+    if settings.queue_model == "messages":
+        return _whole_messages(model, fleet, scenario, settings, progress)
     arrivals = scenario.arrivals_per_second
     total = arrivals.size
     arrived_cum = np.concatenate(([scenario.initial_backlog_messages], scenario.initial_backlog_messages + np.cumsum(arrivals)))
@@ -58,3 +68,50 @@ def simulate_scheduled(
         if progress is not None and r % max(1, runs // 100) == 0:
             progress(r / runs)
     return Run(starts=starts, running=running, billed=running.copy())
+
+
+def _whole_messages(
+    model: QueueModel, fleet: ScheduledFleet, scenario: Scenario, settings: Settings, progress: Progress | None
+) -> Run:
+    """Each run, launched every interval, starts task_start_seconds later and takes up to batch_limit of the
+    messages waiting then, oldest first; its task works through them on its slots and stops when the last is
+    deleted. Poisson arrivals and lognormal processing times when seeded (as a service's per-message queue)."""
+    total = scenario.arrivals_per_second.size
+    seed = settings.random_seed
+    arrive, counts = message_arrivals(scenario, seed)
+    work = messages.processing_times(arrive.size, model.processing_seconds, model.processing_p99_seconds, seed)
+    started_at = np.full(arrive.size, np.inf)
+    deleted_at = np.full(arrive.size, np.inf)
+    running = np.zeros(total)
+    taken = 0
+    runs = math.ceil(total / fleet.interval_seconds)
+    for r in range(runs):
+        launched = r * fleet.interval_seconds
+        ready = launched + math.ceil(settings.task_start_seconds)
+        if ready >= total:
+            running[launched:total] += 1
+            break
+        waiting = int(np.searchsorted(arrive, float(ready), side="left")) - taken  # arrived before it is ready
+        batch = max(0, min(fleet.batch_limit, waiting))
+        end = ready
+        if batch:
+            chunk = slice(taken, taken + batch)
+            messages.serve_batch(float(ready), work[chunk], model.concurrency_per_task, started_at[chunk],
+                                 deleted_at[chunk])
+            end = math.ceil(float(deleted_at[chunk].max()))
+            taken += batch
+        running[launched:min(total, end)] += 1
+        if progress is not None and r % max(1, runs // 100) == 0:
+            progress(r / runs)
+    ages, minute_max = messages.oldest_ages(arrive, deleted_at, total, SECONDS_PER_MINUTE)
+    run = Run(starts=_per_second(started_at, total), running=running, billed=running.copy())
+    run.deleted = _per_second(deleted_at, total)
+    run.ages, run.minute_max_ages, run.arrivals = ages, minute_max, counts
+    run.message_times = (arrive, deleted_at)
+    return run
+
+
+def _per_second(times: np.ndarray, total: int) -> np.ndarray:
+    """How many of `times` fall in each second of the run (those at or past its end are left out)."""
+    inside = times[times < total]
+    return np.bincount(inside.astype(np.int64), minlength=total)[:total].astype(float)
