@@ -34,6 +34,8 @@ from tests.fuzzing import (
     write_report,
 )
 
+# One worker process runs the whole module (`--dist loadfile` in pyproject.toml): the last test sums the cases
+# the others counted in this process.
 pytestmark = pytest.mark.slow
 
 # Cases per command (at least 2,000 in all); see docs/fuzzing.md.

@@ -9,9 +9,9 @@ ApproximateAgeOfOldestMessage reports it, is exact (capacity/simulate/messages.p
 Runs of more than limits.SIM_PER_MESSAGE_MAX_MESSAGES messages are a fluid instead
 (fractions of a message through two cumulative curves), which agrees there.
 
-A scheduled task that takes a batch every interval runs whole messages too
-(capacity/simulate/scheduled.py); Cloudflare consumers that take batches when full or when
-the oldest message has waited max_wait are a fluid model.
+A scheduled task that takes a batch every interval (capacity/simulate/scheduled.py) and
+Cloudflare consumers that take a batch when it is full or its oldest message has waited
+max_wait (capacity/simulate/cloudflare.py) run whole messages too, with the same bound.
 The autoscaler acts on minute boundaries, so a run steps one minute at a time.
 """
 
@@ -77,10 +77,10 @@ def simulate(
     """Run one fleet against one scenario and measure it."""
     if scenario.duration_seconds < 1:
         raise SimulationError("the scenario has no seconds to simulate")
-    per_message = False
-    if not isinstance(fleet, CloudflareFleet):
-        per_message = queue_model_of(settings, scenario) == "messages"
-        settings = replace(settings, queue_model="messages" if per_message else "fluid")
+    # A Cloudflare run simulates one shard of the traffic: its size decides.
+    judged = scenario.scaled(1 / fleet.shards) if isinstance(fleet, CloudflareFleet) and fleet.shards >= 1 else scenario
+    per_message = queue_model_of(settings, judged) == "messages"
+    settings = replace(settings, queue_model="messages" if per_message else "fluid")
     if settings.random_seed is not None:
         if per_message:  # the per-message queue draws its own Poisson process from the rates
             scenario = replace(scenario, description=scenario.description
@@ -102,7 +102,7 @@ def simulate(
             task_usd_per_hour=model.task_usd_per_hour,
             usd_per_message=model.usd_per_message,
         )
-        run = simulate_cloudflare(shard_model, fleet, shard, progress)
+        run = simulate_cloudflare(shard_model, fleet, shard, progress, settings)
         result = measure(shard_model, fleet, shard, run, float(fleet.shards), fleet.batch_size / model.processing_seconds)
     else:
         run = simulate_service(model, fleet, scenario, settings, progress)

@@ -1,4 +1,8 @@
-"""Cloudflare consumers: a batch is delivered when full or when its oldest message has waited max_wait."""
+"""Cloudflare consumers: a batch is delivered when full or when its oldest message has waited max_wait.
+
+Whole messages by default (each batch's messages are deleted when its invocation returns, so the
+age of the oldest is exact); a fluid of per-second rates where settings ask for it or the run is huge.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,23 @@ import math
 import numpy as np
 
 from capacity.scenarios import Scenario
-from capacity.simulate.model import FLUID_EPSILON_MESSAGES, CloudflareFleet, Progress, QueueModel, Run, SimulationError
+from capacity.simulate import messages
+from capacity.simulate.model import (
+    FLUID_EPSILON_MESSAGES,
+    SECONDS_PER_MINUTE,
+    CloudflareFleet,
+    Progress,
+    QueueModel,
+    Run,
+    Settings,
+    SimulationError,
+)
+from capacity.simulate.service import message_arrivals
 
 
 def simulate_cloudflare(
-    model: QueueModel, fleet: CloudflareFleet, scenario: Scenario, progress: Progress | None
+    model: QueueModel, fleet: CloudflareFleet, scenario: Scenario, progress: Progress | None,
+    settings: Settings = Settings(queue_model="fluid"),
 ) -> Run:
     """One shard (the traffic splits evenly), scaled back up by the shard count by the caller.
 
@@ -23,6 +39,8 @@ def simulate_cloudflare(
             f"Cloudflare consumers need shards, batch_size and max_concurrency >= 1 (got {fleet.shards!r}, "
             f"{fleet.batch_size!r}, {fleet.max_concurrency!r})"
         )
+    if settings.queue_model == "messages":
+        return _whole_messages(model, fleet, scenario, settings)
     arrivals = scenario.arrivals_per_second.tolist()
     total = len(arrivals)
     size = float(fleet.batch_size)
@@ -75,3 +93,26 @@ def simulate_cloudflare(
             progress(i / total)
     running = np.asarray(committed[:total])
     return Run(starts=starts, running=running, billed=running.copy())
+
+
+def _whole_messages(model: QueueModel, fleet: CloudflareFleet, scenario: Scenario, settings: Settings) -> Run:
+    """Each message of the shard arrives (a Poisson process when seeded); batches start as messages.serve_batches
+    decides, each invocation taking its own time (lognormal with the mean and p99 when seeded)."""
+    total = scenario.arrivals_per_second.size
+    seed = settings.random_seed
+    arrive, counts = message_arrivals(scenario, seed)
+    work = messages.processing_times(max(1, arrive.size), model.processing_seconds, model.processing_p99_seconds, seed)
+    cap = model.sink_messages_per_second
+    deleted_at = np.full(arrive.size, np.inf)
+    starts = np.zeros(total)
+    busy = np.zeros(total)
+    batches = messages.serve_batches(arrive, work, fleet.batch_size, fleet.max_wait_seconds, fleet.max_concurrency,
+                                     0.0 if cap is None else 1.0 / cap, deleted_at, starts, busy)
+    ages, minute_max = messages.oldest_ages(arrive, deleted_at, total, SECONDS_PER_MINUTE)
+    inside = deleted_at[deleted_at < total]
+    # Launches are the invocations themselves (the fluid can only count changes in busy consumer-seconds).
+    run = Run(starts=starts, running=busy, billed=busy.copy(), task_launches=int(batches))
+    run.deleted = np.bincount(inside.astype(np.int64), minlength=total)[:total].astype(float)
+    run.ages, run.minute_max_ages, run.arrivals = ages, minute_max, counts
+    run.message_times = (arrive, deleted_at)
+    return run

@@ -233,6 +233,53 @@ def serve_batch(ready, work, slots, started, done):
 
 
 @njit(cache=True)
+def serve_batches(arrive, work, batch_size, max_wait_seconds, slots, start_gap_seconds, deleted_at,
+                  starts_per_second, busy_per_second):
+    """Push consumers: a batch starts once `batch_size` messages wait or the oldest has waited max_wait, and one
+    of `slots` invocations is free (and, under a sink cap, start_gap_seconds per message after the last batch's
+    start); it takes the oldest waiting (up to batch_size), runs work[b] seconds, and its messages are deleted
+    when it returns. Fills deleted_at, each second's message starts and its invocation-seconds; returns the
+    batches that started within the run's seconds."""
+    n = arrive.size
+    seconds = starts_per_second.size
+    heap = np.zeros(slots)
+    size = 0
+    i = 0
+    b = 0
+    in_run = 0
+    not_before = -np.inf
+    while i < n:
+        last = i + batch_size - 1
+        trigger = arrive[i] + max_wait_seconds
+        if last < n and arrive[last] < trigger:
+            trigger = arrive[last]
+        start = max(trigger, not_before)
+        if size == slots and heap[0] > start:
+            start = heap[0]
+        j = i
+        while j < n and j - i < batch_size and arrive[j] <= start:
+            j += 1
+        end = start + work[b]
+        for k in range(i, j):
+            deleted_at[k] = end
+        if size == slots:
+            _replace_top(heap, size, end)
+        else:
+            size = _push(heap, size, end)
+        if start < seconds:
+            starts_per_second[int(start)] += j - i
+            in_run += 1
+        s = int(start)
+        while s < seconds and s < end:
+            busy_per_second[s] += min(end, s + 1.0) - max(start, float(s))
+            s += 1
+        not_before = start + (j - i) * start_gap_seconds
+        i = j
+        b += 1
+    return in_run
+
+
+@njit(cache=True)
 def oldest_ages(arrive, deleted_at, seconds, seconds_per_minute):
     """The age of the oldest message not yet deleted at the end of each second, and its exact maximum per minute."""
     n = arrive.size
