@@ -22,6 +22,9 @@ def test_a_batch_that_fills_slowly_is_delivered_when_its_oldest_has_waited_max_w
     # Batches at 11, 22, ..., 594 s take 11 messages each; the last 6 wait past the run's end.
     assert result.task_launches == 54
     assert (result.messages_processed, result.messages_left) == (54 * 11, 6)
+    # The fleet in a second is the invocations its busy time needs: one during each 0.5 s batch, else none.
+    assert (result.smallest_fleet, result.largest_fleet) == (0, 1)
+    assert result.task_hours == pytest.approx(54 * 0.5 / 3_600)
 
 
 def test_a_full_batch_goes_at_once_and_invocations_beyond_max_concurrency_wait_for_a_free_one():

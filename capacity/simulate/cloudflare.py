@@ -110,8 +110,10 @@ def _whole_messages(model: QueueModel, fleet: CloudflareFleet, scenario: Scenari
                                      0.0 if cap is None else 1.0 / cap, deleted_at, starts, busy)
     ages, minute_max = messages.oldest_ages(arrive, deleted_at, total, SECONDS_PER_MINUTE)
     inside = deleted_at[deleted_at < total]
-    # Launches are the invocations themselves (the fluid can only count changes in busy consumer-seconds).
-    run = Run(starts=starts, running=busy, billed=busy.copy(), task_launches=int(batches))
+    # Launches are the invocations themselves (the fluid can only count changes in busy consumer-seconds); the
+    # fleet in a second is the invocations its busy consumer-seconds need (one for a 0.1 s batch), billed as used.
+    running = np.ceil(busy - FLUID_EPSILON_MESSAGES)
+    run = Run(starts=starts, running=running, billed=busy, task_launches=int(batches))
     run.deleted = np.bincount(inside.astype(np.int64), minlength=total)[:total].astype(float)
     run.ages, run.minute_max_ages, run.arrivals = ages, minute_max, counts
     run.message_times = (arrive, deleted_at)
