@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
+import simpy
 
+from capacity import limits
 from capacity import scenarios as sc
 from capacity.plan import plan
 from capacity.profile import load_profile, resolve_stack
 from capacity.simulate import QueueModel, ScheduledFleet, Settings, simulate
+from capacity.simulate.messages import processing_times
+from capacity.simulate.scheduled import simulate_scheduled
 from capacity.simulation_inputs import model_from_plan, plan_fleet
 
 # 10 s a message on 2 slots; a run every 300 s that takes up to 30, ready 60 s after launch (TASK_START_SECONDS).
@@ -58,3 +63,56 @@ def test_a_seeded_run_draws_its_own_arrivals_and_times_and_loses_no_message():
     for result in (first, other):
         assert result.messages_processed + result.messages_left == result.messages_arrived
         assert result.messages_arrived == int(result.messages_arrived)  # whole messages
+
+
+def _simpy_scheduled(arrive, work, interval, batch_limit, slots, start_seconds, total) -> np.ndarray:
+    """Deletion times of the same messages in a SimPy model: a run every interval takes, start_seconds after its
+    launch, up to batch_limit of those waiting (oldest first) and works through them on `slots` servers."""
+    env = simpy.Environment()
+    waiting: list[int] = []
+    deleted = np.full(arrive.size, np.inf)
+
+    def arrivals():
+        for i, at in enumerate(arrive):
+            yield env.timeout(at - env.now)
+            waiting.append(i)
+
+    def message(servers, i):
+        with servers.request() as request:
+            yield request
+            yield env.timeout(work[i])
+            deleted[i] = env.now
+
+    def run():
+        yield env.timeout(start_seconds)
+        servers = simpy.Resource(env, capacity=slots)
+        for _ in range(min(batch_limit, len(waiting))):
+            env.process(message(servers, waiting.pop(0)))
+
+    def scheduler():
+        launched = 0
+        while launched + start_seconds < total:
+            env.process(run())
+            yield env.timeout(interval)
+            launched += interval
+
+    env.process(arrivals())
+    env.process(scheduler())
+    env.run()
+    return deleted
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_every_message_is_deleted_when_a_simpy_model_of_the_same_runs_deletes_it(seed):
+    slow = QueueModel("q", processing_seconds=8.0, concurrency_per_task=3, max_age_seconds=900.0,
+                      processing_p99_seconds=40.0)
+    fleet = ScheduledFleet(interval_seconds=120, batch_limit=12)
+    day = sc.constant(0.1, days=0.25)  # 12 per 120 s: Poisson bursts leave messages behind for the next run
+    run = simulate_scheduled(slow, fleet, day, Settings(random_seed=seed, queue_model="messages"), None)
+    arrive, deleted = run.message_times
+    expected = _simpy_scheduled(arrive, processing_times(arrive.size, 8.0, 40.0, seed), 120, 12, 3,
+                                limits.TASK_START_SECONDS, day.duration_seconds)
+    assert arrive.size > 1_000
+    assert np.array_equal(np.isinf(deleted), np.isinf(expected))
+    finite = np.isfinite(deleted)
+    assert np.allclose(deleted[finite], expected[finite], rtol=0, atol=1e-6)
