@@ -10,6 +10,7 @@ from capacity import limits
 from capacity import scenarios as sc
 from capacity.plan import plan
 from capacity.simulate import Settings, StaticFleet, simulate
+from capacity.plan.static_fleet import recovery
 from capacity.simulation_inputs import model_from_plan, plan_fleet
 from tests.factories import make_profile, plan_one
 from tests.tiers import examples
@@ -49,6 +50,16 @@ def test_the_static_fleet_holds_on_seeds_and_days_it_was_not_chosen_on_and_one_t
     # day left: with any noise that carry-over wanders without bound, so the search starts above the average.
     assert abs(left_after(6, 3.0) - left_after(6, 2.0)) <= 12
     assert left_after(5, 1.0) == left_after(5, 2.0) == left_after(5, 3.0) > left_after(6, 2.0)
+
+
+def test_a_static_fleet_must_also_drain_an_hours_outage_at_the_peak_within_the_day_allowed():
+    # 20 msg/s for an hour is 72,000 waiting; draining them in 24 h beside 10 msg/s needs more than 10.83 msg/s.
+    drained = recovery(average=10.0, peak=20.0, backlog=0, per_task=2.0, allowed_seconds=86_400)
+    assert (drained.tasks, drained.waiting_messages, drained.what) == (6, 72_000, "a 60 min outage at the peak")
+    assert recovery(10.0, 20.0, 2_000_000, 2.0, 86_400).tasks == 17  # the profile's own backlog instead
+    # A workload at 11.6 msg/s a day (peak 23.2) needs 7: six tasks' 12 msg/s would take 2.4 days to drain.
+    w = plan_one(objective__max_age_seconds=86_400, traffic__messages_per_day=1_002_240)
+    assert w.min_capacity == w.max_capacity and w.min_capacity >= 7
 
 
 def test_an_objective_too_short_for_the_backlog_to_absorb_the_busy_hours_keeps_target_tracking():
@@ -119,3 +130,7 @@ def test_a_chosen_static_fleet_holds_three_days_on_seeds_it_was_not_chosen_on_an
     peak_hours = (limits.FLAP_SETTLE_SECONDS + limits.FLAP_WINDOW_SECONDS) / limits.SECONDS_PER_DAY
     at_peak = simulate(model, fleet, sc.constant(w.arrival_peak_per_second, peak_hours), Settings(random_seed=9))
     assert at_peak.objective_met, (at_peak.max_age_seconds, w.max_age_seconds)
+    # And it recovers from an hour's outage at the peak within the day allowed, as --verify's drain checks.
+    outage = sc.drain(w.arrival_peak_per_second * limits.DRAIN_OUTAGE_SECONDS, w.arrival_average_per_second, days=1.2)
+    drained = simulate(model, fleet, outage, Settings(queue_model="fluid"))
+    assert drained.drain_seconds is not None and drained.drain_seconds <= limits.SECONDS_PER_DAY

@@ -29,7 +29,7 @@ from capacity.plan.peak_room import room_for_resting_peak
 from capacity.plan.predictive import plan_predictive
 from capacity.plan.receiving import per_task_rate, receive_overhead
 from capacity.plan.retention import plan_dlq_retention, plan_retention
-from capacity.plan.static_fleet import plan_static_fleet
+from capacity.plan.static_fleet import plan_static_fleet, recovery
 from capacity.profile import Broker, Profile, Workload
 
 
@@ -77,7 +77,8 @@ def plan_service(profile: Profile, workload: Workload, lane: Lane, record: Deriv
                       scaling.min_capacity, scaling.target_backlog_per_task, scaling.scale_out_cooldown_seconds)
     fleet = room_for_resting_peak(record, fleet, list(fleet.caps), rates.peak, per_task, scaling.target_utilization,
                                  scaling.min_capacity)
-    static = plan_static_fleet(record, scaling, fleet.max_capacity, need.drain_tasks)
+    static = plan_static_fleet(record, scaling, fleet.max_capacity, recovery(
+        rates.average, rates.peak, rates.backlog, per_task, need.drain_seconds_allowed))
     if static is not None:
         scaling, most = static
         fleet = replace(fleet, max_capacity=most)

@@ -93,7 +93,26 @@ def _eligible(d: Derivation, probe: Probe, scaled_task_hours: float | None) -> b
             and probe.min_capacity < probe.max_capacity and probe.max_age_seconds >= reaction_seconds())
 
 
-def _static_why(probe: Probe, choice: StaticChoice, scaling_why: str, drain_tasks: int) -> str:
+@dataclass(frozen=True)
+class Recovery:
+    """The fewest tasks that drain a backlog within the time allowed while the average keeps arriving."""
+
+    tasks: int
+    waiting_messages: float
+    allowed_seconds: float
+    what: str
+
+
+def recovery(average: float, peak: float, backlog: int, per_task: float, allowed_seconds: float) -> Recovery:
+    """The profile's backlog, or without one a one-hour outage at the peak (what `qcap plan --verify` drains),
+    cleared within allowed_seconds: more than (average + waiting / allowed) / per_task tasks."""
+    waiting = float(backlog) if backlog else peak * limits.DRAIN_OUTAGE_SECONDS
+    what = "the backlog" if backlog else f"a {duration(limits.DRAIN_OUTAGE_SECONDS)} outage at the peak"
+    tasks = int((average + waiting / allowed_seconds) / per_task) + 1 if per_task > 0 else 1
+    return Recovery(max(1, tasks), waiting, allowed_seconds, what)
+
+
+def _static_why(probe: Probe, choice: StaticChoice, scaling_why: str, drained: Recovery) -> str:
     n, seeds = choice.tasks, limits.STATIC_NOISE_SEEDS
     hours_at_peak = duration(limits.FLAP_SETTLE_SECONDS + limits.FLAP_WINDOW_SECONDS)
     why = (f"{n} task{'' if n == 1 else 's'} around the clock hold the {duration(probe.max_age_seconds)} objective "
@@ -102,13 +121,14 @@ def _static_why(probe: Probe, choice: StaticChoice, scaling_why: str, drain_task
            f"seeds {seeds[0]}-{seeds[-1]} (oldest message {duration(choice.max_age_seconds)}), for "
            f"{num(choice.task_hours)} task-hours a day against {num(round(choice.scaled_task_hours, 1))} for target "
            f"tracking ({scaling_why}): the backlog absorbs the busy hours and drains in the quiet ones")
-    if drain_tasks > 1:
-        why += f"; at least the {drain_tasks} tasks that drain the backlog in time"
+    if choice.tasks == drained.tasks:
+        why += (f"; {drained.tasks} is also the fewest that drain {drained.what} ({num(round(drained.waiting_messages))}"
+                f" messages) within {duration(drained.allowed_seconds)} while the average keeps arriving")
     return why
 
 
 def plan_static_fleet(d: Derivation, scaling: Autoscaling, max_capacity: int,
-                      drain_tasks: int) -> tuple[Autoscaling, int] | None:
+                      drained: Recovery) -> tuple[Autoscaling, int] | None:
     """(autoscaling, max capacity) of the fewest static tasks that hold (min = max), with min and max capacity's
     reasons, where they cost less than the plan's target tracking; None keeps the plan's scaling."""
     settled = scaling.chosen.settled
@@ -116,11 +136,11 @@ def plan_static_fleet(d: Derivation, scaling: Autoscaling, max_capacity: int,
     scaled_hours = settled.day_task_hours if settled.held else None
     if not _eligible(d, probe, scaled_hours):
         return None
-    choice = cheaper_static_fleet(probe, max(1, drain_tasks), scaled_hours)
+    choice = cheaper_static_fleet(probe, drained.tasks, scaled_hours)
     if choice is None:
         return None
     n = choice.tasks
-    static_why = _static_why(probe, choice, scaling_summary(scaling), drain_tasks)
+    static_why = _static_why(probe, choice, scaling_summary(scaling), drained)
     d.set("min_capacity", n, f"{n} = a static fleet (min = max): {static_why}. A surge past the design spike "
           f"waits for no scale-out but ages the backlog (the age alarm pages)")
     d.set("max_capacity", n, f"{n} = min capacity, a static fleet (see min_capacity); target tracking would have "
