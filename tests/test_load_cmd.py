@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
@@ -12,6 +13,7 @@ import time
 import uuid
 
 import boto3
+from rich.console import Console
 import pytest
 import typer
 from moto import mock_aws
@@ -265,3 +267,13 @@ def test_load_without_drain_reads_back_what_the_queue_holds(moto, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "sent 30 of 30 (acknowledged by SQS)" in result.stdout
     assert "the queue holds 30 messages now" in result.stdout
+
+
+def test_progress_lines_never_show_more_drained_than_sent_when_the_drain_reports_first():
+    # The drainer can delete a batch before the sender's callback for it has run: it was sent all the same.
+    progress = load_cmd._LineProgress(Console(file=io.StringIO()))
+    send, drain = progress.add_task("send", 30), progress.add_task("drain", 30)
+    progress.advance(drain, 10)
+    assert progress.counts() == "send 10/30, drain 10/30"
+    progress.advance(send, 20)
+    assert progress.counts() == "send 20/30, drain 10/30"

@@ -4,7 +4,8 @@ With a long objective the backlog can absorb the busy hours: a few tasks around 
 drain it by night, while target tracking follows each hour's arrivals and pays for the peak.
 The planner weighs the fewest static tasks that hold the design spike, the peak for the
 verifier's constant-rate run and the design day (and the day with noise on each of
-limits.STATIC_NOISE_SEEDS) against the task-hours its own scaling runs in the design day, and
+limits.STATIC_NOISE_SEEDS), from the fewest that drain the backlog or a one-hour outage at the
+peak in the time allowed, against the task-hours its own scaling runs in the design day, and
 runs the static fleet (min = max) when it costs less. It weighs one only where the objective
 outlasts the autoscaler's reaction: with a shorter one min capacity already carries the peak,
 and max capacity keeps room above it to drain a surge.

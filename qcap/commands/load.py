@@ -78,7 +78,11 @@ class _LineProgress:
                 self._say()
 
     def counts(self) -> str:
-        return ", ".join(f"{d} {num(done)}/{num(total)}" for d, done, total in self.tasks.values())
+        """Each stage's count; a message a later stage counted passed the earlier ones (a drained message was
+        sent), so an earlier stage reads at least that, though its own callback has not reported it yet."""
+        stages = list(self.tasks.values())
+        shown = [max(done for _, done, _ in stages[i:]) for i in range(len(stages))]
+        return ", ".join(f"{d} {num(done)}/{num(total)}" for (d, _, total), done in zip(stages, shown))
 
     def _say(self) -> None:
         self.console.print(f"qcap load: {self.counts()}", markup=False, highlight=False)
