@@ -38,6 +38,9 @@ def handler_dir(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(sys, "path", list(sys.path))
     monkeypatch.delitem(sys.modules, "handlers_here", raising=False)
+    # Another test in this process may have imported an `app` package of its own (docs' `app.handlers`).
+    for name in [n for n in sys.modules if n == "app" or n.startswith("app.")]:
+        monkeypatch.delitem(sys.modules, name)
     monkeypatch.setenv("QUEUE_URL", "https://sqs.us-east-1.amazonaws.com/123456789012/orders")
     return tmp_path
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import shlex
 import socket
+import sys
 from pathlib import Path
 
 import pytest
@@ -77,7 +78,12 @@ def scratch(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(tmp_path))
     (tmp_path / "stacks").symlink_to(ROOT / "stacks")
     monkeypatch.chdir(tmp_path)
-    return tmp_path
+    yield tmp_path
+    # Forget the modules imported from here (`app.handlers`, the programs): a later test in this process
+    # must not find them.
+    for name, module in list(sys.modules.items()):
+        if str(getattr(module, "__file__", "") or "").startswith(str(tmp_path)):
+            del sys.modules[name]
 
 
 def closed_port() -> int:
