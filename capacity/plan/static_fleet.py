@@ -28,8 +28,8 @@ from capacity.plan.settle import Probe
 from capacity.simulate import QueueModel, Settings, simulate
 from capacity.simulate.sizing import fewest_static_tasks, lowest_static_tasks
 
-# What a static fleet replaces when it is chosen: min capacity, max capacity and the schedule of floors.
-REPLACED = ("min_capacity", "max_capacity", "scheduled_capacity", "deploy_min_capacity", "target_backlog_per_task")
+# The overrides a static fleet would set aside: a user who chose one of them keeps target tracking.
+REPLACED = ("min_capacity", "max_capacity", "target_backlog_per_task")
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ from capacity.scenarios import Scenario
 from capacity.simulate import messages
 from capacity.simulate.model import (
     FLUID_EPSILON_MESSAGES,
-    SECONDS_PER_MINUTE,
     CloudflareFleet,
     Progress,
     QueueModel,
@@ -108,13 +107,8 @@ def _whole_messages(model: QueueModel, fleet: CloudflareFleet, scenario: Scenari
     busy = np.zeros(total)
     batches = messages.serve_batches(arrive, work, fleet.batch_size, fleet.max_wait_seconds, fleet.max_concurrency,
                                      0.0 if cap is None else 1.0 / cap, deleted_at, starts, busy)
-    ages, minute_max = messages.oldest_ages(arrive, deleted_at, total, SECONDS_PER_MINUTE)
-    inside = deleted_at[deleted_at < total]
     # Launches are the invocations themselves (the fluid can only count changes in busy consumer-seconds); the
     # fleet in a second is the invocations its busy consumer-seconds need (one for a 0.1 s batch), billed as used.
     running = np.ceil(busy - FLUID_EPSILON_MESSAGES)
     run = Run(starts=starts, running=running, billed=busy, task_launches=int(batches))
-    run.deleted = np.bincount(inside.astype(np.int64), minlength=total)[:total].astype(float)
-    run.ages, run.minute_max_ages, run.arrivals = ages, minute_max, counts
-    run.message_times = (arrive, deleted_at)
-    return run
+    return messages.with_whole_messages(run, arrive, deleted_at, counts)

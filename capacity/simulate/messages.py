@@ -331,3 +331,19 @@ def processing_times(count: int, mean_seconds: float, p99_seconds: float | None,
     times *= sigma
     times += math.log(mean_seconds) - sigma * sigma / 2
     return np.exp(times, out=times)
+
+
+def per_second(times: np.ndarray, total: int) -> np.ndarray:
+    """How many of `times` fall in each second of a run of `total` seconds (those at or past its end are left out)."""
+    inside = times[times < total]
+    return np.bincount(inside.astype(np.int64), minlength=total)[:total].astype(float)
+
+
+def with_whole_messages(run, arrive: np.ndarray, deleted_at: np.ndarray, counts: np.ndarray):
+    """The run measured off its messages: deletions per second, the exact age of the oldest and its arrivals."""
+    total = counts.size
+    run.ages, run.minute_max_ages = oldest_ages(arrive, deleted_at, total, limits.SECONDS_PER_MINUTE)
+    run.deleted = per_second(deleted_at, total)
+    run.arrivals = counts
+    run.message_times = (arrive, deleted_at)
+    return run

@@ -15,7 +15,6 @@ from capacity.scenarios import Scenario
 from capacity.simulate import messages
 from capacity.simulate.model import (
     FLUID_EPSILON_MESSAGES,
-    SECONDS_PER_MINUTE,
     Progress,
     QueueModel,
     Run,
@@ -44,13 +43,7 @@ def simulate_scheduled(
     starts = np.zeros(total)
     running = np.zeros(total)
     taken = 0.0
-    runs = math.ceil(total / fleet.interval_seconds)
-    for r in range(runs):
-        launched = r * fleet.interval_seconds
-        ready = launched + math.ceil(settings.task_start_seconds)
-        if ready >= total:
-            running[launched:total] += 1
-            break
+    for launched, ready in _runs(fleet, total, settings, running, progress):
         batch = math.floor(min(fleet.batch_limit, arrived_cum[ready] - taken) + FLUID_EPSILON_MESSAGES)
         batch = max(0, batch)
         taken += batch
@@ -65,9 +58,22 @@ def simulate_scheduled(
             starts[second] += step
             left -= step
             second += 1
+    return Run(starts=starts, running=running, billed=running.copy())
+
+
+def _runs(fleet: ScheduledFleet, total: int, settings: Settings, running: np.ndarray, progress: Progress | None):
+    """(launch second, ready second) of each run ready before the end; a last one launched but not yet started
+    is billed (in `running`) to the end."""
+    runs = math.ceil(total / fleet.interval_seconds)
+    for r in range(runs):
+        launched = r * fleet.interval_seconds
+        ready = launched + math.ceil(settings.task_start_seconds)
+        if ready >= total:
+            running[launched:total] += 1
+            return
+        yield launched, ready
         if progress is not None and r % max(1, runs // 100) == 0:
             progress(r / runs)
-    return Run(starts=starts, running=running, billed=running.copy())
 
 
 def _whole_messages(
@@ -84,13 +90,7 @@ def _whole_messages(
     deleted_at = np.full(arrive.size, np.inf)
     running = np.zeros(total)
     taken = 0
-    runs = math.ceil(total / fleet.interval_seconds)
-    for r in range(runs):
-        launched = r * fleet.interval_seconds
-        ready = launched + math.ceil(settings.task_start_seconds)
-        if ready >= total:
-            running[launched:total] += 1
-            break
+    for launched, ready in _runs(fleet, total, settings, running, progress):
         waiting = int(np.searchsorted(arrive, float(ready), side="left")) - taken  # arrived before it is ready
         batch = max(0, min(fleet.batch_limit, waiting))
         end = ready
@@ -101,17 +101,5 @@ def _whole_messages(
             end = math.ceil(float(deleted_at[chunk].max()))
             taken += batch
         running[launched:min(total, end)] += 1
-        if progress is not None and r % max(1, runs // 100) == 0:
-            progress(r / runs)
-    ages, minute_max = messages.oldest_ages(arrive, deleted_at, total, SECONDS_PER_MINUTE)
-    run = Run(starts=_per_second(started_at, total), running=running, billed=running.copy())
-    run.deleted = _per_second(deleted_at, total)
-    run.ages, run.minute_max_ages, run.arrivals = ages, minute_max, counts
-    run.message_times = (arrive, deleted_at)
-    return run
-
-
-def _per_second(times: np.ndarray, total: int) -> np.ndarray:
-    """How many of `times` fall in each second of the run (those at or past its end are left out)."""
-    inside = times[times < total]
-    return np.bincount(inside.astype(np.int64), minlength=total)[:total].astype(float)
+    run = Run(starts=messages.per_second(started_at, total), running=running, billed=running.copy())
+    return messages.with_whole_messages(run, arrive, deleted_at, counts)

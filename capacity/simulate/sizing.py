@@ -48,18 +48,6 @@ def _held(model: QueueModel, tasks: int, result: SimulationResult) -> bool:
     return oldest + result.messages_left / throughput <= result.objective_seconds
 
 
-def _first_failure(simulate: Simulate, model: QueueModel, tasks: int, runs: Sequence[Run],
-                   results: list[SimulationResult]) -> int:
-    """Run each of runs in order, stopping at the first the fleet does not hold; return the runs simulated."""
-    fleet = StaticFleet(tasks=tasks, label=static_label(tasks))
-    for done, (scenario, settings) in enumerate(runs, start=1):
-        result = simulate(model, fleet, scenario, settings)
-        if not _held(model, tasks, result):
-            return -done
-        results.append(result)
-    return len(runs)
-
-
 def fewest_static_tasks(
     simulate: Simulate, model: QueueModel, proving: Sequence[Run], confirming: Confirming,
     lowest: int, highest: int,
@@ -75,11 +63,17 @@ def fewest_static_tasks(
     runs = 0
 
     def holds(tasks: int, which: Sequence[Run]) -> list[SimulationResult] | None:
+        """The results of `which` in order when the fleet holds every one; None at the first it does not."""
         nonlocal runs
+        fleet = StaticFleet(tasks=tasks, label=static_label(tasks))
         results: list[SimulationResult] = []
-        done = _first_failure(simulate, model, tasks, which, results)
-        runs += abs(done)
-        return results if done >= 0 else None
+        for scenario, settings in which:
+            runs += 1
+            result = simulate(model, fleet, scenario, settings)
+            if not _held(model, tasks, result):
+                return None
+            results.append(result)
+        return results
 
     best = holds(highest, proving)
     if best is None:
