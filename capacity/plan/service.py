@@ -30,6 +30,7 @@ from capacity.plan.predictive import plan_predictive
 from capacity.plan.receiving import per_task_rate, receive_overhead
 from capacity.plan.retention import plan_dlq_retention, plan_retention
 from capacity.plan.static_fleet import plan_static_fleet, recovery
+from capacity.plan.tail import judge_processing_tail
 from capacity.profile import Broker, Profile, Workload
 
 
@@ -75,6 +76,7 @@ def plan_service(profile: Profile, workload: Workload, lane: Lane, record: Deriv
                                workload.traffic.daily_shape, overhead)
     judge_autoscaling(record, rates, age, per_task, consumer.concurrency_per_task, consumer.p99_seconds,
                       scaling.min_capacity, scaling.target_backlog_per_task, scaling.scale_out_cooldown_seconds)
+    judge_processing_tail(record, consumer.processing_seconds, consumer.processing_p99_seconds, rates.average, age)
     fleet = room_for_resting_peak(record, fleet, list(fleet.caps), rates.peak, per_task, scaling.target_utilization,
                                  scaling.min_capacity)
     static = plan_static_fleet(record, scaling, fleet.max_capacity, recovery(
