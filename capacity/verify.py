@@ -253,8 +253,8 @@ def _holds_with_noise(model, fleet, day_scenarios, allowed, settings: Settings) 
     day = next((s for s in day_scenarios if s.name == "diurnal"), None)
     if day is None or settings.random_seed is not None:
         return True  # a seeded run is already noisy
-    noisy = replace(settings, random_seed=limits.SETTLE_NOISE_SEED)
-    return _check(day, simulate(model, fleet, day, noisy), allowed).holds
+    return all(_check(day, simulate(model, fleet, day, replace(settings, random_seed=seed)), allowed).holds
+               for seed in limits.SETTLE_NOISE_SEEDS)
 
 
 def _tune(lane, model, day_scenarios, allowed, settings, drain_scenario, planned, planned_checks,

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from capacity import limits
 from capacity.plan.floors import schedule_candidates, scheduled_floors
-from capacity.plan.settle import Candidate, Probe, _run, flaps_at_constant, flaps_in_day, settle, settle_scheduled
+from dataclasses import replace
+
+from capacity.plan.settle import (Candidate, Probe, Settled, _alone, _noisy, _run, flaps_at_constant, flaps_in_day,
+                                  settle, settle_scheduled, steady_floor)
 
 
 def _probe(**changes) -> Probe:
@@ -30,10 +33,28 @@ def test_a_constant_rate_flaps_with_three_actions_in_the_six_hours_after_the_fir
 
 
 def test_settle_keeps_the_highest_utilization_that_holds_seed_004_and_says_how_many_were_tried():
-    # 0.9 with min 7 flaps once arrivals are Poisson; held at its resting 16 it holds, cheaper than 0.8.
+    # 0.9 with min 7 flaps once arrivals are Poisson; raised to 18 (its resting 16 and a margin) it holds on
+    # every noisy day, cheaper than 0.8.
     chosen = settle(_probe())
-    assert (chosen.utilization, chosen.tried, chosen.held, chosen.min_capacity) == (0.9, 2, True, 16)
+    assert (chosen.utilization, chosen.tried, chosen.held, chosen.min_capacity) == (0.9, 2, True, 18)
     assert chosen.max_age_seconds < 300
+
+
+def test_a_raised_min_keeps_a_margin_where_the_resting_fleet_alone_flaps_on_a_noisy_day():
+    # At 16 (the resting fleet) the metric's mean sits 97% of the way to its target: seed 3 flaps;
+    # resting.py asks for 18 before noise stays clear of the target.
+    margin = steady_floor(_probe(), 0.9)
+    assert (margin.resting, margin.floor) == (16, 18)
+    assert "so noise scales it out about" in margin.why
+    assert _noisy(replace(_probe(), min_capacity=16), 0.9)[0] == "flaps on seed 3"
+    assert _noisy(replace(_probe(), min_capacity=18), 0.9) == ("", len(limits.SETTLE_NOISE_SEEDS))
+
+
+def test_each_candidate_is_judged_on_eight_noisy_days_and_the_first_that_fails_is_named():
+    assert len(limits.SETTLE_NOISE_SEEDS) >= 8
+    # Seed 004 with its receive at 0.9 with min 8: seed 1 holds, seed 2 flaps.
+    probe = _probe(**SEED_004_WITH_RECEIVE)
+    assert _noisy(probe, 0.9) == ("flaps on seed 2", 2)
 
 
 def test_settle_falls_back_to_more_headroom_when_the_highest_misses_the_objective():
@@ -54,27 +75,45 @@ SEED_004_WITH_RECEIVE = dict(processing_seconds=2.02, processing_p99_seconds=4.0
                              average=600_000 / 86_400, peak=600_000 / 86_400, trough=300_000 / 86_400)
 
 
-def test_a_fleet_that_flaps_only_under_noise_may_keep_its_resting_size_when_that_is_cheaper():
-    # Seed 004 without its receive: at 0.9 a fleet allowed down to 7 flaps with Poisson arrivals (seed 1);
-    # held at ceil(6.94 x 2 / 0.9) = 16 it does not, and costs less than utilization 0.8.
+def test_a_flat_workload_whose_fleet_rests_unsteadily_at_its_average_keeps_its_raised_min_when_that_is_cheaper():
+    # Seed 004 without its receive: its peak is its average, so the fleet spends the day there; at 0.9 a fleet
+    # allowed down to 7 rests at 17 tasks, too near the target (and flaps with Poisson arrivals, seed 1);
+    # held at 18 it does not, and 0.8's steady runs alone cost more, so its noisy days are not drawn.
     failure, _, _ = _run(_probe(), 0.9)
     assert failure == "noise"
     chosen = settle(_probe())
-    assert chosen.raised_because == "with Poisson arrivals a fleet allowed below it flaps at utilization 0.9"
-    assert chosen.weighed.startswith(f"{round(chosen.task_hours, 1):g} task-hours for the spike and the day, against ")
-    assert chosen.weighed.endswith("for utilization 0.8 with the lower min capacity")
+    assert chosen.raised_because.startswith("a fleet allowed below it rests unsteadily at the average rate (it rests "
+                                            "at 17 tasks with 0.65 messages between the metric's mean and its "
+                                            "scale-out point")
+    assert chosen.weighed == ("504 task-hours for the spike and the day, against 511.7 for utilization 0.8 with the "
+                              "lower min capacity (its steady runs alone, so its noisy days were not needed)")
 
 
-def test_a_fleet_that_holds_below_its_resting_size_still_keeps_that_size_when_it_costs_fewer_task_hours():
-    # Seed 004 with its 20 ms receive: at 0.9 a fleet allowed down to 8 holds, but scaling between 8 and 17
-    # runs more task-hours than resting at ceil(6.94 x 2.02 / 0.9) = 16.
-    failure, lower_min, _ = _run(_probe(**SEED_004_WITH_RECEIVE), 0.9)
-    assert failure == ""
+def test_a_workload_with_a_peak_over_its_average_is_judged_by_its_noisy_days_not_its_rest_at_the_average():
+    # The same queue, peaking at 1.2 x its average: at 0.9 with min 8 it flaps on a noisy day (named), and the
+    # raised min (18) costs less than 0.6, the first lower utilization whose steady runs hold.
+    probe = _probe(**{**SEED_004_WITH_RECEIVE, "peak": 1.2 * 600_000 / 86_400})
+    chosen = settle(probe)
+    assert (chosen.utilization, chosen.min_capacity, chosen.held) == (0.9, 18, True)
+    assert chosen.raised_because.startswith("with Poisson arrivals and p99 processing times a fleet allowed below it "
+                                            "flaps on seed ")
+
+
+def test_a_raised_min_that_costs_more_than_the_next_utilization_that_holds_makes_way_for_it():
+    from capacity.plan.settle import _cheaper
+
+    raised = Settled(0.9, 1, True, 504.0, 2.0, 0, "diurnal and spike", min_capacity=18)
+    kept = Settled(0.8, 2, True, 486.7, 109.0, 5, "diurnal and spike")
+    chosen = _cheaper(_probe(), raised, kept)
+    assert (chosen.utilization, chosen.min_capacity) == (0.8, None)
+    assert chosen.weighed == "min capacity raised to 18 at utilization 0.9 would cost 504 task-hours against 486.7"
+
+
+def test_seed_004_with_its_receive_rests_at_18_tasks_at_0_9_its_resting_16_and_a_margin():
     chosen = settle(_probe(**SEED_004_WITH_RECEIVE))
-    assert (chosen.utilization, chosen.min_capacity, chosen.held) == (0.9, 16, True)
-    assert chosen.task_hours < sum(r.task_hours for r in lower_min)
-    assert chosen.task_hours < settle(_probe(**SEED_004_WITH_RECEIVE), may_raise_min=False).task_hours
-    assert chosen.raised_because.startswith("a fleet allowed below it also holds at utilization 0.9")
+    assert (chosen.utilization, chosen.min_capacity, chosen.resting, chosen.held) == (0.9, 18, 16, True)
+    assert chosen.margin_why.startswith("it rests at 16 tasks with 0.47 messages between the metric's mean and its "
+                                        "scale-out point")
 
 
 def test_settle_keeps_the_users_min_capacity_when_told_not_to_raise_it():
@@ -145,11 +184,10 @@ def test_settle_scheduled_does_not_simulate_floors_at_max_capacity():
     assert (chosen.held, chosen.tried) == (True, 0)
 
 
-def test_a_raised_min_with_nothing_lower_to_weigh_says_so():
-    from capacity.plan.settle import Settled, _alone
-
-    raised = Settled(0.9, 1, True, 448.04, 2.0, 0, "diurnal and spike", min_capacity=16)
-    assert _alone(None, 3) is None
-    alone = _alone(raised, 3)
-    assert (alone.tried, alone.min_capacity) == (3, 16)
-    assert alone.weighed == "448 task-hours for the spike and the day; no lower utilization held"
+def test_a_raised_min_with_nothing_lower_to_weigh_says_so_once_its_noisy_days_hold():
+    raised = Settled(0.9, 1, True, 504.04, 2.0, 0, "diurnal and spike", min_capacity=18)
+    assert _alone(_probe(), None, 3) is None
+    alone = _alone(_probe(), raised, 3)
+    assert (alone.tried, alone.min_capacity) == (3, 18)
+    assert alone.weighed == "504 task-hours for the spike and the day; no lower utilization held"
+    assert _alone(_probe(), replace(raised, min_capacity=16), 3) is None  # flaps on seed 3

@@ -52,3 +52,22 @@ def test_where_messages_are_sparse_the_fluid_under_reports_the_oldest_and_the_me
     assert whole.max_age_seconds == pytest.approx(40.0)
     assert fluid.max_age_seconds < 40.0
     assert np.isclose(whole.messages_arrived, np.floor(scenario.total_messages + 1e-9))
+
+
+def test_candidates_run_on_one_day_and_seed_share_its_draws_and_get_the_same_results_as_fresh_ones():
+    from capacity.simulate import service
+
+    day = sc.design_day(2.0, 4.0, 1.0, None)
+    first = service.drawn_messages(day, 1.0, 3.0, 5)
+    assert service.drawn_messages(day, 1.0, 3.0, 5)[0] is first[0]  # drawn once
+    other = service.drawn_messages(day, 1.0, 3.0, 6)
+    assert other[0].size != first[0].size or not np.array_equal(other[0], first[0])
+    model = QueueModel("q", 1.0, 2, 300.0, processing_p99_seconds=3.0)
+    fleet = TargetTrackingFleet(min_capacity=1, max_capacity=6, target_backlog_per_task=1.6)
+    settings = Settings(random_seed=5, queue_model="messages")
+    shared = simulate(model, fleet, day, settings)
+    service._DRAWN.clear()
+    fresh = simulate(model, fleet, day, settings)
+    assert (shared.task_hours, shared.max_age_seconds, shared.task_launches) == (
+        fresh.task_hours, fresh.max_age_seconds, fresh.task_launches)
+

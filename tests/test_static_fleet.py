@@ -26,7 +26,7 @@ def test_a_24_hour_objective_runs_the_fewest_static_tasks_that_hold_when_they_co
     assert w.scaling.scheduled_capacity == () and w.scaling.deploy_min_capacity is None
     why = w.reasons["min_capacity"]
     assert why.startswith("6 = a static fleet (min = max)")
-    assert "144 task-hours a day against 168.2 for target tracking" in why
+    assert "144 task-hours a day against 262.3 for target tracking" in why
     assert "see min_capacity" in w.reasons["max_capacity"]
     assert "the target never moves it" in w.reasons["target_backlog_per_task"]
     assert w.alarms.max_tasks is None  # a fleet that never moves is never "at max" for a reason worth a page

@@ -250,12 +250,16 @@ def choose_min_and_utilization(
     utilization, target_why, settled = derived_utilization(probe, may_raise_min=not d.overridden("min_capacity"))
     min_value, min_why = derived_min, derived_why
     if settled.min_capacity is not None:
-        min_why = (
-            f"{settled.min_capacity} = ceil(average {num(rates.average)} x {num(probe.processing_seconds)} s / "
-            f"(concurrency {c.concurrency_per_task} x utilization {settled.utilization:g})), the fleet target "
-            f"tracking rests at for the average rate, not {min_value} ({min_why.split(':')[0]}): chosen by "
-            f"simulation, since {settled.raised_because}, and holding it costs {settled.weighed}"
-        )
+        resting = (f"ceil(average {num(rates.average)} x {num(probe.processing_seconds)} s / (concurrency "
+                   f"{c.concurrency_per_task} x utilization {settled.utilization:g}))")
+        if settled.resting is not None and settled.min_capacity > settled.resting:
+            head = (f"{settled.min_capacity} = {resting} = {settled.resting}, the fleet target tracking rests at for "
+                    f"the average rate, + {settled.min_capacity - settled.resting} for a margin from the target (with min capacity "
+                    f"{settled.resting} {settled.margin_why})")
+        else:
+            head = f"{settled.min_capacity} = {resting}, the fleet target tracking rests at for the average rate"
+        min_why = (f"{head}; not {min_value} ({_without_value(min_why, min_value)}): chosen by simulation, since "
+                   f"{settled.raised_because}, and holding it costs {settled.weighed}")
         min_value = settled.min_capacity
     if min_value == 0 and minimum == 0 and not settled.held:
         # Scale to zero on a trickle flaps: one barely-busy task reads 0 in flight, scales in, and the
@@ -360,6 +364,14 @@ def scheduled_utilization(probe: Probe, options: tuple[Candidate, ...]) -> tuple
     return settled.utilization, why, settled
 
 
+def _without_value(why: str, value: int) -> str:
+    """A reason without the value it opens with ("3 = max(...): ..." -> "max(...): ...", "0: ..." -> "...")."""
+    for opening in (f"{value} = ", f"{value}: "):
+        if why.startswith(opening):
+            return why[len(opening):]
+    return why
+
+
 def derived_utilization(probe: Probe, may_raise_min: bool = True):
     """(utilization, reason, Settled) for the target: the cheapest candidate that held in simulation."""
     settled = settle(probe, may_raise_min=may_raise_min)
@@ -375,7 +387,7 @@ def derived_utilization(probe: Probe, may_raise_min: bool = True):
             f"(oldest message {duration(settled.max_age_seconds)}, {settled.task_launches} task launches in the day)"
         )
         if settled.min_capacity is not None:
-            why += f", with min capacity at its resting fleet {settled.min_capacity} (see min_capacity)"
+            why += f", with min capacity raised to {settled.min_capacity} (see min_capacity)"
         elif settled.weighed:
             why += f"; {settled.weighed}"
     else:

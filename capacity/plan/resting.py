@@ -108,14 +108,19 @@ def rest_at(rate_per_second: float, slot_seconds: float, p99_seconds: float | No
     outs = 0.0 if tasks >= max_capacity else window * above(room_out, spread) ** limits.TARGET_TRACKING_SCALE_OUT_DATAPOINTS
     if outs > limits.RESTING_MAX_EXPECTED_ACTIONS:
         return False, (f"it rests at {tasks} tasks with {num(round(room_out, 2))} messages between the metric's "
-                       f"mean and its scale-out point ({room_out / spread:.1f} standard deviations of its one-minute "
-                       f"means), so noise scales it out about {num(round(outs, 2))} times in 6 h")
+                       f"mean and its scale-out point{_deviations(room_out, spread)}, so noise scales it out about "
+                       f"{num(round(outs, 2))} times in 6 h")
     room_in = mean - scale_in_point(tasks, target_backlog_per_task)
     low = limits.TARGET_TRACKING_SCALE_IN_FRACTION * tasks * target_backlog_per_task
     ins = 0.0 if tasks <= min_capacity else (
         window * above(room_in, spread) * above(mean - low, spread) ** (limits.TARGET_TRACKING_SCALE_IN_DATAPOINTS - 1))
     if ins > limits.RESTING_MAX_EXPECTED_ACTIONS:
         return False, (f"it rests at {tasks} tasks, {num(round(room_in, 2))} messages above the point where one "
-                       f"task fewer would do ({room_in / spread:.1f} standard deviations of its one-minute means), "
-                       f"so noise scales it in about {num(round(ins, 2))} times in 6 h")
+                       f"task fewer would do{_deviations(room_in, spread)}, so noise scales it in about "
+                       f"{num(round(ins, 2))} times in 6 h")
     return True, ""
+
+
+def _deviations(room: float, spread: float) -> str:
+    """" (1.2 standard deviations of its one-minute means)", or "" for a metric that does not move."""
+    return f" ({room / spread:.1f} standard deviations of its one-minute means)" if spread > 0 else ""

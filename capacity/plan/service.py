@@ -109,7 +109,7 @@ def plan_service(profile: Profile, workload: Workload, lane: Lane, record: Deriv
                         lane.budgets.redis_clients) if workload.broker is Broker.redis else None)
     current_tasks, current_drain = plan_current_fleet(record, consumer.current_tasks, per_task, rates, retention, age)
     erlang = plan_erlang_cross_check(record, rates, per_task, consumer.concurrency_per_task, age,
-                                     scaling.target_utilization, fleet.max_capacity)
+                                     scaling.target_utilization, fleet.max_capacity, scaling.min_capacity)
     average_tasks, average_why = plan_average_tasks(record, scaling, per_task, fleet.max_capacity)
     cost = service_monthly_cost(record, workload, rates, per_task, cache, average_tasks, average_why)
 
@@ -149,13 +149,17 @@ def plan_service(profile: Profile, workload: Workload, lane: Lane, record: Deriv
 
 
 def plan_erlang_cross_check(d: Derivation, rates: Rates, per_task: float, concurrency: int, age: float,
-                            utilization: float, max_capacity: int) -> int | None:
+                            utilization: float, max_capacity: int, min_capacity: int = 0) -> int | None:
     """Erlang C's fewest tasks at the steady peak, beside the plan's own fleet there and why the two differ."""
     if rates.peak <= 0 or per_task <= 0:
         return None
     staffing = fewest_tasks(rates.peak, concurrency / per_task, concurrency, age)
-    resting, _ = resting_peak_tasks(rates.peak, per_task, utilization)
-    if resting > staffing.tasks:
+    tracked, _ = resting_peak_tasks(rates.peak, per_task, utilization)
+    resting = max(tracked, min_capacity)
+    if resting > staffing.tasks and min_capacity > tracked:
+        why = (f"the plan rests at {tasks(resting)} at the peak, more: its min capacity, above the {tasks(tracked)} "
+               "target tracking would rest at (see min_capacity)")
+    elif resting > staffing.tasks:
         why = (f"the plan rests at {tasks(resting)} at the peak, more: target tracking keeps each task "
                f"{round(utilization * 100)}% busy so that a surge lifts its metric while messages are young (it "
                "reacts in minutes, which a steady M/M/c queue never has to)")

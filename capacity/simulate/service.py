@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -144,19 +146,8 @@ class MessageQueue:
         self.concurrency = model.concurrency_per_task
         cap = model.sink_messages_per_second
         self.gap = 0.0 if cap is None else 1.0 / cap
-        seed = settings.random_seed
-        # Processing times are drawn on a second core while the arrivals are (numpy lets go of the GIL), for
-        # more messages than the run can hold; the few runs past that bound draw again for their count.
-        bound = message_bound(scenario)
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            drawing = pool.submit(messages.processing_times, bound, model.processing_seconds,
-                                  model.processing_p99_seconds, seed)
-            self.arrive, self.counts = message_arrivals(scenario, seed)
-            work = drawing.result()
-        if self.arrive.size > bound:
-            work = messages.processing_times(self.arrive.size, model.processing_seconds,
-                                             model.processing_p99_seconds, seed)
-        self.work = work
+        self.arrive, self.counts, self.work = drawn_messages(scenario, model.processing_seconds,
+                                                             model.processing_p99_seconds, settings.random_seed)
         self.deleted_at = np.full(self.arrive.size, np.inf)
         self.heap = np.zeros(2 * max(1, high) * self.concurrency + 1)
         self.state = np.zeros(messages.STATE_SIZE, dtype=np.int64)
@@ -205,6 +196,38 @@ class MessageQueue:
         run.arrivals = self.counts
         run.message_times = (self.arrive, self.deleted_at)
         return run
+
+
+_DRAWN: OrderedDict[tuple, tuple[np.ndarray, np.ndarray, np.ndarray]] = OrderedDict()
+
+
+def drawn_messages(scenario: Scenario, mean_seconds: float, p99_seconds: float | None,
+                   seed: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each message's arrival second, the count arriving in each second, and each message's processing time.
+
+    The planner runs one scenario and seed against many candidate fleets, and a fleet does
+    not change what arrives, so the last DRAWN_CACHE_RUNS draws are kept and shared (the
+    arrays are only read). Processing times are drawn on a second core while the arrivals are
+    (numpy lets go of the GIL), for more messages than the run can hold; the few runs past
+    that bound draw again for their count.
+    """
+    rates = scenario.arrivals_per_second
+    key = (hashlib.blake2b(np.ascontiguousarray(rates).view(np.uint8), digest_size=16).digest(), rates.size,
+           scenario.initial_backlog_messages, mean_seconds, p99_seconds, seed)
+    if key in _DRAWN:
+        _DRAWN.move_to_end(key)
+        return _DRAWN[key]
+    bound = message_bound(scenario)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        drawing = pool.submit(messages.processing_times, bound, mean_seconds, p99_seconds, seed)
+        arrive, counts = message_arrivals(scenario, seed)
+        work = drawing.result()
+    if arrive.size > bound:
+        work = messages.processing_times(arrive.size, mean_seconds, p99_seconds, seed)
+    _DRAWN[key] = (arrive, counts, work)
+    while len(_DRAWN) > limits.DRAWN_CACHE_RUNS:
+        _DRAWN.popitem(last=False)
+    return arrive, counts, work
 
 
 def message_bound(scenario: Scenario) -> int:
