@@ -62,6 +62,17 @@ TARGET_TRACKING_SCALE_OUT_DATAPOINTS = 3
 TARGET_TRACKING_SCALE_IN_DATAPOINTS = 15
 TARGET_TRACKING_SCALE_IN_FRACTION = 0.9
 TARGET_TRACKING_DATAPOINT_SECONDS = 60
+# A scale-in band wider than target tracking's own (capacity/scale_in_band.py): the policy's
+# scale-in is disabled (DisableScaleIn, Application Auto Scaling API reference) and a step policy
+# scales in while its alarm holds 15 of 15 one-minute datapoints below this fraction of the
+# target, in SCALE_IN_BAND_INTERVALS percent steps, at least one task (MinAdjustmentMagnitude).
+# CloudWatch invokes an Auto Scaling action once a minute while its alarm stays in ALARM
+# (CloudWatch User Guide, "Alarm actions"); the step policy's cooldown spaces the steps. The
+# planner tries these fractions, highest (cheapest) first, where the metric's noise would flap
+# target tracking's own 90% band. Our choice.
+SCALE_IN_BAND_FRACTIONS = (0.8, 0.7, 0.6, 0.5)
+SCALE_IN_BAND_INTERVALS = 10
+SCALE_IN_MIN_ADJUSTMENT_TASKS = 1
 # Application Auto Scaling API: default cooldowns for ECS, 300 s out and in.
 ECS_DEFAULT_SCALE_OUT_COOLDOWN_SECONDS = 300
 ECS_DEFAULT_SCALE_IN_COOLDOWN_SECONDS = 300
@@ -554,6 +565,13 @@ RESTING_NOISE_MESSAGES = 200_000
 # The simulated deviation is at least this fraction of the M/G/inf one on the fleets checked (0.82 where
 # processing outlasts the one-minute period), so a fleet the bound already rejects is not simulated.
 RESTING_NOISE_BOUND_RATIO = 0.8
+# A fleet whose measurement would simulate more messages than this (above about 476 msg/s) is not
+# simulated: its metric's mean is the busy count plus the M/M/c queue (Erlang C), and its spread the
+# M/G/inf deviation x RESTING_UNSIMULATED_SPREAD_RATIO, the widest ratio measured on the fleets we
+# simulated (5.6, docs/simulate.md), so it is judged as noisy as any of them. Our choice: `qcap plan`
+# stays under 2 s of CPU (one minute of 44k msg/s alone costs about 0.5 s to simulate).
+RESTING_NOISE_MAX_SIMULATED_MESSAGES = 1_000_000
+RESTING_UNSIMULATED_SPREAD_RATIO = 5.6
 # A fleet within this many tasks of a whole number counts as that number (float rounding).
 RESTING_ROUNDING_TASKS = 1e-9
 # The simulator keeps the messages (arrivals and processing times) of this many recent runs, so the planner's

@@ -101,6 +101,8 @@ def plan_fleet(
         schedule=schedule_of(plan) if min_capacity is None else (),
         start_second_of_day=start_second_of_day,
         deploy_min_capacity=(scaling.deploy_min_capacity or plan.min_capacity) if first_deploy else None,
+        scale_in_fraction=(None if scaling.scale_in_backlog_per_task is None
+                           else scaling.scale_in_backlog_per_task / scaling.target_backlog_per_task),
     )
 
 

@@ -146,7 +146,7 @@ def _resting_note(model, fleet, rate: float) -> str:
     if not isinstance(fleet, TargetTrackingFleet):
         return ""
     steady, why = rest_at(rate, model.processing_seconds, model.processing_p99_seconds, model.concurrency_per_task,
-                          fleet.target_backlog_per_task, fleet.min_capacity, fleet.max_capacity)
+                          fleet.target_backlog_per_task, fleet.min_capacity, fleet.max_capacity, fleet.scale_in_fraction)
     return "" if steady else f"; with Poisson arrivals, over min capacity {fleet.min_capacity}, {why}"
 
 

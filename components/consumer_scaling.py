@@ -17,6 +17,7 @@ import pulumi_aws as aws
 
 from capacity import contract, limits
 from capacity.plan import WorkloadPlan
+from capacity.scale_in_band import band_steps
 from components.queue_alarms import redis_dimensions
 from components.tags import workload_tags
 
@@ -104,6 +105,12 @@ def alarm_query(query: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def on_target(target: aws.appautoscaling.Target) -> dict[str, Any]:
+    """The arguments that attach a policy or scheduled action to the scalable target."""
+    return {"service_namespace": target.service_namespace, "scalable_dimension": target.scalable_dimension,
+            "resource_id": target.resource_id}
+
+
 def deploy_min_capacity(plan: WorkloadPlan) -> int:
     """The min capacity the scalable target and the service start with: the plan's, or with a schedule its
     busiest floor until the first scheduled action."""
@@ -132,13 +139,13 @@ def create_scaling(name: str, spec: ScalingSpec, opts: pulumi.ResourceOptions) -
         f"{name}-scaling-backlog",
         name=f"qcap-{stack}-{plan.name}-backlog-per-task",
         policy_type="TargetTrackingScaling",
-        service_namespace=target.service_namespace,
-        scalable_dimension=target.scalable_dimension,
-        resource_id=target.resource_id,
+        **on_target(target),
         target_tracking_scaling_policy_configuration={
             "target_value": plan.scaling.target_backlog_per_task,
             "scale_out_cooldown": plan.scaling.scale_out_cooldown_seconds,
             "scale_in_cooldown": plan.scaling.scale_in_cooldown_seconds,
+            # With a scale-in band, a step policy scales in below its threshold (create_scale_in_band).
+            "disable_scale_in": plan.scaling.scale_in_backlog_per_task is not None,
             "customized_metric_specification": {
                 "metrics": [
                     *depth_metrics(spec, "Average"),
@@ -160,7 +167,68 @@ def create_scaling(name: str, spec: ScalingSpec, opts: pulumi.ResourceOptions) -
         arns.append(create_predictive_scaling(name, spec, target, opts))
     if plan.min_capacity == 0:
         arns.append(create_scale_from_zero(name, spec, target, opts))
+    if plan.scaling.scale_in_backlog_per_task is not None:
+        arns.append(create_scale_in_band(name, spec, target, opts))
     return ServiceScaling(target, arns, actions)
+
+
+def create_scale_in_band(name: str, spec: ScalingSpec, target: aws.appautoscaling.Target,
+                         opts: pulumi.ResourceOptions) -> pulumi.Output[str]:
+    """Step policy and its alarm: 15 minutes of backlog per task below the band's threshold scale the fleet in,
+    by the share that puts the metric mid-band (capacity/scale_in_band.py)."""
+    plan = spec.plan
+    threshold = plan.scaling.scale_in_backlog_per_task
+    steps = band_steps(threshold, plan.scaling.target_backlog_per_task)
+    expression = REDIS_BACKLOG_PER_TASK_EXPRESSION if spec.redis else SQS_BACKLOG_PER_TASK_EXPRESSION
+    queries = [alarm_query(q) for q in [*depth_metrics(spec, "Average"), tasks_metric(spec)]]
+    queries.append({"id": "backlogpertask", "expression": expression, "label": "backlog per task", "return_data": True})
+    return create_alarmed_step_policy(name, "scale-in", spec, target, opts, {
+        "adjustment_type": "PercentChangeInCapacity",
+        "min_adjustment_magnitude": limits.SCALE_IN_MIN_ADJUSTMENT_TASKS,
+        "cooldown": plan.scaling.scale_in_cooldown_seconds,
+        "metric_aggregation_type": "Average",
+        "step_adjustments": [
+            {**({} if s.lower_below_threshold is None
+                else {"metric_interval_lower_bound": format(s.lower_below_threshold, "g")}),
+             "metric_interval_upper_bound": format(s.upper_below_threshold, "g"),
+             "scaling_adjustment": -s.percent}
+            for s in steps
+        ],
+    }, dict(
+        alarm_description=(f"{plan.name}: backlog per task below {threshold:g} for "
+                           f"{limits.TARGET_TRACKING_SCALE_IN_DATAPOINTS} minutes; scale in (the plan's scale-in band)"),
+        comparison_operator="LessThanThreshold",
+        threshold=threshold,
+        evaluation_periods=limits.TARGET_TRACKING_SCALE_IN_DATAPOINTS,
+        datapoints_to_alarm=limits.TARGET_TRACKING_SCALE_IN_DATAPOINTS,
+        treat_missing_data="notBreaching",  # no datapoint (no task running): nothing to scale in
+        metric_queries=queries,
+    ))
+
+
+def create_alarmed_step_policy(name: str, suffix: str, spec: ScalingSpec, target: aws.appautoscaling.Target,
+                               opts: pulumi.ResourceOptions, config: dict[str, Any],
+                               alarm: dict[str, Any]) -> pulumi.Output[str]:
+    """A step-scaling policy on the scalable target and the CloudWatch alarm that invokes it (`<name>-scaling-<suffix>`,
+    `<name>-alarm-<suffix>`, both named qcap-<stack>-<workload>-<suffix>)."""
+    plan, stack = spec.plan, spec.stack
+    step = aws.appautoscaling.Policy(
+        f"{name}-scaling-{suffix}",
+        name=f"qcap-{stack}-{plan.name}-{suffix}",
+        policy_type="StepScaling",
+        **on_target(target),
+        step_scaling_policy_configuration=config,
+        opts=opts,
+    )
+    aws.cloudwatch.MetricAlarm(
+        f"{name}-alarm-{suffix}",
+        name=f"qcap-{stack}-{plan.name}-{suffix}",
+        alarm_actions=[step.arn],
+        tags=workload_tags(plan, stack, "alarm"),
+        opts=opts,
+        **alarm,
+    )
+    return step.arn
 
 
 def create_scheduled_capacity(name: str, plan: WorkloadPlan, stack: str, target: aws.appautoscaling.Target,
@@ -171,9 +239,7 @@ def create_scheduled_capacity(name: str, plan: WorkloadPlan, stack: str, target:
         actions.append(aws.appautoscaling.ScheduledAction(
             f"{name}-min-{action.hour:02d}h",
             name=f"qcap-{stack}-{plan.name}-min-{action.hour:02d}h",
-            service_namespace=target.service_namespace,
-            scalable_dimension=target.scalable_dimension,
-            resource_id=target.resource_id,
+            **on_target(target),
             schedule=action.cron,
             timezone=action.time_zone,
             scalable_target_action={"min_capacity": action.min_capacity, "max_capacity": plan.max_capacity},
@@ -185,31 +251,19 @@ def create_scheduled_capacity(name: str, plan: WorkloadPlan, stack: str, target:
 def create_scale_from_zero(name: str, spec: ScalingSpec, target: aws.appautoscaling.Target,
                            opts: pulumi.ResourceOptions) -> pulumi.Output[str]:
     """Step policy and its alarm: messages waiting while no task runs start one task."""
-    plan, stack = spec.plan, spec.stack
-    step = aws.appautoscaling.Policy(
-        f"{name}-scaling-from-zero",
-        name=f"qcap-{stack}-{plan.name}-from-zero",
-        policy_type="StepScaling",
-        service_namespace=target.service_namespace,
-        scalable_dimension=target.scalable_dimension,
-        resource_id=target.resource_id,
-        step_scaling_policy_configuration={
-            "adjustment_type": "ChangeInCapacity",
-            "cooldown": plan.scaling.scale_out_cooldown_seconds,
-            "metric_aggregation_type": "Maximum",
-            "step_adjustments": [
-                {"metric_interval_lower_bound": "0", "scaling_adjustment": SCALE_FROM_ZERO_STEP_TASKS}
-            ],
-        },
-        opts=opts,
-    )
+    plan = spec.plan
     expression = REDIS_DEPTH_AT_ZERO_EXPRESSION if spec.redis else SQS_DEPTH_AT_ZERO_EXPRESSION
     queries = [alarm_query(q) for q in depth_metrics(spec, "Maximum") if q["id"] != "inflight"]
     queries.append(alarm_query(tasks_metric(spec)))
     queries.append({"id": "waiting", "expression": expression, "label": "waiting with no task", "return_data": True})
-    aws.cloudwatch.MetricAlarm(
-        f"{name}-alarm-from-zero",
-        name=f"qcap-{stack}-{plan.name}-from-zero",
+    return create_alarmed_step_policy(name, "from-zero", spec, target, opts, {
+        "adjustment_type": "ChangeInCapacity",
+        "cooldown": plan.scaling.scale_out_cooldown_seconds,
+        "metric_aggregation_type": "Maximum",
+        "step_adjustments": [
+            {"metric_interval_lower_bound": "0", "scaling_adjustment": SCALE_FROM_ZERO_STEP_TASKS}
+        ],
+    }, dict(
         alarm_description=f"{plan.name}: messages wait and no task runs; start one (min_capacity is 0)",
         comparison_operator="GreaterThanOrEqualToThreshold",
         threshold=SCALE_FROM_ZERO_THRESHOLD_MESSAGES,
@@ -217,11 +271,7 @@ def create_scale_from_zero(name: str, spec: ScalingSpec, target: aws.appautoscal
         datapoints_to_alarm=1,
         treat_missing_data="notBreaching",  # no queue datapoint: nothing waits
         metric_queries=queries,
-        alarm_actions=[step.arn],
-        tags=workload_tags(plan, stack, "alarm"),
-        opts=opts,
-    )
-    return step.arn
+    ))
 
 
 def predictive_query(query_id: str, namespace: str, metric: str, dims: Mapping[str, Any], stat: str,
@@ -272,9 +322,7 @@ def create_predictive_scaling(name: str, spec: ScalingSpec, target: aws.appautos
         f"{name}-scaling-predictive",
         name=f"qcap-{stack}-{plan.name}-predictive",
         policy_type="PredictiveScaling",
-        service_namespace=target.service_namespace,
-        scalable_dimension=target.scalable_dimension,
-        resource_id=target.resource_id,
+        **on_target(target),
         predictive_scaling_policy_configuration={
             "mode": predictive.mode,
             "scheduling_buffer_time": predictive.scheduling_buffer_seconds,

@@ -134,7 +134,9 @@ def workload_panels(item: DashboardWorkload, stack: str, region: str) -> list[di
             [[{"expression": expression, "label": "backlog per task", "id": "backlogpertask"}], *depth,
              [*tasks_metric, {"id": "tasks", "visible": False}]],
             [annotation(f"target {plan.scaling.target_backlog_per_task:g}", plan.scaling.target_backlog_per_task),
-             annotation(f"concurrency c = {plan.concurrency_per_task}", plan.concurrency_per_task)],
+             annotation(f"concurrency c = {plan.concurrency_per_task}", plan.concurrency_per_task),
+             *([] if plan.scaling.scale_in_backlog_per_task is None else [annotation(
+                 f"scale in below {plan.scaling.scale_in_backlog_per_task:g}", plan.scaling.scale_in_backlog_per_task)])],
             "Average", "messages per task"))
         panels.append(panel(
             f"{plan.name}: running tasks", region, [tasks_metric],

@@ -156,6 +156,35 @@ def check_zero_to_one_path(views: Sequence[ResourceView], config: Mapping[str, A
     return out
 
 
+def _scales_in(step: ResourceView) -> bool:
+    """True when a step-scaling policy removes capacity: some adjustment below zero (or not yet known)."""
+    config = as_mapping(step.props.get("stepScalingPolicyConfiguration")) or {}
+    adjustments = [as_number(a.get("scalingAdjustment")) for a in as_list(config.get("stepAdjustments"))
+                   if isinstance(a, Mapping)]
+    return any(a is None or a < 0 for a in adjustments)
+
+
+def check_scale_in_path(views: Sequence[ResourceView], config: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """A scalable target whose target tracking only scales out (disableScaleIn) needs an alarm-driven step policy
+    that scales in; else the fleet stays at the largest size any surge asked for."""
+    out = []
+    for target in of_type(views, SCALABLE_TARGET):
+        policies = _policies_for(target, views)
+        tracking = [p for p in policies if p.props.get("policyType", TARGET_TRACKING) == TARGET_TRACKING]
+        if not tracking or not all(
+                is_true((as_mapping(p.props.get("targetTrackingScalingPolicyConfiguration")) or {}).get("disableScaleIn"))
+                for p in tracking):
+            continue
+        steps = [p for p in policies if p.props.get("policyType") == STEP_SCALING and _scales_in(p)]
+        if any(_invoked_by_alarm(step, views) for step in steps):
+            continue
+        what = "a scale-in step policy that no alarm invokes" if steps else "no step-scaling policy that scales in"
+        out.append((target.urn, f"scalable target `{target.name}`: its target tracking has scale-in disabled and it "
+                                f"has {what}, so the fleet never shrinks: after a surge it runs (and bills) the "
+                                "largest fleet any surge asked for, up to max capacity."))
+    return out
+
+
 def check_within_sink_connections(views: Sequence[ResourceView], config: Mapping[str, Any]) -> list[tuple[str, str]]:
     """Fleets writing to one sink (lanes of a workload, workloads naming it) share its connections: add them up
     per `qcap:sink-name`, as the planner splits the budget (capacity/plan/budgets.py)."""
@@ -247,6 +276,17 @@ RULES: tuple[Rule, ...] = (
         remediation="Add a step-scaling policy on ApproximateNumberOfMessagesVisible >= 1 -> 1 task, or set "
                     "overrides.min_capacity to 1.",
         check=check_zero_to_one_path, stack=True,
+    ),
+    Rule(
+        id="scaling-scale-in-path",
+        description="A scalable target whose target tracking has scale-in disabled has an alarm-driven step policy "
+                    "that scales in.",
+        level=ADVISORY,
+        why="With DisableScaleIn and nothing else to scale in, a fleet that scaled out for a surge stays there: "
+            "the tasks-at-max alarm pages and the month bills max capacity.",
+        remediation="Add a step-scaling policy (a negative adjustment) and the CloudWatch alarm that invokes it below "
+                    "the plan's scale_in_backlog_per_task, or let target tracking scale in (disable_scale_in false).",
+        check=check_scale_in_path, stack=True,
     ),
     Rule(
         id="scaling-within-sink-connections",

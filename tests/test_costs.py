@@ -33,9 +33,9 @@ def simulated_average_tasks(w) -> float:
 
 def test_the_cost_bills_the_design_day_the_chosen_scaling_held_not_a_fixed_utilization():
     w = plan_one()
-    assert w.scaling.target_utilization == 0.6
+    assert w.scaling.target_utilization == 0.9
     # 10 msg/s on average at 2 msg/s a task: 5 busy tasks; the fleet the plan's scaling runs over the design
-    # day (min 10, up to 17-19 at the peak) is what is billed, not a fixed ceil(10 / (2 x 0.6)) = 9 all day.
+    # day (from min 3, with its scale-in band) is what is billed, not a fixed ceil(10 / (2 x 0.9)) = 6 all day.
     assert average_tasks_billed(w) == pytest.approx(simulated_average_tasks(w), abs=0.05)
     assert "simulated design day" in w.reasons["monthly_cost_usd"]
 

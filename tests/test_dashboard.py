@@ -43,9 +43,10 @@ def test_sqs_row_draws_target_capacity_objective_and_dlq_thresholds_from_the_pla
     row = panels(body, "events")
     assert list(row) == ["backlog per task vs target", "running tasks", "age of oldest message", "dead-letter depth"]
     assert annotations(row["backlog per task vs target"]) == [
-        (f"target {plan.scaling.target_backlog_per_task:g}", plan.scaling.target_backlog_per_task), ("concurrency c = 2", 2)]
-    # max 20: one above the 17-19 tasks target tracking rests at in the peak at the chosen utilization 0.6.
-    assert annotations(row["running tasks"]) == [("min 10", 10), ("max 20", 20)]
+        (f"target {plan.scaling.target_backlog_per_task:g}", plan.scaling.target_backlog_per_task), ("concurrency c = 2", 2),
+        ("scale in below 1.08", 1.08)]  # the plan's scale-in band
+    # max 14: one above the 12-13 tasks target tracking rests at in the peak at the chosen utilization 0.9.
+    assert annotations(row["running tasks"]) == [("min 3", 3), ("max 14", 14)]
     assert annotations(row["age of oldest message"]) == [("objective 300 s", 300)]
     assert annotations(row["dead-letter depth"]) == [("alarm at 1", 1)]
     metrics = row["backlog per task vs target"]["properties"]["metrics"]

@@ -133,6 +133,7 @@ def deploy(stack: Stack, *, running: int, desired: int | None = None, **live: ob
         "min_capacity": w.min_capacity,
         "max_capacity": w.max_capacity,
         "target_backlog_per_task": w.scaling.target_backlog_per_task,
+        "scale_in_backlog_per_task": w.scaling.scale_in_backlog_per_task,
         "service": True,
         "scaling": True,
     }
@@ -207,8 +208,19 @@ def deploy(stack: Stack, *, running: int, desired: int | None = None, **live: ob
                 ]
             },
             "ScaleOutCooldown": 60, "ScaleInCooldown": 300,
+            # With a scale-in band, as components/consumer_scaling.py deploys it: a step policy scales in.
+            "DisableScaleIn": value["scale_in_backlog_per_task"] is not None,
         },
     )
+    if value["scale_in_backlog_per_task"] is not None:
+        aas.put_scaling_policy(
+            PolicyName=f"{w.name}-scale-in", ServiceNamespace="ecs", ResourceId=resource,
+            ScalableDimension="ecs:service:DesiredCount", PolicyType="StepScaling",
+            StepScalingPolicyConfiguration={
+                "AdjustmentType": "PercentChangeInCapacity", "MinAdjustmentMagnitude": 1, "Cooldown": 300,
+                "StepAdjustments": [{"MetricIntervalUpperBound": 0.0, "ScalingAdjustment": -11}],
+            },
+        )
     return url
 
 
@@ -548,3 +560,21 @@ def test_doctor_reports_throttling_and_exits_2_when_retries_run_out(tmp_path, mo
     assert len(seen) == limits.AWS_MAX_ATTEMPTS  # first try included
     # adaptive mode: after the first throttle the client-side token bucket makes calls wait
     assert max(state["waits"]) > 0
+
+
+def test_doctor_warns_when_the_planned_scale_in_band_is_not_deployed(tmp_path, moto_env, depths):
+    import yaml
+
+    from tests.factories import profile_data
+
+    stack = write_stack(tmp_path, "shop", yaml.safe_dump(profile_data()))  # 10 msg/s: a band at 1.08
+    assert stack.plan.scaling.scale_in_backlog_per_task == 1.08
+    deploy(stack, running=3)
+    put_history("qcap-shop-events", sent_per_minute=600, deleted_per_minute=600, age_seconds=5)
+    _, report = run_doctor(str(stack.path), "--json")
+    assert checks(report)["drift: scale_in_backlog_per_task"]["level"] == "ok"
+    deploy(stack, running=3, scale_in_backlog_per_task=None)  # target tracking scales in on its own
+    code, report = run_doctor(str(stack.path), "--json")
+    band = checks(report)["drift: scale_in_backlog_per_task"]
+    assert (code, band["level"], band["value"]) == (1, "warn", "target tracking")
+    assert "flapping" in band["detail"]

@@ -58,3 +58,32 @@ def test_the_busiest_floor_a_new_stack_is_created_with_is_not_drift():
     fresh = _min_check(lane, lane.scaling.deploy_min_capacity, "2026-03-02T02:00:00+00:00")
     assert fresh.level == "ok"
     assert "the busiest floor a new stack is created with" in fresh.detail
+
+
+def _band_check(scale_in_disabled: bool, steps: tuple[str, ...]):
+    from qcap.live.drift_checks import scale_in_band_drift
+    from qcap.live.facts import ScalingFacts
+    from tests.factories import plan_one
+
+    lane = plan_one()  # tests/factories.py's workload: a scale-in band at 1.08
+    assert lane.scaling.scale_in_backlog_per_task == 1.08
+    return scale_in_band_drift(lane, ScalingFacts("service/c/events", True, lane.min_capacity, lane.max_capacity,
+                                                  "p", 1.8, scale_in_disabled=scale_in_disabled,
+                                                  scale_in_step_policies=steps))
+
+
+def test_the_planned_scale_in_band_is_ok_live_and_target_trackings_own_scale_in_in_its_place_is_a_warning():
+    ok = _band_check(True, ("qcap-dev-events-scale-in",))
+    assert (ok.level, ok.value, ok.expected) == ("ok", "step policy qcap-dev-events-scale-in", "a step policy below 1.08")
+    own = _band_check(False, ())
+    assert own.level == "warn" and "flapping" in own.detail
+    never = _band_check(True, ())
+    assert never.level == "warn" and "never shrinks" in never.detail
+
+
+def test_scale_in_is_not_judged_when_the_policies_were_not_read():
+    from qcap.live.drift_checks import scale_in_band_drift
+    from qcap.live.facts import ScalingFacts
+    from tests.factories import plan_one
+
+    assert scale_in_band_drift(plan_one(), ScalingFacts("service/c/events", True)) is None

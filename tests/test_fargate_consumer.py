@@ -97,7 +97,7 @@ def test_target_tracking_uses_backlog_per_task_metric_math_with_the_plans_target
 def test_scalable_target_has_the_plans_min_and_max_capacity(run_components):
     plan = plan_workload(SQS_WORKLOAD, objective__max_age_seconds=300)
     target = build(run_components, sqs_args(plan)).named("events-scaling-target").inputs
-    assert (target["minCapacity"], target["maxCapacity"]) == (plan.min_capacity, plan.max_capacity) == (10, 20)  # max: room above the resting fleet at the peak
+    assert (target["minCapacity"], target["maxCapacity"]) == (plan.min_capacity, plan.max_capacity) == (3, 14)  # max: room above the resting fleet at the peak
     assert target["resourceId"] == f"service/qcap-{TEST_STACK}/events"
     assert target["scalableDimension"] == "ecs:service:DesiredCount"
 
@@ -106,10 +106,41 @@ def test_scalable_target_has_the_plans_min_and_max_capacity(run_components):
 def test_step_policy_from_zero_exists_exactly_when_min_capacity_is_zero(run_components, max_age_seconds):
     plan = plan_workload(SQS_WORKLOAD, objective__max_age_seconds=max_age_seconds)
     run = build(run_components, sqs_args(plan))
+    from_zero = [p for p in run.of_type(POLICY) if p.name == "events-scaling-from-zero"]
+    alarms = [a for a in run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm") if a.name == "events-alarm-from-zero"]
+    assert len(from_zero) == len(alarms) == (1 if plan.min_capacity == 0 else 0)
     steps = [p for p in run.of_type(POLICY) if p.inputs["policyType"] == "StepScaling"]
-    alarms = run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
-    assert len(steps) == len(alarms) == (1 if plan.min_capacity == 0 else 0)
     assert len(run.outputs["policies"]) == 1 + len(steps)
+
+
+def test_a_scale_in_band_disables_target_trackings_scale_in_and_steps_in_below_its_threshold(run_components):
+    plan = plan_workload(SQS_WORKLOAD)
+    threshold = plan.scaling.scale_in_backlog_per_task
+    assert threshold is not None and threshold < 0.9 * plan.scaling.target_backlog_per_task
+    run = build(run_components, sqs_args(plan))
+    tracking = run.named("events-scaling-backlog").inputs["targetTrackingScalingPolicyConfiguration"]
+    assert tracking["disableScaleIn"] is True
+    step = run.named("events-scaling-scale-in")
+    config = step.inputs["stepScalingPolicyConfiguration"]
+    assert (config["adjustmentType"], config["minAdjustmentMagnitude"]) == ("PercentChangeInCapacity", 1)
+    adjustments = config["stepAdjustments"]
+    assert adjustments[0]["metricIntervalUpperBound"] == "0" and "metricIntervalLowerBound" not in adjustments[-1]
+    assert all(a["scalingAdjustment"] < 0 for a in adjustments)
+    alarm = run.named("events-alarm-scale-in").inputs
+    assert alarm["alarmActions"] == [step.outputs["arn"]]
+    assert (alarm["threshold"], alarm["comparisonOperator"]) == (threshold, "LessThanThreshold")
+    assert alarm["evaluationPeriods"] == alarm["datapointsToAlarm"] == 15
+    returned = [q["expression"] for q in alarm["metricQueries"] if q["returnData"]]
+    assert returned == ["(visible + inflight) / tasks"]
+
+
+def test_without_a_band_target_tracking_scales_in_on_its_own(run_components):
+    plan = plan_workload(SQS_WORKLOAD, overrides__target_backlog_per_task=1.2)
+    assert plan.scaling.scale_in_backlog_per_task is None
+    run = build(run_components, sqs_args(plan))
+    tracking = run.named("events-scaling-backlog").inputs["targetTrackingScalingPolicyConfiguration"]
+    assert tracking["disableScaleIn"] is False
+    assert not [p for p in run.of_type(POLICY) if p.name == "events-scaling-scale-in"]
 
 
 def test_step_policy_starts_one_task_when_messages_wait_and_no_task_runs(run_components):

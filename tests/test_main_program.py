@@ -44,11 +44,12 @@ def expected_for(w: WorkloadPlan, emails: int) -> Counter[str]:
                          "aws:iam/role:Role": 3, "aws:iam/rolePolicy:RolePolicy": 3})
     else:
         scale_from_zero = w.min_capacity == 0
+        scale_in_band = w.scaling.scale_in_backlog_per_task is not None  # a step policy and its alarm scale in
         expected.update({"qcap:aws:FargateConsumer": 1, "aws:ecs/service:Service": 1, "aws:iam/role:Role": 2,
                          "aws:iam/rolePolicy:RolePolicy": 1, "aws:appautoscaling/target:Target": 1,
-                         "aws:appautoscaling/policy:Policy": 1 + scale_from_zero,
+                         "aws:appautoscaling/policy:Policy": 1 + scale_from_zero + scale_in_band,
                          "aws:appautoscaling/scheduledAction:ScheduledAction": len(w.scaling.scheduled_capacity)})
-        alarms += scale_from_zero
+        alarms += scale_from_zero + scale_in_band
     expected["aws:cloudwatch/metricAlarm:MetricAlarm"] = alarms
     return expected
 

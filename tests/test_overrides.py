@@ -72,9 +72,9 @@ def test_visibility_override_shorter_than_p99_times_the_batch_is_patched_to_the_
 def test_retention_override_shorter_than_the_drain_is_patched_to_cover_it():
     w = plan_one(traffic__backlog_messages=1_000_000, overrides={"retention_seconds": 3600})
     error = next(f for f in w.errors if f.limit == "retention (data loss)")
-    # Drain 1,000,000 / (20 tasks x 2 - 10) = 33,333.3 s + objective 300 s = 33,634 s (max capacity 20 leaves
+    # Drain 1,000,000 / (14 tasks x 2 - 10) = 55,555.6 s + objective 300 s = 55,856 s (max capacity 14 leaves
     # room above the fleet resting at the peak); the planner's own value is its 4-day floor.
-    assert error.fix == "set overrides.retention_seconds to at least 33,634"
+    assert error.fix == "set overrides.retention_seconds to at least 55,856"
     assert error.patch == {"workloads[0].overrides.retention_seconds": 345_600}
 
 

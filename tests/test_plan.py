@@ -43,12 +43,12 @@ def test_peak_sets_max_capacity_at_eighty_percent_utilisation_then_room_for_the_
     assert w.binding_limit == "peak arrivals"
     assert w.feasible
     assert "ceil(peak 20 / (2 x 0.8)) = 13" in w.reasons["max_capacity"]
-    # Simulation chose utilization 0.6 (higher ones flap on a noisy day), so target tracking rests at
-    # ceil(20 / (2 x 0.6)) = 17 up to 19 tasks at the peak (scale-in may leave a fleet above 90% of the
+    # Simulation chose utilization 0.9 (with a scale-in band), so target tracking rests at
+    # ceil(20 / (2 x 0.9)) = 12 up to 13 tasks at the peak (scale-in may leave a fleet above 90% of the
     # target): max is one more.
-    assert w.scaling.target_utilization == 0.6
-    assert w.max_capacity == 20
-    assert "raised to 20: target tracking at utilization 0.6 rests at 17-19 tasks at the peak" in (
+    assert w.scaling.target_utilization == 0.9
+    assert w.max_capacity == 14
+    assert "raised to 14: target tracking at utilization 0.9 rests at 12-13 tasks at the peak" in (
         w.reasons["max_capacity"])
 
 
@@ -61,23 +61,24 @@ def test_backlog_drain_binds_max_capacity_when_it_needs_more_tasks_than_the_peak
 
 
 def test_min_capacity_covers_the_trough_when_the_objective_is_shorter_than_two_cold_starts():
-    # max(1, ceil(5 / 2)) = 3, since 300 s < 2 x 180 s; simulation then raises it (below).
+    # max(1, ceil(5 / 2)) = 3, since 300 s < 2 x 180 s; a scale-in band keeps it there (below).
     w = plan_one()
-    assert "not 3 (max(1, ceil(trough 5 / 2)): the 5 min objective is shorter than 2 x the 3 min cold start, so the " \
-           "service never scales to zero)" in w.reasons["min_capacity"]
+    assert w.min_capacity == 3
+    assert w.reasons["min_capacity"] == ("3 = max(1, ceil(trough 5 / 2)): the 5 min objective is shorter than 2 x the "
+                                         "3 min cold start, so the service never scales to zero")
     assert plan_one(overrides__min_capacity=3).min_capacity == 3
 
 
-def test_a_min_capacity_that_flaps_on_a_noisy_day_is_raised_to_the_resting_fleet_with_a_margin():
-    # Every utilization allowed down to 3 flaps on one of the eight noisy days; at 0.6 the average's resting
-    # fleet is ceil(10 / 1.2) = 9, whose metric sits 0.41 messages under its scale-out point: one more.
+def test_where_target_trackings_own_scale_in_would_flap_the_plan_widens_the_band_instead_of_raising_min():
+    # At 25% of the peak (5 msg/s) the fleet at 0.9 rests at 4 tasks right at the point of one fewer: target
+    # tracking's own 90% band scales it in and out. A step policy below 0.6 x 1.8 = 1.08 rests at every rate.
     w = plan_one()
-    assert (w.min_capacity, w.scaling.target_utilization) == (10, 0.6)
-    assert w.reasons["min_capacity"].startswith(
-        "10 = ceil(average 10 x 1 s / (concurrency 2 x utilization 0.6)) = 9, the fleet target tracking rests at for "
-        "the average rate, + 1 for a margin from the target (with min capacity 9 it rests at 9 tasks with 0.41 "
-        "messages between the metric's mean and its scale-out point")
-    assert "a fleet allowed below it flaps on seed 1 at utilization 0.6" in w.reasons["min_capacity"]
+    assert (w.min_capacity, w.scaling.target_utilization, w.scaling.scale_in_backlog_per_task) == (3, 0.9, 1.08)
+    why = w.reasons["scale_in_backlog_per_task"]
+    assert why.startswith("1.08 = 0.6 x the target 1.8: target tracking's own scale-in")
+    assert "at a constant 5 msg/s (25% of the peak) it rests at 4 tasks" in why
+    assert "a step policy scales in once 15 one-minute datapoints in a row sit below 1.08" in why
+    assert plan_one(overrides__target_backlog_per_task=1.8).scaling.scale_in_backlog_per_task is None
 
 
 def test_min_capacity_covers_the_peak_when_the_objective_is_shorter_than_the_scale_out_reaction():
@@ -94,13 +95,13 @@ def test_min_capacity_is_zero_when_the_objective_outlasts_two_cold_starts():
 
 def test_target_is_concurrency_times_a_utilization_below_one_so_the_fleet_has_a_resting_point():
     w = plan_one()
-    # Each utilization holds the deterministic day but flaps on a noisy one (Poisson arrivals, each message
-    # its own processing time, p99 3 x the mean) when allowed down to 3 tasks; 0.6 with min 10 holds on all 8
-    assert w.scaling.target_utilization == 0.6
-    assert w.scaling.target_backlog_per_task == 1.2  # 2 slots x 0.6, below the concurrency
+    # The highest utilization holds the day, the spike and the eight noisy days (Poisson arrivals, each message
+    # its own processing time, p99 3 x the mean) over min 3, with its scale-in band.
+    assert w.scaling.target_utilization == 0.9
+    assert w.scaling.target_backlog_per_task == 1.8  # 2 slots x 0.9, below the concurrency
     assert "(visible + in flight) / running tasks" in w.reasons["target_backlog_per_task"]
     assert ("chosen by simulation: the cheapest that held the objective in diurnal and spike (and the day again with "
-            "Poisson arrivals and p99 processing times, on each of seeds 1-8) without flapping, 6 of the candidates "
+            "Poisson arrivals and p99 processing times, on each of seeds 1-8) without flapping, 1 of the candidates "
             "0.9, 0.8, 0.7, 0.6, 0.5, 0.4 tried") in w.reasons["target_backlog_per_task"]
 
 
@@ -213,16 +214,16 @@ def test_sink_cap_between_need_and_peak_is_feasible_with_a_headroom_warning():
     assert w.feasible
     assert w.max_capacity == 12  # floor(25 / 2), below the 13 for 80% utilisation
     assert w.binding_limit == "sink request rate (db 25 req/s)"
-    # Target tracking at the chosen utilization (0.6) would rest above the cap at the peak: the plan says so.
+    # Target tracking at the chosen utilization (0.9) would rest up to the cap at the peak: the plan says so.
     assert [f.limit for f in w.warnings] == ["peak headroom", "peak resting fleet"]
-    assert "no room above the resting fleet 20-23 at the peak: sink request rate (db 25 req/s) caps it at 12" in (
+    assert "no room above the resting fleet 12-13 at the peak: sink request rate (db 25 req/s) caps it at 12" in (
         w.reasons["max_capacity"])
 
 
 def test_sink_messages_per_request_multiplies_the_request_cap():
     w = plan_one(sink={"name": "db", "requests_per_second": 10, "messages_per_request": 5})
     assert w.feasible
-    assert w.max_capacity == 20  # cap floor(50 / 2) = 25 binds neither the 13 for the peak nor the 20 of room
+    assert w.max_capacity == 14  # cap floor(50 / 2) = 25 binds neither the 13 for the peak nor the 14 of room
 
 
 def test_sink_bandwidth_caps_tasks():
@@ -252,7 +253,7 @@ def test_target_override_at_or_above_the_concurrency_is_an_error_with_no_resting
     w = plan_one(overrides__target_backlog_per_task=2_000)
     assert not w.feasible
     assert w.errors[0].limit == "no resting point"
-    assert w.errors[0].fix == "set target_backlog_per_task below 2, e.g. 1.2 (the planner's)"
+    assert w.errors[0].fix == "set target_backlog_per_task below 2, e.g. 1.8 (the planner's)"
 
 
 # --- seeds ----------------------------------------------------------------------------------

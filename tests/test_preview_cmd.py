@@ -349,7 +349,7 @@ def test_the_piped_event_backlog_tree_has_each_type_whole():
     assert result.returncode == 0, result.stderr
     labels = tree_labels(result.stdout)
     assert "events-execution-role-policy aws:iam/rolePolicyAttachment:RolePolicyAttachment" in labels
-    assert len(labels) == 30 and all(re.fullmatch(r"\S+ [a-z]+:[a-zA-Z/]+:[A-Za-z]+", label) for label in labels)
+    assert len(labels) == 32 and all(re.fullmatch(r"\S+ [a-z]+:[a-zA-Z/]+:[A-Za-z]+", label) for label in labels)
 
 
 def test_a_piped_json_preview_says_its_stages_on_stderr_and_keeps_stdout_json():

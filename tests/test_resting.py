@@ -63,11 +63,12 @@ def test_a_fleet_at_max_capacity_cannot_scale_out_so_only_scale_in_is_asked():
     assert rest_at(13.02, target_backlog_per_task=3.6, min_capacity=1, max_capacity=2, **JOBS) == (True, "")
 
 
-def _flapping_seeds(rate: float, min_capacity: int) -> int:
+def _flapping_seeds(rate: float, min_capacity: int, scale_in_fraction: float | None = None) -> int:
     model = QueueModel("jobs", JOBS["slot_seconds"], JOBS["concurrency_per_task"], 600.0,
                        processing_p99_seconds=JOBS["p99_seconds"])
     fleet = TargetTrackingFleet(min_capacity=min_capacity, max_capacity=10, target_backlog_per_task=3.6,
-                                scale_out_cooldown_seconds=60, scale_in_cooldown_seconds=300)
+                                scale_out_cooldown_seconds=60, scale_in_cooldown_seconds=300,
+                                scale_in_fraction=scale_in_fraction)
     days = (limits.FLAP_SETTLE_SECONDS + limits.FLAP_WINDOW_SECONDS) / limits.SECONDS_PER_DAY
     return sum(flaps_at_constant(simulate(model, fleet, sc.constant(rate, days), Settings(random_seed=seed))
                                  .action_seconds) for seed in range(1, 11))
@@ -77,3 +78,19 @@ def test_what_rest_at_calls_steady_holds_on_ten_seeds_and_what_it_calls_unsteady
     # The promise against the simulator it is measured on, at seeds it was not measured with (it uses seed 1).
     assert _flapping_seeds(13.02, min_capacity=3) == 0
     assert _flapping_seeds(13.02, min_capacity=1) >= 5
+
+
+def test_a_scale_in_band_rests_steadily_where_target_trackings_own_band_does_not():
+    # Over min 1 the 90% band flaps at 75% of the jobs' peak; with a band at 0.6 of the target the fleet a
+    # scale-out from noise lands on (3 tasks) stays clear of the step policy's threshold. At 0.7 it does not.
+    assert not rest_at(13.02, target_backlog_per_task=3.6, min_capacity=1, max_capacity=10, **JOBS)[0]
+    assert rest_at(13.02, target_backlog_per_task=3.6, min_capacity=1, max_capacity=10, scale_in_fraction=0.6,
+                   **JOBS) == (True, "")
+    steady, why = rest_at(13.02, target_backlog_per_task=3.6, min_capacity=1, max_capacity=10, scale_in_fraction=0.7,
+                          **JOBS)
+    assert not steady and why.startswith("noise scales it out to 3 tasks") and "step policy scales in" in why
+
+
+def test_what_rest_in_band_calls_steady_holds_on_ten_seeds_and_what_it_calls_unsteady_flaps():
+    assert _flapping_seeds(13.02, min_capacity=1, scale_in_fraction=0.6) == 0
+    assert _flapping_seeds(13.02, min_capacity=1, scale_in_fraction=0.7) >= 5

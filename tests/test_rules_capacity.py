@@ -448,3 +448,37 @@ def test_sink_connections_agrees_with_the_planners_split_of_a_shared_sink():
     assert fitted.feasible and stack_messages(rule, targets(fitted)) == []
     # What the planner used to allow: 3 tasks per lane against all 60 connections each.
     assert len(stack_messages(rule, targets(plan(load("shared_sink_partitions")), max_capacity=3))) == 4
+
+
+def _without_scale_in(target: float = 0.9) -> ResourceView:
+    policy = tracking(BACKLOG_PER_TASK, target)
+    policy.props["targetTrackingScalingPolicyConfiguration"]["disableScaleIn"] = True
+    return policy
+
+
+def _scale_in_step(adjustment: int = -11) -> ResourceView:
+    return view(POLICY, "orders-scaling-scale-in", {
+        "policyType": "StepScaling", "resourceId": "service/c/orders",
+        "stepScalingPolicyConfiguration": {"adjustmentType": "PercentChangeInCapacity", "stepAdjustments": [
+            {"metricIntervalUpperBound": "0", "scalingAdjustment": adjustment}]}})
+
+
+def test_scale_in_path_fires_when_target_tracking_cannot_scale_in_and_nothing_else_does():
+    result = stack_messages(RULE["scaling-scale-in-path"], [scalable_target(1), _without_scale_in()])
+    assert result == [
+        "scalable target `orders-scaling-target`: its target tracking has scale-in disabled and it has no "
+        "step-scaling policy that scales in, so the fleet never shrinks: after a surge it runs (and bills) the "
+        "largest fleet any surge asked for, up to max capacity."
+    ]
+
+
+def test_scale_in_path_reads_what_the_step_policy_does_not_its_type():
+    rule = RULE["scaling-scale-in-path"]
+    alarm = view("aws:cloudwatch/metricAlarm:MetricAlarm", "orders-alarm-scale-in", {"alarmActions": ["arn:step"]},
+                 deps=("urn:orders-scaling-scale-in",))
+    # A step policy that only adds tasks (a zero-to-one path) does not scale the fleet in.
+    assert len(stack_messages(rule, [scalable_target(1), _without_scale_in(), _scale_in_step(+1), alarm])) == 1
+    found = stack_messages(rule, [scalable_target(1), _without_scale_in(), _scale_in_step()])
+    assert len(found) == 1 and "a scale-in step policy that no alarm invokes" in found[0]
+    assert stack_messages(rule, [scalable_target(1), _without_scale_in(), _scale_in_step(), alarm]) == []
+    assert stack_messages(rule, [scalable_target(1), tracking(BACKLOG_PER_TASK)]) == []  # it scales in itself

@@ -7,7 +7,7 @@ from capacity.plan.floors import schedule_candidates, scheduled_floors
 from dataclasses import replace
 
 from capacity.plan.settle import (Candidate, Probe, Settled, _alone, _noisy, _run, flaps_at_constant, flaps_in_day,
-                                  settle, settle_scheduled, steady_floor)
+                                  scale_in_band, settle, settle_scheduled, steady_floor)
 
 
 def _probe(**changes) -> Probe:
@@ -33,10 +33,12 @@ def test_a_constant_rate_flaps_with_three_actions_in_the_six_hours_after_the_fir
 
 
 def test_settle_keeps_the_highest_utilization_that_holds_seed_004_and_says_how_many_were_tried():
-    # 0.9 with min 7 flaps once arrivals are Poisson; raised to 18 (its resting 16 and a margin) it holds on
-    # every noisy day, cheaper than 0.8.
+    # 0.9 with min 7 and target tracking's own band flaps at a constant half of the peak; with a band at 0.7
+    # it holds from min 7, and with min raised to its resting 16 (the band needs no margin) it costs less:
+    # from 7, scale-outs on noise leave the band's fleet above 16.
     chosen = settle(_probe())
-    assert (chosen.utilization, chosen.tried, chosen.held, chosen.min_capacity) == (0.9, 2, True, 18)
+    assert (chosen.utilization, chosen.tried, chosen.held, chosen.min_capacity) == (0.9, 1, True, 16)
+    assert chosen.scale_in_fraction == 0.7
     assert chosen.max_age_seconds < 300
 
 
@@ -58,9 +60,9 @@ def test_each_candidate_is_judged_on_eight_noisy_days_and_the_first_that_fails_i
 
 
 def test_settle_falls_back_to_more_headroom_when_the_highest_misses_the_objective():
-    # A 1-minute objective on a step from 4 to 6.94 msg/s: 90% and 80% busy leave too little room.
+    # A 1-minute objective on a step from 4 to 6.94 msg/s: 90% busy leaves too little room.
     chosen = settle(_probe(max_age_seconds=60, min_capacity=1, trough=4.0))
-    assert (chosen.utilization, chosen.tried, chosen.held) == (0.7, 3, True)
+    assert (chosen.utilization, chosen.tried, chosen.held) == (0.8, 2, True)
     assert chosen.max_age_seconds < 60
 
 
@@ -75,28 +77,25 @@ SEED_004_WITH_RECEIVE = dict(processing_seconds=2.02, processing_p99_seconds=4.0
                              average=600_000 / 86_400, peak=600_000 / 86_400, trough=300_000 / 86_400)
 
 
-def test_a_flat_workload_whose_fleet_rests_unsteadily_at_its_average_keeps_its_raised_min_when_that_is_cheaper():
-    # Seed 004 without its receive: its peak is its average, so the fleet spends the day there; at 0.9 a fleet
-    # allowed down to 7 rests at 17 tasks, too near the target (and flaps with Poisson arrivals, seed 1);
-    # held at 18 it does not, and 0.8's steady runs alone cost more, so its noisy days are not drawn.
+def test_a_flat_workload_whose_band_holds_from_its_derived_min_keeps_its_resting_fleet_as_min_when_that_is_cheaper():
+    # Seed 004 without its receive: its peak is its average, so the fleet spends the day there. With target
+    # tracking's own band 0.9 flaps with Poisson arrivals; with the band it holds from 7, but noise scale-outs
+    # leave it above its resting 16, so min 16 costs fewer task-hours.
     failure, _, _ = _run(_probe(), 0.9)
     assert failure == "noise"
     chosen = settle(_probe())
-    assert chosen.raised_because.startswith("a fleet allowed below it rests unsteadily at the average rate (it rests "
-                                            "at 17 tasks with 0.65 messages between the metric's mean and its "
-                                            "scale-out point")
-    assert chosen.weighed == ("504 task-hours for the spike and the day, against 511.7 for utilization 0.8 with the "
-                              "lower min capacity (its steady runs alone, so its noisy days were not needed)")
+    assert chosen.raised_because == "a fleet allowed below it also holds at utilization 0.9 but scales up and down more"
+    assert chosen.weighed == ("448 task-hours for the spike and the day, against 486.8 for utilization 0.9 with the "
+                              "lower min capacity")
 
 
 def test_a_workload_with_a_peak_over_its_average_is_judged_by_its_noisy_days_not_its_rest_at_the_average():
-    # The same queue, peaking at 1.2 x its average: at 0.9 with min 8 it flaps on a noisy day (named), and the
-    # raised min (18) costs less than 0.6, the first lower utilization whose steady runs hold.
+    # The same queue, peaking at 1.2 x its average: at 0.9 with min 8 and a band at 0.7 every noisy day holds,
+    # and min 16 would cost more, since the fleet follows the day down from its peak.
     probe = _probe(**{**SEED_004_WITH_RECEIVE, "peak": 1.2 * 600_000 / 86_400})
     chosen = settle(probe)
-    assert (chosen.utilization, chosen.min_capacity, chosen.held) == (0.9, 18, True)
-    assert chosen.raised_because.startswith("with Poisson arrivals and p99 processing times a fleet allowed below it "
-                                            "flaps on seed ")
+    assert (chosen.utilization, chosen.min_capacity, chosen.scale_in_fraction, chosen.held) == (0.9, None, 0.7, True)
+    assert chosen.weighed == "min capacity raised to 16 at utilization 0.9 would cost 505.3 task-hours against 475.4"
 
 
 def test_a_raised_min_that_costs_more_than_the_next_utilization_that_holds_makes_way_for_it():
@@ -109,17 +108,18 @@ def test_a_raised_min_that_costs_more_than_the_next_utilization_that_holds_makes
     assert chosen.weighed == "min capacity raised to 18 at utilization 0.9 would cost 504 task-hours against 486.7"
 
 
-def test_seed_004_with_its_receive_rests_at_18_tasks_at_0_9_its_resting_16_and_a_margin():
+def test_seed_004_with_its_receive_rests_at_its_resting_16_tasks_at_0_9_with_a_band_and_no_margin():
     chosen = settle(_probe(**SEED_004_WITH_RECEIVE))
-    assert (chosen.utilization, chosen.min_capacity, chosen.resting, chosen.held) == (0.9, 18, 16, True)
-    assert chosen.margin_why.startswith("it rests at 16 tasks with 0.47 messages between the metric's mean and its "
-                                        "scale-out point")
+    assert (chosen.utilization, chosen.min_capacity, chosen.resting, chosen.held) == (0.9, 16, 16, True)
+    assert (chosen.scale_in_fraction, chosen.margin_why) == (0.7, "")
+    # Without the band the same min needed a margin: at 16 the metric's mean sits too near its scale-out point.
+    assert steady_floor(_probe(**SEED_004_WITH_RECEIVE), 0.9).floor == 18
 
 
 def test_settle_keeps_the_users_min_capacity_when_told_not_to_raise_it():
     chosen = settle(_probe(), may_raise_min=False)
     assert chosen.min_capacity is None
-    assert chosen.utilization < 0.9 and chosen.held
+    assert (chosen.utilization, chosen.scale_in_fraction, chosen.held) == (0.9, 0.7, True)
 
 
 def test_settle_does_not_simulate_a_fleet_whose_min_equals_its_max():
@@ -191,3 +191,26 @@ def test_a_raised_min_with_nothing_lower_to_weigh_says_so_once_its_noisy_days_ho
     assert (alone.tried, alone.min_capacity) == (3, 18)
     assert alone.weighed == "504 task-hours for the spike and the day; no lower utilization held"
     assert _alone(_probe(), replace(raised, min_capacity=16), 3) is None  # flaps on seed 3
+
+
+def _default_workload_probe(**changes) -> Probe:
+    # tests/factories.py's workload: 10 msg/s on average (5-20), 2 slots a task, 1 s (p99 3 s), 5-minute objective.
+    values = dict(concurrency_per_task=2, processing_seconds=1.0, max_age_seconds=300, processing_p99_seconds=3.0,
+                  min_capacity=3, max_capacity=14, scale_out_cooldown_seconds=60, scale_in_cooldown_seconds=300,
+                  schedule=(), average=10.0, peak=20.0, trough=5.0, hourly=None)
+    values.update(changes)
+    return Probe(**values)
+
+
+def test_where_target_trackings_own_band_flaps_at_a_constant_rate_the_highest_steady_band_is_chosen():
+    fraction, why = scale_in_band(_default_workload_probe(), 0.9)
+    assert fraction == 0.6
+    assert why.startswith("over min capacity 3, at a constant 5 msg/s (25% of the peak) it rests at")
+    chosen = settle(_default_workload_probe())
+    assert (chosen.utilization, chosen.min_capacity, chosen.scale_in_fraction, chosen.held) == (0.9, None, 0.6, True)
+    assert chosen.band_why == why
+
+
+def test_no_band_where_the_fleet_cannot_move_or_a_schedule_moves_it():
+    assert scale_in_band(_default_workload_probe(min_capacity=14), 0.9) == (None, "")
+    assert scale_in_band(_default_workload_probe(schedule=((0, 5),)), 0.9) == (None, "")

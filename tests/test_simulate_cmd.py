@@ -24,8 +24,8 @@ def test_simulate_prints_each_fleet_side_by_side_with_its_figures():
                     "max age of oldest", "p99 age of oldest", "minutes over 5 min", "peak backlog", "drain time",
                     "cost (USD)", "task launches", "scaling actions (out / in)", "longest at one size"):
         assert heading in result.output
-    assert "1.28x" in result.output  # plan autoscaling against the lower bound, seed 004's diurnal day
-    assert "18-18" in result.output and "24 h" in result.output  # the plan's fleet holds its raised min all day
+    assert "1.14x" in result.output  # plan autoscaling against the lower bound, seed 004's diurnal day
+    assert "16-16" in result.output and "24 h" in result.output  # the plan's fleet holds its raised min all day
     assert "360" in result.output  # the static fleet: 15 tasks x 24 h
 
 

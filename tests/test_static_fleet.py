@@ -26,7 +26,7 @@ def test_a_24_hour_objective_runs_the_fewest_static_tasks_that_hold_when_they_co
     assert w.scaling.scheduled_capacity == () and w.scaling.deploy_min_capacity is None
     why = w.reasons["min_capacity"]
     assert why.startswith("6 = a static fleet (min = max)")
-    assert "144 task-hours a day against 262.3 for target tracking" in why
+    assert "144 task-hours a day against 165.5 for target tracking" in why
     assert "see min_capacity" in w.reasons["max_capacity"]
     assert "the target never moves it" in w.reasons["target_backlog_per_task"]
     assert w.alarms.max_tasks is None  # a fleet that never moves is never "at max" for a reason worth a page
@@ -81,7 +81,8 @@ def test_a_backlog_to_drain_counts_the_tasks_that_drain_it_so_target_tracking_wi
 
 def test_the_monthly_cost_bills_the_static_fleet_around_the_clock():
     static = plan_one(objective__max_age_seconds=86_400)
-    scaled = plan_one(objective__max_age_seconds=86_400, overrides__min_capacity=0)
+    # Target tracking with the user's min and target, billed hour by hour: about 8.3 tasks on average.
+    scaled = plan_one(objective__max_age_seconds=86_400, overrides__min_capacity=0, overrides__target_backlog_per_task=1.2)
     assert "6 average tasks (min = max = 6: the fleet never moves) x 730 h" in static.reasons["monthly_cost_usd"]
     assert static.monthly_cost_usd < scaled.monthly_cost_usd
 

@@ -81,9 +81,9 @@ def test_verify_runs_seed_004_at_constant_rates_and_finds_it_settles(seed_004):
         "constant 25% of peak", "constant 50% of peak", "constant 75% of peak", "constant 100% of peak"]
     assert all(c.holds for c in constant)
     assert all(c.reason.startswith("0 scaling actions in the 6 h after the first hour") for c in constant)
-    # Without noise it settles, but at the peak min capacity 16 rests 0.3 deviations under its scale-out point,
-    # which Poisson arrivals cross (4 of seeds 1-10 flap there: the next test).
-    assert "with Poisson arrivals, over min capacity 16, it rests at 16 tasks" in constant[-1].reason
+    # With its scale-in band min capacity 16 rests steadily at every rate, so no row carries a resting note
+    # (target tracking's own band at 16 would rest 0.3 deviations under its scale-out point at the peak).
+    assert all("Poisson" not in c.reason for c in constant)
 
 
 @long_simulation
@@ -140,7 +140,8 @@ def test_verify_holds_for_the_cloudflare_stack_within_its_objective():
 @long_simulation
 def test_verify_fails_a_plan_that_flaps_at_a_constant_rate_with_seed_004s_old_target():
     data = yaml.safe_load(resolve_stack("event-backlog").read_text())
-    data["workloads"][0]["overrides"] = {"target_backlog_per_task": 76}  # the pre-issue-13 target
+    # The old target with the old min: a min the planner raises would pin the fleet where no target moves it.
+    data["workloads"][0]["overrides"] = {"target_backlog_per_task": 76, "min_capacity": 7}
     data["workloads"][0]["consumer"]["receive_overhead_seconds"] = 0.0  # the issue measured 636 launches at 2 s a message
     profile = parse_profile(data, "event-backlog-old-target.yaml")
     stack_plan = plan(profile)
@@ -223,7 +224,11 @@ def test_no_cheaper_setting_is_offered_beside_a_plan_that_holds_on_every_seed_wh
     profile = make_profile(objective__max_age_seconds=86_400, environment="prod")
     stack_plan = plan(profile)
     (verification,) = verify(profile, stack_plan)
-    assert verification.holds and verification.tuning is None
+    assert verification.holds
+    # A setting is offered only when it holds on all 10 seeds too: target tracking from 4 at 0.9 with its band
+    # does (263 task-hours over the spike and the day against the static 288); from 1 it does not.
+    offered = verification.tuning
+    assert offered is None or offered.min_capacity > 1
     # The setting the one-seed bar finds cheaper: target tracking from 1 task under the same max of 6. It holds the
     # planner's noisy day (seed 1) but not every seed of the verifier's, so offering it would be a step back.
     lane = stack_plan.workloads[0]

@@ -27,6 +27,7 @@ from capacity.plan.formatting import duration, num
 from capacity.plan.lanes import Rates
 from capacity.plan.models import ScheduledCapacity
 from capacity.plan.settle import Candidate, Probe, Settled, design_day_task_hours, settle, settle_scheduled
+from capacity.scale_in_band import landing_fraction
 from capacity.profile import Consumer, DailyShape
 
 
@@ -44,6 +45,7 @@ class Autoscaling:
     chosen: Chosen
     probe: Probe  # the simulated queue and fleet, at the chosen min capacity
     deploy_min_capacity: int | None = None
+    scale_in_backlog_per_task: float | None = None  # the scale-in band's threshold (None: target tracking's own)
 
 
 def reaction_seconds() -> float:
@@ -151,8 +153,31 @@ def plan_autoscaling(
         d.reasons["scheduled_capacity"] = _schedule_reason(
             rates, mu, max_capacity, chosen, scheduled, time_zone,
             expected_tasks(hourly, chosen.floors, mu, chosen.utilization))
+    band = plan_scale_in_band(d, target, chosen.settled, int(in_cd))
+    probe = replace(probe_with(min_capacity), scale_in_fraction=chosen.settled.scale_in_fraction if band else None)
     return Autoscaling(min_capacity, target, chosen.utilization, int(out_cd), int(in_cd), scheduled, hourly,
-                       chosen, probe_with(min_capacity), deploy_min)
+                       chosen, probe, deploy_min, band)
+
+
+def plan_scale_in_band(d: Derivation, target: float, settled: Settled, scale_in_cooldown: int) -> float | None:
+    """The scale-in band's threshold and its reason, where the setting was proven with one (capacity/scale_in_band.py);
+    None for a target the user set, which target tracking scales in around on its own."""
+    fraction = settled.scale_in_fraction
+    if fraction is None or d.overridden("target_backlog_per_task"):
+        return None
+    threshold = round(target * fraction, 3)
+    landing = round(target * landing_fraction(fraction), 3)
+    tried = ", ".join(f"{f:g}" for f in limits.SCALE_IN_BAND_FRACTIONS)
+    rates = ", ".join(f"{round(f * 100)}%" for f in limits.FLAP_CHECK_PEAK_FRACTIONS)
+    return d.set("scale_in_backlog_per_task", threshold, (
+        f"{num(threshold)} = {fraction:g} x the target {num(target)}: target tracking's own scale-in (15 minutes below "
+        f"about 90% of the target) would flap here, since the metric's noise is wider than that band ({settled.band_why}); "
+        f"so target tracking only scales out (DisableScaleIn) and a step policy scales in once "
+        f"{limits.TARGET_TRACKING_SCALE_IN_DATAPOINTS} one-minute datapoints in a row sit below {num(threshold)}, "
+        f"removing the share of tasks that puts the metric mid-band ({num(landing)} per task), at least one task "
+        f"per {scale_in_cooldown} s cooldown; the highest of {tried} at which every constant rate ({rates} of the "
+        "peak) rests steadily over min capacity (capacity/plan/resting.py), and the day and spike were simulated "
+        "with it"))
 
 
 def scaling_summary(scaling: Autoscaling) -> str:
@@ -168,8 +193,10 @@ def as_static(d: Derivation, scaling: Autoscaling, tasks: int) -> Autoscaling:
     """The autoscaling of a fleet pinned at `tasks` (min = max): no schedule, and a target that never moves it."""
     d.reasons["target_backlog_per_task"] += f"; the fleet is static (min = max = {tasks}), so the target never moves it"
     chosen = replace(scaling.chosen, min_capacity=tasks, floors=())
-    probe = replace(scaling.probe, min_capacity=tasks, max_capacity=tasks, schedule=())
-    return replace(scaling, min_capacity=tasks, scheduled=(), deploy_min_capacity=None, chosen=chosen, probe=probe)
+    probe = replace(scaling.probe, min_capacity=tasks, max_capacity=tasks, schedule=(), scale_in_fraction=None)
+    d.reasons.pop("scale_in_backlog_per_task", None)
+    return replace(scaling, min_capacity=tasks, scheduled=(), deploy_min_capacity=None, chosen=chosen, probe=probe,
+                   scale_in_backlog_per_task=None)
 
 
 def plan_average_tasks(d: Derivation, scaling: Autoscaling, mu: float, max_capacity: int) -> tuple[float, str]:

@@ -75,6 +75,9 @@ class ScalingPlan(BaseModel):
     scheduled_capacity: Annotated[tuple[ScheduledCapacity, ...], DERIVED]
     # With scheduled actions: the scalable target's min when it is created, before the first action fires.
     deploy_min_capacity: Annotated[int | None, DERIVED] = None
+    # A scale-in band (capacity/scale_in_band.py): target tracking only scales out, and a step policy scales in
+    # below this backlog per task (None: target tracking scales in on its own, below about 90% of the target).
+    scale_in_backlog_per_task: Annotated[float | None, DERIVED] = None
     hourly_arrival_per_second: tuple[float, ...] | None
     time_zone: str | None
     predictive: PredictivePlan | None = None
@@ -187,7 +190,8 @@ JSON_FIELDS: tuple[str, ...] = (
     "arrival_average_per_second", "arrival_peak_per_second", "arrival_trough_per_second",
     "per_task_messages_per_second", "max_age_seconds", "processing_seconds", "processing_p99_seconds",
     "receive_overhead_seconds", "message_bytes", "backlog_messages", "min_capacity", "max_capacity",
-    "target_backlog_per_task", "scale_out_cooldown_seconds", "scale_in_cooldown_seconds", "concurrency_per_task",
+    "target_backlog_per_task", "scale_out_cooldown_seconds", "scale_in_cooldown_seconds", "scale_in_backlog_per_task",
+    "concurrency_per_task",
     "receive_batch", "receive_wait_seconds", "task_cpu", "task_memory_mib", "architecture", "image", "script_name",
     "stop_timeout_seconds", "visibility_timeout_seconds", "retention_seconds", "dlq_retention_seconds",
     "max_receive_count", "max_message_bytes", "fifo_high_throughput", "drain_seconds", "alarm_age_seconds",

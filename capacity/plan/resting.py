@@ -18,6 +18,7 @@ import numpy as np
 
 from capacity import limits
 from capacity import scenarios as sc
+from capacity.plan.erlang import erlang_c
 from capacity.plan.formatting import num
 from capacity.simulate import QueueModel, Settings, StaticFleet
 from capacity.simulate.messages import lognormal_sigma
@@ -54,6 +55,8 @@ def metric_at(rate_per_second: float, slot_seconds: float, p99_seconds: float | 
     measured = max(limits.RESTING_NOISE_MIN_SECONDS,
                    min(limits.RESTING_NOISE_SECONDS, limits.RESTING_NOISE_MESSAGES / rate_per_second))
     seconds = limits.RESTING_NOISE_WARMUP_SECONDS + measured
+    if rate_per_second * seconds > limits.RESTING_NOISE_MAX_SIMULATED_MESSAGES:
+        return unsimulated_metric(rate_per_second, slot_seconds, p99_seconds, concurrency_per_task, tasks)
     model = QueueModel("resting", slot_seconds, concurrency_per_task, math.inf, processing_p99_seconds=p99_seconds)
     scenario = sc.constant(rate_per_second, seconds / limits.SECONDS_PER_DAY)
     run = simulate_service(model, StaticFleet(tasks=max(1, tasks)), scenario,
@@ -61,6 +64,21 @@ def metric_at(rate_per_second: float, slot_seconds: float, p99_seconds: float | 
     assert run.backlog_messages is not None
     counts = run.backlog_messages[limits.RESTING_NOISE_WARMUP_SECONDS // limits.SQS_METRIC_PERIOD_SECONDS:]
     return float(np.mean(counts)), float(np.std(counts))
+
+
+def unsimulated_metric(rate_per_second: float, slot_seconds: float, p99_seconds: float | None,
+                       concurrency_per_task: int, tasks: int) -> tuple[float, float]:
+    """Mean and spread of the one-minute means for a fleet too busy to simulate: the busy count plus the M/M/c
+    queue's mean length (Erlang C), and the M/G/inf deviation widened by RESTING_UNSIMULATED_SPREAD_RATIO
+    (infinite mean when the slots cannot keep up)."""
+    servers = max(1, tasks) * concurrency_per_task
+    offered = busy_messages(rate_per_second, slot_seconds)
+    if servers <= offered:
+        return math.inf, 0.0
+    load = offered / servers
+    queue = erlang_c(servers, offered) * load / (1 - load)
+    spread = metric_noise_messages(rate_per_second, slot_seconds, p99_seconds) * limits.RESTING_UNSIMULATED_SPREAD_RATIO
+    return offered + queue, spread
 
 
 def above(room: float, spread: float) -> float:
@@ -80,8 +98,67 @@ def scale_in_point(tasks: int, target_backlog_per_task: float) -> float:
     return math.floor((tasks - 1) * target_backlog_per_task + limits.RESTING_ROUNDING_TASKS) + 0.5
 
 
+def band_point(tasks: int, target_backlog_per_task: float, scale_in_fraction: float) -> float:
+    """The minute's mean count below which its datapoint (whole messages / tasks) is under the band's scale-in
+    threshold, scale_in_fraction x the target."""
+    return math.ceil(scale_in_fraction * target_backlog_per_task * tasks - limits.RESTING_ROUNDING_TASKS) - 0.5
+
+
+def rest_in_band(rate_per_second: float, slot_seconds: float, p99_seconds: float | None, concurrency_per_task: int,
+                 target_backlog_per_task: float, min_capacity: int, max_capacity: int,
+                 scale_in_fraction: float) -> tuple[bool, str]:
+    """Whether target tracking with a scale-in band (limits.SCALE_IN_BAND_FRACTIONS) rests steadily at this rate.
+
+    Noise scales the fleet out until its metric's mean has room under the target (expected
+    scale-outs in the flap window at most RESTING_MAX_EXPECTED_ACTIONS); a scale-out lands as high
+    as ceil((mean + 2 deviations) / target). The band's step policy then must not scale in from
+    noise there: 15 one-minute means in a row below scale_in_fraction x the target.
+    """
+    tasks, mean, spread = _resting_fleet(rate_per_second, slot_seconds, p99_seconds, concurrency_per_task,
+                                         target_backlog_per_task, min_capacity, max_capacity)
+    window = limits.FLAP_WINDOW_SECONDS / limits.SQS_METRIC_PERIOD_SECONDS
+    # Past the queueing the count hardly depends on the fleet: its mean and spread are kept as tasks are added.
+    while tasks < max_capacity and window * above(
+            scale_out_point(tasks, target_backlog_per_task) - mean, spread
+    ) ** limits.TARGET_TRACKING_SCALE_OUT_DATAPOINTS > limits.RESTING_MAX_EXPECTED_ACTIONS:
+        tasks += 1
+    if not math.isfinite(mean):
+        return True, ""  # even max capacity cannot keep up: it stays there, and the objective says so
+    landed = min(max_capacity, max(tasks, math.ceil((mean + 2 * spread) / target_backlog_per_task
+                                                    - limits.RESTING_ROUNDING_TASKS)))
+    if landed <= min_capacity:
+        return True, ""
+    mean, spread = metric_at(rate_per_second, slot_seconds, p99_seconds, concurrency_per_task, landed)
+    room = mean - band_point(landed, target_backlog_per_task, scale_in_fraction)
+    ins = window * above(room, spread) ** limits.TARGET_TRACKING_SCALE_IN_DATAPOINTS
+    if ins > limits.RESTING_MAX_EXPECTED_ACTIONS:
+        return False, (f"noise scales it out to {landed} tasks, {num(round(room, 2))} messages above the band's "
+                       f"scale-in point{_deviations(room, spread)}, so its step policy scales in about "
+                       f"{num(round(ins, 2))} times in 6 h")
+    return True, ""
+
+
+def _resting_fleet(rate_per_second: float, slot_seconds: float, p99_seconds: float | None, concurrency_per_task: int,
+                   target_backlog_per_task: float, min_capacity: int, max_capacity: int) -> tuple[int, float, float]:
+    """The fewest tasks from min capacity whose metric's mean stays under the scale-out point, with that metric's
+    mean and spread (an M/G/inf bound for a fleet clearly too small to simulate)."""
+    busy = busy_messages(rate_per_second, slot_seconds)
+    wanted = math.ceil(busy / target_backlog_per_task - limits.RESTING_ROUNDING_TASKS)
+    tasks = min(max_capacity, max(min_capacity, wanted))
+    bound = metric_noise_messages(rate_per_second, slot_seconds, p99_seconds) * limits.RESTING_NOISE_BOUND_RATIO
+    quick = limits.RESTING_QUICK_REJECT_DEVIATIONS * bound
+    if tasks < max_capacity and scale_out_point(tasks, target_backlog_per_task) - busy < quick:
+        return tasks, busy, bound  # rejected before it is simulated
+    mean, spread = metric_at(rate_per_second, slot_seconds, p99_seconds, concurrency_per_task, tasks)
+    while tasks < max_capacity and mean >= scale_out_point(tasks, target_backlog_per_task):
+        tasks += 1  # queueing lifts the metric past the target: target tracking adds a task
+        mean, spread = metric_at(rate_per_second, slot_seconds, p99_seconds, concurrency_per_task, tasks)
+    return tasks, mean, spread
+
+
 def rest_at(rate_per_second: float, slot_seconds: float, p99_seconds: float | None, concurrency_per_task: int,
-            target_backlog_per_task: float, min_capacity: int, max_capacity: int) -> tuple[bool, str]:
+            target_backlog_per_task: float, min_capacity: int, max_capacity: int,
+            scale_in_fraction: float | None = None) -> tuple[bool, str]:
     """Whether target tracking rests steadily at this constant rate, and if not why (for a reason).
 
     The fleet rests at the fewest tasks, from min capacity, whose metric stays under the
@@ -90,19 +167,13 @@ def rest_at(rate_per_second: float, slot_seconds: float, p99_seconds: float | No
     scale-outs (none at max capacity) and, above min capacity, window x P(below the point of
     one task fewer) x P(below 90% of the target)^14 scale-ins; each must be at most
     RESTING_MAX_EXPECTED_ACTIONS. A quick M/G/inf bound rejects a fleet before it is simulated.
+    With a scale-in band (scale_in_fraction), rest_in_band judges it.
     """
-    busy = busy_messages(rate_per_second, slot_seconds)
-    wanted = math.ceil(busy / target_backlog_per_task - limits.RESTING_ROUNDING_TASKS)
-    tasks = min(max_capacity, max(min_capacity, wanted))
-    bound = metric_noise_messages(rate_per_second, slot_seconds, p99_seconds) * limits.RESTING_NOISE_BOUND_RATIO
-    quick = limits.RESTING_QUICK_REJECT_DEVIATIONS * bound
-    if tasks < max_capacity and scale_out_point(tasks, target_backlog_per_task) - busy < quick:
-        mean, spread = busy, bound  # rejected before it is simulated
-    else:
-        mean, spread = metric_at(rate_per_second, slot_seconds, p99_seconds, concurrency_per_task, tasks)
-        while tasks < max_capacity and mean >= scale_out_point(tasks, target_backlog_per_task):
-            tasks += 1  # queueing lifts the metric past the target: target tracking adds a task
-            mean, spread = metric_at(rate_per_second, slot_seconds, p99_seconds, concurrency_per_task, tasks)
+    if scale_in_fraction is not None:
+        return rest_in_band(rate_per_second, slot_seconds, p99_seconds, concurrency_per_task, target_backlog_per_task,
+                            min_capacity, max_capacity, scale_in_fraction)
+    tasks, mean, spread = _resting_fleet(rate_per_second, slot_seconds, p99_seconds, concurrency_per_task,
+                                         target_backlog_per_task, min_capacity, max_capacity)
     window = limits.FLAP_WINDOW_SECONDS / limits.SQS_METRIC_PERIOD_SECONDS
     room_out = scale_out_point(tasks, target_backlog_per_task) - mean
     outs = 0.0 if tasks >= max_capacity else window * above(room_out, spread) ** limits.TARGET_TRACKING_SCALE_OUT_DATAPOINTS

@@ -134,6 +134,7 @@ def plan_service(profile: Profile, workload: Workload, lane: Lane, record: Deriv
             target_utilization=scaling.target_utilization,
             scheduled_capacity=scaling.scheduled,
             deploy_min_capacity=scaling.deploy_min_capacity,
+            scale_in_backlog_per_task=scaling.scale_in_backlog_per_task,
             hourly_arrival_per_second=scaling.hourly_rates,
             time_zone=workload.traffic.daily_shape.time_zone if workload.traffic.daily_shape else None,
             predictive=predictive,

@@ -40,6 +40,8 @@ class Probe:
     peak: float
     trough: float
     hourly: tuple[float, ...] | None
+    # The scale-in band's fraction of the target (capacity/scale_in_band.py), None for target tracking's own.
+    scale_in_fraction: float | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,9 @@ class Settled:
     # The raised min's margin: the resting fleet it starts from, and why that alone rests unsteadily ("" if not).
     resting: int | None = None
     margin_why: str = ""
+    # The scale-in band the chosen setting ran with (None: target tracking's own), and why.
+    scale_in_fraction: float | None = None
+    band_why: str = ""
     # Task-hours of the deterministic design day the chosen setting ran (None when it did not run or hold),
     # and the largest fleet it reached there (a higher max capacity would not change a day that stayed below it).
     day_task_hours: float | None = None
@@ -143,6 +148,7 @@ def _model_and_fleet(p: Probe, utilization: float, candidate: Candidate | None) 
         scale_out_cooldown_seconds=p.scale_out_cooldown_seconds,
         scale_in_cooldown_seconds=p.scale_in_cooldown_seconds,
         schedule=p.schedule if candidate is None else candidate.schedule,
+        scale_in_fraction=p.scale_in_fraction,
     )
     return model, fleet
 
@@ -223,10 +229,26 @@ def unsteady_rate(p: Probe, utilization: float, min_capacity: int) -> str:
     for fraction in limits.FLAP_CHECK_PEAK_FRACTIONS:
         rate = p.peak * fraction
         steady, why = rest_at(rate, p.processing_seconds, p.processing_p99_seconds, p.concurrency_per_task, target,
-                              min_capacity, p.max_capacity)
+                              min_capacity, p.max_capacity, p.scale_in_fraction)
         if not steady:
             return f"at a constant {num(round(rate, 3))} msg/s ({round(fraction * 100)}% of the peak) {why}"
     return ""
+
+
+@lru_cache(maxsize=256)
+def scale_in_band(p: Probe, utilization: float) -> tuple[float | None, str]:
+    """The scale-in band for this utilization over the probe's min capacity, and why: None where target tracking's
+    own 90% band rests steadily at every constant rate `--verify` checks (or the fleet cannot move, or a schedule
+    moves it), else the highest of SCALE_IN_BAND_FRACTIONS that does (None when none does)."""
+    if p.schedule or p.min_capacity >= p.max_capacity:
+        return None, ""
+    own = unsteady_rate(replace(p, scale_in_fraction=None), utilization, p.min_capacity)
+    if not own:
+        return None, ""
+    for fraction in limits.SCALE_IN_BAND_FRACTIONS:
+        if not unsteady_rate(replace(p, scale_in_fraction=fraction), utilization, p.min_capacity):
+            return fraction, _over(p.min_capacity, own)
+    return None, _over(p.min_capacity, own)
 
 
 @dataclass(frozen=True)
@@ -251,7 +273,7 @@ def steady_floor(p: Probe, utilization: float) -> Margin:
     floor, first_why = resting, ""
     while floor < p.max_capacity:
         steady, why = rest_at(p.average, p.processing_seconds, p.processing_p99_seconds, p.concurrency_per_task,
-                              target, floor, p.max_capacity)
+                              target, floor, p.max_capacity, p.scale_in_fraction)
         if steady:
             break
         first_why = first_why or why
@@ -262,7 +284,27 @@ def steady_floor(p: Probe, utilization: float) -> Margin:
 @lru_cache(maxsize=256)
 def settle(p: Probe, candidates: tuple[float, ...] = limits.RESTING_UTILIZATION_CANDIDATES,
            may_raise_min: bool = True) -> Settled:
+    """The cheapest setting that holds (_settle), with the scale-in band it was simulated with."""
+    settled = _settle(p, candidates, may_raise_min)
+    if p.scale_in_fraction is not None or not settled.tried:
+        return settled
+    fraction, why = scale_in_band(p, settled.utilization)
+    if fraction is not None and settled.min_capacity is not None:
+        # Name the rate target tracking's own band would flap at over the min kept, where there is one.
+        kept = replace(p, min_capacity=settled.min_capacity)
+        why = _over(settled.min_capacity, unsteady_rate(kept, settled.utilization, settled.min_capacity)) or why
+    return replace(settled, scale_in_fraction=fraction, band_why=why)
+
+
+def _over(min_capacity: int, why: str) -> str:
+    return f"over min capacity {min_capacity}, {why}" if why else ""
+
+
+def _settle(p: Probe, candidates: tuple[float, ...] = limits.RESTING_UTILIZATION_CANDIDATES,
+            may_raise_min: bool = True) -> Settled:
     """The highest candidate utilization (fewest task-hours) that holds the objective without flapping.
+
+    Each candidate runs with the scale-in band scale_in_band gives it (None: target tracking's own).
 
     A candidate that misses the objective, or misses or flaps on one of SETTLE_NOISE_SEEDS once
     arrivals and processing times are random (metric noise crossing a target with too little
@@ -282,8 +324,10 @@ def settle(p: Probe, candidates: tuple[float, ...] = limits.RESTING_UTILIZATION_
     results: list = []
     raised: Settled | None = None
     unsteady: Settled | None = None  # the first that held every day but rests unsteadily at the average rate
+    base = p
     for utilization in ordered:
         tried += 1
+        p = replace(base, scale_in_fraction=scale_in_band(base, utilization)[0])
         failure, results, _ = _deterministic(p, utilization)
         if not failure and raised is not None and _summary(results)[0] >= raised.task_hours:
             if _proven(p, raised):
@@ -300,7 +344,7 @@ def settle(p: Probe, candidates: tuple[float, ...] = limits.RESTING_UTILIZATION_
         if rests and unsteady is None:
             unsteady = Settled(utilization, tried, True, *_summary(results), NOISE_NOTE, weighed=(
                 f"it rests unsteadily at the average rate ({rests}), but no utilization with more headroom "
-                "rests steadily and holds"), **_day(results))
+                "rests steadily and holds"), scale_in_fraction=p.scale_in_fraction, **_day(results))
         if failure == "flaps" and p.min_capacity == 0:  # a zero-to-one cycle: more headroom does not stop it
             return _alone(p, raised, tried) or Settled(ordered[0], tried, False, *_summary(results),
                                                        "diurnal and spike")
@@ -308,7 +352,8 @@ def settle(p: Probe, candidates: tuple[float, ...] = limits.RESTING_UTILIZATION_
             because = (f"with Poisson arrivals and p99 processing times a fleet allowed below it {noisy}" if noisy else
                        f"a fleet allowed below it rests unsteadily at the average rate ({rests})")
             raised = _raised(p, utilization, tried, f"{because} at utilization {utilization:g}")
-    if raised is None and unsteady is not None and not _noisy(p, unsteady.utilization)[0]:
+    if raised is None and unsteady is not None and not _noisy(
+            replace(p, scale_in_fraction=unsteady.scale_in_fraction), unsteady.utilization)[0]:
         return replace(unsteady, tried=tried)
     return _alone(p, raised, tried) or Settled(ordered[-1], tried, False, *_summary(results), "diurnal and spike")
 
@@ -321,7 +366,8 @@ def _unsteady_at_average(p: Probe, utilization: float) -> str:
     if not math.isclose(p.peak, p.average, rel_tol=1e-6):
         return ""
     steady, why = rest_at(p.average, p.processing_seconds, p.processing_p99_seconds, p.concurrency_per_task,
-                          round(p.concurrency_per_task * utilization, 3), p.min_capacity, p.max_capacity)
+                          round(p.concurrency_per_task * utilization, 3), p.min_capacity, p.max_capacity,
+                          p.scale_in_fraction)
     return "" if steady else why
 
 
@@ -335,13 +381,15 @@ def _raised(p: Probe, utilization: float, tried: int, because: str) -> Settled |
     if failure:
         return None
     return Settled(utilization, tried, True, *_summary(results), NOISE_NOTE, min_capacity=margin.floor,
-                   raised_because=because, resting=margin.resting, margin_why=margin.why, **_day(results))
+                   raised_because=because, resting=margin.resting, margin_why=margin.why,
+                   scale_in_fraction=p.scale_in_fraction, **_day(results))
 
 
 def _proven(p: Probe, raised: Settled) -> bool:
     """Whether the raised-min setting also holds, unflapping, on every noisy day (SETTLE_NOISE_SEEDS)."""
     assert raised.min_capacity is not None
-    return not _noisy(replace(p, min_capacity=raised.min_capacity), raised.utilization)[0]
+    raised_probe = replace(p, min_capacity=raised.min_capacity, scale_in_fraction=raised.scale_in_fraction)
+    return not _noisy(raised_probe, raised.utilization)[0]
 
 
 def _costlier_without_noise(raised: Settled, tried: int, utilization: float, task_hours: float) -> Settled:

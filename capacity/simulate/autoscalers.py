@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 
 from capacity import limits
+from capacity.scale_in_band import tasks_removed
 from capacity.simulate.model import (
     SECONDS_PER_MINUTE,
     CdkDefaultFleet,
@@ -52,6 +53,9 @@ def all_below(values: list[float], threshold: float) -> bool:
 
 class TargetTrackingScaler:
     """Target tracking as Application Auto Scaling runs it: 3 datapoints above, 15 below 90%.
+
+    With a scale-in band (fleet.scale_in_fraction) the policy only scales out, and the band's
+    step policy scales in after 15 datapoints below its threshold (capacity/scale_in_band.py).
 
     Cooldowns as AWS documents them: during the scale-out cooldown a new scale-out happens
     only when it asks for more capacity than the last one did; scale-in waits for both.
@@ -108,13 +112,16 @@ class TargetTrackingScaler:
                 self.cause = "out"
                 return wanted
         in_window = metrics.backlog_per_task[max(0, last - s.scale_in_datapoints + 1) : last + 1]
+        fraction = s.scale_in_fraction if f.scale_in_fraction is None else f.scale_in_fraction
         if (
             len(in_window) == s.scale_in_datapoints
-            and all_below(in_window, s.scale_in_fraction * f.target_backlog_per_task)
+            and all_below(in_window, fraction * f.target_backlog_per_task)
             and now >= self.in_until
             and now >= self.out_until
         ):
-            wanted = max(floor, math.ceil(running * latest / f.target_backlog_per_task))
+            wanted = max(floor, math.ceil(running * latest / f.target_backlog_per_task) if f.scale_in_fraction is None
+                         else desired - tasks_removed(desired, latest, fraction * f.target_backlog_per_task,
+                                                      f.target_backlog_per_task))
             if wanted < desired:
                 self.in_until = now + f.scale_in_cooldown_seconds
                 self.cause = "in"

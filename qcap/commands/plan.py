@@ -34,6 +34,7 @@ ROWS: list[tuple[str, str]] = [
     ("target_backlog_per_task", "msgs/task"),
     ("scale_out_cooldown_seconds", "s"),
     ("scale_in_cooldown_seconds", "s"),
+    ("scale_in_backlog_per_task", "msgs/task"),
     ("shards", "queues"),
     ("batch_size", "msgs"),
     ("max_wait_time_ms", "ms"),

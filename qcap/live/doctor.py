@@ -188,6 +188,10 @@ def read_scaling(aws: Aws, calls: _Calls, cluster_name: str, service: str) -> Sc
     ).get("ScalingPolicies", [])
     tracking = [p for p in policies if p.get("PolicyType") == "TargetTrackingScaling"]
     policy = tracking[0] if tracking else None
+    scale_in_steps = tuple(
+        p["PolicyName"] for p in policies if p.get("PolicyType") == "StepScaling" and any(
+            a.get("ScalingAdjustment", 0) < 0
+            for a in p.get("StepScalingPolicyConfiguration", {}).get("StepAdjustments", [])))
     return ScalingFacts(
         resource_id,
         target_found=True,
@@ -198,6 +202,9 @@ def read_scaling(aws: Aws, calls: _Calls, cluster_name: str, service: str) -> Sc
             float(policy["TargetTrackingScalingPolicyConfiguration"]["TargetValue"]) if policy else None
         ),
         read_at=utc_now(),
+        scale_in_disabled=(bool(policy["TargetTrackingScalingPolicyConfiguration"].get("DisableScaleIn", False))
+                           if policy else None),
+        scale_in_step_policies=scale_in_steps,
     )
 
 

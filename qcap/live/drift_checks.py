@@ -98,4 +98,34 @@ def check_scaling_drift(plan: WorkloadPlan, scaling: ScalingFacts) -> list[Check
     else:
         checks.append(drift(n, "target_backlog_per_task", scaling.target_backlog_per_task,
                             target, False, f"policy {scaling.policy_name} TargetValue"))
+        band = scale_in_band_drift(plan, scaling)
+        if band is not None:
+            checks.append(band)
     return checks
+
+
+def scale_in_band_drift(plan: WorkloadPlan, scaling: ScalingFacts) -> Check | None:
+    """Whether the service scales in as planned: target tracking's own scale-in, or the plan's band (target tracking
+    with scale-in disabled and a step policy that removes tasks). None when the policies were not read."""
+    if scaling.scale_in_disabled is None or scaling.scale_in_step_policies is None:
+        return None
+    band = plan.scaling.scale_in_backlog_per_task if plan.scaling else None
+    planned = "target tracking" if band is None else f"a step policy below {num(band)}"
+    steps = ", ".join(scaling.scale_in_step_policies)
+    live = ("target tracking" if not scaling.scale_in_disabled
+            else f"step policy {steps}" if steps else "nothing")
+    name = "drift: scale_in_backlog_per_task"
+    if scaling.scale_in_disabled and not steps:
+        return Check(plan.name, name, "warn", live, planned,
+                     "target tracking has scale-in disabled and no step policy removes tasks: the fleet never shrinks "
+                     "after a surge, and bills up to max capacity")
+    if band is None and scaling.scale_in_disabled:
+        return Check(plan.name, name, "warn", live, planned,
+                     f"{steps} scales in where the plan has target tracking do it: not the scaling the plan simulated")
+    if band is None:
+        return Check(plan.name, name, "ok", live, planned, "target tracking scales in, as planned")
+    if not scaling.scale_in_disabled:
+        return Check(plan.name, name, "warn", live, planned,
+                     "target tracking scales in on its own (DisableScaleIn false): its 90% band is narrower than the "
+                     "metric's noise here, so the fleet scales out and in at a steady rate (flapping)")
+    return Check(plan.name, name, "ok", live, planned, f"target tracking only scales out; {steps} scales in")

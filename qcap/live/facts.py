@@ -77,6 +77,10 @@ class ScalingFacts:
     target_backlog_per_task: float | None = None
     # When the target was read (UTC): a scheduled min capacity is judged against the floor of that hour.
     read_at: datetime | None = None
+    # Whether the target-tracking policy has scale-in disabled, and the step policies that remove tasks
+    # (a scale-in band: capacity/scale_in_band.py); None when not read.
+    scale_in_disabled: bool | None = None
+    scale_in_step_policies: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
