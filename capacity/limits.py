@@ -67,7 +67,9 @@ TARGET_TRACKING_DATAPOINT_SECONDS = 60
 # scales in while its alarm holds 15 of 15 one-minute datapoints below this fraction of the
 # target, in SCALE_IN_BAND_INTERVALS percent steps, at least one task (MinAdjustmentMagnitude).
 # CloudWatch invokes an Auto Scaling action once a minute while its alarm stays in ALARM
-# (CloudWatch User Guide, "Alarm actions"); the step policy's cooldown spaces the steps. The
+# (CloudWatch User Guide, "Alarm actions"); the step policy's cooldown spaces the steps, and target
+# tracking does not block its scale-in (PutScalingPolicy API reference: with both policy kinds, "the
+# scale-in activity will not be blocked"). The
 # planner tries these fractions, highest (cheapest) first, where the metric's noise would flap
 # target tracking's own 90% band. Our choice.
 SCALE_IN_BAND_FRACTIONS = (0.8, 0.7, 0.6, 0.5)

@@ -17,6 +17,9 @@ from dataclasses import dataclass
 
 from capacity import limits
 
+# Step bounds are sent to the API as decimal strings: rounded here so float noise (0.864000000001) stays out.
+BOUND_DECIMALS = 6
+
 
 @dataclass(frozen=True)
 class BandStep:
@@ -43,8 +46,9 @@ def band_steps(threshold_backlog_per_task: float, target_backlog_per_task: float
     for k in range(intervals, 0, -1):
         high = threshold_backlog_per_task * k / intervals
         percent = math.floor(100 * (1 - high / landing))
-        lower = None if k == 1 else round(threshold_backlog_per_task * (k - 1) / intervals - threshold_backlog_per_task, 6)
-        steps.append(BandStep(lower, round(high - threshold_backlog_per_task, 6), percent))
+        lower = None if k == 1 else round(threshold_backlog_per_task * (k - 1) / intervals - threshold_backlog_per_task,
+                                          BOUND_DECIMALS)
+        steps.append(BandStep(lower, round(high - threshold_backlog_per_task, BOUND_DECIMALS), percent))
     return tuple(steps)
 
 
@@ -55,7 +59,8 @@ def tasks_removed(desired: int, metric_backlog_per_task: float, threshold_backlo
     below = metric_backlog_per_task - threshold_backlog_per_task
     if not below < 0:
         return 0
-    for step in band_steps(threshold_backlog_per_task, target_backlog_per_task):
-        if (step.lower_below_threshold is None or below >= step.lower_below_threshold) and below < step.upper_below_threshold:
-            return max(limits.SCALE_IN_MIN_ADJUSTMENT_TASKS, desired * step.percent // 100)
-    return limits.SCALE_IN_MIN_ADJUSTMENT_TASKS
+    # The intervals cover every metric under the threshold: the lowest has no lower bound.
+    step = next(s for s in band_steps(threshold_backlog_per_task, target_backlog_per_task)
+                if (s.lower_below_threshold is None or below >= s.lower_below_threshold)
+                and below < s.upper_below_threshold)
+    return max(limits.SCALE_IN_MIN_ADJUSTMENT_TASKS, desired * step.percent // 100)

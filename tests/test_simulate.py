@@ -351,3 +351,23 @@ def test_processing_times_drawn_to_the_p99_vary_a_small_fleets_minutes_more_than
     assert large.mean() == pytest.approx(1.0, abs=0.02)
     assert small.std() > 5 * large.std()  # 60 messages a minute against 3,000: the mean of many varies less
     assert np.all(processing_factors(model, Settings(), 1, 10) == 1.0)  # no seed: the mean, always
+
+
+def test_a_scale_in_band_steps_in_below_its_threshold_without_waiting_for_target_trackings_scale_out_cooldown():
+    # 20 msg/s for 20 minutes scales 1-slot 1 s tasks out; then 2 msg/s leaves the metric far below the band.
+    # Target tracking's own scale-in waits out the hour-long scale-out cooldown; the band's step policy does not
+    # (PutScalingPolicy: target tracking does not block another policy's scale-in).
+    scenario = _rates((20, 1200), (2, 3 * 3600))
+    own = TargetTrackingFleet(min_capacity=1, max_capacity=40, target_backlog_per_task=0.9,
+                              scale_out_cooldown_seconds=3600)
+    band = TargetTrackingFleet(min_capacity=1, max_capacity=40, target_backlog_per_task=0.9,
+                               scale_out_cooldown_seconds=3600, scale_in_fraction=0.6)
+    first_in = {}
+    for label, fleet in (("own", own), ("band", band)):
+        result = simulate(_model(), fleet, scenario)
+        outs = [at for at, cause in result.action_seconds if cause == "out"]
+        ins = [at for at, cause in result.action_seconds if cause == "in"]
+        assert outs and ins, label
+        first_in[label] = ins[0] - outs[-1]
+    assert first_in["own"] >= 3600
+    assert first_in["band"] < 3600

@@ -55,7 +55,9 @@ class TargetTrackingScaler:
     """Target tracking as Application Auto Scaling runs it: 3 datapoints above, 15 below 90%.
 
     With a scale-in band (fleet.scale_in_fraction) the policy only scales out, and the band's
-    step policy scales in after 15 datapoints below its threshold (capacity/scale_in_band.py).
+    step policy scales in after 15 datapoints below its threshold (capacity/scale_in_band.py),
+    after its own cooldown only: target tracking's cooldowns do not block another policy's
+    scale-in (PutScalingPolicy API reference).
 
     Cooldowns as AWS documents them: during the scale-out cooldown a new scale-out happens
     only when it asks for more capacity than the last one did; scale-in waits for both.
@@ -117,7 +119,7 @@ class TargetTrackingScaler:
             len(in_window) == s.scale_in_datapoints
             and all_below(in_window, fraction * f.target_backlog_per_task)
             and now >= self.in_until
-            and now >= self.out_until
+            and (now >= self.out_until or f.scale_in_fraction is not None)
         ):
             wanted = max(floor, math.ceil(running * latest / f.target_backlog_per_task) if f.scale_in_fraction is None
                          else desired - tasks_removed(desired, latest, fraction * f.target_backlog_per_task,

@@ -79,8 +79,8 @@ class TargetTrackingFleet:
     # schedule's first action after the start (None: a fleet already running, sized for the first minute).
     deploy_min_capacity: int | None = None
     # Scale-in band (limits.SCALE_IN_BAND_FRACTIONS): None, target tracking scales in below 90% of the target;
-    # else its scale-in is disabled and a step policy removes 10% of the tasks while 15 datapoints sit below
-    # this fraction of the target.
+    # else its scale-in is disabled and a step policy scales in (capacity/scale_in_band.py) while 15 datapoints
+    # sit below this fraction of the target.
     scale_in_fraction: float | None = None
 
     def seconds_to_first_action(self) -> float:
