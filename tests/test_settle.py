@@ -84,9 +84,21 @@ def test_a_flat_workload_whose_band_holds_from_its_derived_min_keeps_its_resting
     failure, _, _ = _run(_probe(), 0.9)
     assert failure == "noise"
     chosen = settle(_probe())
-    assert chosen.raised_because == "a fleet allowed below it also holds at utilization 0.9 but scales up and down more"
+    assert chosen.raised_because == ("a fleet allowed below it also holds the spike and the day at utilization 0.9 "
+                                     "but scales up and down more")
     assert chosen.weighed == ("448 task-hours for the spike and the day, against 486.8 for utilization 0.9 with the "
-                              "lower min capacity")
+                              "lower min capacity (its steady runs alone, so its noisy days were not needed)")
+
+
+def test_a_raised_min_that_is_cheaper_and_holds_every_noisy_day_spares_the_lower_mins_noisy_days(monkeypatch):
+    from capacity.plan import settle as settle_module
+
+    probed: list[int] = []
+    noisy = settle_module._noisy.__wrapped__
+    monkeypatch.setattr(settle_module, "_noisy", lambda p, u, c=None: probed.append(p.min_capacity) or noisy(p, u, c))
+    chosen = settle_module._settle(_probe(), limits.RESTING_UTILIZATION_CANDIDATES, True)
+    assert (chosen.min_capacity, chosen.utilization) == (16, 0.9)
+    assert probed == [16]
 
 
 def test_a_workload_with_a_peak_over_its_average_is_judged_by_its_noisy_days_not_its_rest_at_the_average():

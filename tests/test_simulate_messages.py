@@ -116,24 +116,34 @@ def test_stopped_tasks_retire_the_first_slots_to_come_free_and_no_message_starts
 
 
 def test_a_fluid_curve_is_cut_into_whole_messages_as_it_reaches_each_next_one():
-    times = messages.fluid_arrival_times(np.full(10, 0.4), 0.5, 2)
+    times, counts = messages.fluid_arrival_times(np.full(10, 0.4), 0.5, 2)
     # Two waiting at 0; the curve starts at 0.5 and reaches 1 at 1.25 s, 2 at 3.75 s, ... and 4.5 at the end.
     assert times.tolist() == pytest.approx([0.0, 0.0, 1.25, 3.75, 6.25, 8.75])
+    # The backlog is not an arrival of any second.
+    assert counts.tolist() == [0, 1, 0, 1, 0, 0, 1, 0, 1, 0]
 
 
 def test_poisson_arrivals_come_in_order_at_the_scenarios_rate():
     rates = np.concatenate((np.full(3600, 5.0), np.full(3600, 1.0)))
     gaps = np.random.default_rng(1).standard_exponential(40_000)
-    times, complete = messages.poisson_process_times(rates, gaps, 0)
+    times, counts, complete = messages.poisson_process_times(rates, gaps, 0)
     assert complete
     assert np.all(np.diff(times) >= 0)
+    assert counts.tolist() == np.bincount(times.astype(np.int64), minlength=rates.size).tolist()
     first, second = (times < 3600).sum(), (times >= 3600).sum()
     assert first == pytest.approx(18_000, rel=0.03) and second == pytest.approx(3_600, rel=0.06)
 
 
 def test_poisson_arrivals_say_when_the_gaps_ran_out_before_the_run_ended():
-    times, complete = messages.poisson_process_times(np.full(100, 10.0), np.ones(50), 0)
+    times, _, complete = messages.poisson_process_times(np.full(100, 10.0), np.ones(50), 0)
     assert not complete and times.size == 50
+
+
+def test_an_arrival_the_curve_completes_at_the_runs_very_end_counts_in_its_last_second():
+    # Gaps of exactly one message a second at 1 msg/s: the third arrives at 3.0 s, the end of a 3-second run.
+    times, counts, complete = messages.poisson_process_times(np.full(3, 1.0), np.ones(4), 0)
+    assert times.tolist() == [1.0, 2.0, 3.0] and complete
+    assert counts.tolist() == [0, 1, 2]
 
 
 def test_processing_times_have_the_profiles_mean_and_p99_when_seeded_and_are_the_mean_without():

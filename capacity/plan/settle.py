@@ -177,8 +177,11 @@ def _deterministic(p: Probe, utilization: float, candidate: Candidate | None = N
     return "", results, len(results)
 
 
+@lru_cache(maxsize=256)
 def _noisy(p: Probe, utilization: float, candidate: Candidate | None = None) -> tuple[str, int]:
-    """(how the setting's noisy design day first fails, as "flaps on seed 2", or ""; the runs simulated)."""
+    """(how the setting's noisy design day first fails, as "flaps on seed 2", or ""; the runs simulated).
+
+    Cached: a raised min is proven once, whichever comparison asks first."""
     model, fleet = _model_and_fleet(p, utilization, candidate)
     return _first_noisy_failure(model, fleet, probe_scenarios(p)[-1])
 
@@ -323,6 +326,7 @@ def _settle(p: Probe, candidates: tuple[float, ...] = limits.RESTING_UTILIZATION
     tried = 0
     results: list = []
     raised: Settled | None = None
+    raised_at: float | None = None  # the utilization a raised min was weighed at (raised may be None: it failed)
     unsteady: Settled | None = None  # the first that held every day but rests unsteadily at the average rate
     base = p
     for utilization in ordered:
@@ -334,12 +338,16 @@ def _settle(p: Probe, candidates: tuple[float, ...] = limits.RESTING_UTILIZATION
                 return _costlier_without_noise(raised, tried, utilization, _summary(results)[0])
             raised = None  # the raised min failed on a noisy day: this utilization stands on its own
         rests = "" if failure else _unsteady_at_average(p, utilization)
+        if not failure and not rests and raised is None and may_raise_min:
+            raised_at = utilization
+            raised = _raised(p, utilization, tried, "a fleet allowed below it also holds the spike and the day at "
+                             f"utilization {utilization:g} but scales up and down more")
+            if raised is not None and raised.task_hours < _summary(results)[0] and _proven(p, raised):
+                # Cheaper and holding on every noisy day: the lower min's noisy days cannot change the choice.
+                return _costlier_without_noise(raised, tried, utilization, _summary(results)[0])
         noisy = "" if failure or rests else _noisy(p, utilization)[0]
         if not failure and not noisy and not rests:
             kept = Settled(utilization, tried, True, *_summary(results), NOISE_NOTE, **_day(results))
-            if raised is None and may_raise_min:
-                raised = _raised(p, utilization, tried, "a fleet allowed below it also holds at utilization "
-                                 f"{utilization:g} but scales up and down more")
             return _cheaper(p, raised, kept)
         if rests and unsteady is None:
             unsteady = Settled(utilization, tried, True, *_summary(results), NOISE_NOTE, weighed=(
@@ -348,10 +356,15 @@ def _settle(p: Probe, candidates: tuple[float, ...] = limits.RESTING_UTILIZATION
         if failure == "flaps" and p.min_capacity == 0:  # a zero-to-one cycle: more headroom does not stop it
             return _alone(p, raised, tried) or Settled(ordered[0], tried, False, *_summary(results),
                                                        "diurnal and spike")
-        if (noisy or rests) and may_raise_min and raised is None:
+        if (noisy or rests) and may_raise_min and (raised is None or raised_at == utilization):
             because = (f"with Poisson arrivals and p99 processing times a fleet allowed below it {noisy}" if noisy else
                        f"a fleet allowed below it rests unsteadily at the average rate ({rests})")
-            raised = _raised(p, utilization, tried, f"{because} at utilization {utilization:g}")
+            because = f"{because} at utilization {utilization:g}"
+            if raised_at != utilization:
+                raised = _raised(p, utilization, tried, because)
+            elif raised is not None:  # raised before its noisy days: it was not raised for the reason given then
+                raised = replace(raised, raised_because=because)
+            raised_at = utilization
     if raised is None and unsteady is not None and not _noisy(
             replace(p, scale_in_fraction=unsteady.scale_in_fraction), unsteady.utilization)[0]:
         return replace(unsteady, tried=tried)

@@ -88,32 +88,39 @@ def _replace_top(heap, size, value):
 @njit(cache=True)
 def poisson_process_times(rates, gaps, backlog):
     """Arrival times of a Poisson process with these per-second rates: `backlog` messages at 0, then one each
-    time the integrated rate has grown by the next standard exponential gap. Returns (times, complete):
-    complete is False when the gaps ran out before the run's end (draw more and call again)."""
+    time the integrated rate has grown by the next standard exponential gap. Returns (times, counts, complete):
+    counts[k] is how many of the arrivals (not the backlog) fall in second k (one the curve completes at the
+    run's very end counts in its last second); complete is False when the gaps ran out before the run's end
+    (draw more and call again)."""
     times = np.zeros(backlog + gaps.size)
+    counts = np.zeros(rates.size)
     at = backlog
     used = 0
     level = 0.0
     if gaps.size == 0:
-        return times[:at], rates.size == 0
+        return times[:at], counts, rates.size == 0
+    last = rates.size - 1
     target = gaps[0]
     for k in range(rates.size):
         rate = rates[k]
         after = level + rate
         while target <= after:
-            times[at] = k + (target - level) / rate
+            time = k + (target - level) / rate
+            times[at] = time
+            counts[min(int(time), last)] += 1.0
             at += 1
             used += 1
             if used == gaps.size:
-                return times[:at], False
+                return times[:at], counts, False
             target += gaps[used]
         level = after
-    return times[:at], True
+    return times[:at], counts, True
 
 
 @njit(cache=True)
 def fluid_arrival_times(rates, carried, backlog):
-    """Arrival times of the whole messages of a fluid curve: message j arrives when the curve reaches j.
+    """Arrival times of the whole messages of a fluid curve (message j arrives when the curve reaches j), and how
+    many of them (not the backlog) fall in each second, as poisson_process_times counts them.
 
     `backlog` whole messages wait at 0 and `carried` (a fraction of a message) starts the curve.
     """
@@ -122,6 +129,8 @@ def fluid_arrival_times(rates, carried, backlog):
         level += rates[k]
     total = backlog + int(math.floor(level + WHOLE_MESSAGE_EPSILON))
     times = np.zeros(total)
+    counts = np.zeros(rates.size)
+    last = rates.size - 1
     at = backlog
     level = carried
     for k in range(rates.size):
@@ -129,10 +138,12 @@ def fluid_arrival_times(rates, carried, backlog):
         after = level + rate
         while at < total and (at - backlog + 1) <= after + WHOLE_MESSAGE_EPSILON:
             into = (at - backlog + 1) - level
-            times[at] = k + (min(1.0, max(0.0, into / rate)) if rate > 0 else 0.0)
+            time = k + (min(1.0, max(0.0, into / rate)) if rate > 0 else 0.0)
+            times[at] = time
+            counts[min(int(time), last)] += 1.0
             at += 1
         level = after
-    return times
+    return times, counts
 
 
 @njit(cache=True)

@@ -247,17 +247,13 @@ def message_arrivals(scenario: Scenario, seed: int | None) -> tuple[np.ndarray, 
     backlog = scenario.initial_backlog_messages
     whole = int(math.floor(backlog + messages.WHOLE_MESSAGE_EPSILON))
     if seed is None:
-        arrive = messages.fluid_arrival_times(rates.astype(float), backlog - whole, whole)
-    else:
-        rng = np.random.default_rng(seed)
-        gaps = rng.standard_exponential(message_bound(scenario) - whole)
-        arrive, complete = messages.poisson_process_times(rates.astype(float), gaps, whole)
-        while not complete:  # more arrivals than eight standard deviations above the mean: draw on
-            gaps = np.concatenate((gaps, rng.standard_exponential(gaps.size)))
-            arrive, complete = messages.poisson_process_times(rates.astype(float), gaps, whole)
-    # A message the curve completes at the run's very end arrived in its last second.
-    seconds = np.minimum(arrive[whole:].astype(np.int64), max(0, rates.size - 1))
-    counts = np.bincount(seconds, minlength=rates.size)[: rates.size].astype(float)
+        return messages.fluid_arrival_times(rates.astype(float), backlog - whole, whole)
+    rng = np.random.default_rng(seed)
+    gaps = rng.standard_exponential(message_bound(scenario) - whole)
+    arrive, counts, complete = messages.poisson_process_times(rates.astype(float), gaps, whole)
+    while not complete:  # more arrivals than eight standard deviations above the mean: draw on
+        gaps = np.concatenate((gaps, rng.standard_exponential(gaps.size)))
+        arrive, counts, complete = messages.poisson_process_times(rates.astype(float), gaps, whole)
     return arrive, counts
 
 
