@@ -226,3 +226,33 @@ def test_where_target_trackings_own_band_flaps_at_a_constant_rate_the_highest_st
 def test_no_band_where_the_fleet_cannot_move_or_a_schedule_moves_it():
     assert scale_in_band(_default_workload_probe(min_capacity=14), 0.9) == (None, "")
     assert scale_in_band(_default_workload_probe(schedule=((0, 5),)), 0.9) == (None, "")
+
+
+# A 50k-message day peaking at 3x on one-slot tasks with a 2 min objective (a generated profile).
+SMALL_SPIKY = dict(processing_seconds=1 / 0.962, processing_p99_seconds=1.95, min_capacity=2, max_capacity=3,
+                   max_age_seconds=120, average=50_000 / 86_400, peak=3 * 50_000 / 86_400, trough=0.5 * 50_000 / 86_400,
+                   hourly=None)
+
+
+def test_each_utilization_is_simulated_with_the_max_capacity_room_for_its_peak_would_give_it():
+    from capacity.plan.settle import at_its_max
+
+    probe = _probe(**SMALL_SPIKY, room_ceiling=float("inf"))
+    # At 0.5 target tracking rests at 4-5 tasks at the peak: max 3 becomes 6, one above that band.
+    assert at_its_max(probe, 0.5).max_capacity == 6
+    assert at_its_max(replace(probe, room_ceiling=5.0), 0.5).max_capacity == 5  # as far as the tightest cap
+    assert at_its_max(replace(probe, room_ceiling=None), 0.5).max_capacity == 3  # max capacity set by the user
+    assert at_its_max(probe, 0.9).max_capacity == 4  # it rests at 3 at the peak: one above
+    assert at_its_max(replace(probe, max_capacity=10), 0.5).max_capacity == 10  # room already
+
+
+def test_a_utilization_with_no_steady_scale_in_band_makes_way_for_more_headroom_and_the_reason_says_why():
+    chosen = settle(_probe(**SMALL_SPIKY, room_ceiling=float("inf")))
+    # 0.9-0.6 hold every day, but at a constant 75% of the peak neither target tracking's own scale-in nor any
+    # band rests steadily over min 2; at 0.5 a band at half the target does.
+    assert (chosen.utilization, chosen.scale_in_fraction, chosen.held) == (0.5, 0.5, True)
+    assert chosen.passed_over.startswith("utilization 0.9 held every day, but neither target tracking's own "
+                                         "scale-in nor a band rests steadily there at every constant rate")
+    assert "(75% of the peak)" in chosen.passed_over
+    for utilization in (0.9, 0.8, 0.7, 0.6):
+        assert scale_in_band(_probe(**{**SMALL_SPIKY, "max_capacity": 6}), utilization)[0] is None

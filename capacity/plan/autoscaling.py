@@ -26,7 +26,15 @@ from capacity.plan.floors import expected_tasks, hourly_rates, schedule_actions,
 from capacity.plan.formatting import duration, num
 from capacity.plan.lanes import Rates
 from capacity.plan.models import ScheduledCapacity
-from capacity.plan.settle import Candidate, Probe, Settled, design_day_task_hours, settle, settle_scheduled
+from capacity.plan.settle import (
+    Candidate,
+    Probe,
+    Settled,
+    at_its_max,
+    design_day_task_hours,
+    settle,
+    settle_scheduled,
+)
 from capacity.scale_in_band import landing_fraction
 from capacity.profile import Consumer, DailyShape
 
@@ -117,9 +125,13 @@ class Chosen:
 
 def plan_autoscaling(
     d: Derivation, c: Consumer, rates: Rates, age: float, mu: float, max_capacity: int, shape: DailyShape | None,
-    receive_overhead_seconds: float = 0.0,
+    receive_overhead_seconds: float = 0.0, room_ceiling: float | None = None,
 ) -> Autoscaling:
-    """min_capacity (and its schedule), target_backlog_per_task and the two cooldowns of a service's scaling."""
+    """min_capacity (and its schedule), target_backlog_per_task and the two cooldowns of a service's scaling.
+
+    room_ceiling: how far max capacity may rise above max_capacity for room over the peak's resting fleet
+    (capacity/plan/peak_room.py), so each utilization is simulated with the max it would be deployed with;
+    None keeps max_capacity."""
     hourly = hourly_rates(shape, rates.average)
     out_cd, in_cd = plan_cooldowns(d)
 
@@ -131,7 +143,7 @@ def plan_autoscaling(
             min_capacity=min(minimum, max_capacity), max_capacity=max_capacity,
             scale_out_cooldown_seconds=int(out_cd), scale_in_cooldown_seconds=int(in_cd),
             schedule=(),
-            average=rates.average, peak=rates.peak, trough=rates.trough, hourly=hourly,
+            average=rates.average, peak=rates.peak, trough=rates.trough, hourly=hourly, room_ceiling=room_ceiling,
         )
 
     derived_min, derived_why = derived_min_capacity(age, rates, mu, max_capacity)
@@ -154,7 +166,8 @@ def plan_autoscaling(
             rates, mu, max_capacity, chosen, scheduled, time_zone,
             expected_tasks(hourly, chosen.floors, mu, chosen.utilization))
     band = plan_scale_in_band(d, target, chosen.settled, int(in_cd))
-    probe = replace(probe_with(min_capacity), scale_in_fraction=chosen.settled.scale_in_fraction if band else None)
+    probe = replace(at_its_max(probe_with(min_capacity), chosen.utilization),
+                    scale_in_fraction=chosen.settled.scale_in_fraction if band else None)
     return Autoscaling(min_capacity, target, chosen.utilization, int(out_cd), int(in_cd), scheduled, hourly,
                        chosen, probe, deploy_min, band)
 
@@ -417,22 +430,8 @@ def derived_utilization(probe: Probe, may_raise_min: bool = True):
             why += f", with min capacity raised to {settled.min_capacity} (see min_capacity)"
         elif settled.weighed:
             why += f"; {settled.weighed}"
+        if settled.passed_over:
+            why += f"; {settled.passed_over}"
     else:
         why = f"{head}; none of the candidates ({candidates}) held the objective in simulation: the most headroom"
     return settled.utilization, why, settled
-
-
-def resting_peak_tasks(peak_per_second: float, mu: float, utilization: float) -> tuple[int, int]:
-    """The fleets target tracking rests at for the peak: from ceil(peak / (per-task rate x utilization)) up to
-    ceil(that / 0.9), the largest that scale-in (below 90% of the target for 15 minutes) may leave alone.
-
-    Max capacity at or below the top of that band pins the fleet at its ceiling every peak (and pages) while
-    the objective holds.
-    """
-    if peak_per_second <= 0 or mu <= 0:
-        return 0, 0
-    fleet = peak_per_second / (mu * utilization)
-    low = math.ceil(fleet - 1e-9)
-    # Rounded up, not down: where the fleet lands in the band depends on how it got there (a scale-out that
-    # overshoots, then a scale-in that rounds up), and the tail adds to the in-flight count.
-    return low, max(low, math.ceil(fleet / limits.TARGET_TRACKING_SCALE_IN_FRACTION - 1e-9))

@@ -9,13 +9,22 @@ then says so in the reason and a warning.
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 from capacity import limits
-from capacity.plan.autoscaling import resting_peak_tasks
+from capacity.plan.resting import resting_peak_tasks
 from capacity.plan.caps import Cap
 from capacity.plan.derivation import Derivation
 from capacity.plan.formatting import num
+
+
+def room_ceiling(record: Derivation, caps: list[Cap]) -> float | None:
+    """How far room_for_resting_peak may raise max capacity: the tightest cap's tasks (inf without a cap), or
+    None where the user set max_capacity, which stays."""
+    if record.overridden("max_capacity"):
+        return None
+    return min((cap.tasks for cap in caps), default=math.inf)
 
 
 def room_for_resting_peak(record: Derivation, fleet, caps: list[Cap], peak: float, mu: float, utilization: float,

@@ -195,3 +195,19 @@ def rest_at(rate_per_second: float, slot_seconds: float, p99_seconds: float | No
 def _deviations(room: float, spread: float) -> str:
     """" (1.2 standard deviations of its one-minute means)", or "" for a metric that does not move."""
     return f" ({room / spread:.1f} standard deviations of its one-minute means)" if spread > 0 else ""
+
+
+def resting_peak_tasks(peak_per_second: float, mu: float, utilization: float) -> tuple[int, int]:
+    """The fleets target tracking rests at for the peak: from ceil(peak / (per-task rate x utilization)) up to
+    ceil(that / 0.9), the largest that scale-in (below 90% of the target for 15 minutes) may leave alone.
+
+    Max capacity at or below the top of that band pins the fleet at its ceiling every peak (and pages) while
+    the objective holds.
+    """
+    if peak_per_second <= 0 or mu <= 0:
+        return 0, 0
+    fleet = peak_per_second / (mu * utilization)
+    low = math.ceil(fleet - 1e-9)
+    # Rounded up, not down: where the fleet lands in the band depends on how it got there (a scale-out that
+    # overshoots, then a scale-in that rounds up), and the tail adds to the in-flight count.
+    return low, max(low, math.ceil(fleet / limits.TARGET_TRACKING_SCALE_IN_FRACTION - 1e-9))

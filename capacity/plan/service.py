@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from capacity import limits
 from capacity.plan.alarms import plan_service_alarms
-from capacity.plan.autoscaling import plan_autoscaling, plan_average_tasks, resting_peak_tasks
+from capacity.plan.autoscaling import plan_autoscaling, plan_average_tasks
 from capacity.plan.erlang import DEFAULT_MISS_PROBABILITY, fewest_tasks
 from capacity.plan.cache import plan_cache
 from capacity.plan.caps import Cap, service_caps
@@ -25,9 +25,10 @@ from capacity.plan.formatting import duration, num, tasks
 from capacity.plan.lanes import Lane, Rates, rate_fields, rates_of
 from capacity.plan.models import Derived, ScalingPlan, ServicePlan
 from capacity.plan.overrides import judge_autoscaling, judge_max_capacity
-from capacity.plan.peak_room import room_for_resting_peak
+from capacity.plan.peak_room import room_ceiling, room_for_resting_peak
 from capacity.plan.predictive import plan_predictive
 from capacity.plan.receiving import per_task_rate, receive_overhead
+from capacity.plan.resting import resting_peak_tasks
 from capacity.plan.retention import plan_dlq_retention, plan_retention
 from capacity.plan.static_fleet import plan_static_fleet, recovery
 from capacity.plan.tail import judge_processing_tail
@@ -73,7 +74,7 @@ def plan_service(profile: Profile, workload: Workload, lane: Lane, record: Deriv
     check_throughput(record, fleet, need, per_task, rates)
 
     scaling = plan_autoscaling(record, consumer, rates, age, per_task, fleet.max_capacity,
-                               workload.traffic.daily_shape, overhead)
+                               workload.traffic.daily_shape, overhead, room_ceiling(record, list(fleet.caps)))
     judge_autoscaling(record, rates, age, per_task, consumer.concurrency_per_task, consumer.p99_seconds,
                       scaling.min_capacity, scaling.target_backlog_per_task, scaling.scale_out_cooldown_seconds)
     judge_processing_tail(record, consumer.processing_seconds, consumer.processing_p99_seconds, rates.average, age)

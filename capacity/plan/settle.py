@@ -19,7 +19,7 @@ from functools import lru_cache
 from capacity import limits
 from capacity import scenarios as sc
 from capacity.plan.formatting import num
-from capacity.plan.resting import rest_at
+from capacity.plan.resting import rest_at, resting_peak_tasks
 from capacity.simulate import QueueModel, Settings, TargetTrackingFleet, simulate
 
 
@@ -42,6 +42,9 @@ class Probe:
     hourly: tuple[float, ...] | None
     # The scale-in band's fraction of the target (capacity/scale_in_band.py), None for target tracking's own.
     scale_in_fraction: float | None = None
+    # How far max capacity may rise for room above the fleet resting at the peak (capacity/plan/peak_room.py):
+    # the tightest downstream cap in tasks (inf without one); None keeps max_capacity (the user set it).
+    room_ceiling: float | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,8 @@ class Settled:
     # The scale-in band the chosen setting ran with (None: target tracking's own), and why.
     scale_in_fraction: float | None = None
     band_why: str = ""
+    # The first higher utilization passed over because no scale-in band rests steadily at every constant rate.
+    passed_over: str = ""
     # Task-hours of the deterministic design day the chosen setting ran (None when it did not run or hold),
     # and the largest fleet it reached there (a higher max capacity would not change a day that stayed below it).
     day_task_hours: float | None = None
@@ -121,6 +126,18 @@ def probe_scenarios(p: Probe) -> list[sc.Scenario]:
         sc.design_spike(p.average, p.peak, p.trough, p.hourly, days=spike_days),
         sc.design_day(p.average, p.peak, p.trough, p.hourly),
     ]
+
+
+def at_its_max(p: Probe, utilization: float) -> Probe:
+    """The probe with the max capacity the plan gives this utilization: one task above the band target tracking
+    rests in at the peak, up to the room ceiling (capacity/plan/peak_room.py raises it the same way after), so
+    a setting is proven with the ceiling it is deployed with."""
+    if p.room_ceiling is None:
+        return p
+    resting, top = resting_peak_tasks(p.peak, p.concurrency_per_task / p.processing_seconds, utilization)
+    if p.min_capacity >= p.max_capacity >= resting or top < p.max_capacity:
+        return p
+    return replace(p, max_capacity=max(p.max_capacity, int(min(top + 1, p.room_ceiling))))
 
 
 def _noise_fails(result) -> bool:
@@ -291,6 +308,7 @@ def settle(p: Probe, candidates: tuple[float, ...] = limits.RESTING_UTILIZATION_
     settled = _settle(p, candidates, may_raise_min)
     if p.scale_in_fraction is not None or not settled.tried:
         return settled
+    p = at_its_max(p, settled.utilization)
     fraction, why = scale_in_band(p, settled.utilization)
     if fraction is not None and settled.min_capacity is not None:
         # Name the rate target tracking's own band would flap at over the min kept, where there is one.
@@ -328,34 +346,55 @@ def _settle(p: Probe, candidates: tuple[float, ...] = limits.RESTING_UTILIZATION
     raised: Settled | None = None
     raised_at: float | None = None  # the utilization a raised min was weighed at (raised may be None: it failed)
     unsteady: Settled | None = None  # the first that held every day but rests unsteadily at the average rate
+    passed_over: tuple[float, str] | None = None  # the first utilization that had no steady scale-in band, and why
     base = p
+
+    def chosen(settled: Settled) -> Settled:
+        if passed_over is None or passed_over[0] == settled.utilization:
+            return settled
+        return replace(settled, passed_over=(
+            f"utilization {passed_over[0]:g} held every day, but neither target tracking's own scale-in nor a band "
+            f"rests steadily there at every constant rate `qcap plan --verify` checks ({passed_over[1]})"))
+
     for utilization in ordered:
         tried += 1
-        p = replace(base, scale_in_fraction=scale_in_band(base, utilization)[0])
+        at_max = at_its_max(base, utilization)
+        fraction, band_why = scale_in_band(at_max, utilization)
+        p = replace(at_max, scale_in_fraction=fraction)
         failure, results, _ = _deterministic(p, utilization)
         if not failure and raised is not None and _summary(results)[0] >= raised.task_hours:
-            if _proven(p, raised):
-                return _costlier_without_noise(raised, tried, utilization, _summary(results)[0])
+            if _proven(base, raised):
+                return chosen(_costlier_without_noise(raised, tried, utilization, _summary(results)[0]))
             raised = None  # the raised min failed on a noisy day: this utilization stands on its own
         rests = "" if failure else _unsteady_at_average(p, utilization)
+        # Where no band rests steadily at every constant rate `--verify` checks, more headroom may: the first such
+        # is kept only as a fallback, like a flat workload's unsteady rest at its average.
+        unbanded = "" if failure or rests or fraction is not None else band_why
+        if unbanded:
+            if unsteady is None:
+                unsteady = Settled(utilization, tried, True, *_summary(results), NOISE_NOTE, weighed=(
+                    f"no scale-in band rests steadily at every constant rate ({band_why}), but no utilization with "
+                    "more headroom does and holds"), **_day(results))
+            passed_over = passed_over or (utilization, band_why)
+            continue
         if not failure and not rests and raised is None and may_raise_min:
             raised_at = utilization
             raised = _raised(p, utilization, tried, "a fleet allowed below it also holds the spike and the day at "
                              f"utilization {utilization:g} but scales up and down more")
-            if raised is not None and raised.task_hours < _summary(results)[0] and _proven(p, raised):
+            if raised is not None and raised.task_hours < _summary(results)[0] and _proven(base, raised):
                 # Cheaper and holding on every noisy day: the lower min's noisy days cannot change the choice.
-                return _costlier_without_noise(raised, tried, utilization, _summary(results)[0])
+                return chosen(_costlier_without_noise(raised, tried, utilization, _summary(results)[0]))
         noisy = "" if failure or rests else _noisy(p, utilization)[0]
         if not failure and not noisy and not rests:
             kept = Settled(utilization, tried, True, *_summary(results), NOISE_NOTE, **_day(results))
-            return _cheaper(p, raised, kept)
+            return chosen(_cheaper(base, raised, kept))
         if rests and unsteady is None:
             unsteady = Settled(utilization, tried, True, *_summary(results), NOISE_NOTE, weighed=(
                 f"it rests unsteadily at the average rate ({rests}), but no utilization with more headroom "
                 "rests steadily and holds"), scale_in_fraction=p.scale_in_fraction, **_day(results))
         if failure == "flaps" and p.min_capacity == 0:  # a zero-to-one cycle: more headroom does not stop it
-            return _alone(p, raised, tried) or Settled(ordered[0], tried, False, *_summary(results),
-                                                       "diurnal and spike")
+            return chosen(_alone(base, raised, tried) or Settled(ordered[0], tried, False, *_summary(results),
+                                                                 "diurnal and spike"))
         if (noisy or rests) and may_raise_min and (raised is None or raised_at == utilization):
             because = (f"with Poisson arrivals and p99 processing times a fleet allowed below it {noisy}" if noisy else
                        f"a fleet allowed below it rests unsteadily at the average rate ({rests})")
@@ -366,9 +405,11 @@ def _settle(p: Probe, candidates: tuple[float, ...] = limits.RESTING_UTILIZATION
                 raised = replace(raised, raised_because=because)
             raised_at = utilization
     if raised is None and unsteady is not None and not _noisy(
-            replace(p, scale_in_fraction=unsteady.scale_in_fraction), unsteady.utilization)[0]:
+            replace(at_its_max(base, unsteady.utilization), scale_in_fraction=unsteady.scale_in_fraction),
+            unsteady.utilization)[0]:
         return replace(unsteady, tried=tried)
-    return _alone(p, raised, tried) or Settled(ordered[-1], tried, False, *_summary(results), "diurnal and spike")
+    return chosen(_alone(base, raised, tried)
+                  or Settled(ordered[-1], tried, False, *_summary(results), "diurnal and spike"))
 
 
 def _unsteady_at_average(p: Probe, utilization: float) -> str:
@@ -401,8 +442,8 @@ def _raised(p: Probe, utilization: float, tried: int, because: str) -> Settled |
 def _proven(p: Probe, raised: Settled) -> bool:
     """Whether the raised-min setting also holds, unflapping, on every noisy day (SETTLE_NOISE_SEEDS)."""
     assert raised.min_capacity is not None
-    raised_probe = replace(p, min_capacity=raised.min_capacity, scale_in_fraction=raised.scale_in_fraction)
-    return not _noisy(raised_probe, raised.utilization)[0]
+    raised_probe = replace(at_its_max(p, raised.utilization), min_capacity=raised.min_capacity)
+    return not _noisy(replace(raised_probe, scale_in_fraction=raised.scale_in_fraction), raised.utilization)[0]
 
 
 def _costlier_without_noise(raised: Settled, tried: int, utilization: float, task_hours: float) -> Settled:
@@ -464,7 +505,8 @@ def settle_scheduled(p: Probe, candidates: tuple[Candidate, ...]) -> Settled:
         if runs >= limits.SETTLE_MAX_SCHEDULED_RUNS:
             break
         tried += 1
-        failure, results, used = _run(p, candidate.utilization, candidate, noise_first=True)
+        failure, results, used = _run(at_its_max(p, candidate.utilization), candidate.utilization, candidate,
+                                      noise_first=True)
         runs += used
         if not failure:
             return Settled(candidate.utilization, tried, True, *_summary(results), NOISE_NOTE, candidate,
