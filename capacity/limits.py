@@ -554,6 +554,10 @@ STATIC_NOISE_SEEDS = tuple(range(1, 9))
 # point of one task fewer) in the 6 h flap window. Calibrated on constant-rate runs over seeds
 # 1-10 (docs/simulate.md). Our choice.
 RESTING_MAX_EXPECTED_ACTIONS = 0.05
+# A scale-out on noise lands at ceil(count / target) from the whole count of the datapoint that fired it: the
+# largest of the flap window's 360 one-minute means sits about 2.8 standard deviations above their mean (normal
+# order statistics), so a band is judged at the fleet that count lands on. Our choice.
+SCALE_OUT_LANDING_DEVIATIONS = 3
 # A fleet whose scale-out point is closer than this many M/G/inf deviations (scaled by
 # RESTING_NOISE_BOUND_RATIO) above the busy count is rejected before it is simulated.
 RESTING_QUICK_REJECT_DEVIATIONS = 1.0

@@ -63,10 +63,11 @@ def test_a_fleet_at_max_capacity_cannot_scale_out_so_only_scale_in_is_asked():
     assert rest_at(13.02, target_backlog_per_task=3.6, min_capacity=1, max_capacity=2, **JOBS) == (True, "")
 
 
-def _flapping_seeds(rate: float, min_capacity: int, scale_in_fraction: float | None = None) -> int:
-    model = QueueModel("jobs", JOBS["slot_seconds"], JOBS["concurrency_per_task"], 600.0,
-                       processing_p99_seconds=JOBS["p99_seconds"])
-    fleet = TargetTrackingFleet(min_capacity=min_capacity, max_capacity=10, target_backlog_per_task=3.6,
+def _flapping_seeds(rate: float, min_capacity: int, scale_in_fraction: float | None = None, queue: dict = JOBS,
+                    target: float = 3.6, max_capacity: int = 10) -> int:
+    model = QueueModel("jobs", queue["slot_seconds"], queue["concurrency_per_task"], 600.0,
+                       processing_p99_seconds=queue["p99_seconds"])
+    fleet = TargetTrackingFleet(min_capacity=min_capacity, max_capacity=max_capacity, target_backlog_per_task=target,
                                 scale_out_cooldown_seconds=60, scale_in_cooldown_seconds=300,
                                 scale_in_fraction=scale_in_fraction)
     days = (limits.FLAP_SETTLE_SECONDS + limits.FLAP_WINDOW_SECONDS) / limits.SECONDS_PER_DAY
@@ -94,3 +95,19 @@ def test_a_scale_in_band_rests_steadily_where_target_trackings_own_band_does_not
 def test_what_rest_in_band_calls_steady_holds_on_ten_seeds_and_what_it_calls_unsteady_flaps():
     assert _flapping_seeds(13.02, min_capacity=1, scale_in_fraction=0.6) == 0
     assert _flapping_seeds(13.02, min_capacity=1, scale_in_fraction=0.7) >= 5
+
+
+# A generated 200k-message day: one-slot tasks of 1.36 s plus a 20 ms receive, p99 2.29 s; 25% of its peak.
+ONE_SLOT = dict(slot_seconds=1 / 0.7246376811594202, p99_seconds=2.31, concurrency_per_task=1)
+ONE_SLOT_QUARTER_PEAK = 0.25 * 200_000 * 3 / 86_400
+
+
+def test_a_band_is_judged_where_a_noise_scale_out_lands_from_the_whole_count_its_datapoint_reads():
+    # At target 0.6 the fleet rests at 4-5 tasks; a noise datapoint of 4 whole messages lands a scale-out on
+    # ceil(4 / 0.6) = 7, where a band at 0.8 (4.2 messages) sits above the metric: it scales in, lands low, and
+    # noise scales it out again. Judged from the M/G/inf spread alone it landed on 5 and looked steady.
+    steady, why = rest_at(ONE_SLOT_QUARTER_PEAK, target_backlog_per_task=0.6, min_capacity=1, max_capacity=17,
+                          scale_in_fraction=0.8, **ONE_SLOT)
+    assert not steady and why.startswith("noise scales it out to 7 tasks")
+    assert _flapping_seeds(ONE_SLOT_QUARTER_PEAK, min_capacity=1, scale_in_fraction=0.8, queue=ONE_SLOT, target=0.6,
+                           max_capacity=17) >= 1

@@ -111,11 +111,13 @@ def rest_in_band(rate_per_second: float, slot_seconds: float, p99_seconds: float
 
     Noise scales the fleet out until its metric's mean has room under the target (expected
     scale-outs in the flap window at most RESTING_MAX_EXPECTED_ACTIONS); a scale-out lands as high
-    as ceil((mean + 2 deviations) / target). The band's step policy then must not scale in from
+    as ceil(whole count / target) from a datapoint SCALE_OUT_LANDING_DEVIATIONS above the mean (the count the
+    metric rounds to). The band's step policy then must not scale in from
     noise there: 15 one-minute means in a row below scale_in_fraction x the target.
     """
     tasks, mean, spread = _resting_fleet(rate_per_second, slot_seconds, p99_seconds, concurrency_per_task,
                                          target_backlog_per_task, min_capacity, max_capacity)
+    resting = tasks
     window = limits.FLAP_WINDOW_SECONDS / limits.SQS_METRIC_PERIOD_SECONDS
     # Past the queueing the count hardly depends on the fleet: its mean and spread are kept as tasks are added.
     while tasks < max_capacity and window * above(
@@ -124,8 +126,12 @@ def rest_in_band(rate_per_second: float, slot_seconds: float, p99_seconds: float
         tasks += 1
     if not math.isfinite(mean):
         return True, ""  # even max capacity cannot keep up: it stays there, and the objective says so
-    landed = min(max_capacity, max(tasks, math.ceil((mean + 2 * spread) / target_backlog_per_task
-                                                    - limits.RESTING_ROUNDING_TASKS)))
+    # The scale-out fires from the resting fleet, measured even where _resting_fleet rejected it unsimulated.
+    fired_mean, fired_spread = metric_at(rate_per_second, slot_seconds, p99_seconds, concurrency_per_task, resting)
+    if not math.isfinite(fired_mean):
+        fired_mean, fired_spread = mean, spread
+    count = math.floor(fired_mean + limits.SCALE_OUT_LANDING_DEVIATIONS * fired_spread + 0.5)  # the whole messages
+    landed = min(max_capacity, max(tasks, math.ceil(count / target_backlog_per_task - limits.RESTING_ROUNDING_TASKS)))
     if landed <= min_capacity:
         return True, ""
     mean, spread = metric_at(rate_per_second, slot_seconds, p99_seconds, concurrency_per_task, landed)
