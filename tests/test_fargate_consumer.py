@@ -274,14 +274,14 @@ def test_scheduled_actions_raise_min_capacity_ahead_of_the_busy_hours_in_the_pro
     actions = run.of_type("aws:appautoscaling/scheduledAction:ScheduledAction")
     got = sorted((a.inputs["schedule"], a.inputs["timezone"], a.inputs["scalableTargetAction"]["minCapacity"])
                  for a in actions)
-    assert got == [("cron(0 17 * * ? *)", "Europe/London", 7), ("cron(0 18 * * ? *)", "Europe/London", 2),
-                   ("cron(0 6 * * ? *)", "Europe/London", 7), ("cron(0 7 * * ? *)", "Europe/London", 13)]
+    assert got == [("cron(0 17 * * ? *)", "Europe/London", 6), ("cron(0 18 * * ? *)", "Europe/London", 2),
+                   ("cron(0 6 * * ? *)", "Europe/London", 6), ("cron(0 7 * * ? *)", "Europe/London", 12)]
     assert {a.inputs["scalableTargetAction"]["maxCapacity"] for a in actions} == {plan.max_capacity}
     assert {a.inputs["serviceNamespace"] for a in actions} == {"ecs"}
     # and the scalable target keeps the schedule's min across deploys
     assert run.named("events-scaling-target").ignore_changes == ("minCapacity",)
     assert plan.min_capacity == 2  # the quiet hours' floor
-    assert "36% fewer task-hours" in plan.reasons["scheduled_capacity"]
+    assert "41% fewer task-hours" in plan.reasons["scheduled_capacity"]
 
 
 def test_a_scheduled_fleet_is_created_at_its_busiest_floor_so_a_first_deploy_at_any_hour_holds(run_components):
@@ -289,9 +289,9 @@ def test_a_scheduled_fleet_is_created_at_its_busiest_floor_so_a_first_deploy_at_
                          traffic__daily_shape=SHAPE)
     run = build(run_components, sqs_args(plan))
     busiest = max(a.min_capacity for a in plan.scaling.scheduled_capacity)
-    assert plan.scaling.deploy_min_capacity == busiest == 13
-    assert run.named("events-scaling-target").inputs["minCapacity"] == 13
-    assert run.named("events-service").inputs["desiredCount"] == 13
+    assert plan.scaling.deploy_min_capacity == busiest == 12
+    assert run.named("events-scaling-target").inputs["minCapacity"] == 12
+    assert run.named("events-service").inputs["desiredCount"] == 12
     assert "first deploy at any hour" in plan.reasons["deploy_min_capacity"]
 
 

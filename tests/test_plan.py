@@ -320,7 +320,7 @@ def test_seed_003_splits_partitions_and_priorities_into_lanes():
     # default's task-hours).
     assert (jobs.min_capacity, jobs.max_capacity, jobs.scaling.target_backlog_per_task) == (1, 10, 3.6)
     assert [(a.hour, a.min_capacity) for a in jobs.scaling.scheduled_capacity] == [
-        (7, 2), (9, 3), (12, 2), (13, 3), (15, 2), (18, 1)]
+        (7, 2), (9, 3), (11, 2), (18, 1)]
     assert {a.time_zone for a in jobs.scaling.scheduled_capacity} == {"America/New_York"}
     assert p.workload("notify-high").max_age_seconds == 30
     assert "fnv1a_32" in p.routing["jobs"]

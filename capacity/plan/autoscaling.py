@@ -165,14 +165,15 @@ def plan_autoscaling(
         d.reasons["scheduled_capacity"] = _schedule_reason(
             rates, mu, max_capacity, chosen, scheduled, time_zone,
             expected_tasks(hourly, chosen.floors, mu, chosen.utilization))
-    band = plan_scale_in_band(d, target, chosen.settled, int(in_cd))
+    band = plan_scale_in_band(d, target, chosen.settled, int(in_cd), scheduled=bool(chosen.floors))
     probe = replace(at_its_max(probe_with(min_capacity), chosen.utilization),
                     scale_in_fraction=chosen.settled.scale_in_fraction if band else None)
     return Autoscaling(min_capacity, target, chosen.utilization, int(out_cd), int(in_cd), scheduled, hourly,
                        chosen, probe, deploy_min, band)
 
 
-def plan_scale_in_band(d: Derivation, target: float, settled: Settled, scale_in_cooldown: int) -> float | None:
+def plan_scale_in_band(d: Derivation, target: float, settled: Settled, scale_in_cooldown: int,
+                       scheduled: bool = False) -> float | None:
     """The scale-in band's threshold and its reason, where the setting was proven with one (capacity/scale_in_band.py);
     None for a target the user set, which target tracking scales in around on its own."""
     fraction = settled.scale_in_fraction
@@ -189,7 +190,8 @@ def plan_scale_in_band(d: Derivation, target: float, settled: Settled, scale_in_
         f"{limits.TARGET_TRACKING_SCALE_IN_DATAPOINTS} one-minute datapoints in a row sit below {num(threshold)}, "
         f"removing the share of tasks that puts the metric mid-band ({num(landing)} per task), at least one task "
         f"per {scale_in_cooldown} s cooldown; the highest of {tried} at which every constant rate ({rates} of the "
-        "peak) rests steadily over min capacity (capacity/plan/resting.py), and the day and spike were simulated "
+        f"peak) rests steadily over {'the smallest scheduled floor' if scheduled else 'min capacity'} "
+        "(capacity/plan/resting.py), and the day and spike were simulated "
         "with it"))
 
 

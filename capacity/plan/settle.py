@@ -258,9 +258,10 @@ def unsteady_rate(p: Probe, utilization: float, min_capacity: int) -> str:
 @lru_cache(maxsize=256)
 def scale_in_band(p: Probe, utilization: float) -> tuple[float | None, str]:
     """The scale-in band for this utilization over the probe's min capacity, and why: None where target tracking's
-    own 90% band rests steadily at every constant rate `--verify` checks (or the fleet cannot move, or a schedule
-    moves it), else the highest of SCALE_IN_BAND_FRACTIONS that does (None when none does)."""
-    if p.schedule or p.min_capacity >= p.max_capacity:
+    own 90% band rests steadily at every constant rate `--verify` checks (or the fleet cannot move), else the
+    highest of SCALE_IN_BAND_FRACTIONS that does (None when none does). Scheduled floors ask it over their
+    smallest floor."""
+    if p.min_capacity >= p.max_capacity:
         return None, ""
     own = unsteady_rate(replace(p, scale_in_fraction=None), utilization, p.min_capacity)
     if not own:
@@ -505,12 +506,17 @@ def settle_scheduled(p: Probe, candidates: tuple[Candidate, ...]) -> Settled:
         if runs >= limits.SETTLE_MAX_SCHEDULED_RUNS:
             break
         tried += 1
-        failure, results, used = _run(at_its_max(p, candidate.utilization), candidate.utilization, candidate,
+        at_max = at_its_max(p, candidate.utilization)
+        # The band that rests steadily over the smallest floor (the hours on higher floors scale in less).
+        fraction, band_why = scale_in_band(replace(at_max, min_capacity=min(candidate.min_capacity,
+                                                                             at_max.max_capacity)),
+                                           candidate.utilization)
+        failure, results, used = _run(replace(at_max, scale_in_fraction=fraction), candidate.utilization, candidate,
                                       noise_first=True)
         runs += used
         if not failure:
             return Settled(candidate.utilization, tried, True, *_summary(results), NOISE_NOTE, candidate,
-                           len(candidates), **_day(results))
+                           len(candidates), scale_in_fraction=fraction, band_why=band_why, **_day(results))
         last = (candidate, results)
     assert last is not None
     candidate, results = last
