@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 from capacity import limits
 
@@ -36,6 +37,7 @@ def landing_fraction(fraction: float) -> float:
     return (1.0 + fraction) / 2.0
 
 
+@lru_cache(maxsize=64)
 def band_steps(threshold_backlog_per_task: float, target_backlog_per_task: float) -> tuple[BandStep, ...]:
     """The step adjustments for an alarm at the threshold: SCALE_IN_BAND_INTERVALS equal intervals of the metric
     from the threshold down to zero, each removing the share that lands its highest metric mid-band."""

@@ -82,7 +82,7 @@ def test_a_flat_workload_whose_band_holds_from_its_derived_min_keeps_its_resting
     # tracking's own band 0.9 flaps with Poisson arrivals; with the band it holds from 7, but noise scale-outs
     # leave it above its resting 16, so min 16 costs fewer task-hours.
     failure, _, _ = _run(_probe(), 0.9)
-    assert failure == "noise"
+    assert failure.startswith("noise: ")
     chosen = settle(_probe())
     assert chosen.raised_because == ("a fleet allowed below it also holds the spike and the day at utilization 0.9 "
                                      "but scales up and down more")
@@ -166,9 +166,17 @@ def test_a_scheduled_candidate_that_flaps_under_noise_costs_one_run():
     # crosses the target (the day holds without noise)
     floors = scheduled_floors(JOBS_HOURLY, 8.0, 10, 0.9)
     failure, results, runs = _run(_jobs(), 0.9, Candidate(0.9, floors, 0.861, 34.0), noise_first=True)
-    assert (failure, results, runs) == ("noise", [], 1)
+    assert (failure, results, runs) == ("noise: flaps on seed 1", [], 1)
     failure, results, runs = _run(_jobs(), 0.9, Candidate(0.9, floors, 0.861, 34.0))
-    assert (failure, runs) == ("noise", 3) and [r.objective_met for r in results] == [True, True]
+    assert (failure, runs) == ("noise: flaps on seed 1", 3) and [r.objective_met for r in results] == [True, True]
+
+
+def test_the_seed_the_last_candidate_failed_on_runs_first_and_the_verdict_does_not_depend_on_the_order():
+    floors = scheduled_floors(JOBS_HOURLY, 8.0, 10, 0.9)
+    candidate = Candidate(0.9, floors, 0.861, 34.0)
+    assert _noisy(_jobs(), 0.9, candidate, 5) == ("flaps on seed 5", 1)
+    held = replace(_jobs(), min_capacity=3)
+    assert _noisy(held, 0.9, None, 5)[0] == _noisy(held, 0.9)[0]
 
 
 def test_settle_scheduled_keeps_the_first_candidate_in_the_given_order_that_holds():

@@ -116,7 +116,8 @@ class TargetTrackingScaler:
         in_window = metrics.backlog_per_task[max(0, last - s.scale_in_datapoints + 1) : last + 1]
         fraction = s.scale_in_fraction if f.scale_in_fraction is None else f.scale_in_fraction
         if (
-            len(in_window) == s.scale_in_datapoints
+            desired > floor  # at its floor a fleet cannot scale in, whatever the alarm says
+            and len(in_window) == s.scale_in_datapoints
             and all_below(in_window, fraction * f.target_backlog_per_task)
             and now >= self.in_until
             and (now >= self.out_until or f.scale_in_fraction is not None)
