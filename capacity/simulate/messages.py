@@ -231,6 +231,224 @@ def serve_minute(s0, s1, tasks_at_start, join_seconds, join_tasks, n_joins, reti
     out[OUT_VISIBLE_END] = visible
 
 
+# The compiled target tracking loop (track_minutes): its state between chunks of minutes, by index (integers
+# held exactly as floats), its scalar settings, by index, and its codes. It lives here, beside serve_minute,
+# so a change to either recompiles both (numba's cache watches the file a kernel is in).
+(S_RUNNING, S_DESIRED, S_UNLAUNCHED, S_LAUNCHES, S_SCHEDULED, S_ACTIONS, S_ARRIVED, S_ACTIVE_AT, S_STALE_FROM,
+ S_STALE_UNTIL, S_OUT_UNTIL, S_IN_UNTIL, S_LAST_OUT, S_FLOOR, S_FLOOR_DROPPED_AT, S_STARTED, S_PENDING_HEAD,
+ S_PENDING_TAIL, S_PENDING_TOTAL) = range(19)
+TRACK_STATE_SIZE = 19
+(P_CONCURRENCY, P_MAX_CAPACITY, P_TARGET, P_OUT_COOLDOWN, P_IN_COOLDOWN, P_BAND, P_OWN_FRACTION, P_OUT_DATAPOINTS,
+ P_IN_DATAPOINTS, P_METRIC_DELAY, P_MAX_LAUNCHES, P_TASK_START, P_IDLE_AFTER, P_IDLE_LAG, P_CPU_BUSY, P_GAP,
+ P_TOTAL_SECONDS, P_WAKE_DATAPOINTS, P_WAKE_VISIBLE, P_WAKE_TASKS, P_MIN_REMOVED, P_EMPTY_QUEUE, P_EPSILON,
+ P_SECONDS_PER_MINUTE) = range(24)
+TRACK_PARAMS_SIZE = 24
+TRACK_ACTION_OUT, TRACK_ACTION_IN = 1, -1
+TRACK_TOO_MANY_JOINS = -1
+
+
+@njit(cache=True)
+def _band_removed(desired, latest, threshold, lowers, uppers, percents, min_removed):
+    """Tasks the band's step policy removes at this datapoint (capacity/scale_in_band.tasks_removed)."""
+    below = latest - threshold
+    if not below < 0:
+        return 0
+    for k in range(percents.size):
+        if below >= lowers[k] and below < uppers[k]:
+            return max(min_removed, desired * percents[k] // 100)
+    return min_removed
+
+
+@njit(cache=True)
+def track_minutes(m_start, m_end, state, params, floors, lowers, uppers, percents, backlog_per_task, visible_max,
+                  cpu_percent, backlog, billed, pending_at, pending_count, action_seconds, action_kinds,
+                  arrive, work, deleted_at, heap, queue_state, last_start, starts, deletes, running_per_second, out,
+                  join_seconds, join_tasks):
+    """Minutes [m_start, m_end) of a target tracking fleet's run (capacity/simulate/tracking_loop.py): the
+    decision, launches and stops, then the minute's messages (serve_minute) and its datapoints. Every limit
+    arrives in `params` (a cached kernel keeps the module constants it was compiled with). Returns 0, or
+    TRACK_TOO_MANY_JOINS."""
+    concurrency = int(params[P_CONCURRENCY])
+    max_capacity = int(params[P_MAX_CAPACITY])
+    target = params[P_TARGET]
+    band = params[P_BAND]  # nan: target tracking's own scale-in
+    has_band = not math.isnan(band)
+    fraction = band if has_band else params[P_OWN_FRACTION]
+    out_points = int(params[P_OUT_DATAPOINTS])
+    in_points = int(params[P_IN_DATAPOINTS])
+    delay = params[P_METRIC_DELAY]
+    total = int(params[P_TOTAL_SECONDS])
+    wake_points = int(params[P_WAKE_DATAPOINTS])
+    epsilon = params[P_EPSILON]
+    period = int(params[P_SECONDS_PER_MINUTE])
+    max_joins = join_seconds.size
+    running = int(state[S_RUNNING])
+    desired = int(state[S_DESIRED])
+    unlaunched = int(state[S_UNLAUNCHED])
+    head = int(state[S_PENDING_HEAD])
+    tail = int(state[S_PENDING_TAIL])
+    pending_total = int(state[S_PENDING_TOTAL])
+    n_actions = int(state[S_ACTIONS])
+    for m in range(m_start, m_end):
+        s0 = m * period
+        s1 = min(total, s0 + period)
+        now = float(s0)
+        # The scaler's decision (autoscalers.TargetTrackingScaler.decide).
+        floor = int(floors[m])
+        if floor < state[S_FLOOR]:
+            state[S_FLOOR_DROPPED_AT] = now
+        state[S_FLOOR] = floor
+        cause = 0  # 0 none, 1 out, 2 in
+        wanted = desired
+        last = math.floor((now - delay) / period) - 1
+        if now < state[S_STALE_UNTIL]:
+            last = min(last, int(state[S_STALE_FROM]) - 1)
+        if last >= 0:
+            if desired == 0:
+                low = max(0, last - wake_points + 1)
+                if last + 1 - low >= wake_points:
+                    woken = True
+                    for i in range(low, last + 1):
+                        if not visible_max[i] >= params[P_WAKE_VISIBLE]:
+                            woken = False
+                            break
+                    if woken:
+                        cause = 1
+                        wanted = min(max_capacity, max(int(params[P_WAKE_TASKS]), floor))
+            else:
+                latest = backlog_per_task[last]
+                low = max(0, last - out_points + 1)
+                if last + 1 - low == out_points:
+                    above = True
+                    for i in range(low, last + 1):
+                        if not backlog_per_task[i] > target:
+                            above = False
+                            break
+                    if above:
+                        more = min(max_capacity, int(math.ceil(running * latest / target)))
+                        if more > desired and (now >= state[S_OUT_UNTIL] or more > state[S_LAST_OUT]):
+                            state[S_OUT_UNTIL] = now + params[P_OUT_COOLDOWN]
+                            state[S_LAST_OUT] = more
+                            cause = 1
+                            wanted = more
+                low = max(0, last - in_points + 1)
+                if (cause == 0 and desired > floor and last + 1 - low == in_points and now >= state[S_IN_UNTIL]
+                        and (now >= state[S_OUT_UNTIL] or has_band)):
+                    threshold = fraction * target
+                    below = True
+                    for i in range(low, last + 1):
+                        if not backlog_per_task[i] < threshold:
+                            below = False
+                            break
+                    if below:
+                        if has_band:
+                            fewer = desired - _band_removed(desired, latest, threshold, lowers, uppers, percents,
+                                                            int(params[P_MIN_REMOVED]))
+                        else:
+                            fewer = int(math.ceil(running * latest / target))
+                        fewer = max(floor, fewer)
+                        if fewer < desired:
+                            state[S_IN_UNTIL] = now + params[P_IN_COOLDOWN]
+                            cause = 2
+                            wanted = fewer
+        if wanted < floor:
+            wanted = floor
+        scheduled = False
+        if wanted > desired and cause != 1:
+            scheduled = True
+        if wanted < desired and now - state[S_FLOOR_DROPPED_AT] <= period:
+            scheduled = True  # releasing capacity the schedule held
+        if wanted != desired:
+            if scheduled:
+                state[S_SCHEDULED] += 1
+            else:
+                action_seconds[n_actions] = s0
+                action_kinds[n_actions] = TRACK_ACTION_OUT if wanted > desired else TRACK_ACTION_IN
+                n_actions += 1
+        # Launches and stops (service.simulate_service).
+        retire = 0
+        if wanted > desired:
+            unlaunched += wanted - desired
+        elif wanted < desired:
+            cut = desired - wanted
+            take = min(cut, unlaunched)
+            unlaunched -= take
+            cut -= take
+            while cut > 0 and tail > head:
+                take = min(cut, int(pending_count[tail - 1]))
+                pending_count[tail - 1] -= take
+                pending_total -= take
+                cut -= take
+                if pending_count[tail - 1] == 0:
+                    tail -= 1
+            running -= cut
+            retire = cut
+        desired = wanted
+        launch = min(unlaunched, int(params[P_MAX_LAUNCHES]))
+        if launch > 0:
+            pending_at[tail] = s0 + params[P_TASK_START]
+            pending_count[tail] = launch
+            tail += 1
+            pending_total += launch
+            unlaunched -= launch
+            state[S_LAUNCHES] += launch
+        # The tasks ready before the minute ends join it (pending is in order of readiness).
+        n_joins = 0
+        tasks_at_start = running
+        if state[S_STARTED] == 0.0:  # the tasks running at second 0 have every slot free
+            join_seconds[0] = 0.0
+            join_tasks[0] = running
+            n_joins = 1
+            tasks_at_start = 0
+            state[S_STARTED] = 1.0
+        joined = 0
+        while head < tail and pending_at[head] < s1:
+            if n_joins == max_joins:
+                return TRACK_TOO_MANY_JOINS
+            join_seconds[n_joins] = pending_at[head]
+            join_tasks[n_joins] = pending_count[head]
+            joined += pending_count[head]
+            pending_total -= pending_count[head]
+            n_joins += 1
+            head += 1
+        serve_minute(s0, s1, tasks_at_start, join_seconds, join_tasks, n_joins, retire, concurrency,
+                              params[P_GAP], arrive, work, deleted_at, heap, queue_state, last_start, starts,
+                              deletes, running_per_second, out)
+        running += joined
+        for s in range(s0, s1):
+            billed[s] = running + pending_total
+        length = s1 - s0
+        queued_mean = out[OUT_QUEUED_SUM] / length
+        in_flight_mean = out[OUT_IN_FLIGHT_SUM] / length
+        tasks_mean = out[OUT_TASKS_SUM] / length
+        # An idle queue's metrics come late once it wakes (SQS: after 6 idle hours, up to 15 min).
+        before_total = state[S_ARRIVED]
+        state[S_ARRIVED] += out[OUT_ARRIVED]
+        woke = (math.floor(state[S_ARRIVED] + epsilon)
+                > math.floor(before_total + epsilon))
+        if woke or out[OUT_VISIBLE_END] >= params[P_EMPTY_QUEUE]:
+            if s0 - state[S_ACTIVE_AT] >= params[P_IDLE_AFTER] and params[P_IDLE_LAG] > 0:
+                state[S_STALE_FROM] = m
+                state[S_STALE_UNTIL] = s1 + delay + params[P_IDLE_LAG]
+            state[S_ACTIVE_AT] = float(s1)
+        # This minute's datapoints: (visible + in flight) / running, visible maximum, CPU.
+        visible_max[m] = math.floor(out[OUT_VISIBLE_MAX] + epsilon)
+        count = queued_mean + in_flight_mean
+        backlog[m] = count
+        if tasks_mean > 0:
+            backlog_per_task[m] = math.floor(count + 0.5) / tasks_mean
+            busy = in_flight_mean / (tasks_mean * concurrency)
+            cpu_percent[m] = min(1.0, busy) * params[P_CPU_BUSY]
+    state[S_RUNNING] = running
+    state[S_DESIRED] = desired
+    state[S_UNLAUNCHED] = unlaunched
+    state[S_PENDING_HEAD] = head
+    state[S_PENDING_TAIL] = tail
+    state[S_PENDING_TOTAL] = pending_total
+    state[S_ACTIONS] = n_actions
+    return 0
+
+
 @njit(cache=True)
 def serve_batch(ready, work, slots, started, done):
     """A batch that is all waiting at `ready`, in order, each message taking the first of `slots` to come free:

@@ -33,6 +33,7 @@ from capacity.simulate.model import (
     SimulationError,
     TargetTrackingFleet,
 )
+from capacity.simulate.tracking_loop import run_compiled
 
 
 # Launches that join in one minute: each minute launches at most one batch, and a batch waits one task start.
@@ -258,8 +259,11 @@ def message_arrivals(scenario: Scenario, seed: int | None) -> tuple[np.ndarray, 
 
 
 def simulate_service(
-    model: QueueModel, fleet: Fleet, scenario: Scenario, settings: Settings, progress: Progress | None
+    model: QueueModel, fleet: Fleet, scenario: Scenario, settings: Settings, progress: Progress | None,
+    compiled: bool = True,
 ) -> Run:
+    """One service run, minute by minute. A target tracking fleet over whole messages runs in the compiled loop
+    (capacity/simulate/tracking_loop.py) unless compiled=False; it decides the same as the loop below."""
     check_service(model, fleet)
     arrivals = scenario.arrivals_per_second
     total = arrivals.size
@@ -289,6 +293,8 @@ def simulate_service(
         queue = MessageQueue(model, settings, scenario, high)
     else:
         raise SimulationError(f"queue_model must be one of messages, fluid (got {settings.queue_model!r})")
+    if compiled and isinstance(fleet, TargetTrackingFleet) and isinstance(queue, MessageQueue):
+        return run_compiled(fleet, settings, queue, minutes, total, running, progress)
     desired = running
     pending: list[list[float]] = []  # [ready_at_seconds, tasks]
     unlaunched = 0
