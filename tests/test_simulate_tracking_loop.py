@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from capacity import scenarios as sc
-from capacity.simulate import QueueModel, Settings, TargetTrackingFleet, simulate
+from capacity.simulate import QueueModel, Settings, StaticFleet, TargetTrackingFleet, simulate
 from capacity.simulate.service import simulate_service
 
 QUEUE = QueueModel("q", 1.0, 2, 300.0, processing_p99_seconds=3.0)
@@ -26,6 +26,8 @@ CASES = {
     "first deploy": (QUEUE, replace(FLEET, min_capacity=1, schedule=((7 * 3600, 6), (18 * 3600, 1)),
                                     start_second_of_day=9 * 3600, deploy_min_capacity=6)),
     "sink cap": (QueueModel("q", 1.0, 2, 300.0, sink_messages_per_second=8.0, processing_p99_seconds=3.0), FLEET),
+    # A static fleet runs the compiled loop as target tracking pinned at min = max.
+    "static": (QUEUE, StaticFleet(9)),
 }
 SCENARIOS = {
     "diurnal": sc.diurnal(10.0, 20.0, 2.0, days=1.0),

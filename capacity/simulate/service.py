@@ -31,6 +31,7 @@ from capacity.simulate.model import (
     Run,
     Settings,
     SimulationError,
+    StaticFleet,
     TargetTrackingFleet,
 )
 from capacity.simulate.tracking_loop import run_compiled
@@ -262,8 +263,9 @@ def simulate_service(
     model: QueueModel, fleet: Fleet, scenario: Scenario, settings: Settings, progress: Progress | None,
     compiled: bool = True,
 ) -> Run:
-    """One service run, minute by minute. A target tracking fleet over whole messages runs in the compiled loop
-    (capacity/simulate/tracking_loop.py) unless compiled=False; it decides the same as the loop below."""
+    """One service run, minute by minute. A target tracking or static fleet over whole messages runs in the
+    compiled loop (capacity/simulate/tracking_loop.py) unless compiled=False; it decides the same as the loop
+    below."""
     check_service(model, fleet)
     arrivals = scenario.arrivals_per_second
     total = arrivals.size
@@ -293,8 +295,11 @@ def simulate_service(
         queue = MessageQueue(model, settings, scenario, high)
     else:
         raise SimulationError(f"queue_model must be one of messages, fluid (got {settings.queue_model!r})")
-    if compiled and isinstance(fleet, TargetTrackingFleet) and isinstance(queue, MessageQueue):
-        return run_compiled(fleet, settings, queue, minutes, total, running, progress)
+    if compiled and isinstance(queue, MessageQueue) and isinstance(fleet, TargetTrackingFleet | StaticFleet):
+        # A static fleet is target tracking pinned at min = max: no policy can move it.
+        tracked = fleet if isinstance(fleet, TargetTrackingFleet) else TargetTrackingFleet(
+            min_capacity=fleet.tasks, max_capacity=fleet.tasks, target_backlog_per_task=1.0, label=fleet.label)
+        return run_compiled(tracked, settings, queue, minutes, total, running, progress)
     desired = running
     pending: list[list[float]] = []  # [ready_at_seconds, tasks]
     unlaunched = 0
