@@ -526,7 +526,7 @@ P99_STANDARD_SCORE = 2.3263478740408408
 SIM_MAX_PROCESSING_DRAWS = 400
 SIM_MIN_PROCESSING_FACTOR = 0.1
 # A service run models each whole message (capacity/simulate/messages.py) when it holds up to this many
-# (about 0.1 us of compiled work each, so half a second); busier runs are a fluid, which agrees with the
+# (about 50 ns of compiled work each with its draws, so a quarter of a second); busier runs are a fluid, which agrees with the
 # per-message queue within 2% once thousands of messages pass each minute (tests/test_simulate_service.py).
 SIM_PER_MESSAGE_MAX_MESSAGES = 5_000_000
 # Daily shape (profile): an hour may be at most 100 x the average; its busiest hour may
