@@ -41,6 +41,7 @@ from policies.rules_capacity import (
     STEP_SCALING,
     TARGET_TRACKING,
     TASK_COUNT_METRICS,
+    policy_type,
 )
 
 
@@ -97,7 +98,7 @@ def divides_depth_by_tasks(expression: str, depth_ids: Sequence[str], task_ids: 
 
 
 def check_tracks_backlog_per_task(view: ResourceView, config: Mapping[str, Any]) -> list[str]:
-    if view.props.get("policyType", TARGET_TRACKING) != TARGET_TRACKING:
+    if policy_type(view.props) != TARGET_TRACKING:
         return []
     tracking = as_mapping(view.props.get("targetTrackingScalingPolicyConfiguration")) or {}
     spec = as_mapping(tracking.get("customizedMetricSpecification"))
@@ -145,7 +146,7 @@ def check_zero_to_one_path(views: Sequence[ResourceView], config: Mapping[str, A
     for target in of_type(views, SCALABLE_TARGET):
         if as_number(target.props.get("minCapacity")) != 0:
             continue
-        steps = [p for p in _policies_for(target, views) if p.props.get("policyType") == STEP_SCALING]
+        steps = [p for p in _policies_for(target, views) if policy_type(p.props) == STEP_SCALING]
         if any(_invoked_by_alarm(step, views) for step in steps):
             continue
         what = ("a step-scaling policy that no alarm invokes" if steps
@@ -170,12 +171,12 @@ def check_scale_in_path(views: Sequence[ResourceView], config: Mapping[str, Any]
     out = []
     for target in of_type(views, SCALABLE_TARGET):
         policies = _policies_for(target, views)
-        tracking = [p for p in policies if p.props.get("policyType", TARGET_TRACKING) == TARGET_TRACKING]
+        tracking = [p for p in policies if policy_type(p.props) == TARGET_TRACKING]
         if not tracking or not all(
                 is_true((as_mapping(p.props.get("targetTrackingScalingPolicyConfiguration")) or {}).get("disableScaleIn"))
                 for p in tracking):
             continue
-        steps = [p for p in policies if p.props.get("policyType") == STEP_SCALING and _scales_in(p)]
+        steps = [p for p in policies if policy_type(p.props) == STEP_SCALING and _scales_in(p)]
         if any(_invoked_by_alarm(step, views) for step in steps):
             continue
         what = "a scale-in step policy that no alarm invokes" if steps else "no step-scaling policy that scales in"

@@ -44,6 +44,14 @@ SQS_DEPTH_METRICS = (SQS_VISIBLE_METRIC, SQS_IN_FLIGHT_METRIC, "ApproximateNumbe
 TASK_COUNT_METRICS = ("RunningTaskCount", "DesiredTaskCount", "RunningTasks")
 TARGET_TRACKING = "TargetTrackingScaling"
 STEP_SCALING = "StepScaling"
+
+
+def policy_type(props: Mapping[str, Any]) -> str:
+    """A scaling policy's type as it deploys: pulumi-aws's appautoscaling.Policy defaults `policyType` to
+    StepScaling (its API docs), so a policy that names none is read as step scaling, not target tracking."""
+    return props.get("policyType") or STEP_SCALING
+
+
 FIFO_HIGH_THROUGHPUT_SCOPE = "messageGroup"
 FIFO_HIGH_THROUGHPUT_LIMIT = "perMessageGroupId"
 

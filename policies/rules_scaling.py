@@ -35,7 +35,7 @@ from policies.rules_base import (
     is_true,
     of_type,
 )
-from policies.rules_capacity import TARGET_TRACKING, dlq_of, source_queues
+from policies.rules_capacity import TARGET_TRACKING, dlq_of, policy_type, source_queues
 from policies.rules_stack import AGE_METRIC, _queue_name, _watched
 
 ECS_NAMESPACE = "ecs"
@@ -88,7 +88,7 @@ def _tracking_policies(views: Sequence[ResourceView]) -> list[tuple[ResourceView
     found = []
     targets = of_type(views, SCALABLE_TARGET)
     for policy in of_type(views, SCALING_POLICY):
-        if policy.props.get("policyType", TARGET_TRACKING) != TARGET_TRACKING:
+        if policy_type(policy.props) != TARGET_TRACKING:
             continue
         target = _target_of(policy, targets)
         age = target.tag_number(TAG_MAX_AGE_SECONDS) if target else None

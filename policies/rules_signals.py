@@ -32,7 +32,7 @@ from policies.rules_base import (
     fmt,
     of_type,
 )
-from policies.rules_capacity import STEP_SCALING, TARGET_TRACKING, TASK_COUNT_METRICS
+from policies.rules_capacity import STEP_SCALING, TARGET_TRACKING, TASK_COUNT_METRICS, policy_type
 
 ECS_NAMESPACE = "ecs"
 # Metrics that a task publishes only while it runs: no data at 0 tasks (ECS service metrics).
@@ -72,7 +72,7 @@ def _alarm_metrics(alarm: ResourceView) -> list[tuple[str | None, str | None]]:
 
 
 def _reads_queue(policy: ResourceView, views: Sequence[ResourceView]) -> bool:
-    if policy.props.get("policyType") == STEP_SCALING:
+    if policy_type(policy.props) == STEP_SCALING:
         return any(ns == SQS_NAMESPACE for a in _alarms_of(policy, views) for ns, _ in _alarm_metrics(a))
     tracking = as_mapping(policy.props.get("targetTrackingScalingPolicyConfiguration")) or {}
     spec = as_mapping(tracking.get("customizedMetricSpecification")) or {}
@@ -111,13 +111,13 @@ def check_scales_on_backlog(views: Sequence[ResourceView], config: Mapping[str, 
         if target.props.get("serviceNamespace") not in (None, ECS_NAMESPACE):
             continue
         policies = [p for p in _policies_for(target, views)
-                    if p.props.get("policyType", TARGET_TRACKING) in (TARGET_TRACKING, STEP_SCALING)]
+                    if policy_type(p.props) in (TARGET_TRACKING, STEP_SCALING)]
         consumer = (target.tag(TAG_MAX_AGE_SECONDS) is not None or any(_reads_queue(p, views) for p in policies)
                     or _wired_to_a_queue(target, views))
         if not policies or not consumer or any(_tracks_backlog_per_task(p) for p in policies):
             continue
         on_tasks = sorted({m for p in policies if (m := _predefined(p)) in PREDEFINED_TASK_METRICS})
-        steps = [p for p in policies if p.props.get("policyType") == STEP_SCALING]
+        steps = [p for p in policies if policy_type(p.props) == STEP_SCALING]
         if on_tasks:
             why = f"tracks {', '.join(on_tasks)} only: a consumer waiting on I/O idles its CPU while the backlog grows"
         elif steps:
@@ -135,7 +135,7 @@ def check_wake_alarm_has_data(views: Sequence[ResourceView], config: Mapping[str
     for target in of_type(views, SCALABLE_TARGET):
         if as_number(target.props.get("minCapacity")) != 0:
             continue
-        steps = [p for p in _policies_for(target, views) if p.props.get("policyType") == STEP_SCALING]
+        steps = [p for p in _policies_for(target, views) if policy_type(p.props) == STEP_SCALING]
         alarms = [a for s in steps for a in _alarms_of(s, views)]
         if not alarms or any(ns == SQS_NAMESPACE for a in alarms for ns, _ in _alarm_metrics(a)):
             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from policies.rules_capacity import policy_type
 from policies.pack import all_rules, wrap_props
 from policies.rules_base import ResourceView
 
@@ -70,6 +71,16 @@ def test_a_wake_alarm_on_cpu_at_min_zero_is_blocked_and_one_on_depth_passes():
     assert len(stack_messages("scaling-wake-alarm-has-data", target(0), wake, alarm("AWS/ECS", "CPUUtilization"))) == 1
     assert stack_messages("scaling-wake-alarm-has-data", target(0), wake,
                           alarm("AWS/SQS", "ApproximateNumberOfMessagesVisible")) == []
+
+
+def test_a_policy_that_names_no_type_is_read_as_the_step_scaling_pulumi_aws_deploys_it_as():
+    # appautoscaling.Policy defaults policyType to StepScaling: an untyped wake policy on CPU is still caught.
+    wake = view("aws:appautoscaling/policy:Policy", "wake", {"resourceId": "service/c/s"}, deps=(TARGET_URN,))
+    cpu = view("aws:cloudwatch/metricAlarm:MetricAlarm", "a", {"namespace": "AWS/ECS", "metricName": "CPUUtilization"},
+               deps=("urn:wake",))
+    assert len(stack_messages("scaling-wake-alarm-has-data", target(0), wake, cpu)) == 1
+    assert policy_type({}) == "StepScaling"
+    assert policy_type({"policyType": "TargetTrackingScaling"}) == "TargetTrackingScaling"
 
 
 def test_a_scheduled_action_past_five_thousand_tasks_is_blocked():
