@@ -28,18 +28,20 @@ PEAK_TO_AVERAGE = (1.0, 1.5, 2.0, 3.0)
 TROUGH_TO_AVERAGE = (0.2, 0.5)
 SLOTS_PER_TASK = (1, 2, 4, 8)
 OBJECTIVE_SECONDS = (120, 300, 600, 1800, 3600)
+PROCESSING_SECONDS_RANGE = (0.1, 4.0)  # drawn uniformly
+P99_OVER_MEAN_RANGE = (1.5, 4.0)
 
 
 def generated_profile(seed: int) -> dict:
     """One SQS workload drawn from the ranges above (the same for a seed on every machine)."""
     rng = random.Random(seed)
-    processing = round(rng.uniform(0.1, 4.0), 2)
+    processing = round(rng.uniform(*PROCESSING_SECONDS_RANGE), 2)
     workload = {
         "name": "w", "broker": "sqs",
         "traffic": {"messages_per_day": rng.choice(MESSAGES_PER_DAY), "peak_to_average": rng.choice(PEAK_TO_AVERAGE),
                     "trough_to_average": rng.choice(TROUGH_TO_AVERAGE), "message_bytes": 1024},
         "consumer": {"processing_seconds": processing,
-                     "processing_p99_seconds": round(processing * rng.uniform(1.5, 4.0), 2),
+                     "processing_p99_seconds": round(processing * rng.uniform(*P99_OVER_MEAN_RANGE), 2),
                      "concurrency_per_task": rng.choice(SLOTS_PER_TASK), "receive_batch": 10, "image": "x:1"},
         "objective": {"max_age_seconds": rng.choice(OBJECTIVE_SECONDS)},
     }
@@ -67,6 +69,8 @@ def report(seed: int) -> list[str]:
 
 
 def main(argv: list[str]) -> None:
+    if not all(arg.isdigit() for arg in argv):
+        sys.exit(f"bench_generated.py: each SEED is a whole number >= 0 (got {' '.join(argv)})")
     seeds = [int(arg) for arg in argv] or list(range(12))
     warm = generated_profile(seeds[0])
     warm["workloads"][0]["traffic"]["messages_per_day"] = 10_000  # another workload: nothing of it is cached

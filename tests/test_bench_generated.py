@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
+from benchmark_modules import load_benchmark
 from capacity.profile import parse_profile
-
-BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_generated.py"
 
 
 def _bench():
-    spec = importlib.util.spec_from_file_location("bench_generated", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("bench_generated")
 
 
 def test_a_seed_draws_the_same_valid_profile_every_time_and_seeds_differ():

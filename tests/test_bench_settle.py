@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
+from benchmark_modules import load_benchmark
 from capacity.plan import plan
 from capacity.profile import load_profile, resolve_stack
 from capacity.simulation_inputs import model_from_plan
 from capacity.verify import drain_allowed_seconds, standard_scenarios
 
-BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_settle.py"
-
 
 def _bench():
-    spec = importlib.util.spec_from_file_location("bench_settle", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("bench_settle")
 
 
 def test_the_noisy_table_gives_each_fleet_the_seeds_held_worst_age_and_mean_task_hours_of_the_day_and_spike():

@@ -12,6 +12,8 @@ from capacity.plan.resting import (
     above,
     busy_messages,
     metric_at,
+    needs_peak_room,
+    max_with_peak_room,
     metric_noise_messages,
     rest_at,
     scale_in_point,
@@ -111,3 +113,13 @@ def test_a_band_is_judged_where_a_noise_scale_out_lands_from_the_whole_count_its
     assert not steady and why.startswith("noise scales it out to 7 tasks")
     assert _flapping_seeds(ONE_SLOT_QUARTER_PEAK, min_capacity=1, scale_in_fraction=0.8, queue=ONE_SLOT, target=0.6,
                            max_capacity=17) >= 1
+
+
+def test_max_capacity_gets_one_task_above_the_peaks_resting_band_unless_pinned_or_capped():
+    # 6.94 msg/s at 0.5 msg/s a task and utilization 0.9: it rests at 16-18 tasks at the peak.
+    assert max_with_peak_room(6.94, 0.5, 0.9, 8, 18, float("inf")) == 19
+    assert max_with_peak_room(6.94, 0.5, 0.9, 8, 18, 18.0) == 18  # the tightest cap allows no more
+    assert max_with_peak_room(6.94, 0.5, 0.9, 8, 25, float("inf")) == 25  # room already
+    # min = max at or above the resting fleet is a static fleet: it keeps its size.
+    assert not needs_peak_room(6.94, 0.5, 0.9, 17, 17)
+    assert needs_peak_room(6.94, 0.5, 0.9, 8, 17)

@@ -13,10 +13,10 @@ import math
 from dataclasses import replace
 
 from capacity import limits
-from capacity.plan.resting import resting_peak_tasks
 from capacity.plan.caps import Cap
 from capacity.plan.derivation import Derivation
 from capacity.plan.formatting import num
+from capacity.plan.resting import needs_peak_room, resting_peak_tasks
 
 
 def room_ceiling(record: Derivation, caps: list[Cap]) -> float | None:
@@ -32,10 +32,9 @@ def room_for_resting_peak(record: Derivation, fleet, caps: list[Cap], peak: floa
     """The fleet with max capacity one task above the resting fleet at the peak (as far as the tightest cap
     allows), so a fleet resting at the peak is not at its ceiling; a fleet pinned at min = max = the resting
     fleet has no tasks-at-max alarm and keeps its size."""
-    resting, top = resting_peak_tasks(peak, mu, utilization)
-    pinned = min_capacity >= fleet.max_capacity >= resting
-    if pinned or top < fleet.max_capacity:
+    if not needs_peak_room(peak, mu, utilization, min_capacity, fleet.max_capacity):
         return fleet
+    resting, top = resting_peak_tasks(peak, mu, utilization)
     band = f"{resting}" if top == resting else f"{resting}-{top}"
     head = (f"target tracking at utilization {utilization:g} rests at {band} tasks at the peak (from ceil(peak "
             f"{num(round(peak, 3))} / ({num(mu)} x {utilization:g})) up to the fleet scale-in may leave at "

@@ -217,3 +217,21 @@ def resting_peak_tasks(peak_per_second: float, mu: float, utilization: float) ->
     # Rounded up, not down: where the fleet lands in the band depends on how it got there (a scale-out that
     # overshoots, then a scale-in that rounds up), and the tail adds to the in-flight count.
     return low, max(low, math.ceil(fleet / limits.TARGET_TRACKING_SCALE_IN_FRACTION - 1e-9))
+
+
+def needs_peak_room(peak_per_second: float, mu: float, utilization: float, min_capacity: int,
+                    max_capacity: int) -> bool:
+    """Whether max capacity is at or below the top of the band the fleet rests in at the peak (so it would sit at
+    its ceiling every peak); a fleet pinned at min = max, at least the resting fleet, keeps its size."""
+    resting, top = resting_peak_tasks(peak_per_second, mu, utilization)
+    return not (min_capacity >= max_capacity >= resting or top < max_capacity)
+
+
+def max_with_peak_room(peak_per_second: float, mu: float, utilization: float, min_capacity: int, max_capacity: int,
+                       ceiling: float) -> int:
+    """Max capacity one task above that band where it needs room, as far as `ceiling` (the tightest downstream
+    cap in tasks) allows, and never below what it was."""
+    if not needs_peak_room(peak_per_second, mu, utilization, min_capacity, max_capacity):
+        return max_capacity
+    _, top = resting_peak_tasks(peak_per_second, mu, utilization)
+    return max(max_capacity, int(min(top + 1, ceiling)))

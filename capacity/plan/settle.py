@@ -19,7 +19,7 @@ from functools import lru_cache
 from capacity import limits
 from capacity import scenarios as sc
 from capacity.plan.formatting import num
-from capacity.plan.resting import rest_at, resting_peak_tasks
+from capacity.plan.resting import max_with_peak_room, rest_at
 from capacity.simulate import QueueModel, Settings, TargetTrackingFleet, simulate
 
 
@@ -129,15 +129,13 @@ def probe_scenarios(p: Probe) -> list[sc.Scenario]:
 
 
 def at_its_max(p: Probe, utilization: float) -> Probe:
-    """The probe with the max capacity the plan gives this utilization: one task above the band target tracking
-    rests in at the peak, up to the room ceiling (capacity/plan/peak_room.py raises it the same way after), so
-    a setting is proven with the ceiling it is deployed with."""
+    """The probe with the max capacity the plan gives this utilization (resting.max_with_peak_room, the rule
+    capacity/plan/peak_room.py applies after the choice), so a setting is proven with the ceiling it is deployed
+    with."""
     if p.room_ceiling is None:
         return p
-    resting, top = resting_peak_tasks(p.peak, p.concurrency_per_task / p.processing_seconds, utilization)
-    if p.min_capacity >= p.max_capacity >= resting or top < p.max_capacity:
-        return p
-    return replace(p, max_capacity=max(p.max_capacity, int(min(top + 1, p.room_ceiling))))
+    return replace(p, max_capacity=max_with_peak_room(p.peak, p.concurrency_per_task / p.processing_seconds,
+                                                      utilization, p.min_capacity, p.max_capacity, p.room_ceiling))
 
 
 def _noise_fails(result) -> bool:

@@ -14,6 +14,7 @@ from capacity.scenarios import Scenario
 from capacity.simulate import messages
 from capacity.simulate.model import (
     FLUID_EPSILON_MESSAGES,
+    PROGRESS_REPORTS,
     CloudflareFleet,
     Progress,
     QueueModel,
@@ -58,7 +59,7 @@ def simulate_cloudflare(
     visible = scenario.initial_backlog_messages
     started_total = 0.0
     pointer = 0
-    report_every = max(1, total // 100)
+    report_every = max(1, total // PROGRESS_REPORTS)
     concurrency = float(fleet.max_concurrency)
     for i in range(total):
         visible += arrivals[i]

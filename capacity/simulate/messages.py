@@ -256,7 +256,7 @@ def _band_removed(desired, latest, threshold, lowers, uppers, percents, min_remo
     for k in range(percents.size):
         if below >= lowers[k] and below < uppers[k]:
             return max(min_removed, desired * percents[k] // 100)
-    return min_removed
+    return min_removed  # not reached: the lowest interval has no lower bound (-inf)
 
 
 @njit(cache=True)

@@ -14,6 +14,8 @@ from capacity import limits
 SECONDS_PER_MINUTE = limits.SECONDS_PER_MINUTE
 # Below this many messages a fluid queue counts as holding nothing (rounding noise).
 FLUID_EPSILON_MESSAGES = 1e-9
+# A run that reports progress does so about this many times (a progress bar's steps).
+PROGRESS_REPORTS = 100
 
 Progress = Callable[[float], None]
 

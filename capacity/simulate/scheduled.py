@@ -15,6 +15,7 @@ from capacity.scenarios import Scenario
 from capacity.simulate import messages
 from capacity.simulate.model import (
     FLUID_EPSILON_MESSAGES,
+    PROGRESS_REPORTS,
     Progress,
     QueueModel,
     Run,
@@ -72,7 +73,7 @@ def _runs(fleet: ScheduledFleet, total: int, settings: Settings, running: np.nda
             running[launched:total] += 1
             return
         yield launched, ready
-        if progress is not None and r % max(1, runs // 100) == 0:
+        if progress is not None and r % max(1, runs // PROGRESS_REPORTS) == 0:
             progress(r / runs)
 
 

@@ -23,6 +23,7 @@ from capacity.simulate.autoscalers import (
 )
 from capacity.simulate.model import (
     FLUID_EPSILON_MESSAGES,
+    PROGRESS_REPORTS,
     SECONDS_PER_MINUTE,
     CdkDefaultFleet,
     Fleet,
@@ -306,7 +307,7 @@ def simulate_service(
 
     billed = np.zeros(total)
     backlog = np.zeros(minutes)
-    report_every = max(1, minutes // 100)
+    report_every = max(1, minutes // PROGRESS_REPORTS)
     launches = 0
     actions: list[tuple[int, str]] = []
     scheduled = 0

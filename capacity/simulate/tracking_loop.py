@@ -19,6 +19,7 @@ from capacity.scale_in_band import band_steps
 from capacity.simulate import messages as k
 from capacity.simulate.model import (
     FLUID_EPSILON_MESSAGES,
+    PROGRESS_REPORTS,
     SECONDS_PER_MINUTE,
     Progress,
     Run,
@@ -107,7 +108,7 @@ def run_compiled(fleet, settings: Settings, queue, minutes: int, total: int, run
     if progress is None:
         tracking.run(0, minutes)
     else:
-        step = max(1, minutes // 100)
+        step = max(1, minutes // PROGRESS_REPORTS)
         for start in range(0, minutes, step):
             tracking.run(start, min(minutes, start + step))
             progress(start / minutes)
